@@ -1,0 +1,124 @@
+package dev.podnet.dataplane;
+
+import dev.podnet.pod.ArpEntry;
+import dev.podnet.pod.PingRequest;
+import dev.podnet.pod.PingResult;
+import dev.podnet.pod.UdpExchange;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The data plane as other threads see it: every call becomes a command on the node's one ordered
+ * queue and returns a future (as Aeron's {@code *Proxy} classes do for the driver). Commands run in
+ * the order they were offered, so a delete can never overtake the create before it.
+ * <p>
+ * Futures complete on the data-plane thread: continue with the {@code *Async} methods of
+ * {@link CompletableFuture} rather than doing work in a plain {@code thenApply}.
+ * Thread-safe; allocates per call (never per frame).
+ */
+public final class DataPlaneProxy
+{
+    private final NodeDataPlane dataPlane;
+
+    public DataPlaneProxy(final NodeDataPlane dataPlane)
+    {
+        this.dataPlane = dataPlane;
+    }
+
+    public NodeConfig config()
+    {
+        return dataPlane.config();
+    }
+
+    /** Creates a pod with the next free IP of the node's CIDR. */
+    public CompletableFuture<PodInfo> createPod(final String name)
+    {
+        return submit((dp, now, result) -> result.complete(dp.createPod(name)));
+    }
+
+    /** Deletes a pod: its port, FDB entries and IP go away (the IP is given again only later). */
+    public CompletableFuture<Void> deletePod(final String name)
+    {
+        return submit((dp, now, result) ->
+        {
+            dp.deletePod(name);
+            result.complete(null);
+        });
+    }
+
+    public CompletableFuture<List<PodInfo>> pods()
+    {
+        return submit((dp, now, result) -> result.complete(dp.pods()));
+    }
+
+    /** Runs {@code ping} from {@code pod}; completes when every request is answered or timed out. */
+    public CompletableFuture<PingResult> ping(final String pod, final PingRequest request)
+    {
+        return submit((dp, now, result) -> dp.pod(pod).ping(request, result, now));
+    }
+
+    /** Sends one UDP datagram from {@code pod} and waits for one back (or an ICMP error, or the timeout). */
+    public CompletableFuture<UdpExchange> udp(
+        final String pod, final int target, final int port, final byte[] payload, final Duration timeout)
+    {
+        if (port < 1 || port > 65535)
+        {
+            return CompletableFuture.failedFuture(
+                new DataPlaneException(DataPlaneException.Kind.INVALID, "UDP port " + port + " outside 1..65535"));
+        }
+        final byte[] copy = payload.clone();
+        return submit((dp, now, result) -> dp.pod(pod).udpCall(target, port, copy, timeout.toNanos(), result, now));
+    }
+
+    /** The pod's ARP cache, by address. */
+    public CompletableFuture<List<ArpEntry>> arp(final String pod)
+    {
+        return submit((dp, now, result) -> result.complete(dp.arpTable(pod, now)));
+    }
+
+    /** The bridge's forwarding database. */
+    public CompletableFuture<List<FdbEntry>> fdb()
+    {
+        return submit((dp, now, result) -> result.complete(dp.fdb(now)));
+    }
+
+    /** Starts seeing every frame crossing the bridge ({@code null} stops). */
+    public CompletableFuture<Void> tap(final FrameTap tap)
+    {
+        return submit((dp, now, result) ->
+        {
+            dp.tap(tap);
+            result.complete(null);
+        });
+    }
+
+    /** Non-zero drop counters by reason. */
+    public Map<String, Long> drops()
+    {
+        return dataPlane.drops().snapshot();
+    }
+
+    public long framesForwarded()
+    {
+        return dataPlane.framesForwarded();
+    }
+
+    public long framesFlooded()
+    {
+        return dataPlane.framesFlooded();
+    }
+
+    private <T> CompletableFuture<T> submit(final NodeDataPlane.Command.Action<T> action)
+    {
+        final NodeDataPlane.Command<T> command = new NodeDataPlane.Command<>(action);
+        if (!dataPlane.offer(command))
+        {
+            command.result.completeExceptionally(new DataPlaneException(
+                DataPlaneException.Kind.UNAVAILABLE, "data-plane command queue is full, try again"));
+        }
+        return command.result;
+    }
+}

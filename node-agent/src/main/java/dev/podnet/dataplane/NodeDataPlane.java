@@ -1,0 +1,387 @@
+package dev.podnet.dataplane;
+
+import dev.podnet.packet.Ipv4Address;
+import dev.podnet.packet.MacAddress;
+import dev.podnet.pod.ArpEntry;
+import dev.podnet.pod.DropCounters;
+import dev.podnet.pod.DropReason;
+import dev.podnet.pod.FrameSink;
+import dev.podnet.pod.Pod;
+import dev.podnet.pod.RateLimiter;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.NanoClock;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One node's data plane: the bridge, its gateway/router, the pods attached to it and the frames in
+ * flight between them, run as a single-threaded Agrona {@link Agent}.
+ * <p>
+ * Each duty cycle, in this order:
+ * <ol>
+ *   <li>drains the command queue (pod create/delete, tools, table reads) — the only way other threads
+ *       reach the data plane, so commands apply in the order they were sent;</li>
+ *   <li>runs timers (ARP, ping schedules, call timeouts) at most once per millisecond, and bridge
+ *       ageing once per second;</li>
+ *   <li>switches up to {@value #FRAMES_PER_CYCLE} queued frames through the bridge; whatever the
+ *       receivers send back is queued behind them.</li>
+ * </ol>
+ * Forwarding a frame allocates nothing and takes no lock.
+ */
+public final class NodeDataPlane implements Agent
+{
+    static final int FRAMES_PER_CYCLE = 256;
+    private static final int COMMANDS_PER_CYCLE = 64;
+    private static final long TIMER_INTERVAL_NANOS = 1_000_000L;
+    private static final long AGEING_INTERVAL_NANOS = 1_000_000_000L;
+    /** The gateway's MAC: locally administered {@code 0a:58:} + the gateway address, like the pods'. */
+    private static final int GATEWAY_PORT = 0;
+
+    private final NodeConfig config;
+    private final NanoClock clock;
+    private final DropCounters drops = new DropCounters();
+    private final FrameQueue frames;
+    private final Bridge bridge;
+    private final Router router;
+    private final HostLocalIpam ipam;
+    private final Long2LongHashMap localEndpoints = new Long2LongHashMap(-1L);
+    private final Map<String, PodPort> podsByName = new LinkedHashMap<>();
+    private final ManyToOneConcurrentArrayQueue<Command<?>> commands;
+    private PodPort[] podList = new PodPort[0];
+    private int nextPortId = GATEWAY_PORT + 1;
+    private long nextTimerAt;
+    private long nextAgeingAt;
+
+    /** One pod's port on the bridge, and its transmit side into the frame queue. */
+    private final class PodPort implements BridgePort, FrameSink
+    {
+        private final int id;
+        private final Pod pod;
+
+        PodPort(final int id, final String name, final int ip)
+        {
+            this.id = id;
+            this.pod = new Pod(name, ip, config.podCidr(), config.pod(), this, drops);
+        }
+
+        @Override
+        public int id()
+        {
+            return id;
+        }
+
+        @Override
+        public String name()
+        {
+            return pod.name();
+        }
+
+        @Override
+        public void deliver(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos)
+        {
+            pod.onFrame(buffer, offset, length, nowNanos);
+        }
+
+        @Override
+        public MutableDirectBuffer claim()
+        {
+            return frames.claim();
+        }
+
+        @Override
+        public void commit(final int length)
+        {
+            frames.commit(length, id);
+        }
+    }
+
+    /** The gateway's transmit side. */
+    private final class GatewaySink implements FrameSink
+    {
+        @Override
+        public MutableDirectBuffer claim()
+        {
+            return frames.claim();
+        }
+
+        @Override
+        public void commit(final int length)
+        {
+            frames.commit(length, GATEWAY_PORT);
+        }
+    }
+
+    public NodeDataPlane(final NodeConfig config, final NanoClock clock)
+    {
+        this.config = config;
+        this.clock = clock;
+        final int maxFrame = 14 + Math.max(config.pod().mtu(), 1500);
+        this.frames = new FrameQueue(config.frameQueue(), maxFrame);
+        this.bridge = new Bridge(config.fdbAging().toNanos(), config.fdbMaxEntries(), drops);
+        this.ipam = new HostLocalIpam(config.podCidr());
+        this.commands = new ManyToOneConcurrentArrayQueue<>(1024);
+        final int gatewayIp = config.podCidr().address(1);
+        this.router = new Router(
+            GATEWAY_PORT, config.podCidr(), MacAddress.podMac(gatewayIp), localEndpoints, new GatewaySink(), drops,
+            new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()));
+        bridge.addPort(router);
+        bridge.addPermanent(router.mac(), GATEWAY_PORT);
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "podnet-dataplane-" + config.nodeName();
+    }
+
+    public NodeConfig config()
+    {
+        return config;
+    }
+
+    public DropCounters drops()
+    {
+        return drops;
+    }
+
+    public int gatewayIp()
+    {
+        return router.ip();
+    }
+
+    public long gatewayMac()
+    {
+        return router.mac();
+    }
+
+    @Override
+    public int doWork()
+    {
+        int work = drainCommands();
+        final long now = clock.nanoTime();
+        if (now >= nextTimerAt)
+        {
+            nextTimerAt = now + TIMER_INTERVAL_NANOS;
+            for (final PodPort port : podList)
+            {
+                port.pod.onTimer(now);
+            }
+            if (now >= nextAgeingAt)
+            {
+                nextAgeingAt = now + AGEING_INTERVAL_NANOS;
+                bridge.age(now);
+            }
+        }
+        work += switchFrames(now);
+        return work;
+    }
+
+    @Override
+    public void onClose()
+    {
+        final DataPlaneException stopped = new DataPlaneException(
+            DataPlaneException.Kind.UNAVAILABLE, "node " + config.nodeName() + " data plane stopped");
+        Command<?> command;
+        while ((command = commands.poll()) != null)
+        {
+            command.result.completeExceptionally(stopped);
+        }
+        for (final PodPort port : podList)
+        {
+            port.pod.close();
+        }
+    }
+
+    private int drainCommands()
+    {
+        int count = 0;
+        Command<?> command;
+        while (count < COMMANDS_PER_CYCLE && (command = commands.poll()) != null)
+        {
+            command.run(this, clock.nanoTime());
+            count++;
+        }
+        return count;
+    }
+
+    private int switchFrames(final long now)
+    {
+        int count = 0;
+        while (count < FRAMES_PER_CYCLE && !frames.isEmpty())
+        {
+            bridge.forward(frames.headIngressPort(), frames.headBuffer(), 0, frames.headLength(), now);
+            frames.pop();
+            count++;
+        }
+        return count;
+    }
+
+    // ---------------------------------------------------------------- commands (data-plane thread)
+
+    /** Something another thread asked for, run on the data-plane thread. */
+    static final class Command<T>
+    {
+        @FunctionalInterface
+        interface Action<T>
+        {
+            /** Completes {@code result} now, or keeps it to complete later (ping). */
+            void run(NodeDataPlane dataPlane, long nowNanos, java.util.concurrent.CompletableFuture<T> result);
+        }
+
+        final java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
+        private final Action<T> action;
+
+        Command(final Action<T> action)
+        {
+            this.action = action;
+        }
+
+        void run(final NodeDataPlane dataPlane, final long nowNanos)
+        {
+            try
+            {
+                action.run(dataPlane, nowNanos, result);
+            }
+            catch (final RuntimeException ex)
+            {
+                result.completeExceptionally(ex);
+            }
+        }
+    }
+
+    /** Queues a command; false when the queue is full. Any thread. */
+    boolean offer(final Command<?> command)
+    {
+        return commands.offer(command);
+    }
+
+    Pod pod(final String name)
+    {
+        final PodPort port = podsByName.get(name);
+        if (port == null)
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
+        }
+        return port.pod;
+    }
+
+    PodInfo createPod(final String name)
+    {
+        if (!NodeConfig.isDnsLabel(name))
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.INVALID, "pod name '" + name + "' is not a DNS-1123 label " +
+                "(lower-case letters, digits and '-', 1..63 characters, starting and ending with a letter or digit)");
+        }
+        if (podsByName.containsKey(name))
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.CONFLICT, "pod '" + name + "' already exists on node " + config.nodeName());
+        }
+        final int ip = ipam.allocate();
+        final PodPort port = new PodPort(nextPortId++, name, ip);
+        podsByName.put(name, port);
+        podList = podsByName.values().toArray(new PodPort[0]);
+        localEndpoints.put(ip & 0xFFFFFFFFL, port.pod.mac());
+        bridge.addPort(port);
+        return info(port.pod);
+    }
+
+    void deletePod(final String name)
+    {
+        final PodPort port = podsByName.remove(name);
+        if (port == null)
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
+        }
+        podList = podsByName.values().toArray(new PodPort[0]);
+        bridge.removePort(port.id);
+        localEndpoints.remove(port.pod.ip() & 0xFFFFFFFFL);
+        ipam.release(port.pod.ip());
+        port.pod.close();
+    }
+
+    List<PodInfo> pods()
+    {
+        final List<PodInfo> result = new ArrayList<>(podList.length);
+        for (final PodPort port : podList)
+        {
+            result.add(info(port.pod));
+        }
+        result.sort(Comparator.comparing(PodInfo::name));
+        return result;
+    }
+
+    List<ArpEntry> arpTable(final String podName, final long nowNanos)
+    {
+        final List<ArpEntry> table = pod(podName).arpTable(nowNanos);
+        table.sort(Comparator.comparingLong(e -> e.ip() & 0xFFFFFFFFL));
+        return table;
+    }
+
+    List<FdbEntry> fdb(final long nowNanos)
+    {
+        final List<FdbEntry> table = bridge.snapshot(nowNanos);
+        table.sort(Comparator.comparing(FdbEntry::port).thenComparingLong(FdbEntry::mac));
+        return table;
+    }
+
+    /**
+     * Puts raw bytes on the bridge as if pod {@code podName}'s NIC had sent them: how a misbehaving
+     * pod (or a fuzzer) reaches the data plane. Returns false when the queue is full.
+     */
+    boolean inject(final String podName, final byte[] frame)
+    {
+        final PodPort port = podsByName.get(podName);
+        if (port == null)
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + podName + "' on node " + config.nodeName());
+        }
+        if (frame.length == 0 || frame.length > frames.slotCapacity())
+        {
+            drops.increment(DropReason.FRAME_TOO_LARGE);
+            return true;
+        }
+        final MutableDirectBuffer slot = frames.claim();
+        if (slot == null)
+        {
+            drops.increment(DropReason.QUEUE_FULL);
+            return false;
+        }
+        slot.putBytes(0, frame);
+        frames.commit(frame.length, port.id);
+        return true;
+    }
+
+    void tap(final FrameTap tap)
+    {
+        bridge.tap(tap);
+    }
+
+    long framesForwarded()
+    {
+        return bridge.framesForwarded();
+    }
+
+    long framesFlooded()
+    {
+        return bridge.framesFlooded();
+    }
+
+    private PodInfo info(final Pod pod)
+    {
+        return new PodInfo(pod.name(), config.nodeName(), pod.ip(), pod.mac());
+    }
+
+    @Override
+    public String toString()
+    {
+        return "NodeDataPlane{" + config.nodeName() + " " + config.podCidr() + " gateway " + Ipv4Address.format(router.ip()) +
+            ", drops " + drops.snapshot() + ", queue-full " + drops.get(DropReason.QUEUE_FULL) + "}";
+    }
+}

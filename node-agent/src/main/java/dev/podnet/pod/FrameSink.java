@@ -1,0 +1,17 @@
+package dev.podnet.pod;
+
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * Where a device puts the frames it transmits: its port on the bridge.
+ * <p>
+ * {@link #claim()} returns a buffer to write exactly one Ethernet frame at index 0, or {@code null}
+ * when there is no room (the frame is dropped and counted by the caller); {@link #commit(int)} sends
+ * it. Claiming again without committing abandons the previous claim.
+ */
+public interface FrameSink
+{
+    MutableDirectBuffer claim();
+
+    void commit(int length);
+}
