@@ -1,11 +1,14 @@
 package dev.podnet.dataplane;
 
+import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.pod.ArpEntry;
 import dev.podnet.pod.PingRequest;
 import dev.podnet.pod.PingResult;
+import dev.podnet.pod.TracerouteResult;
 import dev.podnet.pod.UdpExchange;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -60,6 +63,53 @@ public final class DataPlaneProxy
         return submit((dp, now, result) -> dp.pod(pod).ping(request, result, now));
     }
 
+    /**
+     * Runs {@code traceroute} from {@code pod}: one echo request per TTL from 1 up, until the target
+     * answers, an unreachable error ends it, or {@code maxHops} is reached.
+     */
+    public CompletableFuture<TracerouteResult> traceroute(
+        final String pod, final int target, final int maxHops, final Duration probeTimeout)
+    {
+        if (maxHops < 1 || maxHops > 64)
+        {
+            return CompletableFuture.failedFuture(
+                new DataPlaneException(DataPlaneException.Kind.INVALID, "maxHops " + maxHops + " outside 1..64"));
+        }
+        final List<TracerouteResult.Hop> hops = new ArrayList<>();
+        return probe(pod, target, 1, maxHops, probeTimeout, hops);
+    }
+
+    private CompletableFuture<TracerouteResult> probe(
+        final String pod, final int target, final int ttl, final int maxHops, final Duration timeout,
+        final List<TracerouteResult.Hop> hops)
+    {
+        final PingRequest request = new PingRequest(target, 1, Duration.ZERO, PingRequest.DEFAULT_SIZE, false, timeout, ttl);
+        return ping(pod, request).thenComposeAsync(result ->
+        {
+            final boolean reached;
+            final boolean stop;
+            if (result.received() > 0)
+            {
+                final PingResult.Reply reply = result.replies().get(0);
+                hops.add(new TracerouteResult.Hop(ttl, reply.from(), reply.rttNanos(), "reply"));
+                reached = reply.from() == target;
+                stop = true;
+            }
+            else
+            {
+                final PingResult.Error error = result.errors().get(0);
+                hops.add(new TracerouteResult.Hop(ttl, error.from(), error.rttNanos(), error.type()));
+                reached = false;
+                stop = !error.type().equals("time-exceeded") && !error.type().equals("timeout");
+            }
+            if (stop || ttl >= maxHops)
+            {
+                return CompletableFuture.completedFuture(new TracerouteResult(target, reached, List.copyOf(hops)));
+            }
+            return probe(pod, target, ttl + 1, maxHops, timeout, hops);
+        });
+    }
+
     /** Sends one UDP datagram from {@code pod} and waits for one back (or an ICMP error, or the timeout). */
     public CompletableFuture<UdpExchange> udp(
         final String pod, final int target, final int port, final byte[] payload, final Duration timeout)
@@ -83,6 +133,52 @@ public final class DataPlaneProxy
     public CompletableFuture<List<FdbEntry>> fdb()
     {
         return submit((dp, now, result) -> result.complete(dp.fdb(now)));
+    }
+
+    /**
+     * Routes {@code cidr} through the tunnel to {@code node} at {@code host:port} (static
+     * configuration; the control plane does this from leases).
+     */
+    public CompletableFuture<Void> addRoute(final String node, final Ipv4Cidr cidr, final String host, final int port)
+    {
+        return submit((dp, now, result) ->
+        {
+            dp.addRoute(node, cidr, host, port);
+            result.complete(null);
+        });
+    }
+
+    /** Withdraws the route to {@code cidr}: its traffic is net unreachable from then on. True if there was one. */
+    public CompletableFuture<Boolean> removeRoute(final Ipv4Cidr cidr)
+    {
+        return submit((dp, now, result) -> result.complete(dp.removeRoute(cidr)));
+    }
+
+    /** Tells the node where a remote pod is (IP, MAC, node). */
+    public CompletableFuture<Void> putEndpoint(final Endpoint endpoint)
+    {
+        return submit((dp, now, result) ->
+        {
+            dp.putEndpoint(endpoint);
+            result.complete(null);
+        });
+    }
+
+    public CompletableFuture<Boolean> removeEndpoint(final int ip)
+    {
+        return submit((dp, now, result) -> result.complete(dp.removeEndpoint(ip)));
+    }
+
+    /** Routes to other nodes with their tunnel state and counters. */
+    public CompletableFuture<List<Route>> routes()
+    {
+        return submit((dp, now, result) -> result.complete(dp.routes()));
+    }
+
+    /** Every pod the node knows: its own and the remote ones. */
+    public CompletableFuture<List<Endpoint>> endpoints()
+    {
+        return submit((dp, now, result) -> result.complete(dp.endpoints()));
     }
 
     /** Starts seeing every frame crossing the bridge ({@code null} stops). */

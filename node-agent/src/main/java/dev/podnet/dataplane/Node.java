@@ -1,5 +1,6 @@
 package dev.podnet.dataplane;
 
+import dev.podnet.pod.DropCounters;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.NanoClock;
@@ -19,9 +20,9 @@ public final class Node implements AutoCloseable
     private final DataPlaneProxy proxy;
     private final AgentRunner runner;
 
-    private Node(final NodeConfig config, final NanoClock clock)
+    private Node(final NodeConfig config, final NanoClock clock, final DropCounters drops, final Overlay overlay)
     {
-        this.dataPlane = new NodeDataPlane(config, clock);
+        this.dataPlane = new NodeDataPlane(config, clock, drops, overlay);
         this.proxy = new DataPlaneProxy(dataPlane);
         final ErrorHandler errors = ex -> LOG.error("data plane of node {} failed a duty cycle", config.nodeName(), ex);
         this.runner = new AgentRunner(config.idleMode().newStrategy(), errors, null, dataPlane);
@@ -30,7 +31,28 @@ public final class Node implements AutoCloseable
     /** Starts a node's data plane on a new thread. */
     public static Node start(final NodeConfig config)
     {
-        final Node node = new Node(config, SystemNanoClock.INSTANCE);
+        return start(config, new DropCounters(), null);
+    }
+
+    /**
+     * Starts a node's data plane on a new thread, driving {@code overlay} (which counts its drops in
+     * {@code drops}) from its duty cycle. The overlay is closed when the node is.
+     */
+    public static Node start(final NodeConfig config, final DropCounters drops, final Overlay overlay)
+    {
+        final Node node;
+        try
+        {
+            node = new Node(config, SystemNanoClock.INSTANCE, drops, overlay);
+        }
+        catch (final RuntimeException ex)
+        {
+            if (overlay != null)
+            {
+                overlay.close();
+            }
+            throw ex;
+        }
         AgentRunner.startOnThread(node.runner);
         LOG.info("node {} data plane up: pod CIDR {}, pod MTU {}, idle mode {}",
             config.nodeName(), config.podCidr(), config.pod().mtu(), config.idleMode().settingName());

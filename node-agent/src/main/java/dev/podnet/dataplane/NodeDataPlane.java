@@ -1,6 +1,8 @@
 package dev.podnet.dataplane;
 
+import dev.podnet.packet.EthernetFlyweight;
 import dev.podnet.packet.Ipv4Address;
+import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.packet.MacAddress;
 import dev.podnet.pod.ArpEntry;
 import dev.podnet.pod.DropCounters;
@@ -9,6 +11,7 @@ import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.Pod;
 import dev.podnet.pod.RateLimiter;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
@@ -19,6 +22,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.nio.ByteOrder;
 
 /**
  * One node's data plane: the bridge, its gateway/router, the pods attached to it and the frames in
@@ -46,13 +50,16 @@ public final class NodeDataPlane implements Agent
 
     private final NodeConfig config;
     private final NanoClock clock;
-    private final DropCounters drops = new DropCounters();
+    private final DropCounters drops;
     private final FrameQueue frames;
     private final Bridge bridge;
     private final Router router;
     private final HostLocalIpam ipam;
     private final Long2LongHashMap localEndpoints = new Long2LongHashMap(-1L);
     private final Map<String, PodPort> podsByName = new LinkedHashMap<>();
+    private final Int2ObjectHashMap<PodPort> podsByPort = new Int2ObjectHashMap<>();
+    private final RouteTable routes = new RouteTable();
+    private final Overlay overlay;
     private final ManyToOneConcurrentArrayQueue<Command<?>> commands;
     private PodPort[] podList = new PodPort[0];
     private int nextPortId = GATEWAY_PORT + 1;
@@ -100,6 +107,33 @@ public final class NodeDataPlane implements Agent
         {
             frames.commit(length, id);
         }
+
+        /**
+         * Anti-spoofing on the pod's port (what Cilium and Calico enforce on a pod's veth): the frame's
+         * source MAC, and its sender IPv4 address for IPv4 and ARP, must be the pod's own.
+         */
+        boolean admits(final MutableDirectBuffer buffer, final int length)
+        {
+            if (length < EthernetFlyweight.HEADER_LENGTH)
+            {
+                return true; // the bridge counts it as truncated
+            }
+            if (MacAddress.getMac(buffer, EthernetFlyweight.SOURCE_OFFSET) != pod.mac())
+            {
+                return false;
+            }
+            final int etherType = buffer.getShort(EthernetFlyweight.ETHER_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            final int l3 = EthernetFlyweight.HEADER_LENGTH;
+            if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && length >= l3 + 20)
+            {
+                return buffer.getInt(l3 + 12, ByteOrder.BIG_ENDIAN) == pod.ip();
+            }
+            if (etherType == EthernetFlyweight.ETHER_TYPE_ARP && length >= l3 + 28)
+            {
+                return MacAddress.getMac(buffer, l3 + 8) == pod.mac() && buffer.getInt(l3 + 14, ByteOrder.BIG_ENDIAN) == pod.ip();
+            }
+            return true;
+        }
     }
 
     /** The gateway's transmit side. */
@@ -120,7 +154,25 @@ public final class NodeDataPlane implements Agent
 
     public NodeDataPlane(final NodeConfig config, final NanoClock clock)
     {
+        this(config, clock, new DropCounters(), null);
+    }
+
+    /**
+     * @param drops   the node's drop counters (shared with its overlay)
+     * @param overlay the tunnel to other nodes, or {@code null} for a node on its own; the data plane
+     *                drives it from its duty cycle and closes it when it stops
+     */
+    public NodeDataPlane(final NodeConfig config, final NanoClock clock, final DropCounters drops, final Overlay overlay)
+    {
+        if (overlay != null && config.pod().mtu() > overlay.innerMtu())
+        {
+            throw new IllegalArgumentException("pod MTU " + config.pod().mtu() + " (PODNET_POD_MTU) is larger than the " +
+                overlay.innerMtu() + " bytes the tunnel carries in one datagram: lower the pod MTU or raise the underlay MTU " +
+                "(PODNET_UNDERLAY_MTU); see docs/MTU.md");
+        }
         this.config = config;
+        this.drops = drops;
+        this.overlay = overlay;
         this.clock = clock;
         final int maxFrame = 14 + Math.max(config.pod().mtu(), 1500);
         this.frames = new FrameQueue(config.frameQueue(), maxFrame);
@@ -129,8 +181,9 @@ public final class NodeDataPlane implements Agent
         this.commands = new ManyToOneConcurrentArrayQueue<>(1024);
         final int gatewayIp = config.podCidr().address(1);
         this.router = new Router(
-            GATEWAY_PORT, config.podCidr(), MacAddress.podMac(gatewayIp), localEndpoints, new GatewaySink(), drops,
+            GATEWAY_PORT, config.podCidr(), MacAddress.podMac(gatewayIp), localEndpoints, routes, new GatewaySink(), drops,
             new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()));
+        router.overlay(overlay);
         bridge.addPort(router);
         bridge.addPermanent(router.mac(), GATEWAY_PORT);
     }
@@ -179,6 +232,10 @@ public final class NodeDataPlane implements Agent
                 bridge.age(now);
             }
         }
+        if (overlay != null)
+        {
+            work += overlay.doWork(now, router);
+        }
         work += switchFrames(now);
         return work;
     }
@@ -196,6 +253,10 @@ public final class NodeDataPlane implements Agent
         for (final PodPort port : podList)
         {
             port.pod.close();
+        }
+        if (overlay != null)
+        {
+            overlay.close();
         }
     }
 
@@ -216,7 +277,16 @@ public final class NodeDataPlane implements Agent
         int count = 0;
         while (count < FRAMES_PER_CYCLE && !frames.isEmpty())
         {
-            bridge.forward(frames.headIngressPort(), frames.headBuffer(), 0, frames.headLength(), now);
+            final int ingress = frames.headIngressPort();
+            final PodPort pod = ingress == GATEWAY_PORT ? null : podsByPort.get(ingress);
+            if (pod != null && !pod.admits(frames.headBuffer(), frames.headLength()))
+            {
+                drops.increment(DropReason.SPOOFED_SOURCE);
+            }
+            else
+            {
+                bridge.forward(ingress, frames.headBuffer(), 0, frames.headLength(), now);
+            }
             frames.pop();
             count++;
         }
@@ -286,6 +356,7 @@ public final class NodeDataPlane implements Agent
         final int ip = ipam.allocate();
         final PodPort port = new PodPort(nextPortId++, name, ip);
         podsByName.put(name, port);
+        podsByPort.put(port.id, port);
         podList = podsByName.values().toArray(new PodPort[0]);
         localEndpoints.put(ip & 0xFFFFFFFFL, port.pod.mac());
         bridge.addPort(port);
@@ -300,6 +371,7 @@ public final class NodeDataPlane implements Agent
             throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
         }
         podList = podsByName.values().toArray(new PodPort[0]);
+        podsByPort.remove(port.id);
         bridge.removePort(port.id);
         localEndpoints.remove(port.pod.ip() & 0xFFFFFFFFL);
         ipam.release(port.pod.ip());
@@ -356,6 +428,85 @@ public final class NodeDataPlane implements Agent
         slot.putBytes(0, frame);
         frames.commit(frame.length, port.id);
         return true;
+    }
+
+    void addRoute(final String node, final Ipv4Cidr cidr, final String host, final int port)
+    {
+        if (overlay == null)
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.UNAVAILABLE, "node " + config.nodeName() + " has no tunnel");
+        }
+        NodeConfig.requireDnsLabel("node name", node);
+        final int shorter = Math.min(cidr.prefixLength(), config.podCidr().prefixLength());
+        final int mask = -1 << (32 - shorter);
+        if ((cidr.network() & mask) == (config.podCidr().network() & mask))
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.CONFLICT,
+                "route " + cidr + " to " + node + " overlaps this node's pod CIDR " + config.podCidr());
+        }
+        if (routes.overlaps(cidr))
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.CONFLICT, "route " + cidr + " overlaps another node's route");
+        }
+        final RouteTable.Entry replaced = routes.put(cidr, node, host, port);
+        if (replaced != null)
+        {
+            overlay.removePeer(replaced.network);
+        }
+        overlay.addPeer(cidr.network(), host, port);
+    }
+
+    boolean removeRoute(final Ipv4Cidr cidr)
+    {
+        final RouteTable.Entry removed = routes.remove(cidr);
+        if (removed != null && overlay != null)
+        {
+            overlay.removePeer(removed.network);
+        }
+        return removed != null;
+    }
+
+    void putEndpoint(final Endpoint endpoint)
+    {
+        if (config.podCidr().contains(endpoint.ip()))
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.INVALID,
+                Ipv4Address.format(endpoint.ip()) + " is in this node's own CIDR " + config.podCidr() + ": local pods are not endpoints");
+        }
+        routes.putEndpoint(endpoint);
+    }
+
+    boolean removeEndpoint(final int ip)
+    {
+        return routes.removeEndpoint(ip) != null;
+    }
+
+    List<Route> routes()
+    {
+        final List<Route> result = new ArrayList<>();
+        if (overlay == null)
+        {
+            return result;
+        }
+        for (final RouteTable.Entry entry : routes.entries())
+        {
+            final int peer = entry.network;
+            result.add(new Route(entry.cidr, entry.node, entry.host, entry.port,
+                overlay.peerState(peer), overlay.framesSent(peer), overlay.framesReceived(peer)));
+        }
+        result.sort(Comparator.comparingLong(r -> r.cidr().network() & 0xFFFFFFFFL));
+        return result;
+    }
+
+    List<Endpoint> endpoints()
+    {
+        final List<Endpoint> result = routes.endpoints();
+        for (final PodPort port : podList)
+        {
+            result.add(new Endpoint(port.pod.ip(), port.pod.mac(), config.nodeName(), port.pod.name()));
+        }
+        result.sort(Comparator.comparingLong(e -> e.ip() & 0xFFFFFFFFL));
+        return result;
     }
 
     void tap(final FrameTap tap)

@@ -11,8 +11,10 @@ import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.DropReason;
 import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.RateLimiter;
+import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import static dev.podnet.packet.EthernetFlyweight.ETHER_TYPE_ARP;
 import static dev.podnet.packet.EthernetFlyweight.ETHER_TYPE_IPV4;
@@ -20,35 +22,47 @@ import static dev.podnet.packet.IcmpFlyweight.TYPE_DESTINATION_UNREACHABLE;
 import static dev.podnet.packet.IcmpFlyweight.TYPE_TIME_EXCEEDED;
 
 /**
- * The node's router, seen from the bridge as the gateway: the {@code .1} address of the node CIDR
- * with a MAC of its own, the default route of every pod.
+ * The node's router. On the bridge it is the gateway: the {@code .1} address of the node CIDR with a
+ * MAC of its own, every pod's default route. Towards other nodes it is the tunnel endpoint, whose
+ * address is the CIDR's network address ({@code .0}), as flannel's {@code flannel.1} device.
  * <p>
- * It answers ARP for the gateway address and pings to it, and routes what pods send to it:
+ * Routing, for a packet that came from a pod (bridge) or from another node (tunnel):
  * <ol>
- *   <li>TTL: a packet that would leave with TTL 0 is answered with ICMP time exceeded
- *       (traceroute's first hop is this gateway).</li>
- *   <li>Local pod CIDR: the destination MAC comes from the node's endpoint table (no ARP needed,
- *       the node made every local pod); an address no pod holds is answered with host unreachable.</li>
- *   <li>Anything else: no route in this node yet (the overlay adds routes to other nodes), so net
- *       unreachable.</li>
+ *   <li>for the gateway or tunnel address itself: answer pings, refuse the rest;</li>
+ *   <li>TTL: a packet that would leave with TTL 0 is answered with time exceeded, from {@code .1} when it
+ *       came from a pod and from {@code .0} when it came through the tunnel — so traceroute from a pod
+ *       on node A to a pod on node C shows {@code A.1}, {@code C.0}, the pod;</li>
+ *   <li>local pod CIDR: to the pod's MAC from the node's own endpoint table, TTL − 1; an address no
+ *       pod holds is host unreachable;</li>
+ *   <li>another node's CIDR (route table): into the tunnel to that node, TTL − 1, with the remote pod's
+ *       MAC from the endpoint table (no ARP across the tunnel); an address in that lease no pod holds
+ *       is host unreachable at once; a don't-fragment packet larger than the tunnel's inner MTU is
+ *       fragmentation needed;</li>
+ *   <li>anything else: net unreachable.</li>
  * </ol>
- * ICMP errors follow RFC 1122 (never about an ICMP error, a fragment other than the first, or a
- * broadcast) and are rate-limited as Linux does.
+ * Frames from the tunnel are checked first: the sender must be a node in the route table, the inner
+ * source address inside that node's CIDR and the destination inside ours (no transit, no spoofing).
+ * ICMP errors follow RFC 1122 (never about an ICMP error, a non-initial fragment or a broadcast) and
+ * are rate-limited as Linux does. No NAT anywhere: addresses are never rewritten.
  */
-final class Router implements BridgePort
+final class Router implements BridgePort, Overlay.Receiver
 {
     private static final int ETH = EthernetFlyweight.HEADER_LENGTH;
     private static final int DEFAULT_TTL = 64;
     private static final int MIN_FRAME_LENGTH = 60;
+    private static final int MAX_PACKET = 9216;
 
     private final int portId;
     private final Ipv4Cidr podCidr;
     private final int gatewayIp;
+    private final int tunnelIp;
     private final long gatewayMac;
     private final Long2LongHashMap localEndpoints;
+    private final RouteTable routes;
     private final FrameSink sink;
     private final DropCounters drops;
     private final RateLimiter icmpErrors;
+    private Overlay overlay;
 
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
     private final ArpFlyweight arp = new ArpFlyweight();
@@ -58,6 +72,8 @@ final class Router implements BridgePort
     private final ArpFlyweight txArp = new ArpFlyweight();
     private final Ipv4Flyweight txIpv4 = new Ipv4Flyweight();
     private final IcmpFlyweight txIcmp = new IcmpFlyweight();
+    /** Where frames for the tunnel and packets the router makes itself are built. */
+    private final UnsafeBuffer tx = new UnsafeBuffer(BufferUtil.allocateDirectAligned(ETH + MAX_PACKET + 64, 64));
     private int nextIdentification;
 
     Router(
@@ -65,6 +81,7 @@ final class Router implements BridgePort
         final Ipv4Cidr podCidr,
         final long gatewayMac,
         final Long2LongHashMap localEndpoints,
+        final RouteTable routes,
         final FrameSink sink,
         final DropCounters drops,
         final RateLimiter icmpErrors)
@@ -72,11 +89,18 @@ final class Router implements BridgePort
         this.portId = portId;
         this.podCidr = podCidr;
         this.gatewayIp = podCidr.address(1);
+        this.tunnelIp = podCidr.network();
         this.gatewayMac = gatewayMac;
         this.localEndpoints = localEndpoints;
+        this.routes = routes;
         this.sink = sink;
         this.drops = drops;
         this.icmpErrors = icmpErrors;
+    }
+
+    void overlay(final Overlay overlay)
+    {
+        this.overlay = overlay;
     }
 
     @Override
@@ -101,6 +125,8 @@ final class Router implements BridgePort
         return gatewayIp;
     }
 
+    // ---------------------------------------------------------------- from the bridge
+
     @Override
     public void deliver(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos)
     {
@@ -119,12 +145,12 @@ final class Router implements BridgePort
         switch (ethernet.etherType())
         {
             case ETHER_TYPE_ARP:
-                onArp(buffer, nowNanos);
+                onArp(buffer);
                 break;
             case ETHER_TYPE_IPV4:
-                if (destination == gatewayMac)
+                if (destination == gatewayMac && checkIpv4(buffer, ethernet.payloadOffset(), ethernet.payloadLength()))
                 {
-                    onIpv4(buffer, nowNanos);
+                    route(gatewayIp, nowNanos);
                 }
                 break;
             default:
@@ -133,7 +159,7 @@ final class Router implements BridgePort
         }
     }
 
-    private void onArp(final MutableDirectBuffer buffer, final long nowNanos)
+    private void onArp(final MutableDirectBuffer buffer)
     {
         arp.wrap(buffer, ethernet.payloadOffset(), ethernet.payloadLength());
         final PacketError error = arp.check();
@@ -161,17 +187,69 @@ final class Router implements BridgePort
         sink.commit(MIN_FRAME_LENGTH);
     }
 
-    private void onIpv4(final MutableDirectBuffer buffer, final long nowNanos)
+    // ---------------------------------------------------------------- from the tunnel
+
+    @Override
+    public void onTunnelFrame(
+        final int sourceNode, final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos)
     {
-        ipv4.wrap(buffer, ethernet.payloadOffset(), ethernet.payloadLength());
-        final PacketError error = ipv4.check();
+        final RouteTable.Entry from = routes.byTunnelAddress(sourceNode);
+        if (from == null)
+        {
+            drops.increment(DropReason.UNKNOWN_PEER);
+            return;
+        }
+        ethernet.wrap(buffer, offset, length);
+        final PacketError error = ethernet.check();
         if (error != PacketError.NONE)
         {
             drops.increment(error);
             return;
         }
+        if (ethernet.etherType() != ETHER_TYPE_IPV4)
+        {
+            drops.increment(DropReason.UNSUPPORTED_ETHER_TYPE);
+            return;
+        }
+        if (!checkIpv4(buffer, ethernet.payloadOffset(), ethernet.payloadLength()))
+        {
+            return;
+        }
+        if ((ipv4.source() & from.mask) != from.network)
+        {
+            drops.increment(DropReason.TUNNEL_SPOOFED_SOURCE);
+            return;
+        }
+        if (!podCidr.contains(ipv4.destination()))
+        {
+            drops.increment(DropReason.TUNNEL_NOT_OUR_CIDR);
+            return;
+        }
+        route(tunnelIp, nowNanos);
+    }
+
+    // ---------------------------------------------------------------- routing
+
+    private boolean checkIpv4(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        ipv4.wrap(buffer, offset, length);
+        final PacketError error = ipv4.check();
+        if (error != PacketError.NONE)
+        {
+            drops.increment(error);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Routes the packet in {@link #ipv4}; {@code hopAddress} is the router's own address on the side
+     * it came in ({@code .1} from the bridge, {@code .0} from the tunnel), the source of its errors.
+     */
+    private void route(final int hopAddress, final long nowNanos)
+    {
         final int destination = ipv4.destination();
-        if (destination == gatewayIp)
+        if (destination == gatewayIp || destination == tunnelIp)
         {
             onLocal(nowNanos);
             return;
@@ -179,7 +257,7 @@ final class Router implements BridgePort
         if (ipv4.ttl() <= 1)
         {
             drops.increment(DropReason.TTL_EXCEEDED);
-            sendIcmpError(TYPE_TIME_EXCEEDED, IcmpFlyweight.CODE_TTL_EXCEEDED, 0, nowNanos);
+            sendIcmpError(TYPE_TIME_EXCEEDED, IcmpFlyweight.CODE_TTL_EXCEEDED, 0, hopAddress, nowNanos);
             return;
         }
         if (podCidr.contains(destination))
@@ -188,18 +266,74 @@ final class Router implements BridgePort
             if (mac == localEndpoints.missingValue())
             {
                 drops.increment(DropReason.NO_HOST);
-                sendIcmpError(TYPE_DESTINATION_UNREACHABLE, IcmpFlyweight.CODE_HOST_UNREACHABLE, 0, nowNanos);
+                sendIcmpError(TYPE_DESTINATION_UNREACHABLE, IcmpFlyweight.CODE_HOST_UNREACHABLE, 0, hopAddress, nowNanos);
                 return;
             }
-            routeOut(mac);
+            toBridge(mac);
             return;
         }
-        drops.increment(DropReason.NO_ROUTE);
-        sendIcmpError(TYPE_DESTINATION_UNREACHABLE, IcmpFlyweight.CODE_NET_UNREACHABLE, 0, nowNanos);
+        final RouteTable.Entry route = routes.lookup(destination);
+        if (route == null || overlay == null)
+        {
+            drops.increment(DropReason.NO_ROUTE);
+            sendIcmpError(TYPE_DESTINATION_UNREACHABLE, IcmpFlyweight.CODE_NET_UNREACHABLE, 0, hopAddress, nowNanos);
+            return;
+        }
+        final long mac = remoteMac(route, destination);
+        if (mac < 0)
+        {
+            drops.increment(DropReason.NO_HOST);
+            sendIcmpError(TYPE_DESTINATION_UNREACHABLE, IcmpFlyweight.CODE_HOST_UNREACHABLE, 0, hopAddress, nowNanos);
+            return;
+        }
+        final int innerMtu = overlay.innerMtu();
+        if (ipv4.totalLength() > innerMtu)
+        {
+            drops.increment(DropReason.FRAGMENTATION_NEEDED);
+            if (ipv4.dontFragment())
+            {
+                sendIcmpError(TYPE_DESTINATION_UNREACHABLE, IcmpFlyweight.CODE_FRAGMENTATION_NEEDED, innerMtu, hopAddress, nowNanos);
+            }
+            return;
+        }
+        final int frameLength = ETH + ipv4.totalLength();
+        tx.putBytes(ETH, ipv4.buffer(), ipv4.offset(), ipv4.totalLength());
+        txEthernet.wrap(tx, 0, frameLength).destination(mac).source(gatewayMac).etherType(ETHER_TYPE_IPV4);
+        txIpv4.wrap(tx, ETH, ipv4.totalLength()).decrementTtl();
+        toTunnel(route, frameLength);
     }
 
-    /** Forwards the packet in {@link #ipv4} back onto the bridge to {@code mac}, TTL - 1. */
-    private void routeOut(final long mac)
+    /** The MAC of a remote destination: the pod's from the endpoint table, 0 for the node's own addresses, -1 if nobody. */
+    private long remoteMac(final RouteTable.Entry route, final int destination)
+    {
+        if (destination == route.network || destination == route.network + 1)
+        {
+            return 0L;
+        }
+        final Endpoint endpoint = routes.endpoint(destination);
+        return endpoint == null ? -1L : endpoint.mac();
+    }
+
+    private void toTunnel(final RouteTable.Entry route, final int frameLength)
+    {
+        switch (overlay.send(route.network, tx, 0, frameLength))
+        {
+            case Overlay.SENT:
+                break;
+            case Overlay.BACK_PRESSURED:
+                drops.increment(DropReason.TUNNEL_BACK_PRESSURED);
+                break;
+            case Overlay.TOO_LARGE:
+                drops.increment(DropReason.FRAME_TOO_LARGE);
+                break;
+            default:
+                drops.increment(DropReason.TUNNEL_NOT_CONNECTED);
+                break;
+        }
+    }
+
+    /** Forwards the packet in {@link #ipv4} onto the bridge to {@code mac}, TTL − 1. */
+    private void toBridge(final long mac)
     {
         final int frameLength = ETH + ipv4.totalLength();
         final MutableDirectBuffer slot = sink.claim();
@@ -214,9 +348,10 @@ final class Router implements BridgePort
         commitPadded(slot, frameLength);
     }
 
-    /** A packet for the gateway itself: answer pings, refuse the rest. */
+    /** A packet for one of the router's own addresses: answer pings, refuse the rest. */
     private void onLocal(final long nowNanos)
     {
+        final int self = ipv4.destination();
         if (ipv4.protocol() == Ipv4Flyweight.PROTOCOL_ICMP && !ipv4.isFragment())
         {
             icmp.wrap(ipv4.buffer(), ipv4.payloadOffset(), ipv4.payloadLength());
@@ -229,26 +364,20 @@ final class Router implements BridgePort
             if (icmp.type() == IcmpFlyweight.TYPE_ECHO_REQUEST)
             {
                 final int icmpLength = icmp.length();
-                final MutableDirectBuffer slot = startReply(Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
-                if (slot != null)
-                {
-                    slot.putBytes(txIpv4.payloadOffset(), icmp.buffer(), icmp.offset(), icmpLength);
-                    txIcmp.wrap(slot, txIpv4.payloadOffset(), icmpLength).type(IcmpFlyweight.TYPE_ECHO_REPLY).code(0).updateChecksum();
-                    commitPadded(slot, ETH + Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
-                }
+                startPacket(self, Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
+                tx.putBytes(txIpv4.payloadOffset(), icmp.buffer(), icmp.offset(), icmpLength);
+                txIcmp.wrap(tx, txIpv4.payloadOffset(), icmpLength).type(IcmpFlyweight.TYPE_ECHO_REPLY).code(0).updateChecksum();
+                sendGenerated(Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
             }
             return;
         }
-        if (ipv4.protocol() == Ipv4Flyweight.PROTOCOL_UDP)
-        {
-            sendIcmpError(TYPE_DESTINATION_UNREACHABLE, IcmpFlyweight.CODE_PORT_UNREACHABLE, 0, nowNanos);
-            return;
-        }
-        sendIcmpError(TYPE_DESTINATION_UNREACHABLE, IcmpFlyweight.CODE_PROTOCOL_UNREACHABLE, 0, nowNanos);
+        sendIcmpError(TYPE_DESTINATION_UNREACHABLE,
+            ipv4.protocol() == Ipv4Flyweight.PROTOCOL_UDP ? IcmpFlyweight.CODE_PORT_UNREACHABLE : IcmpFlyweight.CODE_PROTOCOL_UNREACHABLE,
+            0, self, nowNanos);
     }
 
-    /** Answers the packet in {@link #ipv4} (from the frame in {@link #ethernet}) with an ICMP error. */
-    private void sendIcmpError(final int type, final int code, final int nextHopMtu, final long nowNanos)
+    /** Answers the packet in {@link #ipv4} with an ICMP error from {@code source}. */
+    private void sendIcmpError(final int type, final int code, final int nextHopMtu, final int source, final long nowNanos)
     {
         if (!mayAnswerWithError())
         {
@@ -261,15 +390,11 @@ final class Router implements BridgePort
         }
         final int quoteLength = IcmpFlyweight.errorQuoteLength(ipv4.headerLength(), ipv4.totalLength());
         final int icmpLength = IcmpFlyweight.HEADER_LENGTH + quoteLength;
-        final MutableDirectBuffer slot = startReply(Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
-        if (slot == null)
-        {
-            return;
-        }
-        txIcmp.wrap(slot, txIpv4.payloadOffset(), icmpLength).writeError(type, code, nextHopMtu);
-        slot.putBytes(txIcmp.payloadOffset(), ipv4.buffer(), ipv4.offset(), quoteLength);
+        startPacket(source, Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
+        txIcmp.wrap(tx, txIpv4.payloadOffset(), icmpLength).writeError(type, code, nextHopMtu);
+        tx.putBytes(txIcmp.payloadOffset(), ipv4.buffer(), ipv4.offset(), quoteLength);
         txIcmp.updateChecksum();
-        commitPadded(slot, ETH + Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
+        sendGenerated(Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
     }
 
     /** RFC 1122 3.2.2: no error about an ICMP error, a non-initial fragment, or a broadcast. */
@@ -287,21 +412,47 @@ final class Router implements BridgePort
         return true;
     }
 
-    /** Claims a slot and writes Ethernet + IPv4 headers of a packet from the gateway back to the sender. */
-    private MutableDirectBuffer startReply(final int totalLength)
+    /** Writes the IPv4 header of a packet from {@code source} back to the sender of {@link #ipv4} into {@link #tx}. */
+    private void startPacket(final int source, final int totalLength)
     {
-        final MutableDirectBuffer slot = sink.claim();
-        if (slot == null)
-        {
-            drops.increment(DropReason.QUEUE_FULL);
-            return null;
-        }
-        txEthernet.wrap(slot, 0, ETH).destination(ethernet.source()).source(gatewayMac).etherType(ETHER_TYPE_IPV4);
         nextIdentification = (nextIdentification + 1) & 0xFFFF;
-        txIpv4.wrap(slot, ETH, totalLength).writeHeader(
-            0, totalLength, nextIdentification, false, false, 0, DEFAULT_TTL, Ipv4Flyweight.PROTOCOL_ICMP,
-            gatewayIp, ipv4.source());
-        return slot;
+        txIpv4.wrap(tx, ETH, totalLength).writeHeader(
+            0, totalLength, nextIdentification, false, false, 0, DEFAULT_TTL, Ipv4Flyweight.PROTOCOL_ICMP, source, ipv4.source());
+    }
+
+    /** Sends the packet the router built in {@link #tx} towards its destination: a local pod, or through the tunnel. */
+    private void sendGenerated(final int totalLength)
+    {
+        final int destination = txIpv4.destination();
+        final int frameLength = ETH + totalLength;
+        if (podCidr.contains(destination))
+        {
+            final long mac = localEndpoints.get(destination & 0xFFFFFFFFL);
+            if (mac == localEndpoints.missingValue())
+            {
+                drops.increment(DropReason.NO_HOST);
+                return;
+            }
+            final MutableDirectBuffer slot = sink.claim();
+            if (slot == null)
+            {
+                drops.increment(DropReason.QUEUE_FULL);
+                return;
+            }
+            slot.putBytes(ETH, tx, ETH, totalLength);
+            txEthernet.wrap(slot, 0, ETH).destination(mac).source(gatewayMac).etherType(ETHER_TYPE_IPV4);
+            commitPadded(slot, frameLength);
+            return;
+        }
+        final RouteTable.Entry route = routes.lookup(destination);
+        final long mac = route == null ? -1L : remoteMac(route, destination);
+        if (route == null || overlay == null || mac < 0)
+        {
+            drops.increment(DropReason.NO_ROUTE);
+            return;
+        }
+        txEthernet.wrap(tx, 0, ETH).destination(mac).source(gatewayMac).etherType(ETHER_TYPE_IPV4);
+        toTunnel(route, frameLength);
     }
 
     private void commitPadded(final MutableDirectBuffer slot, final int length)

@@ -38,7 +38,7 @@ final class ArpCache
 
         void transmitHeld(MutableDirectBuffer frame, int length, long destinationMac);
 
-        void failHeld(MutableDirectBuffer frame, int length);
+        void failHeld(MutableDirectBuffer frame, int length, long nowNanos);
     }
 
     private static final class Entry
@@ -205,7 +205,7 @@ final class ArpCache
                         if (entry.probes >= maxProbes)
                         {
                             it.remove();
-                            fail(entry.ip);
+                            fail(entry.ip, nowNanos);
                         }
                         else
                         {
@@ -282,7 +282,7 @@ final class ArpCache
         }
     }
 
-    private void fail(final int ip)
+    private void fail(final int ip, final long nowNanos)
     {
         while (true)
         {
@@ -293,7 +293,7 @@ final class ArpCache
             }
             heldOrder[slot] = 0;
             drops.increment(DropReason.ARP_FAILED);
-            actions.failHeld(held[slot], heldLength[slot]);
+            actions.failHeld(held[slot], heldLength[slot], nowNanos);
         }
     }
 

@@ -41,7 +41,39 @@ public enum DropReason
     /** An ICMP error not sent because of the rate limit. */
     ICMP_RATE_LIMITED("icmp-rate-limited"),
     /** An IPv4 packet for an address this host does not own. */
-    NOT_OUR_ADDRESS("not-our-address");
+    NOT_OUR_ADDRESS("not-our-address"),
+    /** An incomplete datagram still missing fragments when the reassembly timeout ran out (one per datagram). */
+    REASSEMBLY_TIMEOUT("reassembly-timeout"),
+    /** A fragment overlapping another one of its datagram with a different extent, or disagreeing on its end. */
+    REASSEMBLY_OVERLAP("reassembly-overlap"),
+    /** A fragment reaching past the largest datagram IPv4 can carry (65535 bytes, header included). */
+    REASSEMBLY_TOO_LARGE("reassembly-too-large"),
+    /** An incomplete datagram pushed out of reassembly by a newer one when every slot was taken. */
+    REASSEMBLY_EVICTED("reassembly-evicted"),
+    /** A fragment with an empty payload, or a non-last fragment whose payload is not a multiple of 8 bytes. */
+    BAD_FRAGMENT("bad-fragment"),
+    /** A pod sent a frame whose source MAC or IP is not its own (anti-spoofing at the bridge port). */
+    SPOOFED_SOURCE("spoofed-source"),
+    /** A tunnel frame from a node that is not in the route table. */
+    UNKNOWN_PEER("unknown-peer"),
+    /** A tunnel frame of another cluster network (network id). */
+    WRONG_NETWORK("wrong-network"),
+    /** A tunnel frame whose inner source address is outside the sending node's CIDR. */
+    TUNNEL_SPOOFED_SOURCE("tunnel-spoofed-source"),
+    /** A tunnel frame whose inner destination is outside this node's CIDR (podnet does not transit). */
+    TUNNEL_NOT_OUR_CIDR("tunnel-not-our-cidr"),
+    /** A tunnel message cut short. */
+    TUNNEL_TRUNCATED("tunnel-truncated"),
+    /** A tunnel message that is not a valid TunnelFrame. */
+    TUNNEL_MALFORMED("tunnel-malformed"),
+    /** A tunnel message without a frame. */
+    TUNNEL_MISSING_FRAME("tunnel-missing-frame"),
+    /** A tunnel message larger than one datagram or than a frame may be. */
+    TUNNEL_FRAME_TOO_LARGE("tunnel-frame-too-large"),
+    /** The tunnel to the peer pushed back (its window is full). */
+    TUNNEL_BACK_PRESSURED("tunnel-back-pressured"),
+    /** The tunnel to the peer is not connected (yet, or any more). */
+    TUNNEL_NOT_CONNECTED("tunnel-not-connected");
 
     private final String label;
 

@@ -22,9 +22,9 @@ public record PingResult(int target, int sent, int received, List<Reply> replies
      * One probe that got no reply. {@code type} is one of {@code timeout}, {@code host-unreachable},
      * {@code net-unreachable}, {@code port-unreachable}, {@code frag-needed}, {@code time-exceeded};
      * {@code from} is the address that reported it (0 for a timeout); {@code mtu} the next-hop MTU of
-     * a frag-needed error, else 0.
+     * a frag-needed error, else 0; {@code rttNanos} the time until the error arrived.
      */
-    public record Error(int seq, String type, int from, int mtu)
+    public record Error(int seq, String type, int from, int mtu, long rttNanos)
     {
     }
 }

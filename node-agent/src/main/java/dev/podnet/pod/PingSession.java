@@ -50,14 +50,14 @@ final class PingSession
             final int mtu = pod.sendEcho(identifier, seq, request, nowNanos);
             if (mtu > 0)
             {
-                onError(seq, "frag-needed", pod.ip(), mtu);
+                onError(seq, "frag-needed", pod.ip(), mtu, nowNanos);
             }
         }
         for (int i = 0; i < sent; i++)
         {
             if (state[i] == PENDING && nowNanos - sentAt[i] >= timeoutNanos)
             {
-                onError(i + 1, "timeout", 0, 0);
+                onError(i + 1, "timeout", 0, 0, nowNanos);
             }
         }
         return finishIfDone();
@@ -74,14 +74,14 @@ final class PingSession
         }
     }
 
-    void onError(final int seq, final String type, final int from, final int mtu)
+    void onError(final int seq, final String type, final int from, final int mtu, final long nowNanos)
     {
         final int i = seq - 1;
         if (i >= 0 && i < sent && state[i] == PENDING)
         {
             state[i] = ANSWERED;
             answered++;
-            errors.add(new PingResult.Error(seq, type, from, mtu));
+            errors.add(new PingResult.Error(seq, type, from, mtu, nowNanos - sentAt[i]));
         }
     }
 

@@ -56,6 +56,8 @@ public final class Pod implements ArpCache.Actions
     private static final int EPHEMERAL_FIRST = 32768;
     private static final int EPHEMERAL_LAST = 60999;
     private static final int ICMP_QUOTE_BYTES = 8;
+    /** Datagrams a pod reassembles at once; each takes a 64 KiB buffer once used (Linux bounds memory instead). */
+    private static final int REASSEMBLY_DATAGRAMS = 8;
 
     private final String name;
     private final int ip;
@@ -78,8 +80,11 @@ public final class Pod implements ArpCache.Actions
     private final Ipv4Flyweight txIpv4 = new Ipv4Flyweight();
     private final IcmpFlyweight txIcmp = new IcmpFlyweight();
     private final UdpFlyweight txUdp = new UdpFlyweight();
-    /** Where outgoing packets are built: Ethernet header space, then the IPv4 packet. */
+    /** Where outgoing packets are built: Ethernet header space, then the IPv4 packet (up to 64 KiB). */
     private final UnsafeBuffer scratch;
+    /** Where one fragment of a packet in {@link #scratch} is cut out. */
+    private final UnsafeBuffer fragment;
+    private final Ipv4Reassembler reassembler;
 
     private final Int2ObjectHashMap<UdpHandler> sockets = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<PingSession> pings = new Int2ObjectHashMap<>();
@@ -113,6 +118,8 @@ public final class Pod implements ArpCache.Actions
         this.sink = sink;
         this.drops = drops;
         this.scratch = new UnsafeBuffer(BufferUtil.allocateDirectAligned(align(ETH + 65536), 64));
+        this.fragment = new UnsafeBuffer(BufferUtil.allocateDirectAligned(align(ETH + mtu), 64));
+        this.reassembler = new Ipv4Reassembler(REASSEMBLY_DATAGRAMS, Ipv4Reassembler.DEFAULT_TIMEOUT_NANOS, drops);
         this.arpCache = new ArpCache(settings, ETH + mtu, this, drops);
         this.icmpErrors = new RateLimiter(settings.icmpErrorsPerSecond(), settings.icmpErrorBurst());
         this.nextIdentification = ip * 31 & 0xFFFF;
@@ -234,18 +241,24 @@ public final class Pod implements ArpCache.Actions
             drops.increment(DropReason.NOT_OUR_ADDRESS);
             return;
         }
+        MutableDirectBuffer packet = buffer;
         if (ipv4.isFragment())
         {
-            drops.increment(DropReason.FRAGMENT_UNSUPPORTED);
-            return;
+            final int datagramLength = reassembler.offer(buffer, offset, nowNanos);
+            if (datagramLength <= 0)
+            {
+                return; // held for the rest, or dropped and counted
+            }
+            packet = reassembler.datagramBuffer();
+            ipv4.wrap(packet, 0, datagramLength);
         }
         switch (ipv4.protocol())
         {
             case Ipv4Flyweight.PROTOCOL_ICMP:
-                onIcmp(buffer, nowNanos);
+                onIcmp(packet, nowNanos);
                 break;
             case Ipv4Flyweight.PROTOCOL_UDP:
-                onUdp(buffer, nowNanos);
+                onUdp(packet, nowNanos);
                 break;
             default:
                 drops.increment(DropReason.UNSUPPORTED_PROTOCOL);
@@ -287,7 +300,8 @@ public final class Pod implements ArpCache.Actions
                     icmp.code() == IcmpFlyweight.CODE_FRAGMENTATION_NEEDED ? icmp.nextHopMtu() : 0,
                     buffer,
                     icmp.payloadOffset(),
-                    icmp.length() - IcmpFlyweight.HEADER_LENGTH);
+                    icmp.length() - IcmpFlyweight.HEADER_LENGTH,
+                    nowNanos);
                 break;
 
             default:
@@ -298,7 +312,8 @@ public final class Pod implements ArpCache.Actions
 
     /** An ICMP error (received, or raised locally) quoting one of our datagrams. */
     private void onIcmpError(
-        final String type, final int from, final int nextHopMtu, final MutableDirectBuffer buffer, final int offset, final int length)
+        final String type, final int from, final int nextHopMtu, final MutableDirectBuffer buffer, final int offset, final int length,
+        final long nowNanos)
     {
         if (length < Ipv4Flyweight.MIN_HEADER_LENGTH)
         {
@@ -320,7 +335,7 @@ public final class Pod implements ArpCache.Actions
             final PingSession session = pings.get(innerIcmp.identifier());
             if (innerIcmp.type() == TYPE_ECHO_REQUEST && session != null)
             {
-                session.onError(innerIcmp.sequence(), type, from, nextHopMtu);
+                session.onError(innerIcmp.sequence(), type, from, nextHopMtu, nowNanos);
             }
         }
         else if (innerIpv4.protocol() == Ipv4Flyweight.PROTOCOL_UDP)
@@ -358,18 +373,18 @@ public final class Pod implements ArpCache.Actions
     // ---------------------------------------------------------------- transmit path
 
     /**
-     * Sends a UDP datagram from {@code sourcePort}.
+     * Sends a UDP datagram from {@code sourcePort}, in fragments when it is larger than the MTU.
      *
-     * @return 0 when it was sent (or is waiting for ARP), else the MTU it did not fit (too large)
+     * @return 0 when it was sent (or is waiting for ARP), else the size limit it broke (65507 bytes of payload)
      */
     public int sendUdp(
         final int sourcePort, final int destinationIp, final int destinationPort,
         final DirectBuffer payload, final int offset, final int length, final long nowNanos)
     {
         final int totalLength = Ipv4Flyweight.MIN_HEADER_LENGTH + UdpFlyweight.HEADER_LENGTH + length;
-        if (totalLength > mtu)
+        if (totalLength > Ipv4Reassembler.MAX_DATAGRAM_LENGTH)
         {
-            return mtu;
+            return Ipv4Reassembler.MAX_DATAGRAM_LENGTH;
         }
         txIpv4.wrap(scratch, ETH, totalLength)
             .writeHeader(0, totalLength, nextIdentification(), false, false, 0, DEFAULT_TTL, Ipv4Flyweight.PROTOCOL_UDP, ip, destinationIp);
@@ -377,8 +392,27 @@ public final class Pod implements ArpCache.Actions
             .writeHeader(sourcePort, destinationPort, length);
         scratch.putBytes(txUdp.payloadOffset(), payload, offset, length);
         txUdp.updateChecksum(ip, destinationIp);
-        route(scratch, ETH + totalLength, destinationIp, nowNanos);
+        transmitIp(totalLength, destinationIp, nowNanos);
         return 0;
+    }
+
+    /**
+     * Sends the IPv4 packet built in {@link #scratch}: as it is when it fits the MTU, else in
+     * fragments (RFC 791), each routed on its own. Don't-fragment packets are refused by the callers.
+     */
+    private void transmitIp(final int totalLength, final int destination, final long nowNanos)
+    {
+        if (totalLength <= mtu)
+        {
+            route(scratch, ETH + totalLength, destination, nowNanos);
+            return;
+        }
+        final int count = Ipv4Fragmenter.fragmentCount(totalLength, Ipv4Flyweight.MIN_HEADER_LENGTH, mtu);
+        for (int i = 0; i < count; i++)
+        {
+            final int fragmentLength = Ipv4Fragmenter.writeFragment(scratch, ETH, mtu, i, fragment, ETH);
+            route(fragment, ETH + fragmentLength, destination, nowNanos);
+        }
     }
 
     /**
@@ -390,7 +424,7 @@ public final class Pod implements ArpCache.Actions
     {
         final int icmpLength = IcmpFlyweight.HEADER_LENGTH + request.size();
         final int totalLength = Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength;
-        if (totalLength > mtu)
+        if (totalLength > mtu && request.dontFragment())
         {
             return mtu;
         }
@@ -404,7 +438,7 @@ public final class Pod implements ArpCache.Actions
             scratch.putByte(payload + i, (byte)(i < 8 ? nowNanos >>> (56 - 8 * i) : i));
         }
         txIcmp.updateChecksum();
-        route(scratch, ETH + totalLength, request.target(), nowNanos);
+        transmitIp(totalLength, request.target(), nowNanos);
         return 0;
     }
 
@@ -417,7 +451,7 @@ public final class Pod implements ArpCache.Actions
             0, totalLength, nextIdentification(), false, false, 0, DEFAULT_TTL, Ipv4Flyweight.PROTOCOL_ICMP, ip, destination);
         scratch.putBytes(txIpv4.payloadOffset(), icmp.buffer(), icmp.offset(), icmpLength);
         txIcmp.wrap(scratch, txIpv4.payloadOffset(), icmpLength).type(TYPE_ECHO_REPLY).code(0).updateChecksum();
-        route(scratch, ETH + totalLength, destination, nowNanos);
+        transmitIp(totalLength, destination, nowNanos);
     }
 
     /** Answers {@code offending} (the packet in {@link #ipv4}) with an ICMP error, rate-limited. */
@@ -513,10 +547,10 @@ public final class Pod implements ArpCache.Actions
     }
 
     @Override
-    public void failHeld(final MutableDirectBuffer frame, final int length)
+    public void failHeld(final MutableDirectBuffer frame, final int length, final long nowNanos)
     {
         // Linux reports a failed neighbour resolution to the sender as a local host-unreachable.
-        onIcmpError("host-unreachable", ip, 0, frame, ETH, length - ETH);
+        onIcmpError("host-unreachable", ip, 0, frame, ETH, length - ETH, nowNanos);
     }
 
     // ---------------------------------------------------------------- timers, sockets, tools
@@ -525,6 +559,7 @@ public final class Pod implements ArpCache.Actions
     public void onTimer(final long nowNanos)
     {
         arpCache.onTimer(nowNanos);
+        reassembler.expire(nowNanos);
         if (!pings.isEmpty())
         {
             for (final Iterator<PingSession> it = pings.values().iterator(); it.hasNext(); )
@@ -597,7 +632,7 @@ public final class Pod implements ArpCache.Actions
         final int tooLargeFor = sendUdp(localPort, target, port, new UnsafeBuffer(payload), 0, payload.length, nowNanos);
         if (tooLargeFor > 0)
         {
-            call.onError(this, "frag-needed", ip);
+            call.onError(this, "message-too-long", ip);
         }
         if (call.isDone())
         {

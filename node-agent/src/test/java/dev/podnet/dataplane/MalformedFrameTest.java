@@ -41,13 +41,30 @@ class MalformedFrameTest
     }
 
     @Test
-    void shouldDropFramesWithAGroupSourceMac()
+    void shouldDropFramesFromAPodWithAnotherSourceMac()
     {
         final byte[] frame = ipv4Frame(b.mac(), b.ip(), 64);
-        frame[6] = 0x01; // I/G bit of the source MAC
+        frame[6] = 0x01; // a group source MAC, and not pod-a's
         send(frame);
 
-        assertThat(node.proxy.drops()).containsEntry("bad-source-mac", 1L);
+        assertThat(node.proxy.drops()).containsEntry("spoofed-source", 1L);
+    }
+
+    @Test
+    void shouldDropIpv4AndArpFromAPodClaimingAnotherPodsAddress()
+    {
+        final byte[] ipv4 = ipv4Frame(b.mac(), b.ip(), 64);
+        new Ipv4Flyweight().wrap(new UnsafeBuffer(ipv4), 14, 28).source(b.ip()).updateHeaderChecksum();
+        send(ipv4);
+
+        final byte[] arp = new byte[60];
+        final UnsafeBuffer buffer = new UnsafeBuffer(arp);
+        new EthernetFlyweight().wrap(buffer, 0, 60).destination(MacAddress.BROADCAST).source(a.mac()).etherType(EthernetFlyweight.ETHER_TYPE_ARP);
+        new ArpFlyweight().wrap(buffer, 14, 28).writeIpv4OverEthernet(ArpFlyweight.OP_REPLY, a.mac(), b.ip(), MacAddress.BROADCAST, b.ip());
+        send(arp);
+
+        assertThat(node.proxy.drops()).containsEntry("spoofed-source", 2L);
+        assertThat(node.proxy.framesForwarded() + node.proxy.framesFlooded()).as("neither reached the bridge").isZero();
     }
 
     @Test

@@ -1,0 +1,15 @@
+package dev.podnet.dataplane;
+
+/**
+ * A pod somewhere in the cluster, as the endpoint table knows it: IP to MAC to node. The router
+ * takes a remote pod's MAC from here instead of asking by ARP across the tunnel (ARP suppression,
+ * as Docker's overlay driver does).
+ *
+ * @param ip   the pod's address
+ * @param mac  its MAC
+ * @param node the node it runs on
+ * @param pod  its name
+ */
+public record Endpoint(int ip, long mac, String node, String pod)
+{
+}

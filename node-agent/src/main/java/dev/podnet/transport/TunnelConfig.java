@@ -1,0 +1,114 @@
+package dev.podnet.transport;
+
+import io.aeron.protocol.DataHeaderFlyweight;
+
+import java.io.File;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * How a node's tunnel is set up, and the pod MTU that follows from it.
+ * <p>
+ * The MTU arithmetic (docs/MTU.md), flannel-style: everything the tunnel adds is taken from the
+ * underlay MTU so a full-size pod frame travels in one unfragmented UDP datagram:
+ * <pre>
+ *   underlay MTU                       1500
+ *   - outer IPv4 header                 -20
+ *   - outer UDP header                   -8
+ *   = Aeron MTU (rounded down to x32)  1472   (Aeron requires a multiple of 32)
+ *   - Aeron data header                 -32
+ *   = one Aeron message                1440
+ *   - Protobuf envelope                 -13   (TunnelFrame: network_id, source_node, frame tag+length)
+ *   = inner Ethernet frame             1427
+ *   - inner Ethernet header             -14
+ *   = pod MTU                          1413
+ * </pre>
+ *
+ * @param networkId   the cluster network's id (VXLAN's VNI): frames of other networks are dropped
+ * @param bindAddress the local address the tunnel listens on
+ * @param port        the tunnel's UDP port (8472 by default, as the Linux VXLAN port flannel uses)
+ * @param underlayMtu the MTU of the network between nodes
+ * @param aeronDir    the embedded media driver's directory (unique per agent; {@code null} picks one)
+ * @param termLength  Aeron term length per publication and image: each takes 3 terms of shared memory
+ */
+public record TunnelConfig(int networkId, String bindAddress, int port, int underlayMtu, String aeronDir, int termLength)
+{
+    public static final int DEFAULT_PORT = 8472;
+    public static final int DEFAULT_UNDERLAY_MTU = 1500;
+    /** 256 KiB terms: 3 × 256 KiB per peer and direction; a 10-node mesh fits a container's 64 MiB /dev/shm. */
+    public static final int DEFAULT_TERM_LENGTH = 256 * 1024;
+    public static final int DEFAULT_NETWORK_ID = 1;
+    public static final int OUTER_IP_UDP = 20 + 8;
+    public static final int ENVELOPE = TunnelFrameCodec.MAX_ENVELOPE_LENGTH_16K;
+    public static final int INNER_ETHERNET = 14;
+
+    public TunnelConfig
+    {
+        if (port < 1 || port > 65535)
+        {
+            throw new IllegalArgumentException("tunnel port " + port + " outside 1..65535");
+        }
+        if (underlayMtu < 1280 || underlayMtu > 9216)
+        {
+            throw new IllegalArgumentException("underlay MTU " + underlayMtu + " outside 1280..9216");
+        }
+        if (termLength < 64 * 1024 || termLength > 64 * 1024 * 1024 || Integer.bitCount(termLength) != 1)
+        {
+            throw new IllegalArgumentException("tunnel term length " + termLength + " must be a power of two in 64 KiB..64 MiB");
+        }
+        if (bindAddress == null || bindAddress.isBlank())
+        {
+            throw new IllegalArgumentException("tunnel bind address is required");
+        }
+    }
+
+    public static TunnelConfig defaults(final int port)
+    {
+        return new TunnelConfig(DEFAULT_NETWORK_ID, "0.0.0.0", port, DEFAULT_UNDERLAY_MTU, null, DEFAULT_TERM_LENGTH);
+    }
+
+    public TunnelConfig withBindAddress(final String bindAddress)
+    {
+        return new TunnelConfig(networkId, bindAddress, port, underlayMtu, aeronDir, termLength);
+    }
+
+    public TunnelConfig withNetworkId(final int networkId)
+    {
+        return new TunnelConfig(networkId, bindAddress, port, underlayMtu, aeronDir, termLength);
+    }
+
+    public TunnelConfig withUnderlayMtu(final int underlayMtu)
+    {
+        return new TunnelConfig(networkId, bindAddress, port, underlayMtu, aeronDir, termLength);
+    }
+
+    /** UDP payload per datagram (Aeron's {@code mtu}): underlay MTU less outer IP and UDP, rounded down to a multiple of 32. */
+    public int aeronMtu()
+    {
+        return (underlayMtu - OUTER_IP_UDP) & ~31;
+    }
+
+    /** The largest inner Ethernet frame one Aeron message carries. */
+    public int maxFrameLength()
+    {
+        return aeronMtu() - DataHeaderFlyweight.HEADER_LENGTH - ENVELOPE;
+    }
+
+    /** The pod MTU: the largest IPv4 packet a pod may send through the tunnel unfragmented. */
+    public int innerMtu()
+    {
+        return maxFrameLength() - INNER_ETHERNET;
+    }
+
+    /** The driver directory to use: the configured one, or a fresh one under /dev/shm (or the temp dir). */
+    public String resolveAeronDir(final String nodeName)
+    {
+        if (aeronDir != null)
+        {
+            return aeronDir;
+        }
+        final File shm = new File("/dev/shm");
+        final String base = shm.isDirectory() && shm.canWrite() ? shm.getPath() : System.getProperty("java.io.tmpdir");
+        return base + File.separator + "podnet-" + nodeName + "-" + ProcessHandle.current().pid() + "-" +
+            Integer.toHexString(ThreadLocalRandom.current().nextInt());
+    }
+}
