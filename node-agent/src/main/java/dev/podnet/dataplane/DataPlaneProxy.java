@@ -4,6 +4,8 @@ import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.pod.ArpEntry;
 import dev.podnet.pod.PingRequest;
 import dev.podnet.pod.PingResult;
+import dev.podnet.pod.PodStats;
+import dev.podnet.pod.UdpFloodResult;
 import dev.podnet.pod.TracerouteResult;
 import dev.podnet.pod.UdpExchange;
 
@@ -121,6 +123,27 @@ public final class DataPlaneProxy
         }
         final byte[] copy = payload.clone();
         return submit((dp, now, result) -> dp.pod(pod).udpCall(target, port, copy, timeout.toNanos(), result, now));
+    }
+
+    /**
+     * Sends UDP datagrams of {@code size} payload bytes from {@code pod} to {@code target:port} as fast
+     * as the node lets it, for {@code duration}; the receiver's discard service (port 9) counts arrivals.
+     */
+    public CompletableFuture<UdpFloodResult> udpFlood(
+        final String pod, final int target, final int port, final int size, final Duration duration)
+    {
+        if (size < 0 || size > 65507 || port < 1 || port > 65535 || duration.isNegative() || duration.toSeconds() > 600)
+        {
+            return CompletableFuture.failedFuture(new DataPlaneException(DataPlaneException.Kind.INVALID,
+                "flood needs size 0..65507, port 1..65535 and a duration of 0..600 s"));
+        }
+        return submit((dp, now, result) -> dp.pod(pod).udpFlood(target, port, size, duration.toNanos(), result, now));
+    }
+
+    /** A pod's frame counters and what its discard service counted. */
+    public CompletableFuture<PodStats> podStats(final String pod)
+    {
+        return submit((dp, now, result) -> result.complete(dp.pod(pod).stats()));
     }
 
     /** The pod's ARP cache, by address. */

@@ -236,6 +236,10 @@ public final class NodeDataPlane implements Agent
         {
             work += overlay.doWork(now, router);
         }
+        for (final PodPort port : podList)
+        {
+            work += port.pod.pump(now);
+        }
         work += switchFrames(now);
         return work;
     }

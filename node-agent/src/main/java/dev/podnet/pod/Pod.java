@@ -89,6 +89,8 @@ public final class Pod implements ArpCache.Actions
     private final Int2ObjectHashMap<UdpHandler> sockets = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<PingSession> pings = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<UdpCall> udpCalls = new Int2ObjectHashMap<>();
+    private final Discard discard = new Discard();
+    private UdpFlood flood;
     private final AtomicLong framesIn = new AtomicLong();
     private final AtomicLong framesOut = new AtomicLong();
     private int nextIdentification;
@@ -125,6 +127,7 @@ public final class Pod implements ArpCache.Actions
         this.nextIdentification = ip * 31 & 0xFFFF;
         this.nextPingIdentifier = (ip * 17 + 1) & 0xFFFF;
         sockets.put(Netexec.PORT, new Netexec(name));
+        sockets.put(Discard.PORT, discard);
     }
 
     private static int align(final int value)
@@ -582,6 +585,47 @@ public final class Pod implements ArpCache.Actions
         }
     }
 
+    /** Sends the next batch of a running UDP flood; returns how many duty-cycle units of work that was. */
+    public int pump(final long nowNanos)
+    {
+        final UdpFlood running = flood;
+        if (running == null)
+        {
+            return 0;
+        }
+        if (running.pump(this, nowNanos))
+        {
+            flood = null;
+            sockets.remove(running.localPort);
+        }
+        return 1;
+    }
+
+    /** Floods {@code target:port} with datagrams of {@code size} payload bytes for {@code durationNanos}. One flood per pod at a time. */
+    public void udpFlood(
+        final int target, final int port, final int size, final long durationNanos,
+        final CompletableFuture<UdpFloodResult> result, final long nowNanos)
+    {
+        if (flood != null)
+        {
+            result.completeExceptionally(new IllegalStateException("pod " + name + " is already flooding"));
+            return;
+        }
+        final int localPort = allocateEphemeralPort();
+        if (localPort < 0)
+        {
+            result.completeExceptionally(new IllegalStateException("no free ephemeral UDP port in pod " + name));
+            return;
+        }
+        sockets.put(localPort, discard);
+        flood = new UdpFlood(localPort, target, port, size, nowNanos, durationNanos, result);
+    }
+
+    public PodStats stats()
+    {
+        return new PodStats(name, framesIn.get(), framesOut.get(), discard.datagrams(), discard.bytes());
+    }
+
     /** Binds {@code handler} to a UDP port; false when the port is taken. */
     public boolean bindUdp(final int port, final UdpHandler handler)
     {
@@ -673,6 +717,11 @@ public final class Pod implements ArpCache.Actions
         }
         pings.clear();
         udpCalls.clear();
+        if (flood != null)
+        {
+            flood.abort(reason);
+            flood = null;
+        }
     }
 
     @Override

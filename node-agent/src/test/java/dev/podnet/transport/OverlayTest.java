@@ -8,6 +8,7 @@ import dev.podnet.pod.PingRequest;
 import dev.podnet.pod.PingResult;
 import dev.podnet.pod.TracerouteResult;
 import dev.podnet.pod.UdpExchange;
+import dev.podnet.pod.UdpFloodResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -177,6 +178,20 @@ class OverlayTest
         cluster.awaitTunnelsConnected();
         final PingResult restored = await(cluster.proxy("node-c").ping("c-1", PingRequest.of(b1.ip(), 1)));
         assertThat(restored.received()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldCountAFloodOfDatagramsAtTheReceiversDiscardService()
+    {
+        final long before = await(cluster.proxy("node-b").podStats("b-1")).discardDatagrams();
+
+        final UdpFloodResult flood = await(cluster.proxy("node-a").udpFlood("a-2", b1.ip(), 9, 1000, Duration.ofMillis(300)));
+
+        assertThat(flood.datagrams()).isPositive();
+        OverlayCluster.awaitCondition(() -> await(cluster.proxy("node-b").podStats("b-1")).discardDatagrams() > before,
+            Duration.ofSeconds(5), "datagrams counted at b-1");
+        final long arrived = await(cluster.proxy("node-b").podStats("b-1")).discardDatagrams() - before;
+        assertThat(arrived).isBetween(1L, flood.datagrams());
     }
 
     @Test
