@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = PodnetMain.Version.class,
     description = "An emulated Kubernetes pod network on the JVM.",
-    subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {AgentCommand.class, DemoCommand.class, BenchCommand.class, BenchPeerCommand.class, CommandLine.HelpCommand.class})
 public final class PodnetMain implements Runnable
 {
     @CommandLine.Spec
@@ -20,7 +20,7 @@ public final class PodnetMain implements Runnable
     @Override
     public void run()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try: podnet demo)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try: podnet demo, or podnet agent --help)");
     }
 
     public static void main(final String[] args)

@@ -1,0 +1,395 @@
+package dev.podnet.agent;
+
+import dev.podnet.dataplane.IdleMode;
+import dev.podnet.dataplane.NodeConfig;
+import dev.podnet.packet.Ipv4Cidr;
+import dev.podnet.pod.PodSettings;
+import dev.podnet.transport.TunnelConfig;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Everything {@code podnet agent} needs to start, from flags and environment variables (a flag wins),
+ * validated once, all together, before anything starts (as Aeron's {@code Context.conclude()}). A bad
+ * value is an {@link IllegalArgumentException} whose message starts with the setting's names, e.g.
+ * {@code PODNET_TUNNEL_PORT / --tunnel-port: 70000 outside 1..65535}.
+ *
+ * @param nodeName    the node's name (DNS-1123 label)
+ * @param podCidr     the node's pod CIDR (its lease; static until the control plane hands it out)
+ * @param tunnelBind  address the tunnel listens on
+ * @param tunnelPort  the tunnel's UDP port
+ * @param underlayMtu MTU of the network between nodes
+ * @param networkId   the overlay network's id: frames of other networks are dropped
+ * @param podMtu      the pods' MTU: at most what the tunnel carries in one datagram
+ * @param apiBind     address the HTTP API listens on
+ * @param apiPort     the HTTP API's TCP port
+ * @param idleMode    how the data-plane thread waits when idle
+ * @param topology    the static part (peers, pods) the control plane will replace
+ */
+public record AgentSettings(
+    String nodeName,
+    Ipv4Cidr podCidr,
+    String tunnelBind,
+    int tunnelPort,
+    int underlayMtu,
+    int networkId,
+    int podMtu,
+    String apiBind,
+    int apiPort,
+    IdleMode idleMode,
+    StaticTopology topology)
+{
+    public static final String DEFAULT_BIND = "0.0.0.0";
+    /** The usual alternative HTTP port. */
+    public static final int DEFAULT_API_PORT = 8080;
+    /** A VXLAN VNI has 24 bits; the tunnel frame's field is wider, but no cluster needs more. */
+    public static final int MAX_NETWORK_ID = (1 << 24) - 1;
+    /** Pods {@code --pods N} may create at most; a /24 holds 253. */
+    public static final int MAX_PODS = 1_000;
+
+    /** One setting: its flag and its environment variable. */
+    public enum Setting
+    {
+        NODE("--node", "PODNET_NODE_NAME"),
+        POD_CIDR("--pod-cidr", "PODNET_POD_CIDR"),
+        TUNNEL_BIND("--tunnel-bind", "PODNET_TUNNEL_BIND"),
+        TUNNEL_PORT("--tunnel-port", "PODNET_TUNNEL_PORT"),
+        UNDERLAY_MTU("--underlay-mtu", "PODNET_UNDERLAY_MTU"),
+        NETWORK_ID("--network-id", "PODNET_NETWORK_ID"),
+        POD_MTU("--pod-mtu", "PODNET_POD_MTU"),
+        API_BIND("--api-bind", "PODNET_API_BIND"),
+        API_PORT("--api-port", "PODNET_API_PORT"),
+        IDLE_MODE("--idle-mode", "PODNET_IDLE_MODE"),
+        PEERS("--peer", "PODNET_PEERS"),
+        PODS("--pods", "PODNET_PODS");
+
+        private final String flag;
+        private final String env;
+
+        Setting(final String flag, final String env)
+        {
+            this.flag = flag;
+            this.env = env;
+        }
+
+        public String flag()
+        {
+            return flag;
+        }
+
+        public String env()
+        {
+            return env;
+        }
+
+        /** How messages name it: {@code PODNET_TUNNEL_PORT / --tunnel-port}. */
+        public String label()
+        {
+            return env + " / " + flag;
+        }
+    }
+
+    public AgentSettings
+    {
+        if (topology == null)
+        {
+            topology = new StaticTopology(List.of(), List.of());
+        }
+    }
+
+    /** The tunnel's configuration (Aeron directory picked per process, default term length). */
+    public TunnelConfig tunnelConfig()
+    {
+        return tunnelConfig(networkId, tunnelBind, tunnelPort, underlayMtu);
+    }
+
+    /** The data plane's configuration: defaults, with this node's name, CIDR, pod MTU and idle mode. */
+    public NodeConfig nodeConfig()
+    {
+        final NodeConfig defaults = NodeConfig.defaults(nodeName, podCidr);
+        return defaults.withPod(defaults.pod().withMtu(podMtu)).withIdleMode(idleMode);
+    }
+
+    /**
+     * Resolves every setting: the flag if given, else the environment variable, else the default;
+     * blank values count as not given.
+     *
+     * @param flags    flag values by setting ({@code --peer} given several times: joined with commas)
+     * @param env      the environment ({@code System.getenv()})
+     * @param hostName the host name, asked only when neither flag nor variable names the node
+     * @throws IllegalArgumentException naming the first bad setting
+     */
+    public static AgentSettings resolve(
+        final Map<Setting, String> flags, final Map<String, String> env, final Supplier<String> hostName)
+    {
+        final Values values = new Values(flags, env);
+
+        final String nodeName;
+        final String givenName = values.get(Setting.NODE);
+        if (givenName != null)
+        {
+            nodeName = givenName;
+            require(NodeConfig.isDnsLabel(nodeName), Setting.NODE, "'" + nodeName + "' is not a DNS-1123 label " +
+                "(lower-case letters, digits and '-', 1..63 characters, starting and ending with a letter or digit)");
+        }
+        else
+        {
+            nodeName = shortHostName(env, hostName);
+            require(NodeConfig.isDnsLabel(nodeName), Setting.NODE, "the host name '" + nodeName +
+                "' is not a DNS-1123 label: name the node with a flag or the variable");
+        }
+
+        final String cidrText = values.get(Setting.POD_CIDR);
+        require(cidrText != null, Setting.POD_CIDR, "required: the node's pod CIDR, e.g. 10.244.1.0/24");
+        final Ipv4Cidr podCidr = cidr(Setting.POD_CIDR, cidrText);
+        require(podCidr.prefixLength() >= 16 && podCidr.prefixLength() <= 28, Setting.POD_CIDR,
+            podCidr + ": prefix length must be 16..28");
+
+        final String tunnelBind = bindAddress(Setting.TUNNEL_BIND, values.getOr(Setting.TUNNEL_BIND, DEFAULT_BIND));
+        final int tunnelPort = integer(values, Setting.TUNNEL_PORT, TunnelConfig.DEFAULT_PORT, 1, 65535);
+        final int underlayMtu = integer(values, Setting.UNDERLAY_MTU, TunnelConfig.DEFAULT_UNDERLAY_MTU, 1280, 9216);
+        final int networkId = integer(values, Setting.NETWORK_ID, TunnelConfig.DEFAULT_NETWORK_ID, 1, MAX_NETWORK_ID);
+
+        final int tunnelMtu = tunnelConfig(networkId, tunnelBind, tunnelPort, underlayMtu).innerMtu();
+        final int podMtu = integer(values, Setting.POD_MTU, tunnelMtu, PodSettings.MIN_MTU, Integer.MAX_VALUE);
+        require(podMtu <= tunnelMtu, Setting.POD_MTU, podMtu + " is larger than the " + tunnelMtu + " bytes the tunnel " +
+            "carries in one datagram with " + Setting.UNDERLAY_MTU.label() + " " + underlayMtu +
+            ": lower the pod MTU or raise the underlay MTU (see docs/MTU.md)");
+
+        final String apiBind = bindAddress(Setting.API_BIND, values.getOr(Setting.API_BIND, DEFAULT_BIND));
+        final int apiPort = integer(values, Setting.API_PORT, DEFAULT_API_PORT, 1, 65535);
+
+        final IdleMode idleMode;
+        try
+        {
+            idleMode = IdleMode.parse(values.getOr(Setting.IDLE_MODE, IdleMode.EFFICIENT.settingName()));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw invalid(Setting.IDLE_MODE, ex.getMessage());
+        }
+
+        final List<StaticTopology.Peer> peers = peers(values.get(Setting.PEERS), nodeName, podCidr);
+        final List<String> pods = pods(values.get(Setting.PODS), nodeName, podCidr);
+
+        return new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, networkId, podMtu,
+            apiBind, apiPort, idleMode, new StaticTopology(peers, pods));
+    }
+
+    /** The host name up to its first dot, lower-cased: {@code HOSTNAME} if set, else what the OS says. */
+    public static String shortHostName(final Map<String, String> env, final Supplier<String> hostName)
+    {
+        String name = env.get("HOSTNAME");
+        if (name == null || name.isBlank())
+        {
+            name = hostName.get();
+        }
+        if (name == null)
+        {
+            return "";
+        }
+        final int dot = name.indexOf('.');
+        return (dot < 0 ? name : name.substring(0, dot)).trim().toLowerCase(Locale.ROOT);
+    }
+
+    /** What the operating system calls this host, "" when it cannot tell. */
+    public static String osHostName()
+    {
+        try
+        {
+            return InetAddress.getLocalHost().getHostName();
+        }
+        catch (final UnknownHostException ex)
+        {
+            return "";
+        }
+    }
+
+    private static TunnelConfig tunnelConfig(final int networkId, final String bind, final int port, final int underlayMtu)
+    {
+        return new TunnelConfig(networkId, bind, port, underlayMtu, null, TunnelConfig.DEFAULT_TERM_LENGTH);
+    }
+
+    /**
+     * {@code NAME=CIDR@HOST:PORT}, comma-separated: distinct names other than this node's, CIDRs that
+     * overlap neither this node's nor each other.
+     */
+    private static List<StaticTopology.Peer> peers(final String text, final String nodeName, final Ipv4Cidr podCidr)
+    {
+        final List<StaticTopology.Peer> peers = new ArrayList<>();
+        if (text == null)
+        {
+            return peers;
+        }
+        for (final String item : text.split(","))
+        {
+            final String spec = item.trim();
+            if (spec.isEmpty())
+            {
+                continue;
+            }
+            final StaticTopology.Peer peer = peer(spec);
+            require(!peer.node().equals(nodeName), Setting.PEERS, "peer '" + spec + "' is this node itself");
+            require(!overlaps(peer.cidr(), podCidr), Setting.PEERS,
+                "peer '" + spec + "': " + peer.cidr() + " overlaps this node's pod CIDR " + podCidr);
+            for (final StaticTopology.Peer other : peers)
+            {
+                require(!other.node().equals(peer.node()), Setting.PEERS, "peer '" + peer.node() + "' given twice");
+                require(!overlaps(other.cidr(), peer.cidr()), Setting.PEERS,
+                    "peer '" + spec + "': " + peer.cidr() + " overlaps " + other.cidr() + " of peer '" + other.node() + "'");
+            }
+            peers.add(peer);
+        }
+        return peers;
+    }
+
+    private static StaticTopology.Peer peer(final String spec)
+    {
+        final String expected = "'" + spec + "' is not NAME=CIDR@HOST:PORT (e.g. node-2=10.244.2.0/24@10.0.0.2:8472)";
+        final int equals = spec.indexOf('=');
+        final int at = spec.indexOf('@');
+        final int colon = spec.lastIndexOf(':');
+        require(equals > 0 && at > equals + 1 && colon > at + 1 && colon < spec.length() - 1, Setting.PEERS, expected);
+        final String node = spec.substring(0, equals);
+        require(NodeConfig.isDnsLabel(node), Setting.PEERS, "peer '" + spec + "': node name '" + node +
+            "' is not a DNS-1123 label");
+        final Ipv4Cidr cidr = cidr(Setting.PEERS, spec.substring(equals + 1, at));
+        final String host = spec.substring(at + 1, colon);
+        require(host.chars().noneMatch(c -> Character.isWhitespace(c) || c == '@' || c == '='), Setting.PEERS, expected);
+        final int port = parseInt(Setting.PEERS, spec.substring(colon + 1), 1, 65535);
+        return new StaticTopology.Peer(node, cidr, host, port);
+    }
+
+    /** A count ({@code 3}: {@code NODE-1..NODE-3}) or a comma-separated list of names. */
+    private static List<String> pods(final String text, final String nodeName, final Ipv4Cidr podCidr)
+    {
+        final List<String> pods = new ArrayList<>();
+        if (text == null)
+        {
+            return pods;
+        }
+        final String trimmed = text.trim();
+        if (trimmed.chars().allMatch(Character::isDigit))
+        {
+            final int count = parseInt(Setting.PODS, trimmed, 0, MAX_PODS);
+            for (int i = 1; i <= count; i++)
+            {
+                pods.add(nodeName + "-" + i);
+            }
+        }
+        else
+        {
+            for (final String item : trimmed.split(","))
+            {
+                final String name = item.trim();
+                if (!name.isEmpty())
+                {
+                    pods.add(name);
+                }
+            }
+        }
+        final Set<String> seen = new HashSet<>();
+        for (final String name : pods)
+        {
+            require(NodeConfig.isDnsLabel(name), Setting.PODS, "pod name '" + name + "' is not a DNS-1123 label " +
+                "(lower-case letters, digits and '-', 1..63 characters, starting and ending with a letter or digit)");
+            require(seen.add(name), Setting.PODS, "pod '" + name + "' given twice");
+        }
+        final long room = podCidr.size() - 3;
+        require(pods.size() <= room, Setting.PODS,
+            pods.size() + " pods do not fit in " + podCidr + " (room for " + room + ": network, gateway and broadcast are taken)");
+        return pods;
+    }
+
+    private static boolean overlaps(final Ipv4Cidr a, final Ipv4Cidr b)
+    {
+        final int shorter = Math.min(a.prefixLength(), b.prefixLength());
+        final int mask = shorter == 0 ? 0 : -1 << (32 - shorter);
+        return (a.network() & mask) == (b.network() & mask);
+    }
+
+    private static Ipv4Cidr cidr(final Setting setting, final String text)
+    {
+        try
+        {
+            return Ipv4Cidr.parse(text.trim());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw invalid(setting, ex.getMessage());
+        }
+    }
+
+    private static String bindAddress(final Setting setting, final String text)
+    {
+        final String host = text.trim();
+        require(!host.chars().anyMatch(Character::isWhitespace), setting, "'" + text + "' is not a host name or address");
+        require(!new InetSocketAddress(host, 0).isUnresolved(), setting, "'" + host + "' does not resolve to an address");
+        return host;
+    }
+
+    private static int integer(final Values values, final Setting setting, final int defaultValue, final int min, final int max)
+    {
+        final String text = values.get(setting);
+        return text == null ? defaultValue : parseInt(setting, text, min, max);
+    }
+
+    private static int parseInt(final Setting setting, final String text, final int min, final int max)
+    {
+        final long value;
+        try
+        {
+            value = Long.parseLong(text.trim());
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw invalid(setting, "'" + text + "' is not a number");
+        }
+        require(value >= min && value <= max, setting,
+            value + (max == Integer.MAX_VALUE ? " is less than " + min : " outside " + min + ".." + max));
+        return (int)value;
+    }
+
+    private static void require(final boolean condition, final Setting setting, final String message)
+    {
+        if (!condition)
+        {
+            throw invalid(setting, message);
+        }
+    }
+
+    private static IllegalArgumentException invalid(final Setting setting, final String message)
+    {
+        return new IllegalArgumentException(setting.label() + ": " + message);
+    }
+
+    /** Flag, else environment variable; blank is absent. */
+    private record Values(Map<Setting, String> flags, Map<String, String> env)
+    {
+        String get(final Setting setting)
+        {
+            final String flag = flags.get(setting);
+            if (flag != null && !flag.isBlank())
+            {
+                return flag.trim();
+            }
+            final String variable = env.get(setting.env());
+            return variable == null || variable.isBlank() ? null : variable.trim();
+        }
+
+        String getOr(final Setting setting, final String defaultValue)
+        {
+            final String value = get(setting);
+            return value == null ? defaultValue : value;
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.podnet.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One HTTP request as a handler sees it: the path parameters the route matched, the query parameters,
+ * and the body (already read, at most {@link ApiServer#MAX_BODY_BYTES}).
+ */
+final class ApiRequest
+{
+    private final String method;
+    private final String path;
+    private final Map<String, String> pathParams;
+    private final Map<String, String> query;
+    private final byte[] body;
+    private final ObjectMapper mapper;
+
+    ApiRequest(
+        final String method, final String path, final Map<String, String> pathParams, final Map<String, String> query,
+        final byte[] body, final ObjectMapper mapper)
+    {
+        this.method = method;
+        this.path = path;
+        this.pathParams = pathParams;
+        this.query = query;
+        this.body = body;
+        this.mapper = mapper;
+    }
+
+    String method()
+    {
+        return method;
+    }
+
+    String path()
+    {
+        return path;
+    }
+
+    /** A parameter of the route's pattern, e.g. {@code name} of {@code /api/v1/pods/{name}}. */
+    String param(final String name)
+    {
+        return pathParams.get(name);
+    }
+
+    /** A query parameter, {@code null} when absent. */
+    String query(final String name)
+    {
+        return query.get(name);
+    }
+
+    /** The body as a JSON object that may hold only {@code allowed} fields. */
+    JsonBody json(final String... allowed)
+    {
+        return JsonBody.parse(mapper, body, List.of(allowed));
+    }
+}

@@ -1,0 +1,318 @@
+package dev.podnet.http;
+
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.podnet.dataplane.DataPlaneException;
+import dev.podnet.dataplane.DataPlaneProxy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The node agent's HTTP API: JSON over the JDK's {@link HttpServer}, the way tests and tools in
+ * other processes drive a node.
+ * <p>
+ * Threading: the server's one dispatcher thread accepts connections and hands every exchange to a
+ * small fixed pool ({@value #THREADS} threads). A pool thread reads the body (at most
+ * {@value #MAX_BODY_BYTES} bytes), checks it, offers a command to the data plane through its proxy and
+ * waits for the future with a bound (the request's own timeouts plus {@link Await#GRACE}), then writes
+ * the JSON. The data-plane thread only completes futures: it never serialises, never blocks, and a
+ * stuck or stopped data plane costs a request a 504 or 503, never a hung connection. A pool thread
+ * is busy for as long as its request runs (a long ping holds one); requests beyond the pool queue.
+ * <p>
+ * Errors are JSON {@code {error, detail}}: bad input of any kind is a 400 with a detail that names
+ * the field, an unknown path a 404, a wrong method a 405 (with {@code Allow}), a body over 64 KiB a
+ * 413, what the data plane refuses by its {@link DataPlaneException.Kind} (400, 404, 409, 503), a wait
+ * that passes its bound a 504. A 500 means a bug.
+ */
+public final class ApiServer implements AutoCloseable
+{
+    static final int THREADS = 8;
+    static final int MAX_BODY_BYTES = 64 * 1024;
+    /** How long a command or table read may take: the data plane answers within a duty cycle when it runs. */
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+
+    static
+    {
+        // The JDK server sends the headers and then the body as separate segments: without TCP_NODELAY,
+        // Nagle holds the body back until the client's delayed ACK, about 40 ms per request on a
+        // kept-alive connection. Read once, when the server's first class loads; a -D setting wins.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null)
+        {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final ObjectMapper mapper;
+    private final Dispatcher dispatcher = new Dispatcher();
+    private final String nodeName;
+
+    private ApiServer(
+        final HttpServer server, final ExecutorService executor, final DataPlaneProxy proxy, final String nodeName,
+        final Duration commandTimeout)
+    {
+        this.server = server;
+        this.executor = executor;
+        this.nodeName = nodeName;
+        this.mapper = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+        new NodeApi(proxy, nodeName, commandTimeout).register(dispatcher);
+        new StaticConfigApi(proxy, commandTimeout).register(dispatcher);
+    }
+
+    /**
+     * Serves the API of node {@code nodeName} on {@code bind:port} ({@code port} 0 picks a free one,
+     * see {@link #port()}).
+     *
+     * @throws UncheckedIOException when the address cannot be bound (in use, not local)
+     */
+    public static ApiServer start(final String bind, final int port, final DataPlaneProxy proxy, final String nodeName)
+    {
+        return start(bind, port, proxy, nodeName, COMMAND_TIMEOUT);
+    }
+
+    /** As {@link #start(String, int, DataPlaneProxy, String)}, with another bound for commands (tests). */
+    static ApiServer start(
+        final String bind, final int port, final DataPlaneProxy proxy, final String nodeName, final Duration commandTimeout)
+    {
+        final HttpServer server;
+        try
+        {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(bind), port), 64);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot serve the API on " + bind + ":" + port + ": " + ex.getMessage(), ex);
+        }
+        final AtomicInteger threads = new AtomicInteger();
+        final ExecutorService executor = Executors.newFixedThreadPool(THREADS, task ->
+        {
+            final Thread thread = new Thread(task, "podnet-api-" + nodeName + "-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        final ApiServer api = new ApiServer(server, executor, proxy, nodeName, commandTimeout);
+        server.createContext("/", api::handle);
+        server.setExecutor(executor);
+        server.start();
+        LOG.info("node {} API listening on http://{}:{}", nodeName, bind, api.port());
+        return api;
+    }
+
+    /** The port the server listens on (the bound one when started with port 0). */
+    public int port()
+    {
+        return server.getAddress().getPort();
+    }
+
+    /** Stops accepting, interrupts requests still waiting and stops the pool. */
+    @Override
+    public void close()
+    {
+        server.stop(0);
+        executor.shutdownNow();
+        try
+        {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS))
+            {
+                LOG.warn("node {} API: request threads still busy after 5 s", nodeName);
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void handle(final HttpExchange exchange)
+    {
+        try (exchange)
+        {
+            ApiResponse response;
+            try
+            {
+                response = dispatch(exchange);
+            }
+            catch (final Exception ex)
+            {
+                response = failure(exchange, ex);
+            }
+            write(exchange, response);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            LOG.debug("node {} API: could not answer {} {}: {}", nodeName, exchange.getRequestMethod(),
+                exchange.getRequestURI(), ex.toString());
+        }
+    }
+
+    private ApiResponse dispatch(final HttpExchange exchange) throws Exception
+    {
+        final byte[] body = readBody(exchange);
+        final String method = exchange.getRequestMethod();
+        final List<String> path = decodePath(exchange.getRequestURI().getRawPath());
+        final Dispatcher.Match match = dispatcher.match(method, path);
+        final ApiRequest request = new ApiRequest(method, "/" + String.join("/", path), match.params(),
+            decodeQuery(exchange.getRequestURI().getRawQuery()), body, mapper);
+        return match.handler().handle(request);
+    }
+
+    private static byte[] readBody(final HttpExchange exchange) throws IOException
+    {
+        // read at most one byte more than allowed even when Content-Length says more: answering before
+        // the client has sent its body makes some clients see a reset instead of the 413
+        final InputStream in = exchange.getRequestBody();
+        final byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+        if (body.length > MAX_BODY_BYTES)
+        {
+            throw tooLarge();
+        }
+        return body;
+    }
+
+    private static ApiException tooLarge()
+    {
+        return new ApiException(413, "payload-too-large", "request body larger than " + MAX_BODY_BYTES + " bytes");
+    }
+
+    private static List<String> decodePath(final String rawPath)
+    {
+        if (rawPath == null || !rawPath.startsWith("/"))
+        {
+            throw ApiException.notFound("no such resource: " + rawPath);
+        }
+        final String[] raw = rawPath.substring(1).split("/", -1);
+        final List<String> segments = new ArrayList<>(raw.length);
+        for (final String segment : raw)
+        {
+            segments.add(decode(segment.replace("+", "%2B"), "path"));
+        }
+        return segments;
+    }
+
+    private static Map<String, String> decodeQuery(final String rawQuery)
+    {
+        if (rawQuery == null || rawQuery.isEmpty())
+        {
+            return Map.of();
+        }
+        final Map<String, String> query = new HashMap<>();
+        for (final String pair : rawQuery.split("&"))
+        {
+            final int equals = pair.indexOf('=');
+            final String name = decode(equals < 0 ? pair : pair.substring(0, equals), "query");
+            final String value = equals < 0 ? "" : decode(pair.substring(equals + 1), "query");
+            if (query.putIfAbsent(name, value) != null)
+            {
+                throw ApiException.badRequest("query parameter '" + name + "' given twice");
+            }
+        }
+        return query;
+    }
+
+    private static String decode(final String text, final String where)
+    {
+        try
+        {
+            return URLDecoder.decode(text, StandardCharsets.UTF_8);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw ApiException.badRequest("malformed percent-encoding in the " + where + ": " + text);
+        }
+    }
+
+    private ApiResponse failure(final HttpExchange exchange, final Exception ex)
+    {
+        if (ex instanceof ApiException api)
+        {
+            return error(api.status(), api.error(), api.getMessage());
+        }
+        if (ex instanceof Dispatcher.MethodNotAllowed notAllowed)
+        {
+            exchange.getResponseHeaders().set("Allow", notAllowed.allowHeader());
+            return error(405, "method-not-allowed", notAllowed.getMessage());
+        }
+        if (ex instanceof DataPlaneException refused)
+        {
+            switch (refused.kind())
+            {
+                case INVALID:
+                    return error(400, "bad-request", refused.getMessage());
+                case NOT_FOUND:
+                    return error(404, "not-found", refused.getMessage());
+                case CONFLICT:
+                    return error(409, "conflict", refused.getMessage());
+                default:
+                    return error(503, "unavailable", refused.getMessage());
+            }
+        }
+        if (ex instanceof IllegalArgumentException)
+        {
+            return error(400, "bad-request", ex.getMessage());
+        }
+        if (ex instanceof InterruptedException)
+        {
+            Thread.currentThread().interrupt();
+            return error(503, "unavailable", "node " + nodeName + " API is shutting down");
+        }
+        LOG.error("node {} API: {} {} failed", nodeName, exchange.getRequestMethod(), exchange.getRequestURI(), ex);
+        return error(500, "internal", ex.toString());
+    }
+
+    private static ApiResponse error(final int status, final String error, final String detail)
+    {
+        return ApiResponse.json(status, new Views.ErrorBody(error, detail));
+    }
+
+    private void write(final HttpExchange exchange, final ApiResponse response) throws IOException
+    {
+        final byte[] bytes;
+        if (response.json() != null)
+        {
+            bytes = mapper.writeValueAsBytes(response.json());
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+        }
+        else if (response.text() != null)
+        {
+            bytes = response.text().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        }
+        else
+        {
+            exchange.sendResponseHeaders(response.status(), -1);
+            return;
+        }
+        exchange.sendResponseHeaders(response.status(), bytes.length);
+        try (OutputStream out = exchange.getResponseBody())
+        {
+            out.write(bytes);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package dev.podnet.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * A request body: one JSON object whose fields are read by name, each checked for presence, type and
+ * range, with a message that names the field and says what was expected. No coercion: {@code "3"}
+ * is not a number and {@code 3.0} is not an integer. Fields the route does not know are refused, so
+ * a typo ({@code "timeout"} for {@code "timeoutMs"}) is an error instead of a silently used default.
+ */
+final class JsonBody
+{
+    private final JsonNode root;
+
+    private JsonBody(final JsonNode root)
+    {
+        this.root = root;
+    }
+
+    /** Parses {@code body} as a JSON object with no fields other than {@code allowed}. */
+    static JsonBody parse(final ObjectMapper mapper, final byte[] body, final List<String> allowed)
+    {
+        if (body.length == 0)
+        {
+            throw ApiException.badRequest("empty request body (expected: a JSON object with " + String.join(", ", allowed) + ")");
+        }
+        final JsonNode root;
+        try
+        {
+            root = mapper.readTree(body);
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw ApiException.badRequest("malformed JSON: " + ex.getOriginalMessage());
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw ApiException.badRequest("unreadable request body: " + ex.getMessage());
+        }
+        if (root == null || !root.isObject())
+        {
+            throw ApiException.badRequest("expected a JSON object, got " + (root == null ? "nothing" : kind(root)));
+        }
+        for (final Iterator<String> names = root.fieldNames(); names.hasNext(); )
+        {
+            final String name = names.next();
+            if (!allowed.contains(name))
+            {
+                throw ApiException.badRequest("unknown field '" + name + "' (expected: " + String.join(", ", allowed) + ")");
+            }
+        }
+        return new JsonBody(root);
+    }
+
+    String requiredString(final String name)
+    {
+        final String value = optionalString(name);
+        if (value == null)
+        {
+            throw missing(name, "a string");
+        }
+        return value;
+    }
+
+    /** The string, or {@code null} when absent or JSON {@code null}. */
+    String optionalString(final String name)
+    {
+        final JsonNode node = root.get(name);
+        if (node == null || node.isNull())
+        {
+            return null;
+        }
+        if (!node.isTextual())
+        {
+            throw wrongType(name, node, "a string");
+        }
+        return node.textValue();
+    }
+
+    int requiredInt(final String name, final int min, final int max)
+    {
+        final JsonNode node = root.get(name);
+        if (node == null || node.isNull())
+        {
+            throw missing(name, "an integer " + min + ".." + max);
+        }
+        return toInt(name, node, min, max);
+    }
+
+    int optionalInt(final String name, final int defaultValue, final int min, final int max)
+    {
+        final JsonNode node = root.get(name);
+        if (node == null || node.isNull())
+        {
+            return defaultValue;
+        }
+        return toInt(name, node, min, max);
+    }
+
+    boolean optionalBoolean(final String name, final boolean defaultValue)
+    {
+        final JsonNode node = root.get(name);
+        if (node == null || node.isNull())
+        {
+            return defaultValue;
+        }
+        if (!node.isBoolean())
+        {
+            throw wrongType(name, node, "true or false");
+        }
+        return node.booleanValue();
+    }
+
+    private static int toInt(final String name, final JsonNode node, final int min, final int max)
+    {
+        if (!node.isIntegralNumber())
+        {
+            throw wrongType(name, node, "an integer " + min + ".." + max);
+        }
+        if (!node.canConvertToLong() || node.longValue() < min || node.longValue() > max)
+        {
+            throw ApiException.badRequest("field '" + name + "': " + node.asText() + " outside " + min + ".." + max);
+        }
+        return node.intValue();
+    }
+
+    private static ApiException missing(final String name, final String expected)
+    {
+        return ApiException.badRequest("missing field '" + name + "' (expected: " + expected + ")");
+    }
+
+    private static ApiException wrongType(final String name, final JsonNode node, final String expected)
+    {
+        return ApiException.badRequest("field '" + name + "' is " + kind(node) + " (expected: " + expected + ")");
+    }
+
+    private static String kind(final JsonNode node)
+    {
+        switch (node.getNodeType())
+        {
+            case STRING:
+                return "a string";
+            case NUMBER:
+                return node.isIntegralNumber() ? "an integer" : "a fractional number";
+            case BOOLEAN:
+                return "a boolean";
+            case ARRAY:
+                return "an array";
+            case OBJECT:
+                return "an object";
+            case NULL:
+                return "null";
+            default:
+                return node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package dev.podnet.http;
+
+import dev.podnet.dataplane.DataPlaneProxy;
+import dev.podnet.dataplane.Endpoint;
+import dev.podnet.dataplane.NodeConfig;
+import dev.podnet.dataplane.PodInfo;
+import dev.podnet.packet.Ipv4Address;
+import dev.podnet.pod.PingRequest;
+import dev.podnet.pod.PingResult;
+import dev.podnet.pod.TracerouteResult;
+import dev.podnet.pod.UdpExchange;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * This node's view: its pods (and the remote ones it knows by name), what they can do (ping,
+ * traceroute, a UDP exchange), and its tables (ARP, FDB, routes, endpoints, drops).
+ * <p>
+ * Requests are checked here, before they reach the data plane, with messages that name the field;
+ * what only the data plane can know (no such pod, name taken, no free address) comes back as a
+ * {@link dev.podnet.dataplane.DataPlaneException} that {@link ApiServer} maps to a status.
+ */
+final class NodeApi
+{
+    /** Longest a ping or traceroute may be asked to run: an API thread waits for it. */
+    static final Duration MAX_RUN_TIME = Duration.ofMinutes(10);
+    static final int MAX_TIMEOUT_MS = 60_000;
+    static final int MAX_INTERVAL_MS = 60_000;
+    static final int MAX_HOPS = 64;
+    /** Largest UDP payload in one IPv4 datagram: 65535 - 20 (IPv4) - 8 (UDP). */
+    static final int MAX_UDP_PAYLOAD = 65_507;
+    private final DataPlaneProxy proxy;
+    private final String nodeName;
+    /** Bound for commands and table reads, which the data plane answers within a duty cycle. */
+    private final Duration quick;
+
+    NodeApi(final DataPlaneProxy proxy, final String nodeName, final Duration commandTimeout)
+    {
+        this.proxy = proxy;
+        this.nodeName = nodeName;
+        this.quick = commandTimeout;
+    }
+
+    void register(final Dispatcher dispatcher)
+    {
+        dispatcher
+            .add("GET", "/healthz", request -> ApiResponse.text("ok"))
+            .add("GET", "/api/v1/pods", this::listPods)
+            .add("POST", "/api/v1/pods", this::createPod)
+            .add("GET", "/api/v1/pods/{name}", this::getPod)
+            .add("DELETE", "/api/v1/pods/{name}", this::deletePod)
+            .add("POST", "/api/v1/pods/{name}/ping", this::ping)
+            .add("POST", "/api/v1/pods/{name}/traceroute", this::traceroute)
+            .add("POST", "/api/v1/pods/{name}/udp", this::udp)
+            .add("GET", "/api/v1/pods/{name}/arp", this::arp)
+            .add("GET", "/api/v1/fdb", this::fdb)
+            .add("GET", "/api/v1/routes", this::routes)
+            .add("GET", "/api/v1/endpoints", this::endpoints)
+            .add("GET", "/api/v1/drops", this::drops);
+    }
+
+    private ApiResponse listPods(final ApiRequest request) throws InterruptedException
+    {
+        return ApiResponse.ok(Await.await(proxy.endpoints(), quick, "listing pods").stream()
+            .filter(endpoint -> endpoint.pod() != null)
+            .map(Views.Pod::of)
+            .toList());
+    }
+
+    private ApiResponse createPod(final ApiRequest request) throws InterruptedException
+    {
+        final String name = request.json("name").requiredString("name");
+        final PodInfo pod = Await.await(proxy.createPod(name), quick, "creating pod '" + name + "'");
+        return ApiResponse.created(Views.Pod.of(pod));
+    }
+
+    private ApiResponse getPod(final ApiRequest request) throws InterruptedException
+    {
+        return ApiResponse.ok(Views.Pod.of(findPod(request.param("name"))));
+    }
+
+    private ApiResponse deletePod(final ApiRequest request) throws InterruptedException
+    {
+        final String name = request.param("name");
+        Await.await(proxy.deletePod(name), quick, "deleting pod '" + name + "'");
+        return ApiResponse.noContent();
+    }
+
+    private ApiResponse ping(final ApiRequest request) throws InterruptedException
+    {
+        final JsonBody body = request.json("target", "count", "size", "dontFragment", "timeoutMs", "intervalMs", "ttl");
+        final String target = body.requiredString("target");
+        final int count = body.optionalInt("count", 3, 1, PingRequest.MAX_COUNT);
+        final int size = body.optionalInt("size", PingRequest.DEFAULT_SIZE, 0, PingRequest.MAX_SIZE);
+        final boolean dontFragment = body.optionalBoolean("dontFragment", false);
+        final int timeoutMs = body.optionalInt("timeoutMs", 2_000, 1, MAX_TIMEOUT_MS);
+        final int intervalMs = body.optionalInt("intervalMs", 200, 0, MAX_INTERVAL_MS);
+        final int ttl = body.optionalInt("ttl", 64, 1, 255);
+        final Duration runTime = Duration.ofMillis((long)(count - 1) * intervalMs + timeoutMs);
+        requireRunTime(runTime, "count × intervalMs + timeoutMs");
+
+        final int ip = resolveTarget(target);
+        final PingRequest ping = new PingRequest(
+            ip, count, Duration.ofMillis(intervalMs), size, dontFragment, Duration.ofMillis(timeoutMs), ttl);
+        final PingResult result = Await.await(
+            proxy.ping(request.param("name"), ping), runTime.plus(Await.GRACE), "ping " + target);
+        return ApiResponse.ok(Views.Ping.of(target, result));
+    }
+
+    private ApiResponse traceroute(final ApiRequest request) throws InterruptedException
+    {
+        final JsonBody body = request.json("target", "maxHops", "timeoutMs");
+        final String target = body.requiredString("target");
+        final int maxHops = body.optionalInt("maxHops", 16, 1, MAX_HOPS);
+        final int timeoutMs = body.optionalInt("timeoutMs", 1_000, 1, MAX_TIMEOUT_MS);
+        final Duration runTime = Duration.ofMillis((long)maxHops * timeoutMs);
+        requireRunTime(runTime, "maxHops × timeoutMs");
+
+        final int ip = resolveTarget(target);
+        final TracerouteResult result = Await.await(
+            proxy.traceroute(request.param("name"), ip, maxHops, Duration.ofMillis(timeoutMs)),
+            runTime.plus(Await.GRACE), "traceroute " + target);
+        return ApiResponse.ok(Views.Traceroute.of(target, result));
+    }
+
+    private ApiResponse udp(final ApiRequest request) throws InterruptedException
+    {
+        final JsonBody body = request.json("target", "port", "payload", "timeoutMs");
+        final String target = body.requiredString("target");
+        final int port = body.requiredInt("port", 1, 65535);
+        final byte[] payload = body.requiredString("payload").getBytes(StandardCharsets.UTF_8);
+        final int timeoutMs = body.optionalInt("timeoutMs", 2_000, 1, MAX_TIMEOUT_MS);
+        if (payload.length > MAX_UDP_PAYLOAD)
+        {
+            throw ApiException.badRequest("field 'payload': " + payload.length + " bytes (UTF-8) is more than the " +
+                MAX_UDP_PAYLOAD + " bytes one UDP datagram carries");
+        }
+
+        final int ip = resolveTarget(target);
+        final Duration timeout = Duration.ofMillis(timeoutMs);
+        final UdpExchange exchange = Await.await(
+            proxy.udp(request.param("name"), ip, port, payload, timeout), timeout.plus(Await.GRACE),
+            "UDP exchange with " + target + ":" + port);
+        final String destination = Ipv4Address.format(ip) + ":" + port;
+        if (exchange.ok())
+        {
+            return ApiResponse.ok(new Views.Udp(
+                Ipv4Address.format(exchange.fromIp()) + ":" + exchange.fromPort(), exchange.replyText()));
+        }
+        if ("timeout".equals(exchange.error()))
+        {
+            return ApiResponse.json(504, new Views.UdpErrorBody(
+                "timeout", "no reply from " + destination + " within " + timeoutMs + " ms", ""));
+        }
+        final String from = exchange.fromIp() == 0 ? "" : Ipv4Address.format(exchange.fromIp());
+        return ApiResponse.json(502, new Views.UdpErrorBody(exchange.error(),
+            (from.isEmpty() ? "" : from + " reported ") + exchange.error() + " for " + destination, from));
+    }
+
+    private ApiResponse arp(final ApiRequest request) throws InterruptedException
+    {
+        final String name = request.param("name");
+        return ApiResponse.ok(Await.await(proxy.arp(name), quick, "reading the ARP cache of '" + name + "'").stream()
+            .map(Views.Arp::of)
+            .toList());
+    }
+
+    private ApiResponse fdb(final ApiRequest request) throws InterruptedException
+    {
+        return ApiResponse.ok(Await.await(proxy.fdb(), quick, "reading the FDB").stream().map(Views.Fdb::of).toList());
+    }
+
+    private ApiResponse routes(final ApiRequest request) throws InterruptedException
+    {
+        return ApiResponse.ok(Await.await(proxy.routes(), quick, "reading the routes").stream()
+            .map(Views.RouteLine::of)
+            .toList());
+    }
+
+    private ApiResponse endpoints(final ApiRequest request) throws InterruptedException
+    {
+        return ApiResponse.ok(Await.await(proxy.endpoints(), quick, "reading the endpoints").stream()
+            .map(Views.EndpointLine::of)
+            .toList());
+    }
+
+    private ApiResponse drops(final ApiRequest request)
+    {
+        final Map<String, Long> drops = new TreeMap<>(proxy.drops());
+        return ApiResponse.ok(drops);
+    }
+
+    private static void requireRunTime(final Duration runTime, final String what)
+    {
+        if (runTime.compareTo(MAX_RUN_TIME) > 0)
+        {
+            throw ApiException.badRequest(what + " is " + runTime.toSeconds() + " s, more than the " +
+                MAX_RUN_TIME.toSeconds() + " s one request may run");
+        }
+    }
+
+    /**
+     * A {@code target}: an IPv4 address as is, else a pod name looked up among the pods this node
+     * knows (its own first, then the remote endpoints).
+     */
+    private int resolveTarget(final String target) throws InterruptedException
+    {
+        if (!target.isEmpty() && Character.isDigit(target.charAt(0)) && target.indexOf('.') >= 0)
+        {
+            try
+            {
+                return Ipv4Address.parse(target);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw ApiException.badRequest("field 'target': " + ex.getMessage());
+            }
+        }
+        if (!NodeConfig.isDnsLabel(target))
+        {
+            throw ApiException.badRequest("field 'target': '" + target + "' is neither an IPv4 address nor a pod name");
+        }
+        return findPod(target).ip();
+    }
+
+    /** A pod by name: this node's own, else the one remote endpoint with that name. */
+    private Endpoint findPod(final String name) throws InterruptedException
+    {
+        final List<Endpoint> named = Await.await(proxy.endpoints(), quick, "looking up pod '" + name + "'").stream()
+            .filter(endpoint -> name.equals(endpoint.pod()))
+            .toList();
+        if (named.isEmpty())
+        {
+            throw ApiException.notFound("no pod '" + name + "' on node " + nodeName + " or among its endpoints");
+        }
+        for (final Endpoint endpoint : named)
+        {
+            if (nodeName.equals(endpoint.node()))
+            {
+                return endpoint;
+            }
+        }
+        if (named.size() > 1)
+        {
+            throw ApiException.badRequest("pod name '" + name + "' is ambiguous: it runs on nodes " +
+                named.stream().map(Endpoint::node).toList() + "; give its IP instead");
+        }
+        return named.get(0);
+    }
+}

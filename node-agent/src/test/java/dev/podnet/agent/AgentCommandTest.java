@@ -1,0 +1,62 @@
+package dev.podnet.agent;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class AgentCommandTest
+{
+    private final StringWriter err = new StringWriter();
+
+    private int run(final String... args)
+    {
+        final CommandLine cmd = PodnetMain.commandLine();
+        cmd.setErr(new PrintWriter(err, true));
+        cmd.setOut(new PrintWriter(new StringWriter(), true));
+        return cmd.execute(args);
+    }
+
+    @Test
+    void shouldExitWith2AndOneLineNamingTheSettingOnABadValue()
+    {
+        final int code = run("agent", "--pod-cidr", "10.244.1.0/24", "--tunnel-port", "70000");
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("podnet agent: PODNET_TUNNEL_PORT / --tunnel-port: 70000 outside 1..65535");
+    }
+
+    @Test
+    void shouldExitWith1WhenTheApiPortIsTaken() throws Exception
+    {
+        final int tunnelPort = freeUdpPort();
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            final int code = run("agent", "--node", "busy", "--pod-cidr", "10.244.1.0/24",
+                "--tunnel-bind", "127.0.0.1", "--tunnel-port", Integer.toString(tunnelPort),
+                "--api-bind", "127.0.0.1", "--api-port", Integer.toString(taken.getLocalPort()));
+
+            assertThat(code).isEqualTo(1);
+            assertThat(err.toString())
+                .startsWith("podnet agent: node busy cannot start: cannot serve the API on 127.0.0.1:" + taken.getLocalPort())
+                .contains("PODNET_API_PORT / --api-port");
+        }
+    }
+
+    private static int freeUdpPort() throws java.io.IOException
+    {
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+    }
+}

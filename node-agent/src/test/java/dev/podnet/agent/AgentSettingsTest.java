@@ -1,0 +1,253 @@
+package dev.podnet.agent;
+
+import dev.podnet.dataplane.IdleMode;
+import dev.podnet.packet.Ipv4Cidr;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static dev.podnet.agent.AgentSettings.Setting;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AgentSettingsTest
+{
+    private final Map<Setting, String> flags = new EnumMap<>(Setting.class);
+    private final Map<String, String> env = new HashMap<>();
+
+    private AgentSettings resolve()
+    {
+        return AgentSettings.resolve(flags, env, () -> "build-host");
+    }
+
+    @Test
+    void shouldUseTheDocumentedDefaultsWhenOnlyThePodCidrIsGiven()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+
+        final AgentSettings settings = resolve();
+
+        assertThat(settings.nodeName()).isEqualTo("build-host");
+        assertThat(settings.podCidr()).isEqualTo(Ipv4Cidr.parse("10.244.1.0/24"));
+        assertThat(settings.tunnelBind()).isEqualTo("0.0.0.0");
+        assertThat(settings.tunnelPort()).isEqualTo(8472);
+        assertThat(settings.underlayMtu()).isEqualTo(1500);
+        assertThat(settings.networkId()).isEqualTo(1);
+        assertThat(settings.podMtu()).isEqualTo(1413);
+        assertThat(settings.apiBind()).isEqualTo("0.0.0.0");
+        assertThat(settings.apiPort()).isEqualTo(8080);
+        assertThat(settings.idleMode()).isEqualTo(IdleMode.EFFICIENT);
+        assertThat(settings.topology().peers()).isEmpty();
+        assertThat(settings.topology().pods()).isEmpty();
+    }
+
+    @Test
+    void shouldReadEveryEnvironmentVariable()
+    {
+        env.put("PODNET_NODE_NAME", "node-7");
+        env.put("PODNET_POD_CIDR", "10.244.7.0/24");
+        env.put("PODNET_TUNNEL_BIND", "127.0.0.1");
+        env.put("PODNET_TUNNEL_PORT", "9000");
+        env.put("PODNET_UNDERLAY_MTU", "9000");
+        env.put("PODNET_NETWORK_ID", "42");
+        env.put("PODNET_POD_MTU", "8000");
+        env.put("PODNET_API_BIND", "127.0.0.1");
+        env.put("PODNET_API_PORT", "9090");
+        env.put("PODNET_IDLE_MODE", "low-latency");
+        env.put("PODNET_PEERS", "node-8=10.244.8.0/24@host-8:8472, node-9=10.244.9.0/24@10.0.0.9:8473");
+        env.put("PODNET_PODS", "web,db");
+
+        final AgentSettings settings = resolve();
+
+        assertThat(settings.nodeName()).isEqualTo("node-7");
+        assertThat(settings.podCidr()).isEqualTo(Ipv4Cidr.parse("10.244.7.0/24"));
+        assertThat(settings.tunnelBind()).isEqualTo("127.0.0.1");
+        assertThat(settings.tunnelPort()).isEqualTo(9000);
+        assertThat(settings.underlayMtu()).isEqualTo(9000);
+        assertThat(settings.networkId()).isEqualTo(42);
+        assertThat(settings.podMtu()).isEqualTo(8000);
+        assertThat(settings.apiBind()).isEqualTo("127.0.0.1");
+        assertThat(settings.apiPort()).isEqualTo(9090);
+        assertThat(settings.idleMode()).isEqualTo(IdleMode.LOW_LATENCY);
+        assertThat(settings.topology().peers()).containsExactly(
+            new StaticTopology.Peer("node-8", Ipv4Cidr.parse("10.244.8.0/24"), "host-8", 8472),
+            new StaticTopology.Peer("node-9", Ipv4Cidr.parse("10.244.9.0/24"), "10.0.0.9", 8473));
+        assertThat(settings.topology().pods()).containsExactly("web", "db");
+        assertThat(settings.tunnelConfig().networkId()).isEqualTo(42);
+        assertThat(settings.nodeConfig().pod().mtu()).isEqualTo(8000);
+        assertThat(settings.nodeConfig().idleMode()).isEqualTo(IdleMode.LOW_LATENCY);
+    }
+
+    @Test
+    void shouldLetAFlagWinOverItsEnvironmentVariable()
+    {
+        env.put("PODNET_POD_CIDR", "10.244.7.0/24");
+        env.put("PODNET_TUNNEL_PORT", "70000");
+        env.put("PODNET_PEERS", "broken");
+        flags.put(Setting.TUNNEL_PORT, "9001");
+        flags.put(Setting.PEERS, "c=10.244.3.0/24@127.0.0.1:9003");
+
+        final AgentSettings settings = resolve();
+
+        assertThat(settings.tunnelPort()).isEqualTo(9001);
+        assertThat(settings.topology().peers()).hasSize(1);
+    }
+
+    @Test
+    void shouldTreatABlankVariableAsNotSet()
+    {
+        env.put("PODNET_POD_CIDR", "10.244.7.0/24");
+        env.put("PODNET_PEERS", "");
+        env.put("PODNET_API_PORT", " ");
+
+        assertThat(resolve().apiPort()).isEqualTo(8080);
+    }
+
+    @Test
+    void shouldNameTheNodeAfterTheShortLowerCaseHostName()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        env.put("HOSTNAME", "Worker-3.example.com");
+
+        assertThat(resolve().nodeName()).isEqualTo("worker-3");
+    }
+
+    @Test
+    void shouldRefuseAHostNameThatIsNotALabel()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        env.put("HOSTNAME", "my_host");
+
+        assertThatThrownBy(this::resolve)
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("PODNET_NODE_NAME / --node: the host name 'my_host'");
+    }
+
+    @Test
+    void shouldNameTheSettingAndTheRangeOfABadPort()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        env.put("PODNET_TUNNEL_PORT", "70000");
+
+        assertThatThrownBy(this::resolve)
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("PODNET_TUNNEL_PORT / --tunnel-port: 70000 outside 1..65535");
+    }
+
+    @Test
+    void shouldNameBothSettingsWhenThePodMtuIsLargerThanTheTunnelCarries()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        flags.put(Setting.POD_MTU, "1500");
+
+        assertThatThrownBy(this::resolve)
+            .hasMessageStartingWith("PODNET_POD_MTU / --pod-mtu: 1500 is larger than the 1413 bytes")
+            .hasMessageContaining("PODNET_UNDERLAY_MTU / --underlay-mtu 1500");
+    }
+
+    @Test
+    void shouldAcceptAPodMtuBelowTheTunnelMtu()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        flags.put(Setting.POD_MTU, "1400");
+
+        assertThat(resolve().podMtu()).isEqualTo(1400);
+    }
+
+    @Test
+    void shouldNameThePodsAfterTheNodeForACount()
+    {
+        flags.put(Setting.NODE, "a");
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        flags.put(Setting.PODS, "3");
+
+        assertThat(resolve().topology().pods()).containsExactly("a-1", "a-2", "a-3");
+    }
+
+    @Test
+    void shouldAllowZeroPods()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        flags.put(Setting.PODS, "0");
+
+        assertThat(resolve().topology().pods()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "NODE         | Node_1          | PODNET_NODE_NAME / --node: 'Node_1' is not a DNS-1123 label",
+        "POD_CIDR     | 10.244.1.1/24   | PODNET_POD_CIDR / --pod-cidr: 10.244.1.1/24 has host bits set",
+        "POD_CIDR     | 10.244.0.0/8    | PODNET_POD_CIDR / --pod-cidr: 10.244.0.0/8 has host bits set",
+        "POD_CIDR     | 10.0.0.0/8      | PODNET_POD_CIDR / --pod-cidr: 10.0.0.0/8: prefix length must be 16..28",
+        "POD_CIDR     | banana          | PODNET_POD_CIDR / --pod-cidr: invalid CIDR",
+        "TUNNEL_PORT  | 0               | PODNET_TUNNEL_PORT / --tunnel-port: 0 outside 1..65535",
+        "TUNNEL_PORT  | 8k              | PODNET_TUNNEL_PORT / --tunnel-port: '8k' is not a number",
+        "UNDERLAY_MTU | 1000            | PODNET_UNDERLAY_MTU / --underlay-mtu: 1000 outside 1280..9216",
+        "NETWORK_ID   | 0               | PODNET_NETWORK_ID / --network-id: 0 outside 1..16777215",
+        "NETWORK_ID   | 16777216        | PODNET_NETWORK_ID / --network-id: 16777216 outside 1..16777215",
+        "POD_MTU      | 500             | PODNET_POD_MTU / --pod-mtu: 500 is less than 576",
+        "API_PORT     | 65536           | PODNET_API_PORT / --api-port: 65536 outside 1..65535",
+        "API_BIND     | 0.0.0.0 x       | PODNET_API_BIND / --api-bind: '0.0.0.0 x' is not a host name or address",
+        "IDLE_MODE    | turbo           | PODNET_IDLE_MODE / --idle-mode: unknown idle mode 'turbo'",
+        "PEERS        | c               | PODNET_PEERS / --peer: 'c' is not NAME=CIDR@HOST:PORT",
+        "PEERS        | c=10.244.3.0/24@h | PODNET_PEERS / --peer: 'c=10.244.3.0/24@h' is not NAME=CIDR@HOST:PORT",
+        "PEERS        | c=10.244.3.0/24@h:0 | PODNET_PEERS / --peer: 0 outside 1..65535",
+        "PEERS        | C=10.244.3.0/24@h:1 | PODNET_PEERS / --peer: peer 'C=10.244.3.0/24@h:1': node name 'C' is not a DNS-1123 label",
+        "PEERS        | c=10.244.3.0@h:1 | PODNET_PEERS / --peer: invalid CIDR",
+        "PEERS        | a=10.244.3.0/24@h:1 | PODNET_PEERS / --peer: peer 'a=10.244.3.0/24@h:1' is this node itself",
+        "PEERS        | c=10.244.0.0/16@h:1 | PODNET_PEERS / --peer: peer 'c=10.244.0.0/16@h:1': 10.244.0.0/16 overlaps this node's pod CIDR",
+        "PEERS        | c=10.244.3.0/24@h:1,c=10.244.4.0/24@h:2 | PODNET_PEERS / --peer: peer 'c' given twice",
+        "PEERS        | c=10.244.3.0/24@h:1,d=10.244.3.0/25@h:2 | PODNET_PEERS / --peer: peer 'd=10.244.3.0/25@h:2': 10.244.3.0/25 overlaps 10.244.3.0/24",
+        "PODS         | Web             | PODNET_PODS / --pods: pod name 'Web' is not a DNS-1123 label",
+        "PODS         | web,web         | PODNET_PODS / --pods: pod 'web' given twice",
+        "PODS         | 1001            | PODNET_PODS / --pods: 1001 outside 0..1000",
+        "PODS         | 254             | PODNET_PODS / --pods: 254 pods do not fit in 10.244.1.0/24 (room for 253"})
+    void shouldRefuseABadValueNamingTheSetting(final Setting setting, final String value, final String message)
+    {
+        flags.put(Setting.NODE, "a");
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        flags.put(setting, value);
+
+        assertThatThrownBy(this::resolve)
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith(message);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " "})
+    void shouldRequireThePodCidr(final String value)
+    {
+        flags.put(Setting.POD_CIDR, value);
+
+        assertThatThrownBy(this::resolve).hasMessageStartingWith("PODNET_POD_CIDR / --pod-cidr: required");
+    }
+
+    @Test
+    void shouldRefuseGeneratedPodNamesLongerThanALabel()
+    {
+        flags.put(Setting.NODE, "n".repeat(62));
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        flags.put(Setting.PODS, "1");
+
+        assertThatThrownBy(this::resolve).hasMessageStartingWith("PODNET_PODS / --pods: pod name 'nnn");
+    }
+
+    @Test
+    void shouldKeepTheStaticTopologyApartFromTheNodeSettings()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        flags.put(Setting.PEERS, "c=10.244.3.0/24@127.0.0.1:9003");
+        flags.put(Setting.PODS, "x");
+
+        final AgentSettings settings = resolve();
+
+        assertThat(settings.topology()).isEqualTo(new StaticTopology(
+            List.of(new StaticTopology.Peer("c", Ipv4Cidr.parse("10.244.3.0/24"), "127.0.0.1", 9003)), List.of("x")));
+    }
+}
