@@ -108,6 +108,12 @@ public final class NodeDataPlane implements Agent
             frames.commit(length, id);
         }
 
+        @Override
+        public boolean congested()
+        {
+            return router.tunnelCongested();
+        }
+
         /**
          * Anti-spoofing on the pod's port (what Cilium and Calico enforce on a pod's veth): the frame's
          * source MAC, and its sender IPv4 address for IPv4 and ARP, must be the pod's own.

@@ -75,6 +75,7 @@ final class Router implements BridgePort, Overlay.Receiver
     /** Where frames for the tunnel and packets the router makes itself are built. */
     private final UnsafeBuffer tx = new UnsafeBuffer(BufferUtil.allocateDirectAligned(ETH + MAX_PACKET + 64, 64));
     private int nextIdentification;
+    private boolean tunnelCongested;
 
     Router(
         final int portId,
@@ -314,13 +315,21 @@ final class Router implements BridgePort, Overlay.Receiver
         return endpoint == null ? -1L : endpoint.mac();
     }
 
+    /** Whether the last frame offered to the tunnel was pushed back (cleared by the next that gets through). */
+    boolean tunnelCongested()
+    {
+        return tunnelCongested;
+    }
+
     private void toTunnel(final RouteTable.Entry route, final int frameLength)
     {
         switch (overlay.send(route.network, tx, 0, frameLength))
         {
             case Overlay.SENT:
+                tunnelCongested = false;
                 break;
             case Overlay.BACK_PRESSURED:
+                tunnelCongested = true;
                 drops.increment(DropReason.TUNNEL_BACK_PRESSURED);
                 break;
             case Overlay.TOO_LARGE:

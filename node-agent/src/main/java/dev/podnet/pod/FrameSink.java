@@ -14,4 +14,13 @@ public interface FrameSink
     MutableDirectBuffer claim();
 
     void commit(int length);
+
+    /**
+     * Whether the way out is congested (the tunnel pushed back and nothing got through since): a
+     * well-behaved bulk sender waits, as a UDP socket with a full send buffer would.
+     */
+    default boolean congested()
+    {
+        return false;
+    }
 }

@@ -160,6 +160,12 @@ public final class Pod implements ArpCache.Actions
         return mtu;
     }
 
+    /** Whether the node's way out pushed back (see {@link FrameSink#congested()}). */
+    boolean congested()
+    {
+        return sink.congested();
+    }
+
     public long framesIn()
     {
         return framesIn.get();

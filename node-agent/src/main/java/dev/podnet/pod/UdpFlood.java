@@ -48,7 +48,9 @@ final class UdpFlood
             result.complete(new UdpFloodResult(sent, payload.capacity(), nowNanos - startedAt));
             return true;
         }
-        for (int i = 0; i < BATCH; i++)
+        // while the way out is congested, send one datagram per duty cycle to find out when it is not
+        final int batch = pod.congested() ? 1 : BATCH;
+        for (int i = 0; i < batch; i++)
         {
             pod.sendUdp(localPort, target, port, payload, 0, payload.capacity(), nowNanos);
             sent++;
