@@ -1,0 +1,125 @@
+package dev.podnet.controlplane;
+
+import akka.actor.CoordinatedShutdown;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.AskPattern;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * A node's control plane as the rest of the agent sees it: an Akka ActorSystem that joined the
+ * cluster, with plain Java methods (no Akka types leak out).
+ */
+public final class ControlPlane implements AutoCloseable
+{
+    public static final String SYSTEM_NAME = "podnet";
+    private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
+
+    private final ActorSystem<NodeControlPlane.Command> system;
+    private final AtomicLong reclaimed = new AtomicLong();
+    private final ControlPlaneSettings settings;
+    private volatile boolean leaving;
+
+    private ControlPlane(final ControlPlaneSettings settings, final Consumer<ClusterView> listener, final Consumer<String> onRemoved)
+    {
+        this.settings = settings;
+        final Config config = ConfigFactory
+            .parseString("akka.cluster.roles = [\"" + LeaseAllocator.NODE_ROLE_PREFIX + settings.nodeName() + "\"]")
+            .withFallback(settings.akkaConfig());
+        this.system = ActorSystem.create(
+            NodeControlPlane.create(settings, reclaimed, listener, previousStatus ->
+            {
+                if (!leaving)
+                {
+                    onRemoved.accept(previousStatus);
+                }
+            }),
+            SYSTEM_NAME,
+            config);
+    }
+
+    /**
+     * Starts the node's control plane and joins the cluster through the seeds.
+     *
+     * @param listener  gets every new view (on an actor thread: hand it over, do not block)
+     * @param onRemoved called when the cluster removed this node without it asking (downed or cut off):
+     *                  the agent should exit non-zero so its supervisor restarts it
+     */
+    public static ControlPlane start(
+        final ControlPlaneSettings settings, final Consumer<ClusterView> listener, final Consumer<String> onRemoved)
+    {
+        final ControlPlane controlPlane = new ControlPlane(settings, listener, onRemoved);
+        LOG.info("node {} control plane on {}:{}, seeds {}", settings.nodeName(), settings.host(), settings.clusterPort(), settings.seeds());
+        return controlPlane;
+    }
+
+    public ControlPlaneSettings settings()
+    {
+        return settings;
+    }
+
+    /** The current view. */
+    public CompletionStage<ClusterView> view()
+    {
+        return AskPattern.ask(system, NodeControlPlane.GetView::new, Duration.ofSeconds(3), system.scheduler());
+    }
+
+    /** The complete set of this node's pods now. */
+    public void publishPods(final List<EndpointInfo> pods)
+    {
+        system.tell(new NodeControlPlane.PublishPods(List.copyOf(pods)));
+    }
+
+    /** Leases this node's allocator reclaimed (non-zero only where the singleton ran). */
+    public long leasesReclaimed()
+    {
+        return reclaimed.get();
+    }
+
+    /** Leaves the cluster gracefully and stops; completes when the actor system has terminated. */
+    public CompletionStage<?> leave()
+    {
+        leaving = true;
+        CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.clusterLeavingReason());
+        return system.getWhenTerminated();
+    }
+
+    /**
+     * Stops without leaving, as a crashed process would: the others find out through their failure
+     * detectors. For tests and chaos only.
+     */
+    public void crash()
+    {
+        leaving = true;
+        system.terminate();
+    }
+
+    /** Completes when the actor system has stopped (left, crashed or downed). */
+    public CompletionStage<?> whenTerminated()
+    {
+        return system.getWhenTerminated();
+    }
+
+    /** Leaves gracefully and waits (bounded) for the actor system to stop. */
+    @Override
+    public void close()
+    {
+        try
+        {
+            leave().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        }
+        catch (final Exception ex)
+        {
+            LOG.warn("control plane of node {} did not stop cleanly: {}", settings.nodeName(), ex.toString());
+        }
+    }
+}

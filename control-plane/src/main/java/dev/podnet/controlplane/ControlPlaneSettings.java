@@ -1,0 +1,222 @@
+package dev.podnet.controlplane;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * One node's control-plane settings, validated when made; each message names its setting.
+ *
+ * @param nodeName          the node's unique, stable name (a restart under it gets its lease back)
+ * @param clusterCidr       the pod address space all leases come from (all nodes must agree)
+ * @param nodePrefix        the prefix length of one node's lease
+ * @param host              the address other nodes reach this node's cluster port (and tunnel) at
+ * @param bindHost          the local address the cluster port binds to
+ * @param clusterPort       Akka Artery TCP port
+ * @param seeds             {@code host:port} of seed nodes (this node's own address may be among them)
+ * @param tunnelPort        this node's tunnel UDP port, published in its lease
+ * @param apiPort           this node's HTTP API port, published in its lease
+ * @param leaseGrace        how long a removed node's lease is kept before it is reclaimed
+ * @param incarnation       this life of the node (epoch ms at start): orders its replicated writes
+ * @param heartbeatInterval failure-detector heartbeat interval
+ * @param acceptablePause   heartbeats missed for this long make a node unreachable
+ * @param stableAfter       the split brain resolver acts after membership was stable this long
+ * @param extraConfig       HOCON that overrides anything above (tests, experts)
+ */
+public record ControlPlaneSettings(
+    String nodeName,
+    String clusterCidr,
+    int nodePrefix,
+    String host,
+    String bindHost,
+    int clusterPort,
+    List<String> seeds,
+    int tunnelPort,
+    int apiPort,
+    Duration leaseGrace,
+    long incarnation,
+    Duration heartbeatInterval,
+    Duration acceptablePause,
+    Duration stableAfter,
+    String extraConfig)
+{
+    public static final String DEFAULT_CLUSTER_CIDR = "10.244.0.0/16";
+    public static final int DEFAULT_NODE_PREFIX = 24;
+    public static final int DEFAULT_CLUSTER_PORT = 2552;
+    public static final Duration DEFAULT_LEASE_GRACE = Duration.ofMinutes(2);
+    /** Fast for an emulator: unreachable after ~3-4 s of silence, yet tolerant of a JVM paused by GC or a busy 2-core box. */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(500);
+    public static final Duration DEFAULT_ACCEPTABLE_PAUSE = Duration.ofSeconds(3);
+    /** Akka's default is 20 s; an emulator wants its failures resolved quickly, and 5 s still rides out a flap. */
+    public static final Duration DEFAULT_STABLE_AFTER = Duration.ofSeconds(5);
+
+    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final Pattern HOST_PORT = Pattern.compile("[^:\\s]+:\\d{1,5}");
+
+    public ControlPlaneSettings
+    {
+        if (nodeName == null || !DNS_LABEL.matcher(nodeName).matches())
+        {
+            throw new IllegalArgumentException("PODNET_NODE_NAME: '" + nodeName + "' is not a DNS-1123 label");
+        }
+        try
+        {
+            clusterCidr = Cidrs.canonical(clusterCidr);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("PODNET_CLUSTER_CIDR: " + ex.getMessage(), ex);
+        }
+        if (nodePrefix < Cidrs.prefix(clusterCidr) || nodePrefix > 28)
+        {
+            throw new IllegalArgumentException("PODNET_NODE_PREFIX: " + nodePrefix + " must be between the cluster CIDR's prefix (" +
+                Cidrs.prefix(clusterCidr) + ") and 28");
+        }
+        requirePort("PODNET_CLUSTER_PORT", clusterPort, true);
+        requirePort("PODNET_TUNNEL_PORT", tunnelPort, false);
+        requirePort("PODNET_API_PORT", apiPort, true);
+        if (host == null || host.isBlank())
+        {
+            throw new IllegalArgumentException("PODNET_ADVERTISED_HOST is required");
+        }
+        if (bindHost == null || bindHost.isBlank())
+        {
+            throw new IllegalArgumentException("PODNET_BIND_HOST is required");
+        }
+        seeds = List.copyOf(seeds);
+        for (final String seed : seeds)
+        {
+            if (!HOST_PORT.matcher(seed).matches())
+            {
+                throw new IllegalArgumentException("PODNET_SEEDS: '" + seed + "' is not host:port");
+            }
+        }
+        requirePositive("PODNET_LEASE_GRACE", leaseGrace);
+        requirePositive("heartbeat interval", heartbeatInterval);
+        requirePositive("acceptable heartbeat pause", acceptablePause);
+        requirePositive("split brain resolver stable-after", stableAfter);
+        extraConfig = extraConfig == null ? "" : extraConfig;
+    }
+
+    /** Settings with every default, for a node reachable at {@code host:clusterPort}. */
+    public static ControlPlaneSettings of(
+        final String nodeName, final String host, final int clusterPort, final List<String> seeds, final int tunnelPort)
+    {
+        return new ControlPlaneSettings(
+            nodeName, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_PREFIX, host, host, clusterPort, seeds, tunnelPort, 0,
+            DEFAULT_LEASE_GRACE, System.currentTimeMillis(), DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_ACCEPTABLE_PAUSE,
+            DEFAULT_STABLE_AFTER, "");
+    }
+
+    public ControlPlaneSettings withClusterCidr(final String cidr, final int prefix)
+    {
+        return new ControlPlaneSettings(nodeName, cidr, prefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+    }
+
+    public ControlPlaneSettings withLeaseGrace(final Duration grace)
+    {
+        return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
+            grace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+    }
+
+    public ControlPlaneSettings withFailureDetection(final Duration heartbeat, final Duration pause, final Duration stable)
+    {
+        return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
+            leaseGrace, incarnation, heartbeat, pause, stable, extraConfig);
+    }
+
+    public ControlPlaneSettings withApiPort(final int port)
+    {
+        return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, port,
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+    }
+
+    public ControlPlaneSettings withBindHost(final String bind)
+    {
+        return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bind, clusterPort, seeds, tunnelPort, apiPort,
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+    }
+
+    public ControlPlaneSettings withExtraConfig(final String hocon)
+    {
+        return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, hocon);
+    }
+
+    /** The Akka configuration of this node. */
+    public Config akkaConfig()
+    {
+        final String seedList = seeds.stream()
+            .map(seed -> "\"akka://" + ControlPlane.SYSTEM_NAME + "@" + seed + "\"")
+            .collect(Collectors.joining(", "));
+        final String hocon = String.join("\n",
+            "akka {",
+            "  loggers = [\"akka.event.slf4j.Slf4jLogger\"]",
+            "  logging-filter = \"akka.event.slf4j.Slf4jLoggingFilter\"",
+            "  loglevel = INFO",
+            "  log-dead-letters = off",
+            "  actor {",
+            "    provider = cluster",
+            "    allow-java-serialization = off",
+            "    serializers { podnet = \"dev.podnet.controlplane.ControlPlaneSerializer\" }",
+            "    serialization-identifiers { \"dev.podnet.controlplane.ControlPlaneSerializer\" = 4242 }",
+            "    serialization-bindings { \"dev.podnet.controlplane.ControlPlaneMessage\" = podnet }",
+            "  }",
+            "  remote.artery {",
+            "    transport = tcp",
+            "    canonical.hostname = \"" + host + "\"",
+            "    canonical.port = " + clusterPort,
+            "    bind.hostname = \"" + bindHost + "\"",
+            "    bind.port = " + clusterPort,
+            "  }",
+            "  cluster {",
+            "    seed-nodes = [" + seedList + "]",
+            "    downing-provider-class = \"akka.cluster.sbr.SplitBrainResolverProvider\"",
+            "    split-brain-resolver {",
+            "      active-strategy = keep-majority",
+            "      stable-after = " + stableAfter.toMillis() + "ms",
+            "    }",
+            "    failure-detector {",
+            "      heartbeat-interval = " + heartbeatInterval.toMillis() + "ms",
+            "      acceptable-heartbeat-pause = " + acceptablePause.toMillis() + "ms",
+            "      threshold = 10.0",
+            "    }",
+            "    jmx.multi-mbeans-in-same-jvm = on",
+            "    run-coordinated-shutdown-when-down = on",
+            "    distributed-data {",
+            "      gossip-interval = 200ms",
+            "      notify-subscribers-interval = 20ms",
+            "    }",
+            "  }",
+            "  coordinated-shutdown {",
+            "    exit-jvm = off",
+            "    # terminate() is an abrupt stop (a crash); leaving is CoordinatedShutdown, which SIGTERM and downing run",
+            "    run-by-actor-system-terminate = off",
+            "  }",
+            "}");
+        return ConfigFactory.parseString(extraConfig)
+            .withFallback(ConfigFactory.parseString(hocon))
+            .withFallback(ConfigFactory.load());
+    }
+
+    private static void requirePort(final String name, final int port, final boolean zeroAllowed)
+    {
+        if (port < (zeroAllowed ? 0 : 1) || port > 65535)
+        {
+            throw new IllegalArgumentException(name + ": " + port + " outside " + (zeroAllowed ? 0 : 1) + "..65535");
+        }
+    }
+
+    private static void requirePositive(final String name, final Duration value)
+    {
+        if (value == null || value.isNegative() || value.isZero())
+        {
+            throw new IllegalArgumentException(name + " must be > 0: " + value);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package dev.podnet.controlplane;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static dev.podnet.controlplane.TestCluster.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * CIDR leases from the cluster singleton, with real Akka clusters of several ActorSystems in one JVM.
+ */
+@Timeout(120)
+class LeaseAllocationTest
+{
+    private static final Duration CONVERGE = Duration.ofSeconds(30);
+    private TestCluster cluster;
+
+    @AfterEach
+    void stop()
+    {
+        if (cluster != null)
+        {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void shouldGiveFiveNodesJoiningAtOnceFiveDistinctLeases()
+    {
+        cluster = new TestCluster(2);
+        final List<String> names = List.of("n1", "n2", "n3", "n4", "n5");
+        names.forEach(cluster::start);
+
+        await(() -> names.stream().allMatch(n -> cluster.node(n).cidr() != null), CONVERGE, "every node holds a lease");
+
+        final Set<String> cidrs = names.stream().map(n -> cluster.node(n).cidr()).collect(Collectors.toSet());
+        assertThat(cidrs).hasSize(5).allMatch(c -> c.startsWith("10.244.") && c.endsWith(".0/24"));
+        await(() -> names.stream().allMatch(n -> cluster.node(n).view().leases().size() == 5), CONVERGE,
+            "every node sees all five leases");
+        assertThat(cluster.node("n4").view().ready()).isTrue();
+    }
+
+    @Test
+    void shouldGiveANodeRestartedUnderItsNameItsOldLease()
+    {
+        cluster = new TestCluster(1);
+        cluster.start("n1");
+        cluster.start("n2");
+        cluster.start("n3");
+        await(() -> cluster.node("n3").cidr() != null && cluster.node("n2").cidr() != null, CONVERGE, "n2 and n3 hold leases");
+        cluster.awaitConverged("n1", "n2", "n3");
+        final String before = cluster.node("n3").cidr();
+
+        cluster.crash("n3");
+        cluster.start("n3");
+
+        await(() -> cluster.node("n3").cidr() != null, CONVERGE, "restarted n3 holds a lease");
+        assertThat(cluster.node("n3").cidr()).isEqualTo(before);
+    }
+
+    @Test
+    void shouldKeepALeaseForTheGracePeriodAfterItsNodeIsGoneThenReclaimIt()
+    {
+        cluster = new TestCluster(1);
+        cluster.start("n1");
+        cluster.start("n2");
+        cluster.start("n3");
+        await(() -> cluster.node("n3").cidr() != null && cluster.node("n2").cidr() != null, CONVERGE, "leases held");
+        cluster.awaitConverged("n1", "n2", "n3");
+        final String lost = cluster.node("n3").cidr();
+
+        cluster.crash("n3");
+        await(() -> isReleased(cluster.node("n1").view(), "n3"), CONVERGE, "n3 downed and its lease marked released");
+
+        cluster.start("n4");
+        await(() -> cluster.node("n4").cidr() != null, CONVERGE, "n4 holds a lease");
+        assertThat(cluster.node("n4").cidr()).as("n3's lease is still reserved").isNotEqualTo(lost);
+
+        await(() -> !cluster.node("n1").view().leases().containsKey("n3"), CONVERGE, "n3's lease reclaimed after the grace period");
+        assertThat(cluster.node("n1").controlPlane.leasesReclaimed()).as("n1 runs the singleton (oldest)").isEqualTo(1);
+
+        cluster.start("n5");
+        await(() -> cluster.node("n5").cidr() != null, CONVERGE, "n5 holds a lease");
+        assertThat(cluster.node("n5").cidr()).as("the reclaimed subnet is free again").isEqualTo(lost);
+    }
+
+    @Test
+    void shouldNeitherLoseNorDuplicateLeasesWhenTheSingletonsNodeDies()
+    {
+        cluster = new TestCluster(2);
+        for (final String name : List.of("n1", "n2", "n3", "n4"))
+        {
+            cluster.start(name);
+        }
+        await(() -> List.of("n1", "n2", "n3", "n4").stream().allMatch(n -> cluster.node(n).cidr() != null), CONVERGE, "leases held");
+        cluster.awaitConverged("n1", "n2", "n3", "n4");
+        final Map<String, String> before = Map.of(
+            "n2", cluster.node("n2").cidr(), "n3", cluster.node("n3").cidr(), "n4", cluster.node("n4").cidr());
+
+        cluster.crash("n1"); // the oldest member: it runs the lease allocator
+        cluster.start("n5");
+        cluster.start("n6");
+
+        await(() -> cluster.node("n5").cidr() != null && cluster.node("n6").cidr() != null, CONVERGE,
+            "new nodes get leases from the singleton's successor");
+        final Set<String> all = new HashSet<>(before.values());
+        all.add(cluster.node("n1").view().lease().cidr());
+        assertThat(all).doesNotContain(cluster.node("n5").cidr(), cluster.node("n6").cidr());
+        assertThat(cluster.node("n5").cidr()).isNotEqualTo(cluster.node("n6").cidr());
+        await(() -> before.entrySet().stream().allMatch(e ->
+                e.getValue().equals(cidrOf(cluster.node("n5").view(), e.getKey()))), CONVERGE,
+            "the survivors' leases are unchanged in the new singleton's view");
+    }
+
+    @Test
+    void shouldLeaveANodeWithAnotherClusterCidrNotReadyWithTheReason()
+    {
+        cluster = new TestCluster(1);
+        cluster.start("n1");
+        final TestCluster.TestNode odd = cluster.start("odd", s -> s.withClusterCidr("10.245.0.0/16", 24));
+
+        await(() -> odd.view() != null && odd.view().reason() != null && odd.view().reason().contains("PODNET_CLUSTER_CIDR"),
+            CONVERGE, "odd is refused with the reason");
+        assertThat(odd.view().ready()).isFalse();
+        assertThat(odd.view().reason()).contains("10.245.0.0/16", "10.244.0.0/16");
+        assertThat(cluster.node("n1").view().leases()).doesNotContainKey("odd");
+    }
+
+    @Test
+    void shouldLeaveANodeNotReadyWhenThePoolIsExhausted()
+    {
+        cluster = new TestCluster(1);
+        final var small = (java.util.function.UnaryOperator<ControlPlaneSettings>)s -> s.withClusterCidr("10.244.0.0/23", 24);
+        final List<TestCluster.TestNode> nodes = List.of(
+            cluster.start("n1", small), cluster.start("n2", small), cluster.start("n3", small));
+
+        await(() -> nodes.stream().filter(n -> n.cidr() != null).count() == 2 &&
+                nodes.stream().anyMatch(n -> n.view().reason() != null && n.view().reason().startsWith("no free /24")),
+            CONVERGE, "two nodes hold the two /24s of the /23 and the third is refused");
+        final TestCluster.TestNode refused = nodes.stream().filter(n -> n.cidr() == null).findFirst().orElseThrow();
+        assertThat(refused.view().ready()).isFalse();
+        assertThat(refused.view().reason()).isEqualTo(
+            "no free /24 left in 10.244.0.0/23: all 2 are leased (0 of them to removed nodes, reclaimed after their grace period)");
+        assertThat(nodes.stream().map(TestCluster.TestNode::cidr).filter(c -> c != null))
+            .containsExactlyInAnyOrder("10.244.0.0/24", "10.244.1.0/24");
+    }
+
+    private static boolean isReleased(final ClusterView view, final String node)
+    {
+        final LeaseInfo lease = view == null ? null : view.leases().get(node);
+        return lease != null && lease.isReleased();
+    }
+
+    private static String cidrOf(final ClusterView view, final String node)
+    {
+        final LeaseInfo lease = view == null ? null : view.leases().get(node);
+        return lease == null ? null : lease.cidr();
+    }
+}
