@@ -204,6 +204,19 @@ public final class DataPlaneProxy
         return submit((dp, now, result) -> result.complete(dp.endpoints()));
     }
 
+    /**
+     * Calls {@code listener} with the node's complete pod list now and after every pod created or
+     * deleted, in order, on the data-plane thread (it must not block).
+     */
+    public CompletableFuture<Void> onPodsChanged(final java.util.function.Consumer<List<PodInfo>> listener)
+    {
+        return submit((dp, now, result) ->
+        {
+            dp.podListener(listener);
+            result.complete(null);
+        });
+    }
+
     /** Starts seeing every frame crossing the bridge ({@code null} stops). */
     public CompletableFuture<Void> tap(final FrameTap tap)
     {

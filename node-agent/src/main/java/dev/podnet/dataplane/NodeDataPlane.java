@@ -63,6 +63,7 @@ public final class NodeDataPlane implements Agent
     private final ManyToOneConcurrentArrayQueue<Command<?>> commands;
     private PodPort[] podList = new PodPort[0];
     private int nextPortId = GATEWAY_PORT + 1;
+    private java.util.function.Consumer<List<PodInfo>> podListener;
     private long nextTimerAt;
     private long nextAgeingAt;
 
@@ -370,6 +371,7 @@ public final class NodeDataPlane implements Agent
         podList = podsByName.values().toArray(new PodPort[0]);
         localEndpoints.put(ip & 0xFFFFFFFFL, port.pod.mac());
         bridge.addPort(port);
+        podsChanged();
         return info(port.pod);
     }
 
@@ -386,6 +388,23 @@ public final class NodeDataPlane implements Agent
         localEndpoints.remove(port.pod.ip() & 0xFFFFFFFFL);
         ipam.release(port.pod.ip());
         port.pod.close();
+        podsChanged();
+    }
+
+    /** Who hears about every pod created or deleted (the sync layer publishes them to the cluster). */
+    void podListener(final java.util.function.Consumer<List<PodInfo>> listener)
+    {
+        this.podListener = listener;
+        podsChanged();
+    }
+
+    private void podsChanged()
+    {
+        final java.util.function.Consumer<List<PodInfo>> listener = podListener;
+        if (listener != null)
+        {
+            listener.accept(pods());
+        }
     }
 
     List<PodInfo> pods()

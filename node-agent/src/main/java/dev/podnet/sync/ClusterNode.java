@@ -1,0 +1,153 @@
+package dev.podnet.sync;
+
+import dev.podnet.controlplane.ClusterView;
+import dev.podnet.controlplane.ControlPlane;
+import dev.podnet.controlplane.ControlPlaneSettings;
+import dev.podnet.controlplane.LeaseInfo;
+import dev.podnet.dataplane.DataPlaneProxy;
+import dev.podnet.dataplane.Node;
+import dev.podnet.dataplane.NodeConfig;
+import dev.podnet.packet.Ipv4Cidr;
+import dev.podnet.pod.DropCounters;
+import dev.podnet.transport.AeronTunnel;
+import dev.podnet.transport.TunnelConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * A node whose addresses come from the cluster: it joins, waits for its CIDR lease, then starts its
+ * tunnel and data plane with that lease and lets the sync layer program routes and endpoints.
+ * <ol>
+ *   <li>control plane: join the cluster, ask for the lease (NotReady, with the reason, until granted);</li>
+ *   <li>tunnel (its tunnel address is the lease's network address) and data plane;</li>
+ *   <li>sync: apply the cluster's routes and endpoints; publish this node's pods as they come and go.</li>
+ * </ol>
+ */
+public final class ClusterNode implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+
+    private final ControlPlane controlPlane;
+    private final ClusterSync sync;
+    private final Node node;
+    private final LeaseInfo lease;
+
+    private ClusterNode(final ControlPlane controlPlane, final ClusterSync sync, final Node node, final LeaseInfo lease)
+    {
+        this.controlPlane = controlPlane;
+        this.sync = sync;
+        this.node = node;
+        this.lease = lease;
+    }
+
+    /**
+     * Starts a node and blocks until it holds its lease and its data plane runs.
+     *
+     * @param nodeConfig   the data plane's configuration for the leased CIDR
+     * @param leaseTimeout how long to wait for the lease (the reason it is not granted is logged meanwhile)
+     * @param onRemoved    called when the cluster removes this node without it asking (downed, cut off)
+     * @throws IllegalStateException when no lease came within the timeout, with the control plane's reason
+     */
+    public static ClusterNode start(
+        final ControlPlaneSettings settings,
+        final TunnelConfig tunnelConfig,
+        final Function<Ipv4Cidr, NodeConfig> nodeConfig,
+        final Duration leaseTimeout,
+        final Consumer<String> onRemoved)
+    {
+        final ClusterSync sync = new ClusterSync();
+        final ControlPlane controlPlane = ControlPlane.start(settings, sync, onRemoved);
+        try
+        {
+            final LeaseInfo lease = awaitLease(sync, settings.nodeName(), leaseTimeout);
+            final Ipv4Cidr cidr = Ipv4Cidr.parse(lease.cidr());
+            final DropCounters drops = new DropCounters();
+            final AeronTunnel tunnel = AeronTunnel.launch(tunnelConfig, settings.nodeName(), cidr.network(), drops);
+            final Node node = Node.start(nodeConfig.apply(cidr), drops, tunnel);
+            sync.attach(node.proxy(), controlPlane);
+            return new ClusterNode(controlPlane, sync, node, lease);
+        }
+        catch (final RuntimeException ex)
+        {
+            controlPlane.crash();
+            throw ex;
+        }
+    }
+
+    private static LeaseInfo awaitLease(final ClusterSync sync, final String nodeName, final Duration timeout)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        String reason = "joining the cluster";
+        while (true)
+        {
+            final ClusterView view = sync.latest();
+            if (view != null && view.lease() != null)
+            {
+                return view.lease();
+            }
+            if (view != null && view.reason() != null)
+            {
+                reason = view.reason();
+            }
+            final long now = System.nanoTime();
+            if (now > deadline)
+            {
+                throw new IllegalStateException("node " + nodeName + " got no CIDR lease within " + timeout + ": " + reason);
+            }
+            if (now > nextReport)
+            {
+                LOG.info("node {} is NotReady: {}", nodeName, reason);
+                nextReport = now + TimeUnit.SECONDS.toNanos(5);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    public DataPlaneProxy proxy()
+    {
+        return node.proxy();
+    }
+
+    public ControlPlane controlPlane()
+    {
+        return controlPlane;
+    }
+
+    public ClusterSync sync()
+    {
+        return sync;
+    }
+
+    public LeaseInfo lease()
+    {
+        return lease;
+    }
+
+    /** Stops as a crashed process would: no goodbye to the cluster. For tests and chaos. */
+    public void crash()
+    {
+        controlPlane.crash();
+        node.close();
+        controlPlane.whenTerminated().toCompletableFuture().join();
+    }
+
+    /** Leaves the cluster gracefully, then stops the data plane (and its tunnel). */
+    @Override
+    public void close()
+    {
+        try
+        {
+            controlPlane.close();
+        }
+        finally
+        {
+            node.close();
+        }
+    }
+}
