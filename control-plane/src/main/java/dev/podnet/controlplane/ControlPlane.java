@@ -73,6 +73,12 @@ public final class ControlPlane implements AutoCloseable
         return AskPattern.ask(system, NodeControlPlane.GetView::new, Duration.ofSeconds(3), system.scheduler());
     }
 
+    /** The pod endpoint table as a majority of nodes has it (falls back to this node's copy without a majority). */
+    public CompletionStage<java.util.Map<String, EndpointInfo>> readEndpoints()
+    {
+        return AskPattern.ask(system, NodeControlPlane.ReadEndpoints::new, Duration.ofSeconds(5), system.scheduler());
+    }
+
     /** The complete set of this node's pods now. */
     public void publishPods(final List<EndpointInfo> pods)
     {

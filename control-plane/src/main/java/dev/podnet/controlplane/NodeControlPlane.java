@@ -80,6 +80,16 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
     {
     }
 
+    /** Reads the endpoint table from a majority of nodes (what a restarted node's previous life left). */
+    public record ReadEndpoints(ActorRef<Map<String, EndpointInfo>> replyTo) implements Command
+    {
+    }
+
+    private record EndpointsRead(Replicator.GetResponse<LWWMap<String, ControlPlaneMessage>> response,
+        ActorRef<Map<String, EndpointInfo>> replyTo) implements Command
+    {
+    }
+
     private enum AcquireTick implements Command
     {
         INSTANCE
@@ -124,6 +134,8 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
     private Map<String, LeaseInfo> leases = Map.of();
     private Map<String, EndpointInfo> endpoints = Map.of();
     private long version;
+    /** Until the node published its pods once, its previous life's entries stay (it reads them to pick fresh addresses). */
+    private boolean publishedOnce;
 
     private NodeControlPlane(
         final ActorContext<Command> context,
@@ -178,6 +190,8 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
             .onMessage(Removed.class, this::onRemoved)
             .onMessage(PublishPods.class, this::onPublishPods)
             .onMessage(GetView.class, this::onGetView)
+            .onMessage(ReadEndpoints.class, this::onReadEndpoints)
+            .onMessage(EndpointsRead.class, this::onEndpointsRead)
             .build();
     }
 
@@ -251,7 +265,7 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
     {
         for (final EndpointInfo entry : endpoints.values())
         {
-            if (entry.node().equals(settings.nodeName()) && lease != null && !entry.equals(published.get(entry.ip())) &&
+            if (entry.node().equals(settings.nodeName()) && publishedOnce && !entry.equals(published.get(entry.ip())) &&
                 entry.incarnation() <= settings.incarnation() && !published.containsKey(entry.ip()))
             {
                 final String ip = entry.ip();
@@ -325,7 +339,7 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
 
     private Behavior<Command> onRemoved(final Removed removed)
     {
-        getContext().getLog().warn("node {} was removed from the cluster (previous status {})",
+        getContext().getLog().info("node {} is no longer a cluster member (previous status {})",
             settings.nodeName(), removed.event().previousStatus());
         onRemoved.accept(removed.event().previousStatus().toString());
         return Behaviors.stopped();
@@ -333,6 +347,7 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
 
     private Behavior<Command> onPublishPods(final PublishPods publish)
     {
+        publishedOnce = true;
         final Map<String, EndpointInfo> wanted = new HashMap<>();
         for (final EndpointInfo pod : publish.pods())
         {
@@ -363,6 +378,30 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
                     EndpointsWritten::new);
             }
         }
+        removeStaleOwnEntries();
+        return this;
+    }
+
+    private Behavior<Command> onReadEndpoints(final ReadEndpoints read)
+    {
+        replicator.askGet(
+            replyTo -> new Replicator.Get<>(ENDPOINTS_KEY, new Replicator.ReadMajority(Duration.ofSeconds(3)), replyTo),
+            response -> new EndpointsRead(response, read.replyTo()));
+        return this;
+    }
+
+    private Behavior<Command> onEndpointsRead(final EndpointsRead read)
+    {
+        final Map<String, EndpointInfo> result = new TreeMap<>();
+        if (read.response() instanceof Replicator.GetSuccess<LWWMap<String, ControlPlaneMessage>> success)
+        {
+            success.get(ENDPOINTS_KEY).getEntries().forEach((ip, endpoint) -> result.put(ip, (EndpointInfo)endpoint));
+        }
+        else if (!(read.response() instanceof Replicator.NotFound))
+        {
+            result.putAll(endpoints); // no majority in time: what this node has seen
+        }
+        read.replyTo().tell(result);
         return this;
     }
 

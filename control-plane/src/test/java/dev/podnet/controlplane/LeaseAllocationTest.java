@@ -143,7 +143,7 @@ class LeaseAllocationTest
             cluster.start("n1", small), cluster.start("n2", small), cluster.start("n3", small));
 
         await(() -> nodes.stream().filter(n -> n.cidr() != null).count() == 2 &&
-                nodes.stream().anyMatch(n -> n.view().reason() != null && n.view().reason().startsWith("no free /24")),
+                nodes.stream().anyMatch(n -> n.view() != null && n.view().reason() != null && n.view().reason().startsWith("no free /24")),
             CONVERGE, "two nodes hold the two /24s of the /23 and the third is refused");
         final TestCluster.TestNode refused = nodes.stream().filter(n -> n.cidr() == null).findFirst().orElseThrow();
         assertThat(refused.view().ready()).isFalse();

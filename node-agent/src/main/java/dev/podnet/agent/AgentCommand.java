@@ -22,8 +22,12 @@ import java.util.concurrent.Callable;
     description = {
         "Runs a node agent: the node's pods, bridge and router, the tunnel to other nodes and the HTTP API, " +
             "until stopped (SIGTERM, Ctrl-C).",
+        "Static mode (the default): the pod CIDR and the other nodes come from --pod-cidr and --peer. Cluster mode " +
+            "(--seeds): the node joins an Akka cluster, whose control plane leases its pod CIDR and tells it the other " +
+            "nodes and their pods; it waits for its lease as long as it takes (GET /readyz says why it is not ready).",
         "Every option can also be set by the environment variable named in its description; the option wins.",
-        "Exit codes: 1 when something cannot start (a port in use, ...), 2 on a bad setting."})
+        "Exit codes: 1 when something cannot start (a port in use, ...), 2 on a bad setting, 3 when the cluster " +
+            "removed the node (downed or cut off: let the supervisor restart it)."})
 final class AgentCommand implements Callable<Integer>
 {
     @Option(names = "--node", paramLabel = "NAME",
@@ -31,7 +35,8 @@ final class AgentCommand implements Callable<Integer>
     String node;
 
     @Option(names = "--pod-cidr", paramLabel = "CIDR",
-        description = "PODNET_POD_CIDR: the node's pod CIDR, a /16../28, e.g. 10.244.1.0/24 (required)")
+        description = "PODNET_POD_CIDR: the node's pod CIDR, a /16../28, e.g. 10.244.1.0/24 (required in static mode; " +
+            "an error in cluster mode, where the control plane leases it)")
     String podCidr;
 
     @Option(names = "--tunnel-bind", paramLabel = "ADDRESS",
@@ -70,12 +75,63 @@ final class AgentCommand implements Callable<Integer>
 
     @Option(names = "--peer", paramLabel = "NAME=CIDR@HOST:PORT",
         description = "PODNET_PEERS (comma-separated): another node, whose pod CIDR is routed through the tunnel " +
-            "to HOST:PORT; repeatable (static until the control plane)")
+            "to HOST:PORT; repeatable (static mode only: in cluster mode the control plane tells every node the others)")
     List<String> peers;
 
     @Option(names = "--pods", paramLabel = "N|NAME,...",
-        description = "PODNET_PODS: pods to create at start: a count (3 makes NODE-1..NODE-3) or names (default none)")
+        description = "PODNET_PODS: pods to create at start (in cluster mode once the lease is granted): a count " +
+            "(3 makes NODE-1..NODE-3) or names (default none)")
     String pods;
+
+    @Option(names = "--seeds", paramLabel = "HOST:PORT,...",
+        description = "PODNET_SEEDS: cluster mode: join the Akka cluster through these seed nodes' cluster ports and get " +
+            "the pod CIDR, the other nodes and their pods from the control plane. The first node lists itself. " +
+            "Without seeds the node runs in static mode (--pod-cidr, --peer)")
+    String seeds;
+
+    @Option(names = "--cluster-port", paramLabel = "PORT",
+        description = "PODNET_CLUSTER_PORT: the cluster's TCP port (default 2552, Akka's)")
+    String clusterPort;
+
+    @Option(names = "--advertised-host", paramLabel = "HOST",
+        description = "PODNET_ADVERTISED_HOST: the name or address other nodes reach this node's cluster port and tunnel at " +
+            "(default: this host's name as the system resolves it)")
+    String advertisedHost;
+
+    @Option(names = "--cluster-bind", paramLabel = "ADDRESS",
+        description = "PODNET_CLUSTER_BIND: address the cluster port listens on (default 0.0.0.0)")
+    String clusterBind;
+
+    @Option(names = "--cluster-cidr", paramLabel = "CIDR",
+        description = "PODNET_CLUSTER_CIDR: the pod address space every node's lease comes from, the same on every node " +
+            "(default 10.244.0.0/16, as flannel and kubeadm)")
+    String clusterCidr;
+
+    @Option(names = "--node-prefix", paramLabel = "LENGTH",
+        description = "PODNET_NODE_PREFIX: prefix length of one node's lease, 16..28, the same on every node " +
+            "(default 24: 253 pods per node, 256 nodes in a /16)")
+    String nodePrefix;
+
+    @Option(names = "--lease-grace", paramLabel = "SECONDS",
+        description = "PODNET_LEASE_GRACE: how long a node that left keeps its lease, so that a restart gets it back " +
+            "(default 120)")
+    String leaseGrace;
+
+    @Option(names = "--heartbeat-interval-ms", paramLabel = "MS",
+        description = "PODNET_HEARTBEAT_INTERVAL_MS: failure-detector heartbeat interval (default 500, half Akka's: " +
+            "an emulator wants a dead node noticed fast)")
+    String heartbeatInterval;
+
+    @Option(names = "--acceptable-pause-ms", paramLabel = "MS",
+        description = "PODNET_ACCEPTABLE_PAUSE_MS: heartbeats missed for this long make a node unreachable and its " +
+            "routes withdrawn (default 3000: a dead node is noticed in 3-4 s, yet a GC pause on a busy box does not " +
+            "make nodes flap)")
+    String acceptablePause;
+
+    @Option(names = "--stable-after-ms", paramLabel = "MS",
+        description = "PODNET_STABLE_AFTER_MS: membership must be stable this long before unreachable nodes are downed " +
+            "(default 5000: Akka's 20 s is for production; 5 s still rides out a flap)")
+    String stableAfter;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -96,6 +152,11 @@ final class AgentCommand implements Callable<Integer>
             return 2;
         }
 
+        return settings.clusterMode() ? runInCluster(settings, err) : runStatic(settings, err);
+    }
+
+    private static int runStatic(final AgentSettings settings, final PrintWriter err) throws InterruptedException
+    {
         final NodeAgent agent;
         try
         {
@@ -103,13 +164,41 @@ final class AgentCommand implements Callable<Integer>
         }
         catch (final RuntimeException ex)
         {
-            err.println("podnet agent: node " + settings.nodeName() + " cannot start: " + ex.getMessage());
-            err.flush();
-            return 1;
+            return cannotStart(settings, err, ex);
         }
         Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "podnet-shutdown-" + settings.nodeName()));
         agent.awaitClose();
         return 0;
+    }
+
+    /**
+     * Cluster mode: the shutdown hook is in place before the (possibly long) wait for the lease, so that
+     * SIGTERM at any point leaves the cluster and stops what has started. The status is 3 when the
+     * cluster removed the node ({@link ClusterAgent#EXIT_REMOVED}); on a signal the JVM's own status stands.
+     */
+    private static int runInCluster(final AgentSettings settings, final PrintWriter err) throws InterruptedException
+    {
+        final ClusterAgent agent = new ClusterAgent(settings, ClusterAgent::exitJvm);
+        Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "podnet-shutdown-" + settings.nodeName()));
+        try
+        {
+            agent.start();
+        }
+        catch (final RuntimeException ex)
+        {
+            agent.close();
+            // removed by the cluster while starting: the exit action is on its way with the same status
+            return agent.exitStatus() != 0 ? agent.exitStatus() : cannotStart(settings, err, ex);
+        }
+        agent.awaitClose();
+        return agent.exitStatus();
+    }
+
+    private static int cannotStart(final AgentSettings settings, final PrintWriter err, final RuntimeException ex)
+    {
+        err.println("podnet agent: node " + settings.nodeName() + " cannot start: " + ex.getMessage());
+        err.flush();
+        return 1;
     }
 
     Map<AgentSettings.Setting, String> flags()
@@ -127,6 +216,16 @@ final class AgentCommand implements Callable<Integer>
         put(flags, AgentSettings.Setting.IDLE_MODE, idleMode);
         put(flags, AgentSettings.Setting.PEERS, peers == null ? null : String.join(",", peers));
         put(flags, AgentSettings.Setting.PODS, pods);
+        put(flags, AgentSettings.Setting.SEEDS, seeds);
+        put(flags, AgentSettings.Setting.CLUSTER_PORT, clusterPort);
+        put(flags, AgentSettings.Setting.ADVERTISED_HOST, advertisedHost);
+        put(flags, AgentSettings.Setting.CLUSTER_BIND, clusterBind);
+        put(flags, AgentSettings.Setting.CLUSTER_CIDR, clusterCidr);
+        put(flags, AgentSettings.Setting.NODE_PREFIX, nodePrefix);
+        put(flags, AgentSettings.Setting.LEASE_GRACE, leaseGrace);
+        put(flags, AgentSettings.Setting.HEARTBEAT_INTERVAL, heartbeatInterval);
+        put(flags, AgentSettings.Setting.ACCEPTABLE_PAUSE, acceptablePause);
+        put(flags, AgentSettings.Setting.STABLE_AFTER, stableAfter);
         return flags;
     }
 

@@ -1,5 +1,6 @@
 package dev.podnet.agent;
 
+import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.dataplane.IdleMode;
 import dev.podnet.dataplane.NodeConfig;
 import dev.podnet.packet.Ipv4Cidr;
@@ -9,6 +10,7 @@ import dev.podnet.transport.TunnelConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -16,15 +18,25 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * Everything {@code podnet agent} needs to start, from flags and environment variables (a flag wins),
  * validated once, all together, before anything starts (as Aeron's {@code Context.conclude()}). A bad
  * value is an {@link IllegalArgumentException} whose message starts with the setting's names, e.g.
  * {@code PODNET_TUNNEL_PORT / --tunnel-port: 70000 outside 1..65535}.
+ * <p>
+ * Two modes, chosen by {@code PODNET_SEEDS}:
+ * <ul>
+ *   <li><b>static</b> (no seeds): the pod CIDR and the other nodes ({@code --peer}) come from
+ *       configuration, remote pods from the API's static routes;</li>
+ *   <li><b>cluster</b> (seeds given): the node joins the Akka cluster through the seeds, and the control
+ *       plane leases its pod CIDR and tells it the other nodes' leases and pods. Giving a pod CIDR or a
+ *       peer is then an error, and so is a cluster setting without seeds: a setting is never ignored.</li>
+ * </ul>
  *
- * @param nodeName    the node's name (DNS-1123 label)
- * @param podCidr     the node's pod CIDR (its lease; static until the control plane hands it out)
+ * @param nodeName    the node's name (DNS-1123 label; in cluster mode the key of its lease)
+ * @param podCidr     the node's pod CIDR in static mode; null in cluster mode (the control plane leases it)
  * @param tunnelBind  address the tunnel listens on
  * @param tunnelPort  the tunnel's UDP port
  * @param underlayMtu MTU of the network between nodes
@@ -33,7 +45,8 @@ import java.util.function.Supplier;
  * @param apiBind     address the HTTP API listens on
  * @param apiPort     the HTTP API's TCP port
  * @param idleMode    how the data-plane thread waits when idle
- * @param topology    the static part (peers, pods) the control plane will replace
+ * @param topology    peers (static mode only) and the pods to create at start
+ * @param cluster     how to join the cluster; null in static mode
  */
 public record AgentSettings(
     String nodeName,
@@ -46,7 +59,8 @@ public record AgentSettings(
     String apiBind,
     int apiPort,
     IdleMode idleMode,
-    StaticTopology topology)
+    StaticTopology topology,
+    ClusterSettings cluster)
 {
     public static final String DEFAULT_BIND = "0.0.0.0";
     /** The usual alternative HTTP port. */
@@ -55,6 +69,10 @@ public record AgentSettings(
     public static final int MAX_NETWORK_ID = (1 << 24) - 1;
     /** Pods {@code --pods N} may create at most; a /24 holds 253. */
     public static final int MAX_PODS = 1_000;
+    /** Longest lease grace period: a week (a node away longer is not coming back with its pods). */
+    public static final int MAX_LEASE_GRACE_SECONDS = 7 * 24 * 3600;
+    /** A host name or IPv4 address as Akka and the tunnel take it (it also ends up in HOCON, quoted). */
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?");
 
     /** One setting: its flag and its environment variable. */
     public enum Setting
@@ -70,7 +88,21 @@ public record AgentSettings(
         API_PORT("--api-port", "PODNET_API_PORT"),
         IDLE_MODE("--idle-mode", "PODNET_IDLE_MODE"),
         PEERS("--peer", "PODNET_PEERS"),
-        PODS("--pods", "PODNET_PODS");
+        PODS("--pods", "PODNET_PODS"),
+        SEEDS("--seeds", "PODNET_SEEDS"),
+        CLUSTER_PORT("--cluster-port", "PODNET_CLUSTER_PORT"),
+        ADVERTISED_HOST("--advertised-host", "PODNET_ADVERTISED_HOST"),
+        CLUSTER_BIND("--cluster-bind", "PODNET_CLUSTER_BIND"),
+        CLUSTER_CIDR("--cluster-cidr", "PODNET_CLUSTER_CIDR"),
+        NODE_PREFIX("--node-prefix", "PODNET_NODE_PREFIX"),
+        LEASE_GRACE("--lease-grace", "PODNET_LEASE_GRACE"),
+        HEARTBEAT_INTERVAL("--heartbeat-interval-ms", "PODNET_HEARTBEAT_INTERVAL_MS"),
+        ACCEPTABLE_PAUSE("--acceptable-pause-ms", "PODNET_ACCEPTABLE_PAUSE_MS"),
+        STABLE_AFTER("--stable-after-ms", "PODNET_STABLE_AFTER_MS");
+
+        /** Settings that only mean something in cluster mode (besides {@link #SEEDS}, which chooses it). */
+        static final List<Setting> CLUSTER_ONLY = List.of(CLUSTER_PORT, ADVERTISED_HOST, CLUSTER_BIND, CLUSTER_CIDR,
+            NODE_PREFIX, LEASE_GRACE, HEARTBEAT_INTERVAL, ACCEPTABLE_PAUSE, STABLE_AFTER);
 
         private final String flag;
         private final String env;
@@ -112,11 +144,43 @@ public record AgentSettings(
         return tunnelConfig(networkId, tunnelBind, tunnelPort, underlayMtu);
     }
 
-    /** The data plane's configuration: defaults, with this node's name, CIDR, pod MTU and idle mode. */
+    /** Whether the node joins a cluster ({@code PODNET_SEEDS} is set) rather than being configured statically. */
+    public boolean clusterMode()
+    {
+        return cluster != null;
+    }
+
+    /** The data plane's configuration in static mode: defaults, with this node's name, CIDR, pod MTU and idle mode. */
     public NodeConfig nodeConfig()
     {
-        final NodeConfig defaults = NodeConfig.defaults(nodeName, podCidr);
+        if (podCidr == null)
+        {
+            throw new IllegalStateException("node " + nodeName + " runs in cluster mode: its pod CIDR comes with its lease");
+        }
+        return nodeConfig(podCidr);
+    }
+
+    /** The data plane's configuration for pod CIDR {@code cidr} (the leased one in cluster mode). */
+    public NodeConfig nodeConfig(final Ipv4Cidr cidr)
+    {
+        final NodeConfig defaults = NodeConfig.defaults(nodeName, cidr);
         return defaults.withPod(defaults.pod().withMtu(podMtu)).withIdleMode(idleMode);
+    }
+
+    /**
+     * The control plane's settings in cluster mode.
+     *
+     * @param incarnation this life of the node (epoch ms at start): orders its replicated writes
+     */
+    public ControlPlaneSettings controlPlaneSettings(final long incarnation)
+    {
+        if (cluster == null)
+        {
+            throw new IllegalStateException("node " + nodeName + " runs in static mode (" + Setting.SEEDS.label() + " is not set)");
+        }
+        return new ControlPlaneSettings(nodeName, cluster.clusterCidr().toString(), cluster.nodePrefix(),
+            cluster.advertisedHost(), cluster.clusterBind(), cluster.clusterPort(), cluster.seeds(), tunnelPort, apiPort,
+            cluster.leaseGrace(), incarnation, cluster.heartbeatInterval(), cluster.acceptablePause(), cluster.stableAfter(), "");
     }
 
     /**
@@ -148,11 +212,34 @@ public record AgentSettings(
                 "' is not a DNS-1123 label: name the node with a flag or the variable");
         }
 
-        final String cidrText = values.get(Setting.POD_CIDR);
-        require(cidrText != null, Setting.POD_CIDR, "required: the node's pod CIDR, e.g. 10.244.1.0/24");
-        final Ipv4Cidr podCidr = cidr(Setting.POD_CIDR, cidrText);
-        require(podCidr.prefixLength() >= 16 && podCidr.prefixLength() <= 28, Setting.POD_CIDR,
-            podCidr + ": prefix length must be 16..28");
+        final String seeds = values.get(Setting.SEEDS);
+        final ClusterSettings cluster;
+        final Ipv4Cidr podCidr;
+        if (seeds != null)
+        {
+            cluster = cluster(values, seeds, hostName);
+            require(values.get(Setting.POD_CIDR) == null, Setting.POD_CIDR,
+                "the pod CIDR is leased by the control plane in cluster mode (" + Setting.SEEDS.env() + " is set)");
+            require(values.get(Setting.PEERS) == null, Setting.PEERS,
+                "every other node's CIDR is leased by the control plane in cluster mode (" + Setting.SEEDS.env() +
+                    " is set): the nodes find each other through the cluster");
+            podCidr = null;
+        }
+        else
+        {
+            for (final Setting setting : Setting.CLUSTER_ONLY)
+            {
+                require(values.get(setting) == null, setting, "only used in cluster mode: set " + Setting.SEEDS.label() +
+                    " as well (the seed nodes to join), or leave it out");
+            }
+            cluster = null;
+            final String cidrText = values.get(Setting.POD_CIDR);
+            require(cidrText != null, Setting.POD_CIDR, "required: the node's pod CIDR, e.g. 10.244.1.0/24 " +
+                "(or set " + Setting.SEEDS.label() + " to join a cluster, whose control plane leases it)");
+            podCidr = cidr(Setting.POD_CIDR, cidrText);
+            require(podCidr.prefixLength() >= 16 && podCidr.prefixLength() <= 28, Setting.POD_CIDR,
+                podCidr + ": prefix length must be 16..28");
+        }
 
         final String tunnelBind = bindAddress(Setting.TUNNEL_BIND, values.getOr(Setting.TUNNEL_BIND, DEFAULT_BIND));
         final int tunnelPort = integer(values, Setting.TUNNEL_PORT, TunnelConfig.DEFAULT_PORT, 1, 65535);
@@ -178,11 +265,100 @@ public record AgentSettings(
             throw invalid(Setting.IDLE_MODE, ex.getMessage());
         }
 
-        final List<StaticTopology.Peer> peers = peers(values.get(Setting.PEERS), nodeName, podCidr);
-        final List<String> pods = pods(values.get(Setting.PODS), nodeName, podCidr);
+        final List<StaticTopology.Peer> peers = cluster == null ? peers(values.get(Setting.PEERS), nodeName, podCidr) : List.of();
+        final List<String> pods = cluster == null ?
+            pods(values.get(Setting.PODS), nodeName, podCidr.size() - 3, podCidr.toString()) :
+            pods(values.get(Setting.PODS), nodeName, (1L << (32 - cluster.nodePrefix())) - 3, "a /" + cluster.nodePrefix() + " lease");
 
-        return new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, networkId, podMtu,
-            apiBind, apiPort, idleMode, new StaticTopology(peers, pods));
+        final AgentSettings settings = new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, networkId, podMtu,
+            apiBind, apiPort, idleMode, new StaticTopology(peers, pods), cluster);
+        if (cluster != null)
+        {
+            settings.controlPlaneSettings(System.currentTimeMillis()); // its own checks, which name the variables too
+        }
+        return settings;
+    }
+
+    /**
+     * The cluster settings, each checked; the defaults are {@link ControlPlaneSettings}' (fast failure
+     * detection for an emulator, not so fast that a GC pause on a busy box makes nodes flap).
+     */
+    private static ClusterSettings cluster(final Values values, final String seedsText, final Supplier<String> hostName)
+    {
+        final List<String> seeds = seeds(seedsText);
+        final int clusterPort = integer(values, Setting.CLUSTER_PORT, ControlPlaneSettings.DEFAULT_CLUSTER_PORT, 1, 65535);
+
+        String advertisedHost = values.get(Setting.ADVERTISED_HOST);
+        if (advertisedHost == null)
+        {
+            advertisedHost = hostName.get();
+            require(advertisedHost != null && !advertisedHost.isBlank(), Setting.ADVERTISED_HOST,
+                "cannot tell this host's name: give the name or address other nodes reach this one at");
+            advertisedHost = advertisedHost.trim();
+        }
+        requireHost(Setting.ADVERTISED_HOST, advertisedHost, advertisedHost);
+        require(!isWildcard(advertisedHost), Setting.ADVERTISED_HOST, advertisedHost + " is a wildcard address, which " +
+            "other nodes cannot reach this one at: give this node's name or address on the network between nodes");
+
+        final String clusterBind = bindAddress(Setting.CLUSTER_BIND, values.getOr(Setting.CLUSTER_BIND, DEFAULT_BIND));
+        final Ipv4Cidr clusterCidr = cidr(Setting.CLUSTER_CIDR,
+            values.getOr(Setting.CLUSTER_CIDR, ControlPlaneSettings.DEFAULT_CLUSTER_CIDR));
+        require(clusterCidr.prefixLength() >= 8 && clusterCidr.prefixLength() <= 28, Setting.CLUSTER_CIDR,
+            clusterCidr + ": prefix length must be 8..28");
+        final int nodePrefix = integer(values, Setting.NODE_PREFIX, ControlPlaneSettings.DEFAULT_NODE_PREFIX, 16, 28);
+        require(nodePrefix >= clusterCidr.prefixLength(), Setting.NODE_PREFIX, "a /" + nodePrefix + " lease is larger than " +
+            Setting.CLUSTER_CIDR.label() + " " + clusterCidr + ": use /" + clusterCidr.prefixLength() + " or longer");
+
+        final int graceSeconds = integer(values, Setting.LEASE_GRACE,
+            (int)ControlPlaneSettings.DEFAULT_LEASE_GRACE.toSeconds(), 1, MAX_LEASE_GRACE_SECONDS);
+        final int heartbeatMs = integer(values, Setting.HEARTBEAT_INTERVAL,
+            (int)ControlPlaneSettings.DEFAULT_HEARTBEAT_INTERVAL.toMillis(), 10, 60_000);
+        final int pauseMs = integer(values, Setting.ACCEPTABLE_PAUSE,
+            (int)ControlPlaneSettings.DEFAULT_ACCEPTABLE_PAUSE.toMillis(), 100, 600_000);
+        require(pauseMs > heartbeatMs, Setting.ACCEPTABLE_PAUSE, pauseMs + " ms is not longer than " +
+            Setting.HEARTBEAT_INTERVAL.label() + " " + heartbeatMs + " ms: nodes would be suspected between two heartbeats");
+        final int stableMs = integer(values, Setting.STABLE_AFTER,
+            (int)ControlPlaneSettings.DEFAULT_STABLE_AFTER.toMillis(), 100, 600_000);
+
+        return new ClusterSettings(seeds, clusterPort, advertisedHost, clusterBind, clusterCidr, nodePrefix,
+            Duration.ofSeconds(graceSeconds), Duration.ofMillis(heartbeatMs), Duration.ofMillis(pauseMs), Duration.ofMillis(stableMs));
+    }
+
+    /** {@code HOST:PORT}, comma-separated, at least one, none twice. */
+    private static List<String> seeds(final String text)
+    {
+        final List<String> seeds = new ArrayList<>();
+        for (final String item : text.split(","))
+        {
+            final String seed = item.trim();
+            if (seed.isEmpty())
+            {
+                continue;
+            }
+            final String expected = "'" + seed + "' is not HOST:PORT (e.g. node-1:2552 or 10.0.0.1:2552)";
+            final int colon = seed.lastIndexOf(':');
+            require(colon > 0 && colon < seed.length() - 1, Setting.SEEDS, expected);
+            final String host = seed.substring(0, colon);
+            requireHost(Setting.SEEDS, host, expected);
+            require(!isWildcard(host), Setting.SEEDS, "seed '" + seed + "': " + host + " is a wildcard address, not a node's");
+            final int port = parseInt(Setting.SEEDS, seed.substring(colon + 1), 1, 65535);
+            final String canonical = host + ":" + port;
+            require(!seeds.contains(canonical), Setting.SEEDS, "seed '" + canonical + "' given twice");
+            seeds.add(canonical);
+        }
+        require(!seeds.isEmpty(), Setting.SEEDS, "no seed node given (expected: HOST:PORT,...)");
+        return seeds;
+    }
+
+    private static void requireHost(final Setting setting, final String host, final String expected)
+    {
+        require(HOST.matcher(host).matches(), setting, host.equals(expected) ?
+            "'" + host + "' is not a host name or IPv4 address" : expected);
+    }
+
+    private static boolean isWildcard(final String host)
+    {
+        return host.equals("0.0.0.0") || host.equals("0");
     }
 
     /** The host name up to its first dot, lower-cased: {@code HOSTNAME} if set, else what the OS says. */
@@ -270,7 +446,7 @@ public record AgentSettings(
     }
 
     /** A count ({@code 3}: {@code NODE-1..NODE-3}) or a comma-separated list of names. */
-    private static List<String> pods(final String text, final String nodeName, final Ipv4Cidr podCidr)
+    private static List<String> pods(final String text, final String nodeName, final long room, final String where)
     {
         final List<String> pods = new ArrayList<>();
         if (text == null)
@@ -304,9 +480,8 @@ public record AgentSettings(
                 "(lower-case letters, digits and '-', 1..63 characters, starting and ending with a letter or digit)");
             require(seen.add(name), Setting.PODS, "pod '" + name + "' given twice");
         }
-        final long room = podCidr.size() - 3;
         require(pods.size() <= room, Setting.PODS,
-            pods.size() + " pods do not fit in " + podCidr + " (room for " + room + ": network, gateway and broadcast are taken)");
+            pods.size() + " pods do not fit in " + where + " (room for " + room + ": network, gateway and broadcast are taken)");
         return pods;
     }
 

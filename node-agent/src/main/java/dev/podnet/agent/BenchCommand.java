@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Measures podnet end to end. Benchmarks: overlay.",
-    subcommands = {BenchCommand.Overlay.class})
+    subcommands = {BenchCommand.Overlay.class, ClusterBenchCommand.class})
 final class BenchCommand implements Runnable
 {
     /** Idle CPU an agent may use in the default (efficient) mode: ten agents share two cores. */
@@ -57,8 +57,10 @@ final class BenchCommand implements Runnable
                 "in one run and with one idle mode: idle CPU of each JVM; pod ping a-1 -> b-1 round trips next to raw Aeron " +
                 "ping-pong between the same two JVMs (own INVOKER-mode drivers, same MTU, term length and idle strategy); " +
                 "pod UDP throughput (1400-byte payloads, and the largest unfragmented one) next to raw Aeron throughput " +
-                "(1400-byte messages). Prints the ratios and whether the targets are met: idle <= 0.03 core per agent " +
-                "(efficient mode), pod RTT p50 <= 1.5 x raw, pod throughput >= 50%% of raw.",
+                "(1400-byte messages). The nodes' tunnels and the raw endpoints share one underlay MTU (--underlay-mtu); " +
+                "the pod MTU follows from it (1413 for 1500, 8901 for 9000). Prints the ratios and whether the targets " +
+                "are met: idle <= 0.03 core per agent (efficient mode), pod RTT p50 <= 1.5 x raw, pod throughput >= 50%% " +
+                "of raw.",
             "Exit code 0 when measured (even if a target is missed), 1 when the second JVM or a node fails, 2 on bad usage."})
     static final class Overlay implements Callable<Integer>
     {
@@ -66,6 +68,11 @@ final class BenchCommand implements Runnable
             description = "idle strategy of both nodes and both raw endpoints: efficient, low-latency, sleeping, busy-spin " +
                 "(default ${DEFAULT-VALUE})")
         String idleMode;
+
+        @Option(names = "--underlay-mtu", paramLabel = "BYTES", defaultValue = "1500",
+            description = "underlay MTU of both nodes' tunnels and of the raw Aeron endpoints (1280..9216, default ${DEFAULT-VALUE}); " +
+                "the pod MTU is what the tunnel then carries in one datagram")
+        int underlayMtu;
 
         @Option(names = "--pings", defaultValue = "2000", description = "round trips measured, pod and raw each (1..10000, default ${DEFAULT-VALUE})")
         int pings;
@@ -95,11 +102,12 @@ final class BenchCommand implements Runnable
             final OverlayBenchmark.Settings settings = validate();
             final PrintWriter out = spec.commandLine().getOut();
             final String commandLine = String.format(Locale.ROOT,
-                "podnet bench overlay --idle-mode %s --pings %d --warmup %d --seconds %d --idle-seconds %d --settle-seconds %d",
-                settings.idleMode().settingName(), pings, warmup, seconds, idleSeconds, settleSeconds);
-            out.printf("podnet bench overlay, %s, idle mode %s, %d CPUs, Java %s (%s)%n",
+                "podnet bench overlay --idle-mode %s --underlay-mtu %d --pings %d --warmup %d --seconds %d --idle-seconds %d " +
+                    "--settle-seconds %d",
+                settings.idleMode().settingName(), settings.underlayMtu(), pings, warmup, seconds, idleSeconds, settleSeconds);
+            out.printf("podnet bench overlay, %s, idle mode %s, underlay MTU %d, %d CPUs, Java %s (%s)%n",
                 ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")),
-                settings.idleMode().settingName(), Runtime.getRuntime().availableProcessors(),
+                settings.idleMode().settingName(), settings.underlayMtu(), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), System.getProperty("java.vm.name"));
             out.printf("command: %s%n%n", commandLine);
             out.flush();
@@ -132,12 +140,13 @@ final class BenchCommand implements Runnable
             {
                 throw new CommandLine.ParameterException(cmd, "--idle-mode: " + ex.getMessage());
             }
+            requireRange(cmd, "--underlay-mtu", underlayMtu, 1280, 9216);
             requireRange(cmd, "--pings", pings, 1, 10_000);
             requireRange(cmd, "--warmup", warmup, 0, 10_000);
             requireRange(cmd, "--seconds", seconds, 1, 600);
             requireRange(cmd, "--idle-seconds", idleSeconds, 1, 600);
             requireRange(cmd, "--settle-seconds", settleSeconds, 0, 60);
-            return new OverlayBenchmark.Settings(mode, pings, warmup, PING_INTERVAL, Duration.ofSeconds(seconds),
+            return new OverlayBenchmark.Settings(mode, underlayMtu, pings, warmup, PING_INTERVAL, Duration.ofSeconds(seconds),
                 Duration.ofSeconds(idleSeconds), Duration.ofSeconds(settleSeconds));
         }
 
@@ -153,8 +162,11 @@ final class BenchCommand implements Runnable
         {
             final OverlayBenchmark.Settings settings = report.settings();
             out.printf("%nresults, one run, idle mode %s%n", settings.idleMode().settingName());
-            out.printf("  node-a: this JVM (pid %d); node-b: child JVM (pid %d); tunnel on 127.0.0.1, Aeron MTU %d, pod MTU %d%n",
-                report.parentPid(), report.childPid(), report.aeronMtu(), report.podMtu());
+            out.printf("  node-a: this JVM (pid %d); node-b: child JVM (pid %d); tunnel on 127.0.0.1%n",
+                report.parentPid(), report.childPid());
+            out.printf("  underlay MTU %d, Aeron MTU %d (up to %d B per frame), pod MTU %d%s%n", settings.underlayMtu(),
+                report.aeronMtu(), report.maxRawPayload(), report.podMtu(), report.podMtu() < report.tunnelMtu() ?
+                    " (the tunnel carries " + report.tunnelMtu() + ", a pod's MTU is at most " + report.podMtu() + ")" : "");
             out.printf("  raw Aeron: a second INVOKER-mode media driver in each JVM, same MTU, term length and idle strategy%n%n");
 
             final boolean efficient = settings.idleMode() == IdleMode.EFFICIENT;
@@ -180,15 +192,21 @@ final class BenchCommand implements Runnable
             final OverlayBenchmark.Throughput raw = report.rawFlood();
             final OverlayBenchmark.Throughput pod = report.podFlood();
             final OverlayBenchmark.Throughput podMtu = report.podFloodMtu();
-            throughputRow(out, pod, "  pod UDP " + pod.size() + " B payload (2 IPv4 fragments)");
-            throughputRow(out, podMtu, "  pod UDP " + podMtu.size() + " B payload (1 packet, MTU " + report.podMtu() + ")");
-            throughputRow(out, raw, "  raw Aeron " + raw.size() + " B messages");
+            throughputRow(out, pod, "  pod UDP " + pod.size() + " B payload " + podPieces(pod, report.podMtu()));
+            throughputRow(out, podMtu, "  pod UDP " + podMtu.size() + " B payload " + podPieces(podMtu, report.podMtu()));
+            throughputRow(out, raw, "  raw Aeron " + raw.size() + " B messages " + rawPieces(raw));
             final double ratio = pod.megabytesPerSecond() / raw.megabytesPerSecond();
             final double ratioMtu = podMtu.megabytesPerSecond() / raw.megabytesPerSecond();
             out.printf("%-52s %11s   target >= %s  %s%n", "  ratio pod / raw (MB/s), " + pod.size() + " B",
                 fixed(ratio, 2), fixed(THROUGHPUT_RATIO_TARGET, 2), verdict(ratio, ratio >= THROUGHPUT_RATIO_TARGET));
             out.printf("%-52s %11s   (the largest unfragmented payload, for comparison)%n",
                 "  ratio pod / raw (MB/s), " + podMtu.size() + " B", fixed(ratioMtu, 2));
+            out.printf("  fragmented?%n");
+            out.printf("    pod UDP %d B: %s%n", pod.size(), podFragmented(pod, report.podMtu()));
+            out.printf("    pod UDP %d B: %s%n", podMtu.size(), podFragmented(podMtu, report.podMtu()));
+            out.printf("    raw Aeron %d B: %s%n", raw.size(), raw.fragments() == 1 ?
+                "no, up to " + report.maxRawPayload() + " B per Aeron frame" :
+                "yes, " + raw.fragments() + " Aeron frames each (up to " + report.maxRawPayload() + " B per frame)");
             drops(out, "pod UDP " + pod.size() + " B", pod.parentDrops(), pod.childDrops());
             drops(out, "pod UDP " + podMtu.size() + " B", podMtu.parentDrops(), podMtu.childDrops());
             out.printf("%ncommand: %s%n", commandLine);
@@ -214,6 +232,25 @@ final class BenchCommand implements Runnable
             out.printf("%-52s %,11.0f %8s %,11.0f %8s%%   %s / %s%n", label, row.deliveredPerSecond(),
                 fixed(row.megabytesPerSecond(), 1), row.offeredPerSecond(), fixed(share, 1),
                 fixed(row.cpu().parentCores(), 2), fixed(row.cpu().childCores(), 2));
+        }
+
+        /** "(1 packet, MTU 1413)" or "(2 IPv4 fragments)". */
+        private static String podPieces(final OverlayBenchmark.Throughput row, final int podMtu)
+        {
+            return row.fragments() == 1 ? "(1 packet, MTU " + podMtu + ")" : "(" + row.fragments() + " IPv4 fragments)";
+        }
+
+        private static String rawPieces(final OverlayBenchmark.Throughput row)
+        {
+            return row.fragments() == 1 ? "(1 Aeron frame)" : "(" + row.fragments() + " Aeron frames)";
+        }
+
+        private static String podFragmented(final OverlayBenchmark.Throughput row, final int podMtu)
+        {
+            final int packet = row.size() + 28;
+            return row.fragments() == 1 ? "no, " + packet + "-byte packets, pod MTU " + podMtu + ": 1 tunnel message each" :
+                "yes, " + packet + "-byte packets > pod MTU " + podMtu + ": " + row.fragments() + " IPv4 fragments, " +
+                    row.fragments() + " tunnel messages each";
         }
 
         private static void drops(final PrintWriter out, final String what, final Map<String, Long> parent, final Map<String, Long> child)

@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
  *   connected                          connected yes | connected no        (the tunnel to node A)
  *   stats POD                          discard DATAGRAMS BYTES             (the pod's discard service)
  *   drops                              drops [REASON=COUNT ...]            (node B's drop counters)
- *   raw-start LOCAL_PORT PEER_PORT     raw-started                         (the raw Aeron baseline)
+ *   raw-start LOCAL_PORT PEER_PORT     raw-started                         (the raw Aeron baseline, --underlay-mtu)
  *   raw-connected                      raw-connected yes | raw-connected no
  *   raw-count                          MESSAGES                            (raw data messages received)
  *   raw-stop                           raw-stopped
@@ -42,6 +42,10 @@ final class BenchPeerCommand implements Callable<Integer>
 {
     @Option(names = "--idle-mode", required = true, description = "idle strategy of node B and its raw Aeron endpoint")
     String idleMode;
+
+    @Option(names = "--underlay-mtu", defaultValue = "1500",
+        description = "underlay MTU of node B's tunnel and its raw Aeron endpoint (1280..9216, default ${DEFAULT-VALUE})")
+    int underlayMtu;
 
     @Option(names = "--tunnel-port", required = true, description = "node B's tunnel port on 127.0.0.1")
     int tunnelPort;
@@ -67,12 +71,16 @@ final class BenchPeerCommand implements Callable<Integer>
         {
             throw new CommandLine.ParameterException(spec.commandLine(), "--idle-mode: " + ex.getMessage());
         }
+        if (underlayMtu < 1280 || underlayMtu > 9216)
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--underlay-mtu must be 1280..9216: " + underlayMtu);
+        }
         // stdout carries the protocol only: whatever else writes to System.out goes to stderr
         final PrintStream protocol = System.out;
         System.setOut(System.err);
         try
         {
-            node = BenchNode.start(BenchSide.B, tunnelPort, peerTunnelPort, mode);
+            node = BenchNode.start(BenchSide.B, tunnelPort, peerTunnelPort, mode, underlayMtu);
             answer(protocol, "ready");
             final BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             String line;
@@ -149,7 +157,8 @@ final class BenchPeerCommand implements Callable<Integer>
                     raw.close();
                     raw = null;
                 }
-                raw = RawAeronEndpoint.start(BenchSide.B.nodeName(), Integer.parseInt(words[1]), Integer.parseInt(words[2]), mode);
+                raw = RawAeronEndpoint.start(
+                    BenchSide.B.nodeName(), Integer.parseInt(words[1]), Integer.parseInt(words[2]), mode, underlayMtu);
                 return "raw-started";
             }
             case "raw-connected":

@@ -9,6 +9,7 @@ import dev.podnet.transport.AeronTunnel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -17,7 +18,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A running node agent: tunnel, data plane and HTTP API, started in that order and stopped in the
+ * A running node agent in static mode (its pod CIDR and peers from configuration; cluster mode is
+ * {@link ClusterAgent}): tunnel, data plane and HTTP API, started in that order and stopped in the
  * reverse one.
  * <ol>
  *   <li>the tunnel (its embedded Aeron media driver binds the tunnel port);</li>
@@ -91,7 +93,13 @@ public final class NodeAgent implements AutoCloseable
             awaitStep(proxy.addRoute(peer.node(), peer.cidr(), peer.host(), peer.port()), "add the route to peer " + peer);
             LOG.info("route {} via node {} at udp {}:{}", peer.cidr(), peer.node(), peer.host(), peer.port());
         }
-        for (final String pod : topology.pods())
+        createPods(proxy, topology.pods());
+    }
+
+    /** Creates the pods, in the order given, each within {@value #STEP_TIMEOUT_SECONDS} s. */
+    static void createPods(final DataPlaneProxy proxy, final List<String> pods)
+    {
+        for (final String pod : pods)
         {
             awaitStep(proxy.createPod(pod), "create pod " + pod);
         }

@@ -5,10 +5,9 @@ import dev.podnet.packet.Ipv4Cidr;
 import java.util.List;
 
 /**
- * What the agent is told at start instead of learning it from the control plane: the other nodes
- * it routes to and the pods it creates. When the control plane arrives it hands out leases and pod
- * tables, and this record (with {@code --peer}, {@code --pods} and the API's static PUT/DELETE
- * routes) goes away; nothing in the data plane depends on where routes and pods came from.
+ * What the agent is told at start: the other nodes it routes to (static mode only; in cluster mode the
+ * control plane's leases give the routes, and {@code peers} is empty) and the pods it creates (in both
+ * modes). Nothing in the data plane depends on where routes and pods came from.
  *
  * @param peers other nodes: their pod CIDR is routed through the tunnel to their host and port
  * @param pods  names of the pods to create at start, in order

@@ -44,6 +44,16 @@ public final class DataPlaneProxy
         return submit((dp, now, result) -> result.complete(dp.createPod(name)));
     }
 
+    /** New pods get addresses after {@code ip} (a restarted node skips what its previous life used). */
+    public CompletableFuture<Void> skipAddressesUpTo(final int ip)
+    {
+        return submit((dp, now, result) ->
+        {
+            dp.skipAddressesUpTo(ip);
+            result.complete(null);
+        });
+    }
+
     /** Deletes a pod: its port, FDB entries and IP go away (the IP is given again only later). */
     public CompletableFuture<Void> deletePod(final String name)
     {

@@ -73,6 +73,19 @@ public final class HostLocalIpam
             "no free pod IP in " + cidr + ": all " + capacity + " addresses are in use");
     }
 
+    /**
+     * Moves the search past {@code ip} (when it is further on than the last address given): a node
+     * restarted by its supervisor calls it with the addresses its previous life used, so its new pods
+     * get fresh addresses, as pods recreated by Kubernetes do.
+     */
+    public void skipPast(final int ip)
+    {
+        if (ip >= first && ip <= last && Integer.compareUnsigned(ip, lastGiven) > 0)
+        {
+            lastGiven = ip;
+        }
+    }
+
     public void release(final int ip)
     {
         if (!used.remove(ip))

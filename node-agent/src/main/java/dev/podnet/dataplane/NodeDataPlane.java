@@ -242,6 +242,7 @@ public final class NodeDataPlane implements Agent
         if (overlay != null)
         {
             work += overlay.doWork(now, router);
+            router.refreshCongestion();
         }
         for (final PodPort port : podList)
         {
@@ -373,6 +374,11 @@ public final class NodeDataPlane implements Agent
         bridge.addPort(port);
         podsChanged();
         return info(port.pod);
+    }
+
+    void skipAddressesUpTo(final int ip)
+    {
+        ipam.skipPast(ip);
     }
 
     void deletePod(final String name)

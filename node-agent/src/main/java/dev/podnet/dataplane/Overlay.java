@@ -30,6 +30,9 @@ public interface Overlay extends AutoCloseable
     /** Sends one inner Ethernet frame to the node whose tunnel address is {@code peer}. */
     int send(int peer, DirectBuffer frame, int offset, int length);
 
+    /** Bytes the peer's publication accepts now without back-pressure (0 when not connected). */
+    long window(int peer);
+
     /** Starts (re)connecting to a peer node; resolving its host is retried with back-off. */
     void addPeer(int peer, String host, int port);
 

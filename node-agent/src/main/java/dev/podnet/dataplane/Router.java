@@ -51,6 +51,10 @@ final class Router implements BridgePort, Overlay.Receiver
     private static final int DEFAULT_TTL = 64;
     private static final int MIN_FRAME_LENGTH = 60;
     private static final int MAX_PACKET = 9216;
+    /** Window a first fragment needs to start into the tunnel: room for a full-MTU datagram in two fragments and more. */
+    static final int FRAGMENTED_DATAGRAM_RESERVE = 4 * 1024;
+    /** Window that ends a congestion: room for a batch of full-size frames. */
+    static final int CONGESTION_CLEARED_WINDOW = 16 * 1024;
 
     private final int portId;
     private final Ipv4Cidr podCidr;
@@ -76,6 +80,10 @@ final class Router implements BridgePort, Overlay.Receiver
     private final UnsafeBuffer tx = new UnsafeBuffer(BufferUtil.allocateDirectAligned(ETH + MAX_PACKET + 64, 64));
     private int nextIdentification;
     private boolean tunnelCongested;
+    private int congestedPeer;
+    /** The fragmented datagram being dropped: its later fragments follow the first into the bin. */
+    private int droppedSource;
+    private int droppedIdentification = -1;
 
     Router(
         final int portId,
@@ -297,11 +305,48 @@ final class Router implements BridgePort, Overlay.Receiver
             }
             return;
         }
+        if (ipv4.isFragment() && !admitFragment(route))
+        {
+            drops.increment(DropReason.TUNNEL_BACK_PRESSURED);
+            return;
+        }
         final int frameLength = ETH + ipv4.totalLength();
         tx.putBytes(ETH, ipv4.buffer(), ipv4.offset(), ipv4.totalLength());
         txEthernet.wrap(tx, 0, frameLength).destination(mac).source(gatewayMac).etherType(ETHER_TYPE_IPV4);
         txIpv4.wrap(tx, ETH, ipv4.totalLength()).decrementTtl();
-        toTunnel(route, frameLength);
+        if (!toTunnel(route, frameLength) && ipv4.isFragment())
+        {
+            dropRestOfDatagram();
+        }
+    }
+
+    /**
+     * Fragments of one datagram go into the tunnel whole or not at all: a datagram missing one fragment
+     * is worthless to its receiver and only takes window from the datagrams behind it (under load, the
+     * small last fragments slip in where the large first ones do not, and nothing arrives whole). A
+     * first fragment starts only with room for {@value #FRAGMENTED_DATAGRAM_RESERVE} bytes in the window;
+     * once one fragment is refused, the rest of its datagram is dropped here.
+     */
+    private boolean admitFragment(final RouteTable.Entry route)
+    {
+        if (ipv4.source() == droppedSource && ipv4.identification() == droppedIdentification)
+        {
+            return false;
+        }
+        if (ipv4.fragmentOffset() == 0 && overlay.window(route.network) < FRAGMENTED_DATAGRAM_RESERVE)
+        {
+            tunnelCongested = true;
+            congestedPeer = route.network;
+            dropRestOfDatagram();
+            return false;
+        }
+        return true;
+    }
+
+    private void dropRestOfDatagram()
+    {
+        droppedSource = ipv4.source();
+        droppedIdentification = ipv4.identification();
     }
 
     /** The MAC of a remote destination: the pod's from the endpoint table, 0 for the node's own addresses, -1 if nobody. */
@@ -321,23 +366,37 @@ final class Router implements BridgePort, Overlay.Receiver
         return tunnelCongested;
     }
 
-    private void toTunnel(final RouteTable.Entry route, final int frameLength)
+    /**
+     * Called each duty cycle after the tunnel did its work: the congestion ends when the window to the
+     * peer that pushed back has room again (as a qdisc wakes a socket when its queue drains).
+     */
+    void refreshCongestion()
+    {
+        if (tunnelCongested && overlay != null && overlay.window(congestedPeer) >= CONGESTION_CLEARED_WINDOW)
+        {
+            tunnelCongested = false;
+        }
+    }
+
+    /** Offers the frame in {@link #tx} to the tunnel; false when it was dropped (counted). */
+    private boolean toTunnel(final RouteTable.Entry route, final int frameLength)
     {
         switch (overlay.send(route.network, tx, 0, frameLength))
         {
             case Overlay.SENT:
                 tunnelCongested = false;
-                break;
+                return true;
             case Overlay.BACK_PRESSURED:
                 tunnelCongested = true;
+                congestedPeer = route.network;
                 drops.increment(DropReason.TUNNEL_BACK_PRESSURED);
-                break;
+                return false;
             case Overlay.TOO_LARGE:
                 drops.increment(DropReason.FRAME_TOO_LARGE);
-                break;
+                return false;
             default:
                 drops.increment(DropReason.TUNNEL_NOT_CONNECTED);
-                break;
+                return false;
         }
     }
 

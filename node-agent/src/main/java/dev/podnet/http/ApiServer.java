@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The node agent's HTTP API: JSON over the JDK's {@link HttpServer}, the way tests and tools in
@@ -45,6 +46,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the field, an unknown path a 404, a wrong method a 405 (with {@code Allow}), a body over 64 KiB a
  * 413, what the data plane refuses by its {@link DataPlaneException.Kind} (400, 404, 409, 503), a wait
  * that passes its bound a 504. A 500 means a bug.
+ * <p>
+ * Two phases, for cluster mode: {@link #startNotReady} serves only the status routes ({@link StatusApi}:
+ * {@code /healthz}, {@code /readyz}, {@code /api/v1/node}) while the node waits for its lease, and
+ * answers everything else 503 with the reason; {@link #serve} then adds the node's routes at once. In
+ * static mode {@link #start} does both. Who owns routes and endpoints is a {@link ConfigSource}: with
+ * {@link ConfigSource#CONTROL_PLANE} their PUT/DELETE routes answer 409.
  */
 public final class ApiServer implements AutoCloseable
 {
@@ -65,30 +72,46 @@ public final class ApiServer implements AutoCloseable
         }
     }
 
+    /** Who owns the node's routes to other nodes and its remote endpoints. */
+    public enum ConfigSource
+    {
+        /** Whoever drives the agent, through {@code PUT/DELETE /api/v1/endpoints} and {@code /api/v1/routes}. */
+        STATIC,
+        /** The control plane (cluster mode): those routes answer 409. */
+        CONTROL_PLANE
+    }
+
     private final HttpServer server;
     private final ExecutorService executor;
     private final ObjectMapper mapper;
-    private final Dispatcher dispatcher = new Dispatcher();
     private final String nodeName;
+    private final Supplier<NodeStatus> status;
+    private final Duration commandTimeout;
+    /** Replaced whole (never changed in place) when the node's routes are added: requests read it unlocked. */
+    private volatile Dispatcher dispatcher;
+    private volatile boolean serving;
 
     private ApiServer(
-        final HttpServer server, final ExecutorService executor, final DataPlaneProxy proxy, final String nodeName,
+        final HttpServer server, final ExecutorService executor, final String nodeName, final Supplier<NodeStatus> status,
         final Duration commandTimeout)
     {
         this.server = server;
         this.executor = executor;
         this.nodeName = nodeName;
+        this.status = status;
+        this.commandTimeout = commandTimeout;
         this.mapper = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
-        new NodeApi(proxy, nodeName, commandTimeout).register(dispatcher);
-        new StaticConfigApi(proxy, commandTimeout).register(dispatcher);
+        final Dispatcher statusOnly = new Dispatcher();
+        new StatusApi(status).register(statusOnly);
+        this.dispatcher = statusOnly;
     }
 
     /**
-     * Serves the API of node {@code nodeName} on {@code bind:port} ({@code port} 0 picks a free one,
-     * see {@link #port()}).
+     * Serves the whole API of node {@code nodeName} (static mode: routes and endpoints are
+     * {@link ConfigSource#STATIC}) on {@code bind:port} ({@code port} 0 picks a free one, see {@link #port()}).
      *
      * @throws UncheckedIOException when the address cannot be bound (in use, not local)
      */
@@ -100,6 +123,48 @@ public final class ApiServer implements AutoCloseable
     /** As {@link #start(String, int, DataPlaneProxy, String)}, with another bound for commands (tests). */
     static ApiServer start(
         final String bind, final int port, final DataPlaneProxy proxy, final String nodeName, final Duration commandTimeout)
+    {
+        final String cidr = proxy.config().podCidr().toString();
+        final NodeStatus ready = NodeStatus.ready(nodeName, NodeStatus.STATIC, cidr);
+        final ApiServer api = listen(bind, port, nodeName, () -> ready, commandTimeout);
+        api.serve(proxy, ConfigSource.STATIC);
+        return api;
+    }
+
+    /**
+     * Serves only {@code /healthz}, {@code /readyz} and {@code /api/v1/node} of node {@code nodeName},
+     * which has no data plane yet (cluster mode, waiting for its lease); every other route answers 503
+     * with {@code status}' reason until {@link #serve} adds them.
+     *
+     * @param status what the node's status is now, asked on every status request (cheap, never blocking)
+     * @throws UncheckedIOException when the address cannot be bound (in use, not local)
+     */
+    public static ApiServer startNotReady(
+        final String bind, final int port, final String nodeName, final Supplier<NodeStatus> status)
+    {
+        return listen(bind, port, nodeName, status, COMMAND_TIMEOUT);
+    }
+
+    /**
+     * Adds the node's routes: its pods, what they can do and its tables, and the static configuration
+     * routes, which with {@link ConfigSource#CONTROL_PLANE} answer 409. Once only.
+     */
+    public void serve(final DataPlaneProxy proxy, final ConfigSource configSource)
+    {
+        if (serving)
+        {
+            throw new IllegalStateException("node " + nodeName + " API already serves a data plane");
+        }
+        final Dispatcher all = new Dispatcher();
+        new StatusApi(status).register(all);
+        new NodeApi(proxy, nodeName, commandTimeout).register(all);
+        new StaticConfigApi(proxy, commandTimeout, configSource == ConfigSource.CONTROL_PLANE).register(all);
+        dispatcher = all;
+        serving = true;
+    }
+
+    private static ApiServer listen(
+        final String bind, final int port, final String nodeName, final Supplier<NodeStatus> status, final Duration commandTimeout)
     {
         final HttpServer server;
         try
@@ -117,7 +182,7 @@ public final class ApiServer implements AutoCloseable
             thread.setDaemon(true);
             return thread;
         });
-        final ApiServer api = new ApiServer(server, executor, proxy, nodeName, commandTimeout);
+        final ApiServer api = new ApiServer(server, executor, nodeName, status, commandTimeout);
         server.createContext("/", api::handle);
         server.setExecutor(executor);
         server.start();
@@ -177,7 +242,19 @@ public final class ApiServer implements AutoCloseable
         final byte[] body = readBody(exchange);
         final String method = exchange.getRequestMethod();
         final List<String> path = decodePath(exchange.getRequestURI().getRawPath());
-        final Dispatcher.Match match = dispatcher.match(method, path);
+        final Dispatcher.Match match;
+        try
+        {
+            match = dispatcher.match(method, path);
+        }
+        catch (final ApiException ex)
+        {
+            if (!serving && ex.status() == 404)
+            {
+                throw StatusApi.notReady(status.get());
+            }
+            throw ex;
+        }
         final ApiRequest request = new ApiRequest(method, "/" + String.join("/", path), match.params(),
             decodeQuery(exchange.getRequestURI().getRawQuery()), body, mapper);
         return match.handler().handle(request);

@@ -48,7 +48,6 @@ final class NodeApi
     void register(final Dispatcher dispatcher)
     {
         dispatcher
-            .add("GET", "/healthz", request -> ApiResponse.text("ok"))
             .add("GET", "/api/v1/pods", this::listPods)
             .add("POST", "/api/v1/pods", this::createPod)
             .add("GET", "/api/v1/pods/{name}", this::getPod)

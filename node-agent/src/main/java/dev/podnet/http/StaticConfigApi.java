@@ -11,8 +11,9 @@ import java.time.Duration;
 
 /**
  * Static configuration of the overlay: remote pod endpoints and routes to other nodes, pushed by
- * whoever drives the agent (a test, a script). This is what the control plane will do from leases and
- * replicated pod tables; when it does, this class goes away and nothing else changes.
+ * whoever drives the agent (a test, a script) in static mode. In cluster mode the control plane does
+ * this from leases and replicated pod tables, and these routes answer 409 (its next change would undo
+ * a hand-made one); the tables are still read through {@code GET /api/v1/routes} and {@code /endpoints}.
  * <ul>
  *   <li>{@code PUT /api/v1/endpoints {ip, mac, node, pod?}} adds or replaces a remote pod (204);</li>
  *   <li>{@code DELETE /api/v1/endpoints/{ip}} forgets it (204, 404 if unknown);</li>
@@ -22,18 +23,38 @@ import java.time.Duration;
  */
 final class StaticConfigApi
 {
+    static final String MANAGED = "routes and endpoints are managed by the control plane";
+
     private final DataPlaneProxy proxy;
     /** Bound for each command, which the data plane answers within a duty cycle. */
     private final Duration quick;
+    private final boolean managedByControlPlane;
 
-    StaticConfigApi(final DataPlaneProxy proxy, final Duration commandTimeout)
+    /**
+     * @param managedByControlPlane cluster mode: every route here answers 409 {@value #MANAGED}
+     */
+    StaticConfigApi(final DataPlaneProxy proxy, final Duration commandTimeout, final boolean managedByControlPlane)
     {
         this.proxy = proxy;
         this.quick = commandTimeout;
+        this.managedByControlPlane = managedByControlPlane;
     }
 
     void register(final Dispatcher dispatcher)
     {
+        if (managedByControlPlane)
+        {
+            final Dispatcher.Handler refuse = request ->
+            {
+                throw new ApiException(409, "conflict", MANAGED);
+            };
+            dispatcher
+                .add("PUT", "/api/v1/endpoints", refuse)
+                .add("DELETE", "/api/v1/endpoints/{ip}", refuse)
+                .add("PUT", "/api/v1/routes", refuse)
+                .add("DELETE", "/api/v1/routes", refuse);
+            return;
+        }
         dispatcher
             .add("PUT", "/api/v1/endpoints", this::putEndpoint)
             .add("DELETE", "/api/v1/endpoints/{ip}", this::deleteEndpoint)

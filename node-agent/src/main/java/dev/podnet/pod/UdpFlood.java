@@ -48,8 +48,8 @@ final class UdpFlood
             result.complete(new UdpFloodResult(sent, payload.capacity(), nowNanos - startedAt));
             return true;
         }
-        // while the way out is congested, send one datagram per duty cycle to find out when it is not
-        final int batch = pod.congested() ? 1 : BATCH;
+        // a socket with a full send buffer waits: nothing goes while the way out is congested
+        final int batch = pod.congested() ? 0 : BATCH;
         for (int i = 0; i < batch; i++)
         {
             pod.sendUdp(localPort, target, port, payload, 0, payload.capacity(), nowNanos);

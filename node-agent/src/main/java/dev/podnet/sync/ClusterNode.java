@@ -3,10 +3,12 @@ package dev.podnet.sync;
 import dev.podnet.controlplane.ClusterView;
 import dev.podnet.controlplane.ControlPlane;
 import dev.podnet.controlplane.ControlPlaneSettings;
+import dev.podnet.controlplane.EndpointInfo;
 import dev.podnet.controlplane.LeaseInfo;
 import dev.podnet.dataplane.DataPlaneProxy;
 import dev.podnet.dataplane.Node;
 import dev.podnet.dataplane.NodeConfig;
+import dev.podnet.packet.Ipv4Address;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.pod.DropCounters;
 import dev.podnet.transport.AeronTunnel;
@@ -67,8 +69,10 @@ public final class ClusterNode implements AutoCloseable
             final LeaseInfo lease = awaitLease(sync, settings.nodeName(), leaseTimeout);
             final Ipv4Cidr cidr = Ipv4Cidr.parse(lease.cidr());
             final DropCounters drops = new DropCounters();
+            final NodeConfig config = nodeConfig.apply(cidr);
             final AeronTunnel tunnel = AeronTunnel.launch(tunnelConfig, settings.nodeName(), cidr.network(), drops);
-            final Node node = Node.start(nodeConfig.apply(cidr), drops, tunnel);
+            final Node node = Node.start(config, drops, tunnel);
+            skipPreviousLifeAddresses(readEndpoints(controlPlane), settings.nodeName(), cidr, node.proxy());
             sync.attach(node.proxy(), controlPlane);
             return new ClusterNode(controlPlane, sync, node, lease);
         }
@@ -76,6 +80,43 @@ public final class ClusterNode implements AutoCloseable
         {
             controlPlane.crash();
             throw ex;
+        }
+    }
+
+    /**
+     * A node restarted under its name finds its previous life's pods in the endpoint table: new pods
+     * get addresses after the highest of them, so nobody mistakes a new pod for an old one.
+     */
+    private static java.util.Map<String, EndpointInfo> readEndpoints(final ControlPlane controlPlane)
+    {
+        try
+        {
+            return controlPlane.readEndpoints().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        catch (final Exception ex)
+        {
+            LOG.warn("cannot read the endpoint table ({}): a restarted node may give its pods their old addresses", ex.toString());
+            return java.util.Map.of();
+        }
+    }
+
+    private static void skipPreviousLifeAddresses(
+        final java.util.Map<String, EndpointInfo> endpoints, final String nodeName, final Ipv4Cidr cidr, final DataPlaneProxy proxy)
+    {
+        long highest = -1;
+        for (final EndpointInfo endpoint : endpoints.values())
+        {
+            final int ip = Ipv4Address.parse(endpoint.ip());
+            if (endpoint.node().equals(nodeName) && cidr.contains(ip))
+            {
+                highest = Math.max(highest, ip & 0xFFFFFFFFL);
+            }
+        }
+        if (highest >= 0)
+        {
+            LOG.info("node {} restarted: new pods get addresses after {}, its previous life's last", nodeName,
+                Ipv4Address.format((int)highest));
+            proxy.skipAddressesUpTo((int)highest).orTimeout(10, TimeUnit.SECONDS).join();
         }
     }
 

@@ -47,6 +47,30 @@ public final class ClusterSync implements Consumer<ClusterView>
     private final Map<String, EndpointInfo> endpoints = new HashMap<>();
     private final AtomicLong routesWithdrawn = new AtomicLong();
     private final AtomicLong viewsApplied = new AtomicLong();
+    private volatile Observer observer = Observer.NONE;
+
+    /** Sees the data-plane changes the sync layer makes, when the data plane confirms them (benchmarks, metrics). */
+    public interface Observer
+    {
+        Observer NONE = new Observer()
+        {
+        };
+
+        /** A remote pod became routable from this node. */
+        default void endpointInstalled(final String ip, final long nanoTime)
+        {
+        }
+
+        /** The route to another node's CIDR was withdrawn on this node. */
+        default void routeWithdrawn(final String cidr, final long nanoTime)
+        {
+        }
+    }
+
+    public void observer(final Observer observer)
+    {
+        this.observer = observer == null ? Observer.NONE : observer;
+    }
     private DataPlaneProxy proxy;
     private ClusterView latest;
     private volatile ClusterView applied;
@@ -135,7 +159,9 @@ public final class ClusterSync implements Consumer<ClusterView>
                     routesWithdrawn.incrementAndGet();
                     LOG.info("route {} via node {} withdrawn: {}", route.cidr(), route.node(), why(view, route.node()));
                 }
-                report(proxy.removeRoute(Ipv4Cidr.parse(route.cidr())), "withdraw route " + route.cidr());
+                final String cidr = route.cidr();
+                report(proxy.removeRoute(Ipv4Cidr.parse(cidr)).thenRun(() -> observer.routeWithdrawn(cidr, System.nanoTime())),
+                    "withdraw route " + cidr);
             }
         }
         for (final LeaseInfo lease : wantedRoutes.values())
@@ -153,8 +179,10 @@ public final class ClusterSync implements Consumer<ClusterView>
             if (!endpoints.containsKey(endpoint.ip()))
             {
                 endpoints.put(endpoint.ip(), endpoint);
-                report(proxy.putEndpoint(new Endpoint(Ipv4Address.parse(endpoint.ip()), endpoint.mac(), endpoint.node(), endpoint.pod())),
-                    "add endpoint " + endpoint.ip());
+                final String ip = endpoint.ip();
+                report(proxy.putEndpoint(new Endpoint(Ipv4Address.parse(ip), endpoint.mac(), endpoint.node(), endpoint.pod()))
+                        .thenRun(() -> observer.endpointInstalled(ip, System.nanoTime())),
+                    "add endpoint " + ip);
             }
         }
         applied = view;

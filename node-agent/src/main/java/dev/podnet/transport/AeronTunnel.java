@@ -354,6 +354,17 @@ public final class AeronTunnel implements Overlay
     }
 
     @Override
+    public long window(final int peerAddress)
+    {
+        final Peer peer = peers.get(peerAddress);
+        if (peer == null || peer.publication == null || !peer.publication.isConnected())
+        {
+            return 0;
+        }
+        return Math.max(0, peer.publication.availableWindow());
+    }
+
+    @Override
     public void addPeer(final int peerAddress, final String host, final int port)
     {
         removePeer(peerAddress);

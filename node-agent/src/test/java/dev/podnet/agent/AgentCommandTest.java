@@ -36,6 +36,31 @@ class AgentCommandTest
     }
 
     @Test
+    void shouldExitWith2WhenClusterModeIsAskedToTakeAStaticPodCidr()
+    {
+        final int code = run("agent", "--node", "a", "--seeds", "127.0.0.1:2552", "--pod-cidr", "10.244.1.0/24");
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("podnet agent: PODNET_POD_CIDR / --pod-cidr: the pod CIDR is leased by " +
+            "the control plane in cluster mode (PODNET_SEEDS is set)");
+    }
+
+    @Test
+    void shouldExitWith1BeforeJoiningWhenTheApiPortIsTakenInClusterMode() throws Exception
+    {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
+        {
+            final int code = run("agent", "--node", "busy", "--seeds", "127.0.0.1:1", "--advertised-host", "127.0.0.1",
+                "--cluster-bind", "127.0.0.1", "--api-bind", "127.0.0.1", "--api-port", Integer.toString(taken.getLocalPort()));
+
+            assertThat(code).isEqualTo(1);
+            assertThat(err.toString())
+                .startsWith("podnet agent: node busy cannot start: cannot serve the API on 127.0.0.1:" + taken.getLocalPort())
+                .contains("PODNET_API_PORT / --api-port");
+        }
+    }
+
+    @Test
     void shouldExitWith1WhenTheApiPortIsTaken() throws Exception
     {
         final int tunnelPort = freeUdpPort();

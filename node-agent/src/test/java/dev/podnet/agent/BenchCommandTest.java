@@ -34,11 +34,45 @@ class BenchCommandTest
             "pod ping a-1 -> b-1, 56 B (110 B tunnel message)",
             "raw Aeron ping-pong (110 B tunnel message)",
             "ratio pod p50 / raw p50",
+            "underlay MTU 1500, Aeron MTU 1472 (up to 1440 B per frame), pod MTU 1413",
             "pod UDP 1400 B payload (2 IPv4 fragments)",
             "pod UDP 1385 B payload (1 packet, MTU 1413)",
-            "raw Aeron 1400 B messages",
+            "raw Aeron 1400 B messages (1 Aeron frame)",
             "ratio pod / raw (MB/s), 1400 B",
-            "command: podnet bench overlay --idle-mode efficient --pings 50");
+            "pod UDP 1400 B: yes, 1428-byte packets > pod MTU 1413: 2 IPv4 fragments",
+            "raw Aeron 1400 B: no, up to 1440 B per Aeron frame",
+            "command: podnet bench overlay --idle-mode efficient --underlay-mtu 1500 --pings 50");
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void shouldGiveBothNodesAndTheRawEndpointsTheUnderlayMtu()
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+
+        final int exitCode = run(out, err, "bench", "overlay", "--underlay-mtu", "9000", "--pings", "20", "--warmup", "0",
+            "--seconds", "1", "--idle-seconds", "1", "--settle-seconds", "0");
+
+        assertThat(exitCode).as("exit code; stderr: %s", err).isZero();
+        assertThat(out.toString()).contains(
+            "underlay MTU 9000, Aeron MTU 8960 (up to 8928 B per frame), pod MTU 8901",
+            "pod UDP 1400 B payload (1 packet, MTU 8901)",
+            "pod UDP 8873 B payload (1 packet, MTU 8901)",
+            "raw Aeron 1400 B messages (1 Aeron frame)",
+            "pod UDP 1400 B: no, 1428-byte packets, pod MTU 8901",
+            "--underlay-mtu 9000");
+    }
+
+    @Test
+    void shouldExitWithTwoWhenTheUnderlayMtuIsOutOfRange()
+    {
+        final StringWriter err = new StringWriter();
+
+        final int exitCode = run(new StringWriter(), err, "bench", "overlay", "--underlay-mtu", "1000");
+
+        assertThat(exitCode).isEqualTo(2);
+        assertThat(err.toString()).contains("--underlay-mtu must be 1280..9216: 1000");
     }
 
     @Test

@@ -46,4 +46,15 @@ class HostLocalIpamTest
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("10.244.3.9 was not allocated");
     }
+
+    @Test
+    void shouldSkipPastTheAddressesAPreviousLifeUsed()
+    {
+        final HostLocalIpam ipam = new HostLocalIpam(Ipv4Cidr.parse("10.244.3.0/24"));
+
+        ipam.skipPast(Ipv4Address.parse("10.244.3.7"));
+        ipam.skipPast(Ipv4Address.parse("10.244.3.5"));
+
+        assertThat(Ipv4Address.format(ipam.allocate())).isEqualTo("10.244.3.8");
+    }
 }

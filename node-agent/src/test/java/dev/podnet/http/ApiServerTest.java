@@ -611,6 +611,79 @@ class ApiServerTest
         assertThat(call("DELETE", path, null).status()).isEqualTo(status);
     }
 
+    // ------------------------------------------------------------------ status and readiness
+
+    @Test
+    void shouldBeReadyAndShowTheConfiguredCidrInStaticMode() throws Exception
+    {
+        assertThat(call("GET", "/readyz", null).body()).isEqualTo("ok");
+
+        final JsonNode node = call("GET", "/api/v1/node", null).json();
+
+        assertThat(node.get("name").asText()).isEqualTo("node-1");
+        assertThat(node.get("mode").asText()).isEqualTo("static");
+        assertThat(node.get("cidr").asText()).isEqualTo("10.244.1.0/24");
+        assertThat(node.get("ready").asBoolean()).isTrue();
+        assertThat(node.get("reason").isNull()).isTrue();
+        assertThat(node.get("members")).isEmpty();
+    }
+
+    @Test
+    void shouldAnswerOnlyStatusRoutesUntilTheDataPlaneIsServedThenEverything() throws Exception
+    {
+        final NodeStatus waiting = NodeStatus.notReady("later", NodeStatus.CLUSTER, null, "waiting for a CIDR lease");
+        final java.util.concurrent.atomic.AtomicReference<NodeStatus> status = new java.util.concurrent.atomic.AtomicReference<>(waiting);
+        final Node later = Node.start(NodeConfig.defaults("later", Ipv4Cidr.parse("10.244.9.0/24")));
+        try (ApiServer laterApi = ApiServer.startNotReady("127.0.0.1", 0, "later", status::get))
+        {
+            assertThat(call(laterApi, "GET", "/healthz", null).body()).as("alive").isEqualTo("ok");
+            final Reply notReady = call(laterApi, "GET", "/readyz", null);
+            assertError(notReady, 503, "not-ready");
+            assertThat(notReady.json().get("detail").asText()).isEqualTo("node later is not ready: waiting for a CIDR lease");
+            assertThat(call(laterApi, "GET", "/api/v1/node", null).json().get("ready").asBoolean()).isFalse();
+            assertError(call(laterApi, "GET", "/api/v1/pods", null), 503, "not-ready");
+            assertError(call(laterApi, "PUT", "/api/v1/routes", "{}"), 503, "not-ready");
+
+            laterApi.serve(later.proxy(), ApiServer.ConfigSource.CONTROL_PLANE);
+            status.set(NodeStatus.ready("later", NodeStatus.CLUSTER, "10.244.9.0/24"));
+
+            assertThat(call(laterApi, "GET", "/readyz", null).body()).isEqualTo("ok");
+            assertThat(call(laterApi, "GET", "/api/v1/pods", null).status()).isEqualTo(200);
+            assertThat(call(laterApi, "GET", "/api/v1/nothing", null).status()).as("a 404 once serving").isEqualTo(404);
+        }
+        finally
+        {
+            later.close();
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "PUT    | /api/v1/endpoints                  | {\"ip\":\"10.244.2.2\",\"mac\":\"0a:58:0a:f4:02:02\",\"node\":\"b\"}",
+        "DELETE | /api/v1/endpoints/10.244.2.2       | ",
+        "PUT    | /api/v1/routes                     | {\"node\":\"b\",\"cidr\":\"10.244.2.0/24\",\"host\":\"h\",\"port\":1}",
+        "DELETE | /api/v1/routes?cidr=10.244.2.0/24  | "})
+    void shouldAnswer409ForStaticConfigurationWhenTheControlPlaneOwnsIt(
+        final String method, final String path, final String body) throws Exception
+    {
+        final Node managed = Node.start(NodeConfig.defaults("managed", Ipv4Cidr.parse("10.244.7.0/24")));
+        try (ApiServer managedApi = ApiServer.startNotReady("127.0.0.1", 0, "managed",
+            () -> NodeStatus.ready("managed", NodeStatus.CLUSTER, "10.244.7.0/24")))
+        {
+            managedApi.serve(managed.proxy(), ApiServer.ConfigSource.CONTROL_PLANE);
+
+            final Reply reply = call(managedApi, method, path, body);
+
+            assertError(reply, 409, "conflict");
+            assertThat(reply.json().get("detail").asText()).isEqualTo("routes and endpoints are managed by the control plane");
+            assertThat(call(managedApi, "GET", "/api/v1/routes", null).json()).isEmpty();
+        }
+        finally
+        {
+            managed.close();
+        }
+    }
+
     // ------------------------------------------------------------------ never stuck
 
     @Test

@@ -111,6 +111,7 @@ class ClusterOverlayTest
         start("c");
         assertThat(nodes.get("c").lease().cidr()).as("sticky lease").isEqualTo(leaseC);
         final PodInfo reborn = createPod("c", "c-1");
+        assertThat(reborn.ip()).as("a recreated pod gets a fresh address").isNotEqualTo(c1.ip());
         awaitEndpoint("a", reborn);
         awaitCondition(() -> await(nodes.get("a").proxy().routes()).stream()
             .anyMatch(r -> r.cidr().toString().equals(leaseC) && r.tunnel().equals("connected")), CONVERGE,

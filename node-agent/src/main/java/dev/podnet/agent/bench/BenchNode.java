@@ -42,17 +42,34 @@ public final class BenchNode implements AutoCloseable
         this.tunnelConfig = tunnelConfig;
     }
 
-    /**
-     * Starts {@code side}'s node with its tunnel on {@code 127.0.0.1:tunnelPort}, creates its pod and
-     * routes the other side's CIDR to {@code 127.0.0.1:peerTunnelPort}.
-     */
-    public static BenchNode start(final BenchSide side, final int tunnelPort, final int peerTunnelPort, final IdleMode idleMode)
+    /** The tunnel of one side: loopback, {@code port}, the underlay MTU both sides and the raw endpoints share. */
+    public static TunnelConfig tunnelConfig(final int port, final int underlayMtu)
     {
-        final TunnelConfig tunnelConfig = TunnelConfig.defaults(tunnelPort).withBindAddress(LOOPBACK);
+        return TunnelConfig.defaults(port).withBindAddress(LOOPBACK).withUnderlayMtu(underlayMtu);
+    }
+
+    /**
+     * The pods' MTU with {@code tunnelConfig}: what the tunnel carries in one datagram
+     * ({@link TunnelConfig#innerMtu()}), at most {@link PodSettings#MAX_MTU} (reached with underlay MTUs of 9120 and more).
+     */
+    public static int podMtu(final TunnelConfig tunnelConfig)
+    {
+        return Math.min(tunnelConfig.innerMtu(), PodSettings.MAX_MTU);
+    }
+
+    /**
+     * Starts {@code side}'s node with its tunnel on {@code 127.0.0.1:tunnelPort} over an underlay of
+     * {@code underlayMtu} bytes, pods with the MTU that follows ({@link #podMtu(TunnelConfig)}), creates
+     * its pod and routes the other side's CIDR to {@code 127.0.0.1:peerTunnelPort}.
+     */
+    public static BenchNode start(
+        final BenchSide side, final int tunnelPort, final int peerTunnelPort, final IdleMode idleMode, final int underlayMtu)
+    {
+        final TunnelConfig tunnelConfig = tunnelConfig(tunnelPort, underlayMtu);
         final DropCounters drops = new DropCounters();
         final AeronTunnel tunnel = AeronTunnel.launch(tunnelConfig, side.nodeName(), side.cidr().network(), drops);
         final NodeConfig config = NodeConfig.defaults(side.nodeName(), side.cidr())
-            .withPod(PodSettings.defaults().withMtu(tunnel.innerMtu()))
+            .withPod(PodSettings.defaults().withMtu(podMtu(tunnelConfig)))
             .withIdleMode(idleMode);
         final Node node = Node.start(config, drops, tunnel);
         try

@@ -8,6 +8,7 @@ import dev.podnet.pod.PingResult;
 import dev.podnet.pod.UdpFloodResult;
 import dev.podnet.transport.TunnelConfig;
 import dev.podnet.transport.TunnelFrameCodec;
+import io.aeron.protocol.DataHeaderFlyweight;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -31,9 +32,12 @@ import java.util.function.Supplier;
  *   <li>raw Aeron ping-pong with the tunnel message such a ping makes (98-byte frame + envelope),
  *       same count, pacing and warm-up; the raw endpoints exist only for this step and step 5;</li>
  *   <li>pod UDP throughput a-1 to b-1's discard service, 1400-byte payloads (two IPv4 fragments with
- *       the derived pod MTU of 1413), then the largest payload that fits one packet (MTU - 28);</li>
+ *       a 1500-byte underlay, whose pod MTU is 1413; one packet with jumbo frames), then the largest
+ *       payload that fits one packet (pod MTU - 28);</li>
  *   <li>raw Aeron throughput, 1400-byte messages offered as fast as the publication takes them.</li>
  * </ol>
+ * Both nodes' tunnels and both raw endpoints use one underlay MTU, so the Aeron MTU is the same for
+ * pod and raw traffic; the pod MTU follows from it ({@link TunnelConfig#innerMtu()}).
  * Receivers count (B's discard service, B's raw endpoint); delivered rates are what arrived divided
  * by how long the sender sent. CPU is each process's CPU time (all threads, JIT and GC included)
  * divided by wall time.
@@ -52,6 +56,7 @@ public final class OverlayBenchmark
      * What to measure and for how long.
      *
      * @param idleMode     idle strategy of both nodes and both raw endpoints
+     * @param underlayMtu  the underlay MTU of both nodes' tunnels and both raw endpoints (1280..9216)
      * @param pings        round trips measured, pod and raw each
      * @param warmupPings  round trips before those, not counted
      * @param pingInterval time between two probes
@@ -60,7 +65,8 @@ public final class OverlayBenchmark
      * @param settle       pause before the idle measurement, so start-up JIT and GC are over
      */
     public record Settings(
-        IdleMode idleMode, int pings, int warmupPings, Duration pingInterval, Duration flood, Duration idle, Duration settle)
+        IdleMode idleMode, int underlayMtu, int pings, int warmupPings, Duration pingInterval, Duration flood, Duration idle,
+        Duration settle)
     {
     }
 
@@ -89,6 +95,8 @@ public final class OverlayBenchmark
      *
      * @param what           what was sent
      * @param size           payload bytes per datagram or message
+     * @param fragments      what one datagram or message becomes on the way: IPv4 packets (pod UDP, each one
+     *                       tunnel message in one Aeron frame) or Aeron frames (raw Aeron); 1 is unfragmented
      * @param offered        datagrams or messages the sender got rid of
      * @param delivered      datagrams or messages the receiver counted
      * @param deliveredBytes payload bytes the receiver counted
@@ -98,7 +106,7 @@ public final class OverlayBenchmark
      * @param childDrops     node B's drop counters that rose meanwhile
      */
     public record Throughput(
-        String what, int size, long offered, long delivered, long deliveredBytes, long durationNanos, CpuUse cpu,
+        String what, int size, int fragments, long offered, long delivered, long deliveredBytes, long durationNanos, CpuUse cpu,
         Map<String, Long> parentDrops, Map<String, Long> childDrops)
     {
         public double deliveredPerSecond()
@@ -121,8 +129,10 @@ public final class OverlayBenchmark
     /**
      * Everything one run measured.
      *
-     * @param podMtu        the pod MTU the tunnel gives
+     * @param podMtu        the pods' MTU: what the tunnel carries ({@code tunnelMtu}), at most 9000
+     * @param tunnelMtu     the largest IPv4 packet the tunnel carries in one message ({@link TunnelConfig#innerMtu()})
      * @param aeronMtu      the tunnel's (and the raw endpoints') Aeron MTU
+     * @param maxRawPayload the largest message raw Aeron sends in one frame
      * @param parentPid     this JVM
      * @param childPid      node B's JVM
      * @param childCommand  how node B's JVM was started
@@ -134,7 +144,8 @@ public final class OverlayBenchmark
      * @param rawFlood      raw Aeron, 1400-byte messages
      */
     public record Report(
-        Settings settings, int podMtu, int aeronMtu, long parentPid, long childPid, List<String> childCommand, CpuUse idle,
+        Settings settings, int podMtu, int tunnelMtu, int aeronMtu, int maxRawPayload, long parentPid, long childPid,
+        List<String> childCommand, CpuUse idle,
         RoundTrips podPing, RoundTrips rawPing, Throughput podFlood, Throughput podFloodMtu, Throughput rawFlood)
     {
     }
@@ -162,7 +173,8 @@ public final class OverlayBenchmark
     }
 
     /** The command that starts the child JVM: this JVM's java and class path. */
-    public static List<String> childCommand(final IdleMode idleMode, final int tunnelPort, final int peerTunnelPort)
+    public static List<String> childCommand(
+        final IdleMode idleMode, final int underlayMtu, final int tunnelPort, final int peerTunnelPort)
     {
         final List<String> command = new ArrayList<>();
         command.add(System.getProperty("java.home") + "/bin/java");
@@ -173,6 +185,7 @@ public final class OverlayBenchmark
             "-cp", System.getProperty("java.class.path"),
             MAIN_CLASS, "bench-peer",
             "--idle-mode", idleMode.settingName(),
+            "--underlay-mtu", Integer.toString(underlayMtu),
             "--tunnel-port", Integer.toString(tunnelPort),
             "--peer-tunnel-port", Integer.toString(peerTunnelPort)));
         return command;
@@ -182,10 +195,10 @@ public final class OverlayBenchmark
     {
         final int portA = BenchNode.freeUdpPort();
         final int portB = otherFreePort(portA);
-        final List<String> command = childCommand(settings.idleMode(), portB, portA);
-        say("starting node-a here (tunnel 127.0.0.1:%d) and node-b in a second JVM (tunnel 127.0.0.1:%d), idle mode %s...",
-            portA, portB, settings.idleMode().settingName());
-        try (BenchNode a = BenchNode.start(BenchSide.A, portA, portB, settings.idleMode());
+        final List<String> command = childCommand(settings.idleMode(), settings.underlayMtu(), portB, portA);
+        say("starting node-a here (tunnel 127.0.0.1:%d) and node-b in a second JVM (tunnel 127.0.0.1:%d), idle mode %s, " +
+            "underlay MTU %d...", portA, portB, settings.idleMode().settingName(), settings.underlayMtu());
+        try (BenchNode a = BenchNode.start(BenchSide.A, portA, portB, settings.idleMode(), settings.underlayMtu());
              PeerProcess b = PeerProcess.start(command, "[node-b] ", childLog))
         {
             nodeA = a;
@@ -215,8 +228,9 @@ public final class OverlayBenchmark
             final Throughput podFlood = podFlood(FLOOD_PAYLOAD);
             final Throughput podFloodMtu = podFlood(a.podMtu() - 20 - 8);
             final Throughput rawFlood = rawFlood(FLOOD_PAYLOAD);
-            return new Report(settings, a.podMtu(), a.tunnelConfig().aeronMtu(), ProcessHandle.current().pid(), b.pid(),
-                b.command(), idle, podPing, rawPing, podFlood, podFloodMtu, rawFlood);
+            final TunnelConfig tunnel = a.tunnelConfig();
+            return new Report(settings, a.podMtu(), tunnel.innerMtu(), tunnel.aeronMtu(), maxRawPayload(tunnel),
+                ProcessHandle.current().pid(), b.pid(), b.command(), idle, podPing, rawPing, podFlood, podFloodMtu, rawFlood);
         }
         finally
         {
@@ -301,11 +315,39 @@ public final class OverlayBenchmark
 
     // ---------------------------------------------------------------- throughput
 
+    /**
+     * The IPv4 packets a UDP datagram of {@code payload} bytes leaves a pod in: one when it fits the
+     * MTU, else fragments of at most {@code mtu - 20} bytes (a multiple of 8) of the UDP header and payload.
+     */
+    public static int ipv4Fragments(final int payload, final int mtu)
+    {
+        final int udp = 8 + payload;
+        if (20 + udp <= mtu)
+        {
+            return 1;
+        }
+        final int perFragment = (mtu - 20) & ~7;
+        return (udp + perFragment - 1) / perFragment;
+    }
+
+    /** The Aeron frames one message of {@code size} bytes takes with {@code maxPayload} bytes per frame. */
+    public static int aeronFrames(final int size, final int maxPayload)
+    {
+        return (size + maxPayload - 1) / maxPayload;
+    }
+
+    /** The largest message one Aeron frame carries with {@code tunnel}'s MTU. */
+    public static int maxRawPayload(final TunnelConfig tunnel)
+    {
+        return tunnel.aeronMtu() - DataHeaderFlyweight.HEADER_LENGTH;
+    }
+
     private Throughput podFlood(final int size)
     {
-        final int fragments = size + 28 > nodeA.podMtu() ? 2 : 1;
+        final int fragments = ipv4Fragments(size, nodeA.podMtu());
         say("pod UDP a-1 -> b-1:%d, %d-byte payloads (%s) for %d s...", Discard.PORT, size,
-            fragments == 1 ? "one packet each" : "IPv4 fragments: the packet exceeds the pod MTU " + nodeA.podMtu(),
+            fragments == 1 ? "one packet each, pod MTU " + nodeA.podMtu() :
+                fragments + " IPv4 fragments each: the packet exceeds the pod MTU " + nodeA.podMtu(),
             settings.flood().toSeconds());
         final Map<String, Long> dropsABefore = nodeA.proxy().drops();
         final Map<String, Long> dropsBBefore = childDrops();
@@ -315,7 +357,7 @@ public final class OverlayBenchmark
             nodeA.proxy().udpFlood(BenchSide.A.podName(), BenchSide.B.podIp(), Discard.PORT, size, settings.flood()),
             settings.flood().plusSeconds(30), "UDP flood a-1 -> b-1"));
         final long[] after = awaitSteady(this::discardCount);
-        return new Throughput("pod UDP", size, sent[0].datagrams(), after[0] - before[0], after[1] - before[1],
+        return new Throughput("pod UDP", size, fragments, sent[0].datagrams(), after[0] - before[0], after[1] - before[1],
             sent[0].durationNanos(), cpu, rise(dropsABefore, nodeA.proxy().drops()), rise(dropsBBefore, childDrops()));
     }
 
@@ -349,7 +391,9 @@ public final class OverlayBenchmark
 
     private Throughput rawFlood(final int size)
     {
-        say("raw Aeron, %d-byte messages as fast as the publication takes them, for %d s...", size, settings.flood().toSeconds());
+        final int frames = aeronFrames(size, maxRawPayload(nodeA.tunnelConfig()));
+        say("raw Aeron, %d-byte messages (%s) as fast as the publication takes them, for %d s...", size,
+            frames == 1 ? "one frame each" : frames + " frames each", settings.flood().toSeconds());
         final Throughput result;
         try (RawAeronEndpoint raw = startRaw())
         {
@@ -358,8 +402,8 @@ public final class OverlayBenchmark
             final CpuUse cpu = measureCpu(() -> sent[0] = BenchNode.await(
                 raw.flood(size, settings.flood().toNanos()), settings.flood().plusSeconds(30), "raw Aeron flood"));
             final long delivered = awaitSteady(() -> new long[] {rawCount()})[0] - before;
-            result = new Throughput("raw Aeron", size, sent[0].offered(), delivered, delivered * size, sent[0].durationNanos(),
-                cpu, Map.of(), Map.of());
+            result = new Throughput("raw Aeron", size, frames, sent[0].offered(), delivered, delivered * size,
+                sent[0].durationNanos(), cpu, Map.of(), Map.of());
         }
         stopRaw();
         return result;
@@ -385,12 +429,13 @@ public final class OverlayBenchmark
     {
         final int portA = BenchNode.freeUdpPort();
         final int portB = otherFreePort(portA);
-        final String started = nodeB.request("raw-start " + portB + " " + portA, PEER_TIMEOUT);
+        final String started = nodeB.request("raw-start " + portB + " " + portA, PEER_TIMEOUT); // with the peer's --underlay-mtu
         if (!started.equals("raw-started"))
         {
             throw new BenchException("the peer JVM answered '" + started + "' (expected: raw-started)");
         }
-        final RawAeronEndpoint raw = RawAeronEndpoint.start(BenchSide.A.nodeName(), portA, portB, settings.idleMode());
+        final RawAeronEndpoint raw = RawAeronEndpoint.start(
+            BenchSide.A.nodeName(), portA, portB, settings.idleMode(), settings.underlayMtu());
         try
         {
             awaitCondition(() -> raw.isConnected() && nodeB.request("raw-connected", PEER_TIMEOUT).equals("raw-connected yes"),

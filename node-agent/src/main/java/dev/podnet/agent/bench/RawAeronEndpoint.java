@@ -7,6 +7,7 @@ import io.aeron.Aeron;
 import io.aeron.ChannelUriStringBuilder;
 import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
+import io.aeron.FragmentAssembler;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
@@ -33,12 +34,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * overlay adds (Ethernet/IPv4 in the pods, the bridge, the router, the Protobuf envelope):
  * <ul>
  *   <li>its own embedded media driver in {@link ThreadingMode#INVOKER} mode (its own directory), with
- *       the tunnel's MTU ({@link TunnelConfig#aeronMtu()}), term length, initial window and counters
- *       buffer, sparse files off;</li>
+ *       the tunnel's MTU ({@link TunnelConfig#aeronMtu()} of the same underlay MTU), term length, initial
+ *       window and counters buffer, sparse files off;</li>
  *   <li>one subscription on its own UDP port and one exclusive publication to the other side's;</li>
  *   <li>one agent on its own thread, with the idle strategy of the nodes' idle mode, that invokes the
  *       driver and the client conductor, polls at most 64 fragments (as the tunnel) and sends.</li>
  * </ul>
+ * A message larger than one Aeron frame ({@link #maxPayloadLength()}, e.g. 1400 bytes over a 1280-byte
+ * underlay) is fragmented by Aeron and reassembled before it is counted or answered.
  * Messages: byte 0 is the type: {@code PING} (answered at once with a {@code PONG} of the same bytes),
  * {@code PONG}, {@code DATA} (counted); bytes 4..7 a ping's sequence number. Every endpoint answers
  * pings and counts data; one measurement at a time ({@link #pingPong}, {@link #flood}) is started
@@ -70,7 +73,8 @@ public final class RawAeronEndpoint implements Agent, AutoCloseable
     private final ExclusivePublication publication;
     private final UnsafeBuffer sendBuffer;
     private final UnsafeBuffer echoBuffer;
-    private final FragmentHandler onFragment = this::onFragment;
+    /** Reassembles messages Aeron had to fragment (larger than one frame); unfragmented ones pass straight through. */
+    private final FragmentHandler onFragment = new FragmentAssembler(this::onMessage);
     private final ManyToOneConcurrentArrayQueue<Runnable> commands = new ManyToOneConcurrentArrayQueue<>(16);
     private final AtomicLong dataReceived = new AtomicLong();
     private AgentRunner runner;
@@ -78,13 +82,15 @@ public final class RawAeronEndpoint implements Agent, AutoCloseable
     private PingPong pingPong;
     private Flood flood;
 
-    private RawAeronEndpoint(final String name, final int localPort, final int remotePort)
+    private RawAeronEndpoint(final String name, final int localPort, final int remotePort, final int underlayMtu)
     {
         this.name = name;
-        final TunnelConfig config = TunnelConfig.defaults(localPort).withBindAddress(BenchNode.LOOPBACK);
+        final TunnelConfig config = BenchNode.tunnelConfig(localPort, underlayMtu);
         final String aeronDir = config.resolveAeronDir("bench-raw-" + name);
-        this.sendBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(config.aeronMtu(), 64));
-        this.echoBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(config.aeronMtu(), 64));
+        // large enough for the largest message a publication takes (term length / 8), fragmented or not
+        final int bufferLength = Math.max(config.aeronMtu(), config.termLength() / 8);
+        this.sendBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(bufferLength, 64));
+        this.echoBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(bufferLength, 64));
         final MediaDriver.Context driverContext = new MediaDriver.Context()
             .aeronDirectoryName(aeronDir)
             .threadingMode(ThreadingMode.INVOKER)
@@ -132,11 +138,13 @@ public final class RawAeronEndpoint implements Agent, AutoCloseable
 
     /**
      * Starts an endpoint receiving on {@code 127.0.0.1:localPort} and sending to {@code 127.0.0.1:remotePort},
-     * on its own thread with {@code idleMode}'s idle strategy.
+     * with the Aeron MTU a tunnel over {@code underlayMtu} has, on its own thread with {@code idleMode}'s
+     * idle strategy.
      */
-    public static RawAeronEndpoint start(final String name, final int localPort, final int remotePort, final IdleMode idleMode)
+    public static RawAeronEndpoint start(
+        final String name, final int localPort, final int remotePort, final IdleMode idleMode, final int underlayMtu)
     {
-        final RawAeronEndpoint endpoint = new RawAeronEndpoint(name, localPort, remotePort);
+        final RawAeronEndpoint endpoint = new RawAeronEndpoint(name, localPort, remotePort, underlayMtu);
         endpoint.runner = new AgentRunner(
             idleMode.newStrategy(), ex -> LOG.error("raw Aeron endpoint {} failed a duty cycle", name, ex), null, endpoint);
         AgentRunner.startOnThread(endpoint.runner);
@@ -155,10 +163,16 @@ public final class RawAeronEndpoint implements Agent, AutoCloseable
         return publication.isConnected() && subscription.isConnected();
     }
 
-    /** The largest message this endpoint sends unfragmented. */
-    public int maxMessageLength()
+    /** The largest message this endpoint sends in one Aeron frame (one UDP datagram). */
+    public int maxPayloadLength()
     {
         return publication.maxPayloadLength();
+    }
+
+    /** The largest message this endpoint sends at all (larger than {@link #maxPayloadLength()}: in several frames). */
+    public int maxMessageLength()
+    {
+        return Math.min(publication.maxMessageLength(), sendBuffer.capacity());
     }
 
     /** Data messages received so far. */
@@ -242,7 +256,7 @@ public final class RawAeronEndpoint implements Agent, AutoCloseable
         return work;
     }
 
-    private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    private void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
         if (length < MIN_MESSAGE_LENGTH)
         {
