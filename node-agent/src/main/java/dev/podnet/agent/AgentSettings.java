@@ -247,7 +247,9 @@ public record AgentSettings(
         final int networkId = integer(values, Setting.NETWORK_ID, TunnelConfig.DEFAULT_NETWORK_ID, 1, MAX_NETWORK_ID);
 
         final int tunnelMtu = tunnelConfig(networkId, tunnelBind, tunnelPort, underlayMtu).innerMtu();
-        final int podMtu = integer(values, Setting.POD_MTU, tunnelMtu, PodSettings.MIN_MTU, Integer.MAX_VALUE);
+        // a jumbo underlay (9120+) would allow more than a pod stack takes: the default stops at the pods' maximum
+        final int podMtu = integer(values, Setting.POD_MTU, Math.min(tunnelMtu, PodSettings.MAX_MTU), PodSettings.MIN_MTU,
+            PodSettings.MAX_MTU);
         require(podMtu <= tunnelMtu, Setting.POD_MTU, podMtu + " is larger than the " + tunnelMtu + " bytes the tunnel " +
             "carries in one datagram with " + Setting.UNDERLAY_MTU.label() + " " + underlayMtu +
             ": lower the pod MTU or raise the underlay MTU (see docs/MTU.md)");

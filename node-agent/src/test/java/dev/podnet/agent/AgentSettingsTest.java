@@ -152,6 +152,15 @@ class AgentSettingsTest
     }
 
     @Test
+    void shouldCapTheDerivedPodMtuAtWhatAPodStackTakesOnTheLargestUnderlay()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        flags.put(Setting.UNDERLAY_MTU, "9216");
+
+        assertThat(resolve().podMtu()).isEqualTo(9000);
+    }
+
+    @Test
     void shouldAcceptAPodMtuBelowTheTunnelMtu()
     {
         flags.put(Setting.POD_CIDR, "10.244.1.0/24");
@@ -191,7 +200,7 @@ class AgentSettingsTest
         "UNDERLAY_MTU | 1000            | PODNET_UNDERLAY_MTU / --underlay-mtu: 1000 outside 1280..9216",
         "NETWORK_ID   | 0               | PODNET_NETWORK_ID / --network-id: 0 outside 1..16777215",
         "NETWORK_ID   | 16777216        | PODNET_NETWORK_ID / --network-id: 16777216 outside 1..16777215",
-        "POD_MTU      | 500             | PODNET_POD_MTU / --pod-mtu: 500 is less than 576",
+        "POD_MTU      | 500             | PODNET_POD_MTU / --pod-mtu: 500 outside 576..9000",
         "API_PORT     | 65536           | PODNET_API_PORT / --api-port: 65536 outside 1..65535",
         "API_BIND     | 0.0.0.0 x       | PODNET_API_BIND / --api-bind: '0.0.0.0 x' is not a host name or address",
         "IDLE_MODE    | turbo           | PODNET_IDLE_MODE / --idle-mode: unknown idle mode 'turbo'",
