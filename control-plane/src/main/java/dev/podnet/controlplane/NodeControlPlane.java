@@ -265,8 +265,8 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
     {
         for (final EndpointInfo entry : endpoints.values())
         {
-            if (entry.node().equals(settings.nodeName()) && publishedOnce && !entry.equals(published.get(entry.ip())) &&
-                entry.incarnation() <= settings.incarnation() && !published.containsKey(entry.ip()))
+            if (publishedOnce && entry.node().equals(settings.nodeName()) && entry.incarnation() <= settings.incarnation() &&
+                !published.containsKey(entry.ip()))
             {
                 final String ip = entry.ip();
                 replicator.askUpdate(

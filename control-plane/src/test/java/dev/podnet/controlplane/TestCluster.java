@@ -39,8 +39,7 @@ final class TestCluster implements AutoCloseable
 
         ClusterView view()
         {
-            final ClusterView current = view.get();
-            return current;
+            return view.get();
         }
 
         String cidr()

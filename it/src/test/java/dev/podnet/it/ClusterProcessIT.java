@@ -1,5 +1,6 @@
 package dev.podnet.it;
 
+import dev.podnet.diag.LoopbackPorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,9 +16,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -94,11 +92,11 @@ class ClusterProcessIT
         }
         final Path logs = Files.createDirectories(basedir.resolve("target/agent-logs"));
 
-        final int seedPort = freeTcpPort();
+        final int seedPort = LoopbackPorts.freeTcpPort();
         final String seed = "127.0.0.1:" + seedPort;
         node1 = start(jar, logs, "node-1", seedPort, seed);
-        node2 = start(jar, logs, "node-2", freeTcpPort(), seed);
-        node3 = start(jar, logs, "node-3", freeTcpPort(), seed);
+        node2 = start(jar, logs, "node-2", LoopbackPorts.freeTcpPort(), seed);
+        node3 = start(jar, logs, "node-3", LoopbackPorts.freeTcpPort(), seed);
 
         for (final Agent agent : agents)
         {
@@ -297,7 +295,7 @@ class ClusterProcessIT
         throws IOException
     {
         final Path log = logs.resolve("cluster-" + node + ".log");
-        final int apiPort = freeTcpPort();
+        final int apiPort = LoopbackPorts.freeTcpPort();
         final ProcessBuilder builder = new ProcessBuilder(JAVA,
             "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
             "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
@@ -307,7 +305,7 @@ class ClusterProcessIT
             "--seeds", seed,
             "--cluster-port", Integer.toString(clusterPort),
             "--advertised-host", "127.0.0.1", "--cluster-bind", "127.0.0.1",
-            "--tunnel-bind", "127.0.0.1", "--tunnel-port", Integer.toString(freeUdpPort()),
+            "--tunnel-bind", "127.0.0.1", "--tunnel-port", Integer.toString(LoopbackPorts.freeUdpPort()),
             "--api-bind", "127.0.0.1", "--api-port", Integer.toString(apiPort),
             "--heartbeat-interval-ms", "200", "--acceptable-pause-ms", "1000", "--stable-after-ms", "1500",
             "--pods", "2")
@@ -445,19 +443,5 @@ class ClusterProcessIT
         }
     }
 
-    private static int freeTcpPort() throws IOException
-    {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-    }
 
-    private static int freeUdpPort() throws IOException
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.podnet.it;
 
+import dev.podnet.diag.LoopbackPorts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,9 +11,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -87,10 +85,10 @@ class MultiProcessOverlayIT
         }
         final Path logs = Files.createDirectories(basedir.resolve("target/agent-logs"));
 
-        final int tunnelA = freeUdpPort();
-        final int tunnelC = freeUdpPort();
-        a = start(jar, logs, "a", "10.244.1.0/24", tunnelA, freeTcpPort(), "c=10.244.3.0/24@127.0.0.1:" + tunnelC);
-        c = start(jar, logs, "c", "10.244.3.0/24", tunnelC, freeTcpPort(), "a=10.244.1.0/24@127.0.0.1:" + tunnelA);
+        final int tunnelA = LoopbackPorts.freeUdpPort();
+        final int tunnelC = LoopbackPorts.freeUdpPort();
+        a = start(jar, logs, "a", "10.244.1.0/24", tunnelA, LoopbackPorts.freeTcpPort(), "c=10.244.3.0/24@127.0.0.1:" + tunnelC);
+        c = start(jar, logs, "c", "10.244.3.0/24", tunnelC, LoopbackPorts.freeTcpPort(), "a=10.244.1.0/24@127.0.0.1:" + tunnelA);
 
         for (final Agent agent : agents)
         {
@@ -209,7 +207,7 @@ class MultiProcessOverlayIT
     @Test
     void shouldAddAndWithdrawARouteThroughTheApi() throws Exception
     {
-        final String route = "{\"node\":\"x\",\"cidr\":\"10.244.9.0/24\",\"host\":\"127.0.0.1\",\"port\":" + freeUdpPort() + "}";
+        final String route = "{\"node\":\"x\",\"cidr\":\"10.244.9.0/24\",\"host\":\"127.0.0.1\",\"port\":" + LoopbackPorts.freeUdpPort() + "}";
         assertThat(send(a, "PUT", "/api/v1/routes", route).status()).isEqualTo(204);
         assertThat(get(a, "/api/v1/routes").body()).contains("\"cidr\":\"10.244.9.0/24\"");
 
@@ -358,19 +356,5 @@ class MultiProcessOverlayIT
         }
     }
 
-    private static int freeTcpPort() throws IOException
-    {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-    }
 
-    private static int freeUdpPort() throws IOException
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-    }
 }

@@ -233,25 +233,6 @@ final class ArpCache
         }
     }
 
-    /** Whether anything waits on a timer (INCOMPLETE entries). */
-    boolean isResolving()
-    {
-        return heldCount() > 0;
-    }
-
-    int heldCount()
-    {
-        int count = 0;
-        for (final long order : heldOrder)
-        {
-            if (order != 0)
-            {
-                count++;
-            }
-        }
-        return count;
-    }
-
     List<ArpEntry> snapshot(final long nowNanos)
     {
         final List<ArpEntry> result = new ArrayList<>(entries.size());

@@ -36,8 +36,6 @@ public enum DropReason
     NO_HOST("no-host"),
     /** A don't-fragment packet larger than the next hop's MTU (answered with fragmentation needed). */
     FRAGMENTATION_NEEDED("fragmentation-needed"),
-    /** An IPv4 fragment: reassembly arrives with the overlay. */
-    FRAGMENT_UNSUPPORTED("fragment-unsupported"),
     /** An ICMP error not sent because of the rate limit. */
     ICMP_RATE_LIMITED("icmp-rate-limited"),
     /** An IPv4 packet for an address this host does not own. */

@@ -1,5 +1,6 @@
 package dev.podnet.agent;
 
+import dev.podnet.diag.LoopbackPorts;
 import akka.actor.Address;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
@@ -22,9 +23,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -69,7 +67,7 @@ class AgentClusterTest
     {
         logs.start();
         root().addAppender(logs);
-        seedPort = freeTcpPort();
+        seedPort = LoopbackPorts.freeTcpPort();
     }
 
     @AfterEach
@@ -120,7 +118,7 @@ class AgentClusterTest
     void shouldStayNotReadyAndSayWhyWhenItsLeaseIsRefused() throws Exception
     {
         startAgent("a", seedPort, Map.of(), status -> fail("exit " + status));
-        final ClusterAgent b = agent("b", freeTcpPort(), Map.of(Setting.CLUSTER_CIDR, "10.245.0.0/16"),
+        final ClusterAgent b = agent("b", LoopbackPorts.freeTcpPort(), Map.of(Setting.CLUSTER_CIDR, "10.245.0.0/16"),
             status -> fail("exit " + status), Duration.ofSeconds(12));
         final CompletableFuture<Void> starting = CompletableFuture.runAsync(b::start);
         final int bApi = b.settings().apiPort();
@@ -154,7 +152,7 @@ class AgentClusterTest
     {
         final ClusterAgent a = startAgent("a", seedPort, Map.of(), status -> fail("exit " + status));
         final CompletableFuture<Integer> exited = new CompletableFuture<>();
-        final ClusterAgent b = startAgent("b", freeTcpPort(), Map.of(), exited::complete);
+        final ClusterAgent b = startAgent("b", LoopbackPorts.freeTcpPort(), Map.of(), exited::complete);
         final String leaseB = b.status().cidr();
         awaitCondition(() -> routes(a).contains(leaseB), CONVERGE, "a routes to b");
 
@@ -190,9 +188,9 @@ class AgentClusterTest
         flags.put(Setting.ADVERTISED_HOST, "127.0.0.1");
         flags.put(Setting.CLUSTER_BIND, "127.0.0.1");
         flags.put(Setting.TUNNEL_BIND, "127.0.0.1");
-        flags.put(Setting.TUNNEL_PORT, Integer.toString(freeUdpPort()));
+        flags.put(Setting.TUNNEL_PORT, Integer.toString(LoopbackPorts.freeUdpPort()));
         flags.put(Setting.API_BIND, "127.0.0.1");
-        flags.put(Setting.API_PORT, Integer.toString(freeTcpPort()));
+        flags.put(Setting.API_PORT, Integer.toString(LoopbackPorts.freeTcpPort()));
         flags.put(Setting.HEARTBEAT_INTERVAL, "200");
         flags.put(Setting.ACCEPTABLE_PAUSE, "1000");
         flags.put(Setting.STABLE_AFTER, "1500");
@@ -206,7 +204,7 @@ class AgentClusterTest
     /** A bare member of the cluster, to down another member as an operator (or the other side of a partition) would. */
     private ActorSystem<Void> joinedSystem(final String name)
     {
-        final ControlPlaneSettings settings = ControlPlaneSettings.of(name, "127.0.0.1", freeTcpPort(),
+        final ControlPlaneSettings settings = ControlPlaneSettings.of(name, "127.0.0.1", LoopbackPorts.freeTcpPort(),
                 List.of("127.0.0.1:" + seedPort), 1)
             .withFailureDetection(Duration.ofMillis(200), Duration.ofMillis(1000), Duration.ofMillis(1500));
         final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), ControlPlane.SYSTEM_NAME, settings.akkaConfig());
@@ -318,27 +316,5 @@ class AgentClusterTest
         }
     }
 
-    private static int freeTcpPort()
-    {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-    }
 
-    private static int freeUdpPort()
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-    }
 }

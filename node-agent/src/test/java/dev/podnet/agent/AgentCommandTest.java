@@ -1,12 +1,12 @@
 package dev.podnet.agent;
 
+import dev.podnet.diag.LoopbackPorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +63,7 @@ class AgentCommandTest
     @Test
     void shouldExitWith1WhenTheApiPortIsTaken() throws Exception
     {
-        final int tunnelPort = freeUdpPort();
+        final int tunnelPort = LoopbackPorts.freeUdpPort();
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
         {
             final int code = run("agent", "--node", "busy", "--pod-cidr", "10.244.1.0/24",
@@ -77,11 +77,4 @@ class AgentCommandTest
         }
     }
 
-    private static int freeUdpPort() throws java.io.IOException
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-    }
 }

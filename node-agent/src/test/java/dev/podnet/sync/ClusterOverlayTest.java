@@ -1,7 +1,7 @@
 package dev.podnet.sync;
 
+import dev.podnet.diag.LoopbackPorts;
 import dev.podnet.controlplane.ControlPlaneSettings;
-import dev.podnet.dataplane.Endpoint;
 import dev.podnet.dataplane.NodeConfig;
 import dev.podnet.dataplane.PodInfo;
 import dev.podnet.dataplane.Route;
@@ -16,11 +16,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -123,7 +118,7 @@ class ClusterOverlayTest
     {
         for (final String name : names)
         {
-            clusterPorts.put(name, freeTcpPort());
+            clusterPorts.put(name, LoopbackPorts.freeTcpPort());
         }
         seeds.add("127.0.0.1:" + clusterPorts.get(names[0]));
         final List<CompletableFuture<Void>> starting = new ArrayList<>();
@@ -141,7 +136,7 @@ class ClusterOverlayTest
 
     private void start(final String name)
     {
-        final int tunnelPort = freeUdpPort();
+        final int tunnelPort = LoopbackPorts.freeUdpPort();
         final ControlPlaneSettings settings = ControlPlaneSettings.of(name, "127.0.0.1", clusterPorts.get(name), seeds, tunnelPort)
             .withFailureDetection(Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofMillis(1500));
         final TunnelConfig tunnel = TunnelConfig.defaults(tunnelPort).withBindAddress("127.0.0.1");
@@ -184,27 +179,5 @@ class ClusterOverlayTest
         }
     }
 
-    private static int freeTcpPort()
-    {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-    }
 
-    private static int freeUdpPort()
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package dev.podnet.transport;
 
+import dev.podnet.diag.LoopbackPorts;
 import dev.podnet.dataplane.DataPlaneProxy;
 import dev.podnet.dataplane.Endpoint;
 import dev.podnet.dataplane.Node;
@@ -10,10 +11,6 @@ import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.PodSettings;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,7 +65,7 @@ final class OverlayCluster implements AutoCloseable
         {
             for (int i = 0; i < names.length; i++)
             {
-                final int port = freeUdpPort();
+                final int port = LoopbackPorts.freeUdpPort();
                 final Ipv4Cidr cidr = Ipv4Cidr.parse("10.244." + (i + 1) + ".0/24");
                 cluster.members.put(names[i], new Member(
                     names[i], cidr, port, TunnelConfig.defaults(port).withBindAddress("127.0.0.1")));
@@ -174,17 +171,6 @@ final class OverlayCluster implements AutoCloseable
         }
     }
 
-    static int freeUdpPort()
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-    }
 
     @Override
     public void close()

@@ -13,10 +13,6 @@ import dev.podnet.pod.PodSettings;
 import dev.podnet.transport.AeronTunnel;
 import dev.podnet.transport.TunnelConfig;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -152,16 +148,4 @@ public final class BenchNode implements AutoCloseable
         }
     }
 
-    /** A UDP port free on loopback right now (the usual race: someone may take it before we bind it). */
-    public static int freeUdpPort()
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getByName(LOOPBACK)))
-        {
-            return socket.getLocalPort();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-    }
 }

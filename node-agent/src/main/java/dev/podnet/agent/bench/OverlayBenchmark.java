@@ -1,5 +1,6 @@
 package dev.podnet.agent.bench;
 
+import dev.podnet.diag.LoopbackPorts;
 import dev.podnet.dataplane.IdleMode;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.pod.Discard;
@@ -193,7 +194,7 @@ public final class OverlayBenchmark
 
     private Report run()
     {
-        final int portA = BenchNode.freeUdpPort();
+        final int portA = LoopbackPorts.freeUdpPort();
         final int portB = otherFreePort(portA);
         final List<String> command = childCommand(settings.idleMode(), settings.underlayMtu(), portB, portA);
         say("starting node-a here (tunnel 127.0.0.1:%d) and node-b in a second JVM (tunnel 127.0.0.1:%d), idle mode %s, " +
@@ -427,7 +428,7 @@ public final class OverlayBenchmark
     /** Starts the raw endpoints on both sides, on fresh ports, and waits until both are connected. */
     private RawAeronEndpoint startRaw()
     {
-        final int portA = BenchNode.freeUdpPort();
+        final int portA = LoopbackPorts.freeUdpPort();
         final int portB = otherFreePort(portA);
         final String started = nodeB.request("raw-start " + portB + " " + portA, PEER_TIMEOUT); // with the peer's --underlay-mtu
         if (!started.equals("raw-started"))
@@ -519,10 +520,10 @@ public final class OverlayBenchmark
 
     private static int otherFreePort(final int taken)
     {
-        int port = BenchNode.freeUdpPort();
+        int port = LoopbackPorts.freeUdpPort();
         while (port == taken)
         {
-            port = BenchNode.freeUdpPort();
+            port = LoopbackPorts.freeUdpPort();
         }
         return port;
     }

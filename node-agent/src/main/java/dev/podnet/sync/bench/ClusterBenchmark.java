@@ -1,5 +1,6 @@
 package dev.podnet.sync.bench;
 
+import dev.podnet.diag.LoopbackPorts;
 import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.dataplane.IdleMode;
 import dev.podnet.dataplane.NodeConfig;
@@ -10,12 +11,7 @@ import dev.podnet.sync.ClusterNode;
 import dev.podnet.sync.ClusterSync;
 import dev.podnet.transport.TunnelConfig;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -65,7 +61,7 @@ public final class ClusterBenchmark
             for (int i = 1; i <= nodeCount; i++)
             {
                 names.add("bench-" + i);
-                ports.put("bench-" + i, freeTcpPort());
+                ports.put("bench-" + i, LoopbackPorts.freeTcpPort());
             }
             final List<String> seeds = List.of("127.0.0.1:" + ports.get(names.get(0)));
             progress.printf("starting %d node agents in this JVM (Akka cluster, Aeron tunnel, data plane each)...%n", nodeCount);
@@ -75,7 +71,7 @@ public final class ClusterBenchmark
             {
                 starting.add(CompletableFuture.runAsync(() ->
                 {
-                    final int tunnelPort = freeUdpPort();
+                    final int tunnelPort = LoopbackPorts.freeUdpPort();
                     final TunnelConfig tunnel = TunnelConfig.defaults(tunnelPort).withBindAddress("127.0.0.1");
                     final ClusterNode node = ClusterNode.start(
                         ControlPlaneSettings.of(name, "127.0.0.1", ports.get(name), seeds, tunnelPort),
@@ -188,27 +184,5 @@ public final class ClusterBenchmark
         }
     }
 
-    private static int freeTcpPort()
-    {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-    }
 
-    private static int freeUdpPort()
-    {
-        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress()))
-        {
-            return socket.getLocalPort();
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-    }
 }
