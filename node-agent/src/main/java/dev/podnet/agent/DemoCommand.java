@@ -1,61 +1,84 @@
 package dev.podnet.agent;
 
-import dev.podnet.dataplane.DataPlaneProxy;
-import dev.podnet.dataplane.FdbEntry;
+import dev.podnet.agent.demo.AgentLaunch;
+import dev.podnet.agent.demo.DemoCluster;
+import dev.podnet.agent.demo.DemoConsole;
+import dev.podnet.agent.demo.DemoLayout;
+import dev.podnet.agent.demo.DemoUsageException;
+import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.dataplane.IdleMode;
-import dev.podnet.dataplane.Node;
-import dev.podnet.dataplane.NodeConfig;
-import dev.podnet.dataplane.PodInfo;
-import dev.podnet.diag.PcapCapture;
-import dev.podnet.diag.PcapWriter;
-import dev.podnet.packet.Ipv4Address;
-import dev.podnet.packet.Ipv4Cidr;
-import dev.podnet.packet.MacAddress;
-import dev.podnet.pod.ArpEntry;
-import dev.podnet.pod.PingRequest;
-import dev.podnet.pod.PingResult;
-import dev.podnet.pod.UdpExchange;
+import dev.podnet.transport.TunnelConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
- * {@code podnet demo}: one node, a few pods, every pod pings every pod and asks its netexec who it
- * is talking to; prints what happened and, on request, writes the frames to a pcap file.
+ * {@code podnet demo}: a local cluster of N agent JVMs on loopback, supervised until Ctrl-C; see
+ * {@link DemoCluster} for what happens in which order.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    description = "Runs one node with a few pods, checks that every pod reaches every pod (ping and netexec " +
-        "clientip), prints the matrix, the ARP caches and the bridge FDB. Exit code 0 when every pair connects, " +
-        "1 when one does not, 2 on bad usage.")
-final class DemoCommand implements Callable<Integer>
+    sortOptions = false,
+    description = {
+        "Starts a local cluster: N node agents, each its own JVM in cluster mode on 127.0.0.1, with a few pods each " +
+            "(a1 a2 on node-1, b1 b2 on node-2, ...). Shows each node as it becomes Ready, runs the all-pairs connectivity " +
+            "check, prints how to use podnetctl and the web view, and keeps the agents running: one that exits is " +
+            "restarted. Ctrl-C stops them all.",
+        "Node i uses the API port --api-port + i - 1, the cluster port --cluster-port + i - 1 and the tunnel port " +
+            "--tunnel-port + i - 1.",
+        "Exit codes: 0 when stopped by Ctrl-C or SIGTERM, 1 when the cluster could not start, 2 on bad usage (a port in use, ...)."})
+public final class DemoCommand implements Callable<Integer>
 {
-    @Option(names = "--pods", defaultValue = "3", description = "pods to create (1..50, default ${DEFAULT-VALUE})")
+    @Option(names = "--nodes", paramLabel = "N", defaultValue = "3",
+        description = "agent JVMs to start, 1..10 (default ${DEFAULT-VALUE}; three is the least for the split brain resolver " +
+            "to tell a crash from a partition)")
+    int nodes;
+
+    @Option(names = "--pods", paramLabel = "N", defaultValue = "2",
+        description = "pods per node, 0..9 (default ${DEFAULT-VALUE})")
     int pods;
 
-    @Option(names = "--cidr", defaultValue = "10.244.1.0/24", description = "the node's pod CIDR (default ${DEFAULT-VALUE})")
-    String cidr;
+    @Option(names = "--api-port", paramLabel = "PORT", defaultValue = "" + AgentSettings.DEFAULT_API_PORT,
+        description = "node-1's HTTP API port; node i takes PORT + i - 1 (default ${DEFAULT-VALUE})")
+    int apiPort;
 
-    @Option(names = "--node", defaultValue = "node-1", description = "the node's name (default ${DEFAULT-VALUE})")
-    String nodeName;
+    @Option(names = "--cluster-port", paramLabel = "PORT", defaultValue = "" + ControlPlaneSettings.DEFAULT_CLUSTER_PORT,
+        description = "node-1's cluster (Akka) TCP port; node i takes PORT + i - 1 (default ${DEFAULT-VALUE})")
+    int clusterPort;
 
-    @Option(names = "--idle-mode", defaultValue = "efficient",
-        description = "data-plane idle strategy: efficient, low-latency, sleeping, busy-spin (default ${DEFAULT-VALUE})")
+    @Option(names = "--tunnel-port", paramLabel = "PORT", defaultValue = "" + TunnelConfig.DEFAULT_PORT,
+        description = "node-1's tunnel UDP port; node i takes PORT + i - 1 (default ${DEFAULT-VALUE}, the agent's)")
+    int tunnelPort;
+
+    @Option(names = "--idle-mode", paramLabel = "MODE", defaultValue = "efficient",
+        description = "the agents' data-plane idle strategy: efficient, low-latency, sleeping, busy-spin (default " +
+            "${DEFAULT-VALUE}: cheap when idle; the others cost about a core per agent)")
     String idleMode;
 
-    @Option(names = {"-w", "--capture"}, paramLabel = "FILE", description = "write every frame crossing the bridge to this pcap file")
-    Path capture;
+    @Option(names = "--agent-jvm-options", paramLabel = "OPTIONS", defaultValue = AgentLaunch.DEFAULT_JVM_OPTIONS,
+        description = "JVM options of every agent, space-separated (default \"${DEFAULT-VALUE}\")")
+    String agentJvmOptions;
+
+    @Option(names = "--ready-timeout", paramLabel = "SECONDS", defaultValue = "90",
+        description = "how long every node has to become Ready at start (default ${DEFAULT-VALUE})")
+    int readyTimeout;
+
+    @Option(names = "--stop-timeout", paramLabel = "SECONDS", defaultValue = "20",
+        description = "after Ctrl-C, how long the agents have to leave the cluster before they are killed (default ${DEFAULT-VALUE})")
+    int stopTimeout;
+
+    @Option(names = "--logs", paramLabel = "DIR",
+        description = "write the agents' logs (node-1.log, ...) to DIR and keep them (default: a new podnet-demo-* directory " +
+            "in the temporary directory, removed at the end if everything went fine)")
+    Path logs;
+
+    @Option(names = "--keep-logs", description = "keep the logs even when everything went fine")
+    boolean keepLogs;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -63,131 +86,41 @@ final class DemoCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
-        final NodeConfig config = validate();
-        final PrintWriter out = spec.commandLine().getOut();
-        try (Node node = Node.start(config))
-        {
-            final DataPlaneProxy proxy = node.proxy();
-            PcapCapture tap = null;
-            if (capture != null)
-            {
-                tap = new PcapCapture(PcapWriter.open(capture), null);
-                proxy.tap(tap).get(5, TimeUnit.SECONDS);
-            }
-
-            final List<PodInfo> created = new ArrayList<>();
-            for (int i = 1; i <= pods; i++)
-            {
-                created.add(proxy.createPod("pod-" + i).get(5, TimeUnit.SECONDS));
-            }
-            out.printf("node %s  pod CIDR %s  gateway %s  MTU %d%n%n", config.nodeName(), config.podCidr(),
-                Ipv4Address.format(config.podCidr().address(1)), config.pod().mtu());
-            out.printf("%-10s %-15s %s%n", "POD", "IP", "MAC");
-            for (final PodInfo pod : created)
-            {
-                out.printf("%-10s %-15s %s%n", pod.name(), Ipv4Address.format(pod.ip()), MacAddress.format(pod.mac()));
-            }
-
-            final int failures = checkAllPairs(proxy, created, out);
-
-            out.printf("%nARP cache of %s:%n", created.get(0).name());
-            for (final ArpEntry entry : proxy.arp(created.get(0).name()).get(5, TimeUnit.SECONDS))
-            {
-                out.printf("  %-15s %s %s%n", Ipv4Address.format(entry.ip()), MacAddress.format(entry.mac()), entry.state());
-            }
-            out.printf("%nbridge FDB:%n");
-            for (final FdbEntry entry : proxy.fdb().get(5, TimeUnit.SECONDS))
-            {
-                out.printf("  %s  %-10s %s%n", MacAddress.format(entry.mac()), entry.port(), entry.permanent() ? "permanent" : "");
-            }
-            if (!proxy.drops().isEmpty())
-            {
-                out.printf("%ndrops: %s%n", proxy.drops());
-            }
-            if (tap != null)
-            {
-                proxy.tap(null).get(5, TimeUnit.SECONDS);
-                tap.close();
-                out.printf("%nwrote %d frames to %s (open it with Wireshark or: tshark -r %s)%n",
-                    tap.packets(), capture, capture);
-            }
-            out.flush();
-            return failures == 0 ? 0 : 1;
-        }
+        final DemoLayout layout = validate();
+        final DemoConsole console = new DemoConsole(spec.commandLine().getOut(), spec.commandLine().getErr());
+        final DemoCluster.Options options = new DemoCluster.Options(Duration.ofSeconds(readyTimeout), Duration.ofSeconds(stopTimeout),
+            Duration.ofSeconds(30), logs, keepLogs);
+        return new DemoCluster(layout, AgentLaunch.ofThisJvm(agentJvmOptions, idleMode), options, console).run();
     }
 
-    private int checkAllPairs(final DataPlaneProxy proxy, final List<PodInfo> created, final PrintWriter out) throws Exception
-    {
-        final List<CompletableFuture<String>> cells = new ArrayList<>();
-        for (final PodInfo from : created)
-        {
-            for (final PodInfo to : created)
-            {
-                cells.add(from == to ? CompletableFuture.completedFuture("-") : check(proxy, from, to));
-            }
-        }
-        out.printf("%nconnectivity (ping + netexec clientip), row = from, column = to:%n%-10s", "");
-        for (final PodInfo to : created)
-        {
-            out.printf(" %-8s", to.name());
-        }
-        out.println();
-        int failures = 0;
-        for (int i = 0; i < created.size(); i++)
-        {
-            out.printf("%-10s", created.get(i).name());
-            for (int j = 0; j < created.size(); j++)
-            {
-                final String cell = cells.get(i * created.size() + j).get(30, TimeUnit.SECONDS);
-                if (!cell.equals("ok") && !cell.equals("-"))
-                {
-                    failures++;
-                }
-                out.printf(" %-8s", cell);
-            }
-            out.println();
-        }
-        out.printf("%d of %d pairs connected%n", created.size() * (created.size() - 1) - failures, created.size() * (created.size() - 1));
-        return failures;
-    }
-
-    private static CompletableFuture<String> check(final DataPlaneProxy proxy, final PodInfo from, final PodInfo to)
-    {
-        final byte[] clientIp = "clientip".getBytes(StandardCharsets.US_ASCII);
-        return proxy.ping(from.name(), PingRequest.of(to.ip(), 1)).thenComposeAsync(ping ->
-        {
-            if (ping.received() != 1)
-            {
-                final String why = ping.errors().isEmpty() ? "lost" : ping.errors().get(0).type();
-                return CompletableFuture.completedFuture(why);
-            }
-            return proxy.udp(from.name(), to.ip(), 8081, clientIp, Duration.ofSeconds(2)).thenApply(reply -> verdict(reply, from));
-        });
-    }
-
-    private static String verdict(final UdpExchange reply, final PodInfo from)
-    {
-        if (!reply.ok())
-        {
-            return reply.error();
-        }
-        return reply.replyText().startsWith(Ipv4Address.format(from.ip()) + ":") ? "ok" : "NAT?";
-    }
-
-    private NodeConfig validate()
+    /** Every option checked, then every port: a usage error (exit status 2) names the option to change. */
+    private DemoLayout validate()
     {
         final CommandLine cmd = spec.commandLine();
-        if (pods < 1 || pods > 50)
-        {
-            throw new CommandLine.ParameterException(cmd, "--pods must be 1..50: " + pods);
-        }
         try
         {
-            return NodeConfig.defaults(nodeName, Ipv4Cidr.parse(cidr)).withIdleMode(IdleMode.parse(idleMode));
+            final DemoLayout layout = DemoLayout.plan(nodes, pods, apiPort, clusterPort, tunnelPort);
+            IdleMode.parse(idleMode);
+            require(readyTimeout >= 1, "--ready-timeout", readyTimeout + " is less than 1 second");
+            require(stopTimeout >= 1, "--stop-timeout", stopTimeout + " is less than 1 second");
+            layout.requirePortsFree();
+            return layout;
+        }
+        catch (final DemoUsageException ex)
+        {
+            throw new CommandLine.ParameterException(cmd, ex.getMessage());
         }
         catch (final IllegalArgumentException ex)
         {
-            throw new CommandLine.ParameterException(cmd, ex.getMessage());
+            throw new CommandLine.ParameterException(cmd, "--idle-mode: " + ex.getMessage());
+        }
+    }
+
+    private static void require(final boolean condition, final String flag, final String message)
+    {
+        if (!condition)
+        {
+            throw new DemoUsageException(flag, message);
         }
     }
 }

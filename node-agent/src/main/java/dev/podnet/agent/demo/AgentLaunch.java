@@ -1,0 +1,95 @@
+package dev.podnet.agent.demo;
+
+import dev.podnet.agent.PodnetMain;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How the demo starts one agent JVM: the launcher's own java binary and class path, the
+ * {@code --add-opens} flags of the {@code ./podnet} script (Aeron and Agrona reach into the JDK), the
+ * agent JVM options ({@code --agent-jvm-options}: a small heap), then {@code PodnetMain agent} in
+ * cluster mode with everything bound to loopback. Settings go as flags, so that {@code ps} shows which
+ * process is which node; the launcher's {@code PODNET_*} variables are removed from the agent's
+ * environment (an exported {@code PODNET_POD_CIDR} would make a cluster-mode agent refuse to start).
+ *
+ * @param java       the java binary
+ * @param classPath  the class path (the shaded jar when run from {@code ./podnet})
+ * @param jvmOptions options before the main class, e.g. {@code -Xmx256m}
+ * @param idleMode   the agents' {@code --idle-mode}
+ */
+public record AgentLaunch(String java, String classPath, List<String> jvmOptions, String idleMode)
+{
+    /** The same as the {@code ./podnet} script's. */
+    public static final List<String> ADD_OPENS = List.of(
+        "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+        "--add-opens", "java.base/java.nio=ALL-UNNAMED");
+    /**
+     * 256 MB is four times what an idle agent with a few pods uses; the serial collector saves a
+     * dozen GC threads per JVM, which ten JVMs on two cores notice.
+     */
+    public static final String DEFAULT_JVM_OPTIONS = "-Xmx256m -XX:+UseSerialGC";
+
+    public AgentLaunch
+    {
+        jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    /** This JVM's java binary and class path, and the given options. */
+    public static AgentLaunch ofThisJvm(final String jvmOptions, final String idleMode)
+    {
+        final String java = ProcessHandle.current().info().command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        final List<String> options = jvmOptions == null || jvmOptions.isBlank() ?
+            List.of() : Arrays.asList(jvmOptions.trim().split("\\s+"));
+        return new AgentLaunch(java, System.getProperty("java.class.path"), options, idleMode);
+    }
+
+    /**
+     * The command line of {@code node}'s agent.
+     *
+     * @param seeds the cluster addresses it joins through, comma-separated
+     */
+    public List<String> command(final DemoLayout.Node node, final String seeds)
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(jvmOptions);
+        command.addAll(ADD_OPENS);
+        command.add("-cp");
+        command.add(classPath);
+        command.add(PodnetMain.class.getName());
+        command.add("agent");
+        add(command, "--node", node.name());
+        add(command, "--seeds", seeds);
+        add(command, "--advertised-host", DemoLayout.HOST);
+        add(command, "--cluster-bind", DemoLayout.HOST);
+        add(command, "--cluster-port", Integer.toString(node.clusterPort()));
+        add(command, "--tunnel-bind", DemoLayout.HOST);
+        add(command, "--tunnel-port", Integer.toString(node.tunnelPort()));
+        add(command, "--api-bind", DemoLayout.HOST);
+        add(command, "--api-port", Integer.toString(node.apiPort()));
+        add(command, "--idle-mode", idleMode);
+        if (!node.pods().isEmpty())
+        {
+            add(command, "--pods", String.join(",", node.pods()));
+        }
+        return command;
+    }
+
+    /** The agent's environment: the launcher's without its {@code PODNET_*} variables. */
+    public static void cleanEnvironment(final Map<String, String> environment)
+    {
+        environment.keySet().removeIf(name -> name.startsWith("PODNET_"));
+    }
+
+    private static void add(final List<String> command, final String flag, final String value)
+    {
+        command.add(flag);
+        command.add(value);
+    }
+}

@@ -1,0 +1,120 @@
+package dev.podnet.agent.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * The few calls of the agents' HTTP API (docs/API.md) the demo makes. A node that does not answer is
+ * an {@link IOException}; an answer with another status than expected is a {@link DemoApiException}
+ * carrying the API's error.
+ */
+public final class DemoApi
+{
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /**
+     * What {@code GET /api/v1/node} says of a node.
+     *
+     * @param cidr   its lease, null before it has one
+     * @param reason why it is not ready, null when it is
+     */
+    public record NodeStatus(String name, String cidr, boolean ready, String reason)
+    {
+    }
+
+    /** An answer with an unexpected status. */
+    public static final class DemoApiException extends IOException
+    {
+        private static final long serialVersionUID = 1L;
+
+        private final int status;
+
+        DemoApiException(final String request, final int status, final String body)
+        {
+            super(request + " answered " + status + ": " + body);
+            this.status = status;
+        }
+
+        public int status()
+        {
+            return status;
+        }
+    }
+
+    /** {@code GET /api/v1/node} of {@code node}. */
+    public NodeStatus node(final DemoLayout.Node node) throws IOException
+    {
+        final JsonNode json = send(node, "GET", "/api/v1/node", null, Duration.ofSeconds(2), 200);
+        return new NodeStatus(json.path("name").asText(), text(json.get("cidr")), json.path("ready").asBoolean(),
+            text(json.get("reason")));
+    }
+
+    /** Whether {@code GET /readyz} of {@code node} says {@code ok}; false when it does not answer. */
+    public boolean ready(final DemoLayout.Node node)
+    {
+        try
+        {
+            return send(node, "GET", "/readyz", null, Duration.ofSeconds(1)).statusCode() == 200;
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    /** {@code GET /api/v1/pods} as {@code node} answers it. */
+    public JsonNode pods(final DemoLayout.Node node) throws IOException
+    {
+        return send(node, "GET", "/api/v1/pods", null, Duration.ofSeconds(5), 200);
+    }
+
+    /** {@code POST /api/v1/check}: every pod to every other, from {@code node}. */
+    public JsonNode check(final DemoLayout.Node node, final Duration pairTimeout) throws IOException
+    {
+        return send(node, "POST", "/api/v1/check", "{\"timeoutMs\":" + pairTimeout.toMillis() + "}", Duration.ofSeconds(120), 200);
+    }
+
+    private JsonNode send(final DemoLayout.Node node, final String method, final String path, final String body,
+        final Duration timeout, final int expected) throws IOException
+    {
+        final HttpResponse<String> response = send(node, method, path, body, timeout);
+        if (response.statusCode() != expected)
+        {
+            throw new DemoApiException(method + " " + node.apiUrl() + path, response.statusCode(), response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+
+    private HttpResponse<String> send(final DemoLayout.Node node, final String method, final String path, final String body,
+        final Duration timeout) throws IOException
+    {
+        final HttpRequest request = HttpRequest.newBuilder(URI.create(node.apiUrl() + path))
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+            .build();
+        try
+        {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", ex);
+        }
+    }
+
+    private static String text(final JsonNode value)
+    {
+        return value == null || value.isNull() ? null : value.asText();
+    }
+}

@@ -1,0 +1,467 @@
+package dev.podnet.agent.demo;
+
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * {@code podnet demo}: a local cluster of N agent JVMs on loopback, started, checked and supervised
+ * from one command, stopped by Ctrl-C.
+ * <p>
+ * In order:
+ * <ol>
+ *   <li>every agent starts at once ({@link SupervisedAgent}, one thread each), its output in
+ *       {@code <run dir>/node-i.log}; a line per node as it becomes Ready, with its lease. A node that
+ *       exits first, or is not Ready within {@code --ready-timeout}, fails the demo: its log's tail is
+ *       shown, every agent stopped, exit status 1;</li>
+ *   <li>once every node lists every pod, {@code POST /api/v1/check} on node-1; a check with failed
+ *       pairs is repeated for a few seconds (tunnels connect just after Ready) and the last one shown;</li>
+ *   <li>how to use it, then "podnet demo: ready", and it keeps running; an agent that exits from now
+ *       on is restarted (back-off 1 s doubling to 30 s while it keeps dying young);</li>
+ *   <li>on SIGINT/SIGTERM/SIGHUP: no more restarts, SIGTERM to every agent (it leaves the cluster),
+ *       SIGKILL to what is left after {@code --stop-timeout}, Aeron directories of killed agents
+ *       removed, exit status 0 with no process left. A second Ctrl-C kills at once.</li>
+ * </ol>
+ * Seeds. Node-1 forms the cluster: it starts with itself as its only seed, and the others list every
+ * node's cluster address, node-1 first (they never form a cluster of their own, and join through
+ * whichever node is a member). A restarted node-1 must not form a second cluster beside the running
+ * one: it lists the nodes that are Ready at that moment first and itself last (joins them), or only
+ * itself when none is (everything had died: it forms the cluster again).
+ * <p>
+ * Logs. The run directory (a new {@code podnet-demo-*} in the temporary directory, or
+ * {@code --logs DIR}) is removed at the end when everything went as planned: every node Ready, no
+ * agent exited unexpectedly, every agent left on SIGTERM. Otherwise, or with {@code --keep-logs}, it
+ * stays and the demo says where.
+ */
+public final class DemoCluster
+{
+    private static final DateTimeFormatter RUN_DIR_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final int LOG_TAIL_LINES = 25;
+
+    private final DemoLayout layout;
+    private final AgentLaunch launch;
+    private final Options options;
+    private final DemoConsole console;
+    private final DemoApi api = new DemoApi();
+    private final List<SupervisedAgent> agents = new ArrayList<>();
+    private StopSignal signals;
+    private boolean troubled;
+
+    /**
+     * @param readyTimeout how long every node has to become Ready at start
+     * @param stopTimeout  how long the agents have to leave after SIGTERM before they are killed
+     * @param checkTimeout how long a failing connectivity check is repeated
+     * @param logDir       where the logs go; null for a new directory in the temporary directory
+     * @param keepLogs     keep the logs even when everything went fine
+     */
+    public record Options(Duration readyTimeout, Duration stopTimeout, Duration checkTimeout, Path logDir, boolean keepLogs)
+    {
+    }
+
+    public DemoCluster(final DemoLayout layout, final AgentLaunch launch, final Options options, final DemoConsole console)
+    {
+        this.layout = layout;
+        this.launch = launch;
+        this.options = options;
+        this.console = console;
+    }
+
+    /** Runs the demo until a stop signal: 0 when it was stopped, 1 when the cluster could not start. */
+    public int run() throws IOException, InterruptedException
+    {
+        final Path runDir = runDirectory();
+        signals = StopSignal.install(this::killNow);
+        final Thread safetyNet = new Thread(this::killAll, "podnet-demo-kill-agents");
+        Runtime.getRuntime().addShutdownHook(safetyNet);
+        int status = 1;
+        try
+        {
+            status = runCluster(runDir);
+        }
+        finally
+        {
+            stopAll();
+            signals.close();
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(safetyNet);
+            }
+            catch (final IllegalStateException ex)
+            {
+                // the JVM is already shutting down: the hook runs, and finds nothing alive
+            }
+            finishLogs(runDir, status);
+        }
+        return status;
+    }
+
+    private int runCluster(final Path runDir) throws InterruptedException
+    {
+        final int nodeCount = layout.nodes().size();
+        console.line("podnet demo: %d node%s, %d pod%s each, on %s; logs in %s", nodeCount, nodeCount == 1 ? "" : "s",
+            layout.podsPerNode(), layout.podsPerNode() == 1 ? "" : "s", DemoLayout.HOST, runDir);
+        console.line("  %-8s %-6s %-8s %-10s %s", "NODE", "API", "CLUSTER", "TUNNEL", "PODS");
+        for (final DemoLayout.Node node : layout.nodes())
+        {
+            console.line("  %-8s %-6d %-8d %-10s %s", node.name(), node.apiPort(), node.clusterPort(), node.tunnelPort() + "/udp",
+                node.pods().isEmpty() ? "-" : String.join(" ", node.pods()));
+        }
+        console.line("starting %d agent JVM%s (%s)...", nodeCount, nodeCount == 1 ? "" : "s", String.join(" ", launch.jvmOptions()));
+
+        for (final DemoLayout.Node node : layout.nodes())
+        {
+            agents.add(new SupervisedAgent(node, launch, this::seeds, runDir.resolve(node.name() + ".log"), api, console));
+        }
+        agents.forEach(SupervisedAgent::start);
+
+        final long startedAt = System.nanoTime();
+        if (!awaitAllReady())
+        {
+            return signals.requested() ? 0 : 1;
+        }
+        console.line("%d/%d nodes Ready in %s", nodeCount, nodeCount, SupervisedAgent.seconds(Duration.ofNanos(System.nanoTime() - startedAt)));
+        console.timestamps();
+
+        String checked = "";
+        if (layout.pods().size() >= 2)
+        {
+            if (!awaitPodsEverywhere())
+            {
+                return 0;
+            }
+            final ConnectivityMatrix matrix = checkConnectivity();
+            if (matrix == null)
+            {
+                return 0;
+            }
+            checked = matrix.pods().isEmpty() ? "" : ", " + matrix.okPairs() + "/" + matrix.pairs() + " pairs ok";
+        }
+        printUsage(runDir);
+        console.line("podnet demo: ready: %d nodes, %d pods%s. Ctrl-C stops every agent.", nodeCount, layout.pods().size(), checked);
+        signals.await();
+        return 0;
+    }
+
+    /** Waits for every node's first Ready; false (having said why) when one failed, time ran out or a stop came. */
+    private boolean awaitAllReady() throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + options.readyTimeout().toNanos();
+        while (true)
+        {
+            boolean all = true;
+            for (final SupervisedAgent agent : agents)
+            {
+                final CompletableFuture<DemoApi.NodeStatus> ready = agent.firstReady();
+                if (ready.isCompletedExceptionally())
+                {
+                    troubled = true;
+                    console.error("podnet demo: %s %s; the end of its log (%s):%n%s", agent.node().name(), cause(ready),
+                        agent.log(), agent.logTail(LOG_TAIL_LINES));
+                    return false;
+                }
+                all &= ready.isDone();
+            }
+            if (all)
+            {
+                return true;
+            }
+            if (System.nanoTime() > deadline)
+            {
+                troubled = true;
+                for (final SupervisedAgent agent : agents)
+                {
+                    if (!agent.firstReady().isDone())
+                    {
+                        console.error("podnet demo: %s is not Ready after %s: %s; the end of its log (%s):%n%s", agent.node().name(),
+                            SupervisedAgent.seconds(options.readyTimeout()), notReadyReason(agent.node()), agent.log(),
+                            agent.logTail(LOG_TAIL_LINES));
+                    }
+                }
+                console.error("(a slow machine? --ready-timeout SECONDS waits longer)");
+                return false;
+            }
+            if (signals.await(POLL))
+            {
+                return false;
+            }
+        }
+    }
+
+    private String notReadyReason(final DemoLayout.Node node)
+    {
+        try
+        {
+            return api.node(node).reason();
+        }
+        catch (final IOException ex)
+        {
+            return "its API (" + node.apiUrl() + ") does not answer";
+        }
+    }
+
+    private static String cause(final CompletableFuture<?> future)
+    {
+        try
+        {
+            future.join();
+            return "is Ready";
+        }
+        catch (final RuntimeException ex)
+        {
+            return ex.getCause() == null ? ex.getMessage() : ex.getCause().getMessage();
+        }
+    }
+
+    /**
+     * Waits until every node lists every pod (the check runs on every node, each with its own copy of
+     * the pod table); false on a stop request. Going on after the bound is fine: the check shows it.
+     */
+    private boolean awaitPodsEverywhere() throws InterruptedException
+    {
+        final int expected = layout.pods().size();
+        final long deadline = System.nanoTime() + options.checkTimeout().toNanos();
+        for (final DemoLayout.Node node : layout.nodes())
+        {
+            while (System.nanoTime() < deadline)
+            {
+                try
+                {
+                    if (api.pods(node).size() >= expected)
+                    {
+                        break;
+                    }
+                }
+                catch (final IOException ex)
+                {
+                    // restarting, or busy: ask again
+                }
+                if (signals.await(POLL))
+                {
+                    return false;
+                }
+            }
+        }
+        return !signals.requested();
+    }
+
+    /** Runs the check until every pair connects or the bound ends; prints the last. Null on a stop request. */
+    private ConnectivityMatrix checkConnectivity() throws InterruptedException
+    {
+        final DemoLayout.Node node = layout.nodes().get(0);
+        console.line("");
+        console.line("connectivity: POST %s/api/v1/check (ping, netexec hostname, netexec clientip), row = from, column = to:",
+            node.apiUrl());
+        final long deadline = System.nanoTime() + options.checkTimeout().toNanos();
+        ConnectivityMatrix matrix = null;
+        String error = null;
+        boolean said = false;
+        while (true)
+        {
+            try
+            {
+                matrix = ConnectivityMatrix.fromCheck(api.check(node, Duration.ofSeconds(2)));
+                error = null;
+                if (matrix.allOk())
+                {
+                    break;
+                }
+            }
+            catch (final DemoApi.DemoApiException ex)
+            {
+                error = ex.getMessage();
+                if (ex.status() == 404 || ex.status() == 405)
+                {
+                    break; // no such route: asking again will not make one
+                }
+            }
+            catch (final IOException ex)
+            {
+                error = ex.getMessage();
+            }
+            if (System.nanoTime() > deadline)
+            {
+                break;
+            }
+            if (!said)
+            {
+                said = true;
+                console.line(error != null ? "  (the check failed: " + error + "; trying again)" :
+                    "  (" + matrix.okPairs() + "/" + matrix.pairs() + " pairs ok: tunnels still connecting, checking again)");
+            }
+            if (signals.await(Duration.ofSeconds(1)))
+            {
+                return null;
+            }
+        }
+        if (matrix == null)
+        {
+            console.error("podnet demo: no connectivity check: %s", error);
+            return new ConnectivityMatrix(List.of(), Map.of());
+        }
+        matrix.format().forEach(line -> console.line("%s", line));
+        return matrix;
+    }
+
+    private void printUsage(final Path runDir)
+    {
+        final String server = "localhost:" + layout.nodes().get(0).apiPort();
+        final List<String> pods = layout.pods();
+        console.line("");
+        console.line("Every node's API answers for the whole cluster; try:");
+        console.line("  ./podnetctl --server %s get nodes", server);
+        console.line("  ./podnetctl --server %s get pods", server);
+        if (pods.size() >= 2)
+        {
+            console.line("  ./podnetctl --server %s ping %s %s", server, pods.get(0), pods.get(pods.size() - 1));
+            console.line("  ./podnetctl --server %s check", server);
+        }
+        console.line("  curl -s %s/api/v1/nodes", server);
+        console.line("  web view: http://%s/", server);
+        console.line("Agent logs: %s/node-N.log. Kill one (kill -9 PID): the demo restarts it.", runDir);
+    }
+
+    /** Seeds for a start of {@code node}: see the class comment. */
+    private String seeds(final DemoLayout.Node node, final boolean restart)
+    {
+        final DemoLayout.Node first = layout.nodes().get(0);
+        if (!node.equals(first))
+        {
+            return layout.allClusterAddresses();
+        }
+        if (!restart)
+        {
+            return first.clusterAddress();
+        }
+        final List<String> ready = layout.nodes().stream()
+            .filter(other -> !other.equals(first) && api.ready(other))
+            .map(DemoLayout.Node::clusterAddress)
+            .collect(Collectors.toCollection(ArrayList::new));
+        ready.add(first.clusterAddress());
+        return String.join(",", ready);
+    }
+
+    /** No more restarts; SIGTERM to every agent, SIGKILL to those left after the bound. */
+    private void stopAll() throws InterruptedException
+    {
+        if (agents.isEmpty())
+        {
+            return;
+        }
+        final boolean anyAlive = agents.stream().anyMatch(SupervisedAgent::alive);
+        final long startedAt = System.nanoTime();
+        if (anyAlive)
+        {
+            console.line("");
+            console.event("stopping%s: SIGTERM to every agent (each leaves the cluster), SIGKILL after %s",
+                signals.reason() == null ? "" : " (" + signals.reason() + ")", SupervisedAgent.seconds(options.stopTimeout()));
+        }
+        agents.forEach(SupervisedAgent::stop);
+        final long deadline = startedAt + options.stopTimeout().toNanos();
+        for (final SupervisedAgent agent : agents)
+        {
+            agent.awaitStopped(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        }
+        for (final SupervisedAgent agent : agents)
+        {
+            if (agent.alive())
+            {
+                troubled = true;
+                console.event("%s did not stop within %s: SIGKILL", agent.node().name(), SupervisedAgent.seconds(options.stopTimeout()));
+                agent.kill();
+            }
+        }
+        for (final SupervisedAgent agent : agents)
+        {
+            if (!agent.awaitStopped(Duration.ofSeconds(10)))
+            {
+                troubled = true;
+                console.error("podnet demo: %s's agent (pid %s) did not exit even after SIGKILL", agent.node().name(), agent.pids());
+            }
+            // a killed agent leaves its Aeron directory; its supervising thread removed it, unless it was still running
+            agent.pids().forEach(pid -> SupervisedAgent.removeAeronDirectories(agent.node().name(), pid));
+        }
+        if (anyAlive)
+        {
+            console.event("%s", agents.stream()
+                .map(agent -> agent.node().name() + " " + (agent.alive() ? "STILL RUNNING" : "exited " + agent.lastExitStatus()))
+                .collect(Collectors.joining(", ", "stopped in " + SupervisedAgent.seconds(Duration.ofNanos(System.nanoTime() - startedAt)) + ": ", "")));
+        }
+        troubled |= agents.stream().anyMatch(agent -> agent.unexpectedExits() > 0);
+    }
+
+    /** A second Ctrl-C, or the JVM exiting: SIGKILL to every agent, now. */
+    private void killNow()
+    {
+        console.event("second signal: SIGKILL to every agent");
+        agents.forEach(SupervisedAgent::stop);
+        killAll();
+    }
+
+    private void killAll()
+    {
+        for (final SupervisedAgent agent : agents)
+        {
+            agent.stop();
+            agent.kill();
+        }
+    }
+
+    private Path runDirectory() throws IOException
+    {
+        if (options.logDir() != null)
+        {
+            return Files.createDirectories(options.logDir()).toAbsolutePath();
+        }
+        final Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath();
+        final String name = "podnet-demo-" + LocalDateTime.now().format(RUN_DIR_TIME);
+        for (int attempt = 1; ; attempt++)
+        {
+            final Path dir = tmp.resolve(attempt == 1 ? name : name + "-" + attempt);
+            try
+            {
+                return Files.createDirectory(dir);
+            }
+            catch (final FileAlreadyExistsException ex)
+            {
+                // two demos started in the same second: take the next name
+            }
+        }
+    }
+
+    private void finishLogs(final Path runDir, final int status)
+    {
+        final int exits = agents.stream().mapToInt(SupervisedAgent::unexpectedExits).sum();
+        if (status == 0 && !troubled && !options.keepLogs() && options.logDir() == null)
+        {
+            try (Stream<Path> tree = Files.walk(runDir))
+            {
+                for (final Path path : tree.sorted(Comparator.reverseOrder()).toList())
+                {
+                    Files.deleteIfExists(path);
+                }
+                console.line("podnet demo: stopped; every agent left cleanly, logs removed (--keep-logs keeps them)");
+                return;
+            }
+            catch (final IOException ex)
+            {
+                // keep what is left, and say where
+            }
+        }
+        final String why = exits > 0 ? exits + " unexpected agent exit" + (exits == 1 ? "" : "s") :
+            troubled ? "something went wrong" : "as asked";
+        console.line("podnet demo: stopped; logs kept (%s) in %s", why, runDir);
+    }
+}

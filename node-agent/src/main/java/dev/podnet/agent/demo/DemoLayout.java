@@ -1,0 +1,193 @@
+package dev.podnet.agent.demo;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * Where the demo's agents live on loopback: node {@code i} (1-based) of {@code N} is {@code node-i}, and
+ * takes the API port {@code --api-port + i - 1}, the cluster port {@code --cluster-port + i - 1} and
+ * the tunnel port {@code --tunnel-port + i - 1}, all on {@value #HOST}. Its pods are named by a letter
+ * per node and a number: {@code a1 a2} on node-1, {@code b1 b2} on node-2, ... (short, DNS-1123, and
+ * the letter says the node).
+ *
+ * @param nodes       the nodes, node-1 first
+ * @param podsPerNode how many pods each node runs
+ */
+public record DemoLayout(List<Node> nodes, int podsPerNode)
+{
+    /** Every agent binds and advertises loopback only: nothing of the demo is reachable from elsewhere. */
+    public static final String HOST = "127.0.0.1";
+    /** Ten JVMs already need about 3 GB and take a while to start on a laptop. */
+    public static final int MAX_NODES = 10;
+    /** Nine keeps pod names two characters long and the all-pairs check (90 pods: 8010 pairs) bounded. */
+    public static final int MAX_PODS_PER_NODE = 9;
+
+    public static final String NODES_FLAG = "--nodes";
+    public static final String PODS_FLAG = "--pods";
+    public static final String API_PORT_FLAG = "--api-port";
+    public static final String CLUSTER_PORT_FLAG = "--cluster-port";
+    public static final String TUNNEL_PORT_FLAG = "--tunnel-port";
+
+    /**
+     * One node of the demo.
+     *
+     * @param index       1-based
+     * @param name        {@code node-<index>}
+     * @param apiPort     TCP, the HTTP API
+     * @param clusterPort TCP, Akka's
+     * @param tunnelPort  UDP, Aeron's
+     * @param pods        its pods' names, created by the agent at start (and again after a restart)
+     */
+    public record Node(int index, String name, int apiPort, int clusterPort, int tunnelPort, List<String> pods)
+    {
+        public Node
+        {
+            pods = List.copyOf(pods);
+        }
+
+        /** {@code 127.0.0.1:<cluster port>}: the node's cluster address, as seeds name it. */
+        public String clusterAddress()
+        {
+            return HOST + ":" + clusterPort;
+        }
+
+        /** {@code http://127.0.0.1:<api port>} */
+        public String apiUrl()
+        {
+            return "http://" + HOST + ":" + apiPort;
+        }
+    }
+
+    public DemoLayout
+    {
+        nodes = List.copyOf(nodes);
+    }
+
+    /**
+     * Lays the demo out, checking the counts and that every port is in 1..65535 and that the API and
+     * cluster port ranges (both TCP) do not overlap.
+     *
+     * @throws DemoUsageException naming the flag to change
+     */
+    public static DemoLayout plan(final int nodeCount, final int podsPerNode, final int apiBase, final int clusterBase,
+        final int tunnelBase)
+    {
+        if (nodeCount < 1 || nodeCount > MAX_NODES)
+        {
+            throw new DemoUsageException(NODES_FLAG, nodeCount + " is outside 1.." + MAX_NODES);
+        }
+        if (podsPerNode < 0 || podsPerNode > MAX_PODS_PER_NODE)
+        {
+            throw new DemoUsageException(PODS_FLAG, podsPerNode + " pods per node is outside 0.." + MAX_PODS_PER_NODE);
+        }
+        requireRange(API_PORT_FLAG, apiBase, nodeCount);
+        requireRange(CLUSTER_PORT_FLAG, clusterBase, nodeCount);
+        requireRange(TUNNEL_PORT_FLAG, tunnelBase, nodeCount);
+        if (apiBase < clusterBase + nodeCount && clusterBase < apiBase + nodeCount)
+        {
+            throw new DemoUsageException(API_PORT_FLAG, "the API ports " + range(apiBase, nodeCount) + " overlap the cluster ports " +
+                range(clusterBase, nodeCount) + " (" + CLUSTER_PORT_FLAG + "): both are TCP on " + HOST + ", move one of them");
+        }
+
+        final List<Node> nodes = new ArrayList<>();
+        for (int i = 1; i <= nodeCount; i++)
+        {
+            final char letter = (char)('a' + i - 1);
+            final List<String> pods = IntStream.rangeClosed(1, podsPerNode).mapToObj(p -> letter + Integer.toString(p)).toList();
+            nodes.add(new Node(i, "node-" + i, apiBase + i - 1, clusterBase + i - 1, tunnelBase + i - 1, pods));
+        }
+        return new DemoLayout(nodes, podsPerNode);
+    }
+
+    /**
+     * Checks that every port of the layout can be bound on {@value #HOST} now (TCP for the API and
+     * cluster ports, UDP for the tunnel's). Something may still take one before its agent binds it: the
+     * agent then exits saying so, and the demo shows its log.
+     *
+     * @throws DemoUsageException naming the first port in use and the flag that moves it
+     */
+    public void requirePortsFree()
+    {
+        for (final Node node : nodes)
+        {
+            requireTcpFree(node.apiPort(), node, "API", API_PORT_FLAG);
+            requireTcpFree(node.clusterPort(), node, "cluster", CLUSTER_PORT_FLAG);
+            requireUdpFree(node.tunnelPort(), node);
+        }
+    }
+
+    /** The node called {@code name}. */
+    public Node node(final String name)
+    {
+        return nodes.stream().filter(node -> node.name().equals(name)).findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("no node " + name + " in the demo"));
+    }
+
+    /** Every pod of the demo, node by node. */
+    public List<String> pods()
+    {
+        return nodes.stream().flatMap(node -> node.pods().stream()).toList();
+    }
+
+    /** The cluster addresses of all nodes, node-1 first, comma-separated. */
+    public String allClusterAddresses()
+    {
+        return nodes.stream().map(Node::clusterAddress).collect(Collectors.joining(","));
+    }
+
+    private static void requireRange(final String flag, final int base, final int count)
+    {
+        if (base < 1 || base + count - 1 > 65535)
+        {
+            throw new DemoUsageException(flag, count == 1 ?
+                base + " is outside 1..65535" :
+                "ports " + range(base, count) + " for " + count + " nodes do not fit in 1..65535 (node i takes " + flag +
+                    " + i - 1)");
+        }
+    }
+
+    private static String range(final int base, final int count)
+    {
+        return count == 1 ? Integer.toString(base) : base + ".." + (base + count - 1);
+    }
+
+    private void requireTcpFree(final int port, final Node node, final String what, final String flag)
+    {
+        try (ServerSocket socket = new ServerSocket())
+        {
+            socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), port), 1);
+        }
+        catch (final IOException ex)
+        {
+            throw inUse(port, "TCP", node, what, flag);
+        }
+    }
+
+    private void requireUdpFree(final int port, final Node node)
+    {
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(HOST), port)))
+        {
+            socket.getLocalPort();
+        }
+        catch (final IOException ex)
+        {
+            throw inUse(port, "UDP", node, "tunnel", TUNNEL_PORT_FLAG);
+        }
+    }
+
+    private DemoUsageException inUse(final int port, final String protocol, final Node node, final String what, final String flag)
+    {
+        final int base = port - node.index() + 1;
+        return new DemoUsageException(flag, protocol + " port " + port + " (" + node.name() + "'s " + what + " port, " + flag +
+            " " + base + (node.index() == 1 ? "" : " + " + (node.index() - 1)) + ") is in use on " + HOST +
+            ": stop what holds it, or choose another base with " + flag + " (node i takes " + flag + " + i - 1" +
+            (nodes.size() == 1 ? "" : ", ports " + range(base, nodes.size())) + ")");
+    }
+}

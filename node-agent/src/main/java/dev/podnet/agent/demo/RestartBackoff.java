@@ -1,0 +1,38 @@
+package dev.podnet.agent.demo;
+
+import java.time.Duration;
+
+/**
+ * How long the demo waits before restarting an agent that exited: {@link #FIRST} after the first
+ * exit, doubling while the agent keeps dying young, at most {@link #MAX}; an agent that had lived at
+ * least {@link #STABLE} before it exited starts over from {@link #FIRST} (a node downed by the
+ * cluster after an hour is not a crash loop). Not thread-safe: one per supervised agent.
+ */
+public final class RestartBackoff
+{
+    public static final Duration FIRST = Duration.ofSeconds(1);
+    public static final Duration MAX = Duration.ofSeconds(30);
+    /** Longer than an agent takes to start and join on a busy box, so that a loop is seen as one. */
+    public static final Duration STABLE = Duration.ofSeconds(60);
+
+    private Duration last;
+
+    /**
+     * The delay before the next start.
+     *
+     * @param lived how long the life that just ended lasted
+     */
+    public Duration next(final Duration lived)
+    {
+        if (last == null || lived.compareTo(STABLE) >= 0)
+        {
+            last = FIRST;
+        }
+        else
+        {
+            final Duration doubled = last.multipliedBy(2);
+            last = doubled.compareTo(MAX) > 0 ? MAX : doubled;
+        }
+        return last;
+    }
+}

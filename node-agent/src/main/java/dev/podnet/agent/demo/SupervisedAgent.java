@@ -1,0 +1,422 @@
+package dev.podnet.agent.demo;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import java.util.stream.Stream;
+
+/**
+ * One demo node's agent process, kept running by its own thread, as a kubelet keeps a static pod:
+ * <ol>
+ *   <li>start the agent, its output appended to the node's log (a header line per life);</li>
+ *   <li>poll {@code GET /api/v1/node} until the node is Ready, and say so with its lease;</li>
+ *   <li>wait for the process to exit; remove the Aeron directory it leaves when it did not stop
+ *       cleanly ({@code podnet-<node>-<pid>-*} in /dev/shm, see {@code TunnelConfig.resolveAeronDir});</li>
+ *   <li>unless the demo is stopping: an agent that never was Ready fails the demo's start
+ *       ({@link #firstReady()} completes exceptionally); one that was is restarted after
+ *       {@link RestartBackoff}'s delay, with the same settings (it gets its lease back from the
+ *       cluster, and its {@code --pods} are created again).</li>
+ * </ol>
+ * {@link #stop()} ends the loop at any step: no new life starts after it, and the current one gets
+ * SIGTERM (the agent leaves the cluster gracefully); {@link #kill()} sends SIGKILL.
+ */
+final class SupervisedAgent
+{
+    private static final Duration POLL = Duration.ofMillis(250);
+    /** A restarted node not Ready after this long gets a warning (the first start fails the demo instead). */
+    private static final Duration SLOW_RESTART = Duration.ofSeconds(90);
+
+    private final DemoLayout.Node node;
+    private final AgentLaunch launch;
+    /** The seeds for a start: (node, whether it is a restart) to comma-separated cluster addresses. */
+    private final BiFunction<DemoLayout.Node, Boolean, String> seeds;
+    private final Path log;
+    private final DemoApi api;
+    private final DemoConsole console;
+    private final RestartBackoff backoff = new RestartBackoff();
+    private final CompletableFuture<DemoApi.NodeStatus> firstReady = new CompletableFuture<>();
+    private final List<Long> pids = new CopyOnWriteArrayList<>();
+    private final AtomicInteger unexpectedExits = new AtomicInteger();
+    private final Thread thread;
+    private final Object lock = new Object();
+    private Process process; // guarded by lock
+    private boolean stopping; // guarded by lock
+    private volatile String lease;
+    private volatile Integer lastExitStatus;
+
+    SupervisedAgent(final DemoLayout.Node node, final AgentLaunch launch, final BiFunction<DemoLayout.Node, Boolean, String> seeds,
+        final Path log, final DemoApi api, final DemoConsole console)
+    {
+        this.node = node;
+        this.launch = launch;
+        this.seeds = seeds;
+        this.log = log;
+        this.api = api;
+        this.console = console;
+        this.thread = new Thread(this::supervise, "podnet-demo-" + node.name());
+        thread.setDaemon(true);
+    }
+
+    void start()
+    {
+        thread.start();
+    }
+
+    DemoLayout.Node node()
+    {
+        return node;
+    }
+
+    Path log()
+    {
+        return log;
+    }
+
+    /** Completes when the node is Ready the first time; exceptionally when its agent exits before. */
+    CompletableFuture<DemoApi.NodeStatus> firstReady()
+    {
+        return firstReady;
+    }
+
+    /** Every agent process this node has had, first life first. */
+    List<Long> pids()
+    {
+        return List.copyOf(pids);
+    }
+
+    /** How many times the agent exited while the demo was not stopping. */
+    int unexpectedExits()
+    {
+        return unexpectedExits.get();
+    }
+
+    /** The status of the agent's last exit; null while none has exited. */
+    Integer lastExitStatus()
+    {
+        return lastExitStatus;
+    }
+
+    boolean alive()
+    {
+        synchronized (lock)
+        {
+            return process != null && process.isAlive();
+        }
+    }
+
+    /** No restart from now on; SIGTERM to the running agent. */
+    void stop()
+    {
+        synchronized (lock)
+        {
+            stopping = true;
+            lock.notifyAll();
+            if (process != null && process.isAlive())
+            {
+                process.destroy();
+            }
+        }
+    }
+
+    /** SIGKILL to the running agent (after {@link #stop()}: no restart follows). */
+    void kill()
+    {
+        synchronized (lock)
+        {
+            if (process != null && process.isAlive())
+            {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    /** Waits until the supervising thread has ended (after {@link #stop()}); true if it has. */
+    boolean awaitStopped(final Duration limit) throws InterruptedException
+    {
+        thread.join(Math.max(1, limit.toMillis()));
+        return !thread.isAlive();
+    }
+
+    /** The last {@code lines} lines of the node's log. */
+    String logTail(final int lines)
+    {
+        try (Stream<String> all = Files.lines(log, StandardCharsets.UTF_8))
+        {
+            final List<String> kept = new ArrayList<>();
+            all.forEach(line ->
+            {
+                kept.add(line);
+                if (kept.size() > lines)
+                {
+                    kept.remove(0);
+                }
+            });
+            return String.join(System.lineSeparator(), kept.stream().map(line -> "    | " + line).toList());
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return "    (cannot read " + log + ": " + ex.getMessage() + ")";
+        }
+    }
+
+    private void supervise()
+    {
+        int life = 0;
+        while (true)
+        {
+            final boolean restart = life > 0;
+            final String seedList = seeds.apply(node, restart); // may ask the other nodes: not under the lock
+            final Process started;
+            synchronized (lock)
+            {
+                if (stopping)
+                {
+                    return;
+                }
+                try
+                {
+                    started = launch(seedList, life + 1);
+                }
+                catch (final IOException ex)
+                {
+                    firstReady.completeExceptionally(new IllegalStateException("cannot start its agent: " + ex.getMessage(), ex));
+                    console.error("%s: cannot start its agent: %s", node.name(), ex.getMessage());
+                    return;
+                }
+                process = started;
+                pids.add(started.pid());
+            }
+
+            final long startedAt = System.nanoTime();
+            awaitReady(started, restart, startedAt);
+            final int status = awaitExit(started);
+            lastExitStatus = status;
+            removeAeronDirectories(node.name(), started.pid());
+
+            final Duration delay;
+            synchronized (lock)
+            {
+                if (stopping)
+                {
+                    return;
+                }
+                if (!firstReady.isDone() || firstReady.isCompletedExceptionally())
+                {
+                    firstReady.completeExceptionally(new AgentExitedException(status));
+                    return;
+                }
+                unexpectedExits.incrementAndGet();
+                delay = backoff.next(Duration.ofNanos(System.nanoTime() - startedAt));
+                console.event("%s exited with status %d%s; restarting in %s", node.name(), status, describe(status), seconds(delay));
+                final long deadline = System.nanoTime() + delay.toNanos();
+                long left;
+                while (!stopping && (left = deadline - System.nanoTime()) > 0)
+                {
+                    try
+                    {
+                        TimeUnit.NANOSECONDS.timedWait(lock, left);
+                    }
+                    catch (final InterruptedException ex)
+                    {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                if (stopping)
+                {
+                    return;
+                }
+            }
+            life++;
+        }
+    }
+
+    private Process launch(final String seedList, final int life) throws IOException
+    {
+        final List<String> command = launch.command(node, seedList);
+        Files.writeString(log, String.format("==== podnet demo: %s, life %d, %s: %s%n", node.name(), life, LocalDateTime.now(),
+            String.join(" ", command)), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        final ProcessBuilder builder = new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        AgentLaunch.cleanEnvironment(builder.environment());
+        return builder.start();
+    }
+
+    /** Polls the node until it is Ready (and says so), its process exits, or the demo stops. */
+    private void awaitReady(final Process started, final boolean restart, final long startedAt)
+    {
+        boolean warned = false;
+        while (true)
+        {
+            try
+            {
+                if (started.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS))
+                {
+                    return;
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            synchronized (lock)
+            {
+                if (stopping)
+                {
+                    return;
+                }
+            }
+            final Duration took = Duration.ofNanos(System.nanoTime() - startedAt);
+            DemoApi.NodeStatus status = null;
+            try
+            {
+                status = api.node(node);
+            }
+            catch (final IOException ex)
+            {
+                // not listening yet
+            }
+            if (status != null && status.ready())
+            {
+                announceReady(status, started.pid(), restart, took);
+                return;
+            }
+            if (restart && !warned && took.compareTo(SLOW_RESTART) > 0)
+            {
+                warned = true;
+                console.event("%s is not Ready %s after its restart: %s (log: %s)", node.name(), seconds(took),
+                    status == null ? "its API does not answer" : status.reason(), log);
+            }
+        }
+    }
+
+    private void announceReady(final DemoApi.NodeStatus status, final long pid, final boolean restart, final Duration took)
+    {
+        final String previous = lease;
+        lease = status.cidr();
+        if (!restart)
+        {
+            console.event("%-8s Ready  %-16s api %s:%d  pid %d  (%s)", node.name(), status.cidr(), DemoLayout.HOST, node.apiPort(),
+                pid, seconds(took));
+            firstReady.complete(status);
+        }
+        else
+        {
+            final String which = previous == null ? "" : previous.equals(status.cidr()) ?
+                " (its lease before)" : " (a new lease: it had " + previous + ")";
+            console.event("%s Ready again after %s: %s%s, pid %d%s", node.name(), seconds(took), status.cidr(), which, pid,
+                node.pods().isEmpty() ? "" : ", pods " + String.join(" ", node.pods()) + " created again");
+        }
+    }
+
+    private static int awaitExit(final Process started)
+    {
+        while (true)
+        {
+            try
+            {
+                return started.waitFor();
+            }
+            catch (final InterruptedException ex)
+            {
+                // the supervising thread is not interrupted by the demo: keep waiting for the exit
+            }
+        }
+    }
+
+    /**
+     * Removes what an agent process {@code pid} of {@code nodeName} left of its Aeron directories; an
+     * agent that stopped cleanly left nothing.
+     */
+    static void removeAeronDirectories(final String nodeName, final long pid)
+    {
+        final String prefix = "podnet-" + nodeName + "-" + pid + "-";
+        for (final String base : List.of("/dev/shm", System.getProperty("java.io.tmpdir")))
+        {
+            final Path dir = Path.of(base);
+            if (!Files.isDirectory(dir))
+            {
+                continue;
+            }
+            try (Stream<Path> entries = Files.list(dir))
+            {
+                for (final Path aeronDir : entries.filter(path -> path.getFileName().toString().startsWith(prefix)).toList())
+                {
+                    deleteTree(aeronDir);
+                }
+            }
+            catch (final IOException ex)
+            {
+                // not ours to list; nothing to clean there
+            }
+        }
+    }
+
+    private static void deleteTree(final Path root) throws IOException
+    {
+        try (Stream<Path> tree = Files.walk(root))
+        {
+            for (final Path path : tree.sorted(Comparator.reverseOrder()).toList())
+            {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+
+    /** What an exit status usually means for an agent. */
+    static String describe(final int status)
+    {
+        return switch (status)
+        {
+            case 0 -> "";
+            case 1 -> " (it could not start: see its log)";
+            case 2 -> " (a bad setting: see its log)";
+            case 3 -> " (removed from the cluster)";
+            case 130 -> " (SIGINT)";
+            case 137 -> " (SIGKILL)";
+            case 143 -> " (SIGTERM)";
+            default -> status > 128 && status < 160 ? " (signal " + (status - 128) + ")" : "";
+        };
+    }
+
+    static String seconds(final Duration duration)
+    {
+        final long millis = duration.toMillis();
+        return millis < 10_000 && millis % 1000 != 0 ?
+            String.format("%.1f s", millis / 1000.0) : (millis + 500) / 1000 + " s";
+    }
+
+    /** The agent exited before it was Ready. */
+    static final class AgentExitedException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        private final int status;
+
+        AgentExitedException(final int status)
+        {
+            super("exited with status " + status + describe(status) + " before it was Ready");
+            this.status = status;
+        }
+
+        int status()
+        {
+            return status;
+        }
+    }
+}
