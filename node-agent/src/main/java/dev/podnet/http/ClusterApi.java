@@ -72,6 +72,7 @@ final class ClusterApi
             .add("POST", "/api/v1/pods/{name}/traceroute", request -> onPod(request, FORWARD_LONG, local::traceroute))
             .add("POST", "/api/v1/pods/{name}/udp", request -> onPod(request, FORWARD_LONG, local::udp))
             .add("GET", "/api/v1/pods/{name}/arp", request -> onPod(request, FORWARD_QUICK, local::arp));
+        new CheckApi(this, proxy, forwarder, self).register(dispatcher);
     }
 
     /** The cluster now: the control plane's last view with this node's pods from its data plane. */
@@ -82,7 +83,7 @@ final class ClusterApi
     }
 
     /** A node's table: this node's from its data plane, another's from its agent. */
-    private ApiResponse onNode(final ApiRequest request, final Dispatcher.Handler handler) throws Exception
+    ApiResponse onNode(final ApiRequest request, final Dispatcher.Handler handler) throws Exception
     {
         final String node = request.param("node");
         if (node.equals(self))

@@ -167,6 +167,33 @@ class ClusterApiTest
             Http.get(cluster.api(2) + "/api/v1/pods").json().size() == 6, LocalCluster.CONVERGE, "both deletions seen");
     }
 
+    @Test
+    void shouldCheckEveryPodToEveryPodAcrossTheCluster()
+    {
+        final Reply reply = Http.post(cluster.api(2) + "/api/v1/check", null);
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        final JsonNode check = reply.json();
+        assertThat(check.get("node").asText()).isEqualTo("node-2");
+        assertThat(check.get("pairs").asInt()).isEqualTo(30);
+        assertThat(check.get("failed")).as(check.get("failed").toString()).isEmpty();
+        assertThat(check.get("ok").asInt()).isEqualTo(30);
+        assertThat(check.get("pods").toString()).isEqualTo("[\"a1\",\"a2\",\"b1\",\"b2\",\"c1\",\"c2\"]");
+        assertThat(check.get("matrix")).hasSize(30);
+        check.get("matrix").forEach(pair ->
+        {
+            assertThat(pair.get("ok").asBoolean()).isTrue();
+            assertThat(pair.get("error").isNull()).isTrue();
+            assertThat(pair.get("from").asText()).isNotEqualTo(pair.get("to").asText());
+        });
+        assertThat(Http.get(cluster.api(2) + "/api/v1/check").json()).as("the last check").isEqualTo(check);
+
+        assertError(Http.get(cluster.api(3) + "/api/v1/check"), 404, "not-found", "no connectivity check has run on node node-3");
+        assertError(Http.post(cluster.api(1) + "/api/v1/check", "{\"timeoutMs\":0}"), 400, "bad-request", "field 'timeoutMs'");
+        assertError(Http.post(cluster.api(1) + "/api/v1/check", "[1]"), 400, "bad-request", "expected a JSON object");
+        assertError(Http.post(cluster.api(1) + "/api/v1/nodes/node-1/check", "{\"sources\":[\"a1\"],\"targets\":[{\"name\":\"a1\"}]}"),
+            400, "bad-request", "targets[0].ip");
+    }
+
     private static void assertError(final Reply reply, final int status, final String error, final String detail)
     {
         assertThat(reply.status()).as(reply.body()).isEqualTo(status);
