@@ -194,6 +194,45 @@ class ClusterApiTest
             400, "bad-request", "targets[0].ip");
     }
 
+    @Test
+    void shouldStreamAPcapOfAPodOnAnotherNode() throws Exception
+    {
+        final String a1Ip = Http.get(cluster.api(1) + "/api/v1/pods/a1").json().get("ip").asText();
+        final java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<byte[]>> capture =
+            java.net.http.HttpClient.newHttpClient().sendAsync(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.api(1) + "/api/v1/capture?target=c1&seconds=2"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        // the capture starts when node-3 taps its bridge: ping until c1 has been seen answering within it
+        final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+        while (System.nanoTime() < deadline && !capture.isDone())
+        {
+            Http.post(cluster.api(2) + "/api/v1/pods/a1/ping", "{\"target\":\"c1\",\"count\":1}");
+        }
+        final java.net.http.HttpResponse<byte[]> response = capture.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).contains("application/vnd.tcpdump.pcap");
+        final java.nio.ByteBuffer pcap = java.nio.ByteBuffer.wrap(response.body()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertThat(pcap.getInt(0)).as("pcap magic").isEqualTo(0xa1b2c3d4);
+        int packets = 0;
+        boolean fromA1 = false;
+        final byte[] a1 = java.net.InetAddress.getByName(a1Ip).getAddress();
+        for (int at = 24; at + 16 <= pcap.limit(); packets++)
+        {
+            final int length = pcap.getInt(at + 8);
+            final int frame = at + 16;
+            // Ethernet (14) + IPv4 source address at 12
+            fromA1 |= length >= 34 && java.util.Arrays.equals(java.util.Arrays.copyOfRange(response.body(), frame + 26, frame + 30), a1);
+            at = frame + length;
+        }
+        assertThat(packets).isPositive();
+        assertThat(fromA1).as("c1's veth saw a1's echo requests, source address intact").isTrue();
+
+        assertError(Http.get(cluster.api(1) + "/api/v1/capture"), 400, "bad-request", "missing query parameter 'target'");
+        assertError(Http.get(cluster.api(1) + "/api/v1/capture?target=c1&seconds=0"), 400, "bad-request", "'seconds'");
+        assertError(Http.get(cluster.api(1) + "/api/v1/capture?target=nobody"), 404, "not-found", "no pod 'nobody'");
+    }
+
     private static void assertError(final Reply reply, final int status, final String error, final String detail)
     {
         assertThat(reply.status()).as(reply.body()).isEqualTo(status);
