@@ -2,11 +2,13 @@ package dev.podnet.agent.demo;
 
 import dev.podnet.agent.PodnetMain;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * How the demo starts one agent JVM: the launcher's own java binary and class path, the
@@ -15,13 +17,20 @@ import java.util.Map;
  * cluster mode with everything bound to loopback. Settings go as flags, so that {@code ps} shows which
  * process is which node; the launcher's {@code PODNET_*} variables are removed from the agent's
  * environment (an exported {@code PODNET_POD_CIDR} would make a cluster-mode agent refuse to start).
+ * <p>
+ * Where {@code setsid} exists (util-linux) the agent runs in a session of its own: Ctrl-C in the
+ * terminal then reaches the demo only, which stops the agents in an order that lets each leave the
+ * cluster at once (every node leaving at the same moment makes one of them wait out Akka's 10 s
+ * {@code cluster-exiting} phase). {@code setsid} execs the JVM in place (the child of a JVM is not a
+ * process-group leader), so the process is still the agent's, same pid.
  *
+ * @param setsid     {@code setsid}'s path, or null to start the JVM directly
  * @param java       the java binary
  * @param classPath  the class path (the shaded jar when run from {@code ./podnet})
  * @param jvmOptions options before the main class, e.g. {@code -Xmx256m}
  * @param idleMode   the agents' {@code --idle-mode}
  */
-public record AgentLaunch(String java, String classPath, List<String> jvmOptions, String idleMode)
+public record AgentLaunch(String setsid, String java, String classPath, List<String> jvmOptions, String idleMode)
 {
     /** The same as the {@code ./podnet} script's. */
     public static final List<String> ADD_OPENS = List.of(
@@ -46,7 +55,9 @@ public record AgentLaunch(String java, String classPath, List<String> jvmOptions
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         final List<String> options = jvmOptions == null || jvmOptions.isBlank() ?
             List.of() : Arrays.asList(jvmOptions.trim().split("\\s+"));
-        return new AgentLaunch(java, System.getProperty("java.class.path"), options, idleMode);
+        final String setsid = Stream.of("/usr/bin/setsid", "/bin/setsid").filter(path -> Files.isExecutable(Path.of(path)))
+            .findFirst().orElse(null);
+        return new AgentLaunch(setsid, java, System.getProperty("java.class.path"), options, idleMode);
     }
 
     /**
@@ -57,6 +68,10 @@ public record AgentLaunch(String java, String classPath, List<String> jvmOptions
     public List<String> command(final DemoLayout.Node node, final String seeds)
     {
         final List<String> command = new ArrayList<>();
+        if (setsid != null)
+        {
+            command.add(setsid);
+        }
         command.add(java);
         command.addAll(jvmOptions);
         command.addAll(ADD_OPENS);

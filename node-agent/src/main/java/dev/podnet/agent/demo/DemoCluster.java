@@ -1,6 +1,5 @@
 package dev.podnet.agent.demo;
 
-
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -353,13 +352,19 @@ public final class DemoCluster
         return String.join(",", ready);
     }
 
-    /** No more restarts; SIGTERM to every agent, SIGKILL to those left after the bound. */
+    /**
+     * No more restarts; SIGTERM to every agent but node-1, then to node-1 once they are gone (node-1,
+     * the oldest member, leads: it moves the others out at once; every node leaving together would
+     * leave nobody to, and one of them waits out Akka's 10 s {@code cluster-exiting} phase); SIGKILL
+     * to what is left after the bound.
+     */
     private void stopAll() throws InterruptedException
     {
         if (agents.isEmpty())
         {
             return;
         }
+        agents.forEach(SupervisedAgent::holdRestarts);
         final boolean anyAlive = agents.stream().anyMatch(SupervisedAgent::alive);
         final long startedAt = System.nanoTime();
         if (anyAlive)
@@ -368,8 +373,14 @@ public final class DemoCluster
             console.event("stopping%s: SIGTERM to every agent (each leaves the cluster), SIGKILL after %s",
                 signals.reason() == null ? "" : " (" + signals.reason() + ")", SupervisedAgent.seconds(options.stopTimeout()));
         }
-        agents.forEach(SupervisedAgent::stop);
         final long deadline = startedAt + options.stopTimeout().toNanos();
+        final List<SupervisedAgent> others = agents.subList(1, agents.size());
+        others.forEach(SupervisedAgent::stop);
+        for (final SupervisedAgent agent : others)
+        {
+            agent.awaitStopped(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        }
+        agents.get(0).stop();
         for (final SupervisedAgent agent : agents)
         {
             agent.awaitStopped(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));

@@ -116,13 +116,22 @@ final class SupervisedAgent
         }
     }
 
-    /** No restart from now on; SIGTERM to the running agent. */
-    void stop()
+    /** No restart from now on (the running agent keeps running). */
+    void holdRestarts()
     {
         synchronized (lock)
         {
             stopping = true;
             lock.notifyAll();
+        }
+    }
+
+    /** No restart from now on; SIGTERM to the running agent. */
+    void stop()
+    {
+        synchronized (lock)
+        {
+            holdRestarts();
             if (process != null && process.isAlive())
             {
                 process.destroy();
