@@ -1,0 +1,62 @@
+package dev.podnet.agent.demo;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AgentLaunchTest
+{
+    @Test
+    void shouldStartPodnetMainAgentInClusterModeOnLoopbackWithTheNodesPortsAndPods()
+    {
+        final AgentLaunch launch = new AgentLaunch(null, "/jdk/bin/java", "/podnet.jar", List.of("-Xmx256m"), "efficient");
+        final DemoLayout.Node node2 = DemoLayout.plan(3, 2, 8080, 2552, 8472).nodes().get(1);
+
+        assertThat(launch.command(node2, "127.0.0.1:2552")).containsExactly(
+            "/jdk/bin/java", "-Xmx256m",
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+            "-cp", "/podnet.jar", "dev.podnet.agent.PodnetMain", "agent",
+            "--node", "node-2", "--seeds", "127.0.0.1:2552",
+            "--advertised-host", "127.0.0.1", "--cluster-bind", "127.0.0.1", "--cluster-port", "2553",
+            "--tunnel-bind", "127.0.0.1", "--tunnel-port", "8473",
+            "--api-bind", "127.0.0.1", "--api-port", "8081",
+            "--idle-mode", "efficient", "--pods", "b1,b2");
+    }
+
+    @Test
+    void shouldPutSetsidFirstAndLeaveOutPodsWhenThereAreNone()
+    {
+        final AgentLaunch launch = new AgentLaunch("/usr/bin/setsid", "java", "cp", List.of(), "sleeping");
+        final List<String> command = launch.command(DemoLayout.plan(1, 0, 8080, 2552, 8472).nodes().get(0), "127.0.0.1:2552");
+
+        assertThat(command.subList(0, 2)).containsExactly("/usr/bin/setsid", "java");
+        assertThat(command).doesNotContain("--pods");
+    }
+
+    @Test
+    void shouldUseThisJvmsJavaAndClassPath()
+    {
+        final AgentLaunch launch = AgentLaunch.ofThisJvm(" -Xmx128m  -XX:+UseSerialGC ", "efficient");
+
+        assertThat(launch.java()).isEqualTo(ProcessHandle.current().info().command().orElseThrow());
+        assertThat(launch.classPath()).isEqualTo(System.getProperty("java.class.path"));
+        assertThat(launch.jvmOptions()).containsExactly("-Xmx128m", "-XX:+UseSerialGC");
+    }
+
+    @Test
+    void shouldRemoveTheLaunchersPodnetVariablesFromTheAgentsEnvironment()
+    {
+        final Map<String, String> env = new HashMap<>(Map.of("PODNET_POD_CIDR", "10.244.1.0/24", "PODNET_SEEDS", "x:1",
+            "PATH", "/usr/bin"));
+
+        AgentLaunch.cleanEnvironment(env);
+
+        assertThat(env).containsOnlyKeys("PATH");
+    }
+}

@@ -1,0 +1,85 @@
+package dev.podnet.agent.demo;
+
+import dev.podnet.agent.DemoCommand;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Usage errors only: a command line that passes validation would start a cluster. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class DemoCommandTest
+{
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(final String... args)
+    {
+        final CommandLine cmd = new CommandLine(new DemoCommand());
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        return cmd.execute(args);
+    }
+
+    private String firstErrorLine()
+    {
+        return err.toString().lines().findFirst().orElse("");
+    }
+
+    @Test
+    void shouldExitWith2NamingNodesWhenTheNodeCountIsOutOfRange()
+    {
+        assertThat(run("--nodes", "11")).isEqualTo(2);
+        assertThat(firstErrorLine()).isEqualTo("--nodes: 11 is outside 1..10");
+        assertThat(err.toString()).contains("Usage: demo");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void shouldExitWith2NamingPodsWhenThePodCountIsOutOfRange()
+    {
+        assertThat(run("--pods", "10")).isEqualTo(2);
+        assertThat(firstErrorLine()).isEqualTo("--pods: 10 pods per node is outside 0..9");
+    }
+
+    @Test
+    void shouldExitWith2NamingApiPortWhenAnApiPortIsInUse() throws Exception
+    {
+        final int base = FreePorts.consecutive(2, false);
+        try (ServerSocket taken = new ServerSocket())
+        {
+            taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), base + 1), 1);
+
+            final int code = run("--nodes", "2", "--api-port", Integer.toString(base),
+                "--cluster-port", Integer.toString(FreePorts.consecutive(2, false)),
+                "--tunnel-port", Integer.toString(FreePorts.consecutive(2, true)));
+
+            assertThat(code).isEqualTo(2);
+            assertThat(firstErrorLine()).startsWith("--api-port: TCP port " + (base + 1) + " (node-2's API port, --api-port " + base +
+                " + 1) is in use on 127.0.0.1: stop what holds it, or choose another base with --api-port");
+            assertThat(out.toString()).as("nothing started").isEmpty();
+        }
+    }
+
+    @Test
+    void shouldExitWith2OnAnUnknownIdleMode()
+    {
+        assertThat(run("--idle-mode", "turbo")).isEqualTo(2);
+        assertThat(firstErrorLine()).startsWith("--idle-mode: ");
+    }
+
+    @Test
+    void shouldExitWith2OnAStopTimeoutBelowOneSecond()
+    {
+        assertThat(run("--stop-timeout", "0")).isEqualTo(2);
+        assertThat(firstErrorLine()).isEqualTo("--stop-timeout: 0 is less than 1 second");
+    }
+}
