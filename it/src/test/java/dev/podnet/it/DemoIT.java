@@ -133,7 +133,8 @@ class DemoIT
         final String printed = output();
         for (int i = 1; i <= NODES; i++)
         {
-            assertThat(printed).containsPattern("node-" + i + " +Ready +10\\.244\\.\\d{1,3}\\.0/24 +api 127\\.0\\.0\\.1:" + (apiBase + i - 1));
+            assertThat(printed)
+                .containsPattern("node-" + i + " +Ready +10\\.244\\.\\d{1,3}\\.0/24 +api 127\\.0\\.0\\.1:" + (apiBase + i - 1));
         }
         assertThat(printed).contains("    a1  a2  b1  b2  c1  c2\n", "a1  -   ok  ok  ok  ok  ok\n", "30/30 pairs ok\n",
             "web view: http://localhost:" + apiBase + "/");

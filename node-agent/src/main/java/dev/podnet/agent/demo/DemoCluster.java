@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -55,9 +56,10 @@ public final class DemoCluster
     private final Options options;
     private final DemoConsole console;
     private final DemoApi api = new DemoApi();
-    private final List<SupervisedAgent> agents = new ArrayList<>();
+    /** Read by the signal handler's thread as well. */
+    private final List<SupervisedAgent> agents = new CopyOnWriteArrayList<>();
     private StopSignal signals;
-    private boolean troubled;
+    private volatile boolean troubled;
 
     /**
      * @param readyTimeout how long every node has to become Ready at start
@@ -131,7 +133,7 @@ public final class DemoCluster
         {
             return signals.requested() ? 0 : 1;
         }
-        console.line("%d/%d nodes Ready in %s", nodeCount, nodeCount, SupervisedAgent.seconds(Duration.ofNanos(System.nanoTime() - startedAt)));
+        console.line("%d/%d nodes Ready in %s", nodeCount, nodeCount, since(startedAt));
         console.timestamps();
 
         String checked = "";
@@ -390,7 +392,8 @@ public final class DemoCluster
             if (agent.alive())
             {
                 troubled = true;
-                console.event("%s did not stop within %s: SIGKILL", agent.node().name(), SupervisedAgent.seconds(options.stopTimeout()));
+                console.event("%s did not stop within %s: SIGKILL", agent.node().name(),
+                    SupervisedAgent.seconds(options.stopTimeout()));
                 agent.kill();
             }
         }
@@ -408,19 +411,26 @@ public final class DemoCluster
         {
             console.event("%s", agents.stream()
                 .map(agent -> agent.node().name() + " " + (agent.alive() ? "STILL RUNNING" : "exited " + agent.lastExitStatus()))
-                .collect(Collectors.joining(", ", "stopped in " + SupervisedAgent.seconds(Duration.ofNanos(System.nanoTime() - startedAt)) + ": ", "")));
+                .collect(Collectors.joining(", ", "stopped in " + since(startedAt) + ": ", "")));
         }
         troubled |= agents.stream().anyMatch(agent -> agent.unexpectedExits() > 0);
     }
 
-    /** A second Ctrl-C, or the JVM exiting: SIGKILL to every agent, now. */
+    private static String since(final long startedAt)
+    {
+        return SupervisedAgent.seconds(Duration.ofNanos(System.nanoTime() - startedAt));
+    }
+
+    /** A second Ctrl-C: SIGKILL to every agent, now. */
     private void killNow()
     {
+        troubled = true;
         console.event("second signal: SIGKILL to every agent");
         agents.forEach(SupervisedAgent::stop);
         killAll();
     }
 
+    /** The JVM exits without the demo having stopped its agents (an error): SIGKILL to every agent. */
     private void killAll()
     {
         for (final SupervisedAgent agent : agents)
