@@ -100,8 +100,15 @@ public final class ControlPlane implements AutoCloseable
     public CompletionStage<?> leave()
     {
         leaving = true;
+        if (system.getWhenTerminated().toCompletableFuture().isDone())
+        {
+            return system.getWhenTerminated(); // downed: nothing to leave, nobody to tell
+        }
+        // bounded by the JDK's clock too: a system that stops meanwhile takes its scheduler (and the ask's timeout) along
         return AskPattern.<NodeControlPlane.Command, akka.Done>ask(
                 system, NodeControlPlane.WithdrawPods::new, WITHDRAW_TIMEOUT, system.scheduler())
+            .toCompletableFuture()
+            .orTimeout(WITHDRAW_TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS)
             .handle((done, failure) ->
             {
                 if (failure != null)

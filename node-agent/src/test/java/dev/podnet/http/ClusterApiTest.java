@@ -235,12 +235,12 @@ class ClusterApiTest
     {
         assertThat(Http.post(cluster.api(1) + "/api/v1/pods", "{\"name\":\"lag-probe\",\"node\":\"node-3\"}").status())
             .isEqualTo(201);
-        LocalCluster.await(() -> Http.get(cluster.api(1) + "/metrics").body()
-                .contains("podnet_endpoint_propagation_lag_seconds_count{node=\"node-1\"} "),
-            LocalCluster.CONVERGE, "node-1 reports propagation lag");
+        LocalCluster.await(() -> Http.get(cluster.api(1) + "/api/v1/pods/lag-probe").status() == 200 &&
+                Http.get(cluster.api(1) + "/api/v1/nodes/node-1/endpoints").body().contains("lag-probe"),
+            LocalCluster.CONVERGE, "node-1 installed lag-probe's endpoint");
         LocalCluster.await(() -> !Http.get(cluster.api(1) + "/metrics").body()
                 .contains("podnet_endpoint_propagation_lag_seconds_count{node=\"node-1\"} 0\n"),
-            LocalCluster.CONVERGE, "node-1 measured lag-probe's propagation");
+            LocalCluster.CONVERGE, "node-1 measured a propagation");
         Http.post(cluster.api(1) + "/api/v1/pods/a1/ping", "{\"target\":\"b1\",\"count\":1}");
 
         final Reply metrics = Http.get(cluster.api(1) + "/metrics");
