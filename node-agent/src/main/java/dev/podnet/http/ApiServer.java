@@ -106,6 +106,7 @@ public final class ApiServer implements AutoCloseable
             .build();
         final Dispatcher statusOnly = new Dispatcher();
         new StatusApi(status).register(statusOnly);
+        new WebApi().register(statusOnly);
         this.dispatcher = statusOnly;
     }
 
@@ -159,6 +160,7 @@ public final class ApiServer implements AutoCloseable
         new StatusApi(status).register(all);
         new NodeApi(proxy, nodeName, commandTimeout).register(all);
         new StaticConfigApi(proxy, commandTimeout, configSource == ConfigSource.CONTROL_PLANE).register(all);
+        new WebApi().register(all);
         dispatcher = all;
         serving = true;
     }
@@ -380,6 +382,12 @@ public final class ApiServer implements AutoCloseable
         {
             bytes = response.text().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        }
+        else if (response.file() != null)
+        {
+            bytes = response.file().bytes();
+            exchange.getResponseHeaders().set("Content-Type", response.file().contentType());
+            exchange.getResponseHeaders().set("Cache-Control", "no-cache");
         }
         else
         {
