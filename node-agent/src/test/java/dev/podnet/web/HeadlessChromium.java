@@ -36,7 +36,7 @@ import java.util.stream.Stream;
 final class HeadlessChromium implements AutoCloseable
 {
     /** The key under which W3C WebDriver returns an element reference. */
-    private static final String ELEMENT = "element-6066-11e4-a52f-4f735a6b5c7e";
+    private static final String ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
     private static final Duration DRIVER_START = Duration.ofSeconds(20);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
     private static final ObjectMapper JSON = new ObjectMapper();
