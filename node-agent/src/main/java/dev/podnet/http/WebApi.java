@@ -14,8 +14,8 @@ import java.util.Map;
  * and JavaScript with no build step and nothing fetched from elsewhere, so it works offline.
  * <p>
  * Only the assets named in {@link #ASSETS} are served (no path is ever mapped to a resource name);
- * any other {@code /ui/...} is the API's JSON 404. Every answer carries {@code Cache-Control: no-cache}
- * so a browser picks up a new agent's page after a restart. The page is registered in the not-ready
+ * any other {@code /ui/...} is the API's JSON 404. Like every API answer they carry {@code Cache-Control:
+ * no-cache}, so a browser picks up a new agent's page after an upgrade. The page is registered in the not-ready
  * phase too: it shows a node that waits for its lease, and why.
  */
 final class WebApi
@@ -50,7 +50,7 @@ final class WebApi
     private static Map<String, ApiResponse> load()
     {
         final Map<String, ApiResponse> files = new HashMap<>();
-        ASSETS.forEach((name, contentType) -> files.put(name, ApiResponse.file(contentType, read(name))));
+        ASSETS.forEach((name, contentType) -> files.put(name, ApiResponse.bytes(200, contentType, read(name))));
         return Map.copyOf(files);
     }
 
