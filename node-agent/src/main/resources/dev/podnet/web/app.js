@@ -305,7 +305,9 @@
 
     renderInto('tunnels', JSON.stringify(rows), () => {
       if (!rows.length) {
-        return [el('p', {class: 'muted'}, state.nodes.length > 1 ? 'no tunnels (yet)' : 'no tunnels: a single node')];
+        const ready = state.nodes.filter((node) => node.status === 'Ready').length;
+        return [el('p', {class: 'muted'},
+          ready === 0 ? 'no tunnels: no node is Ready' : ready === 1 ? 'no tunnels: a single Ready node' : 'no tunnels (yet)')];
       }
       const counter = (row, field) => el('td', {
         class: changed.has(`${row.from}->${row.line.node}:${field}`) ? 'num flash' : 'num',
