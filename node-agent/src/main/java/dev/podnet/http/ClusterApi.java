@@ -73,6 +73,7 @@ final class ClusterApi
             .add("POST", "/api/v1/pods/{name}/udp", request -> onPod(request, FORWARD_LONG, local::udp))
             .add("GET", "/api/v1/pods/{name}/arp", request -> onPod(request, FORWARD_QUICK, local::arp));
         new CheckApi(this, proxy, forwarder, self).register(dispatcher);
+        new CaptureApi(this, proxy, forwarder, self).register(dispatcher);
     }
 
     /** The cluster now: the control plane's last view with this node's pods from its data plane. */

@@ -29,9 +29,7 @@ class ClusterApiTest
     void startCluster()
     {
         cluster = LocalCluster.start(3, 2);
-        LocalCluster.await(() -> Http.get(cluster.api(1) + "/api/v1/pods").json().size() == 6 &&
-                Http.get(cluster.api(3) + "/api/v1/pods").json().size() == 6,
-            LocalCluster.CONVERGE, "every agent knows the 6 pods");
+        awaitTheSixPodsEverywhere();
     }
 
     @AfterAll
@@ -163,8 +161,7 @@ class ClusterApiTest
         assertThat(Http.send("DELETE", cluster.api(2) + "/api/v1/pods/web", null).status()).isEqualTo(204);
         assertThat(Http.send("DELETE", cluster.api(1) + "/api/v1/pods/placed", null).status()).isEqualTo(204);
         assertError(Http.send("DELETE", cluster.api(1) + "/api/v1/pods/web", null), 404, "not-found", "web");
-        LocalCluster.await(() -> Http.get(cluster.api(1) + "/api/v1/pods").json().size() == 6 &&
-            Http.get(cluster.api(2) + "/api/v1/pods").json().size() == 6, LocalCluster.CONVERGE, "both deletions seen");
+        awaitTheSixPodsEverywhere();
     }
 
     @Test
@@ -192,6 +189,89 @@ class ClusterApiTest
         assertError(Http.post(cluster.api(1) + "/api/v1/check", "[1]"), 400, "bad-request", "expected a JSON object");
         assertError(Http.post(cluster.api(1) + "/api/v1/nodes/node-1/check", "{\"sources\":[\"a1\"],\"targets\":[{\"name\":\"a1\"}]}"),
             400, "bad-request", "targets[0].ip");
+    }
+
+    @Test
+    void shouldStreamAPcapOfAPodOnAnotherNode() throws Exception
+    {
+        final String a1Ip = Http.get(cluster.api(1) + "/api/v1/pods/a1").json().get("ip").asText();
+        final java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<byte[]>> capture =
+            java.net.http.HttpClient.newHttpClient().sendAsync(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.api(1) + "/api/v1/capture?target=c1&seconds=2"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        // the capture starts when node-3 taps its bridge: ping until c1 has been seen answering within it
+        final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+        while (System.nanoTime() < deadline && !capture.isDone())
+        {
+            Http.post(cluster.api(2) + "/api/v1/pods/a1/ping", "{\"target\":\"c1\",\"count\":1}");
+        }
+        final java.net.http.HttpResponse<byte[]> response = capture.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).contains("application/vnd.tcpdump.pcap");
+        final java.nio.ByteBuffer pcap = java.nio.ByteBuffer.wrap(response.body()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertThat(pcap.getInt(0)).as("pcap magic").isEqualTo(0xa1b2c3d4);
+        int packets = 0;
+        boolean fromA1 = false;
+        final byte[] a1 = java.net.InetAddress.getByName(a1Ip).getAddress();
+        for (int at = 24; at + 16 <= pcap.limit(); packets++)
+        {
+            final int length = pcap.getInt(at + 8);
+            final int frame = at + 16;
+            // Ethernet (14) + IPv4 source address at 12
+            fromA1 |= length >= 34 && java.util.Arrays.equals(java.util.Arrays.copyOfRange(response.body(), frame + 26, frame + 30), a1);
+            at = frame + length;
+        }
+        assertThat(packets).isPositive();
+        assertThat(fromA1).as("c1's veth saw a1's echo requests, source address intact").isTrue();
+
+        assertError(Http.get(cluster.api(1) + "/api/v1/capture"), 400, "bad-request", "missing query parameter 'target'");
+        assertError(Http.get(cluster.api(1) + "/api/v1/capture?target=c1&seconds=0"), 400, "bad-request", "'seconds'");
+        assertError(Http.get(cluster.api(1) + "/api/v1/capture?target=nobody"), 404, "not-found", "no pod 'nobody'");
+    }
+
+    @Test
+    void shouldExposePrometheusMetricsOfTheDataPlaneAndTheControlPlane()
+    {
+        assertThat(Http.post(cluster.api(1) + "/api/v1/pods", "{\"name\":\"lag-probe\",\"node\":\"node-3\"}").status())
+            .isEqualTo(201);
+        LocalCluster.await(() -> Http.get(cluster.api(1) + "/metrics").body()
+                .contains("podnet_endpoint_propagation_lag_seconds_count{node=\"node-1\"} "),
+            LocalCluster.CONVERGE, "node-1 reports propagation lag");
+        LocalCluster.await(() -> !Http.get(cluster.api(1) + "/metrics").body()
+                .contains("podnet_endpoint_propagation_lag_seconds_count{node=\"node-1\"} 0\n"),
+            LocalCluster.CONVERGE, "node-1 measured lag-probe's propagation");
+        Http.post(cluster.api(1) + "/api/v1/pods/a1/ping", "{\"target\":\"b1\",\"count\":1}");
+
+        final Reply metrics = Http.get(cluster.api(1) + "/metrics");
+        assertThat(metrics.status()).isEqualTo(200);
+        assertThat(metrics.contentType()).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+        final String text = metrics.body();
+        assertThat(text.lines().filter(line -> !line.startsWith("#")))
+            .as("every sample is name{labels} value")
+            .allMatch(line -> line.matches("[a-z_]+\\{[^}]*\\} [0-9.]+"));
+        assertThat(text)
+            .contains("podnet_node_ready{node=\"node-1\"} 1\n")
+            .contains("podnet_cluster_members{node=\"node-1\",status=\"Up\",reachable=\"true\"} 3\n")
+            .contains("podnet_lease_held{node=\"node-1\",cidr=\"10.244.")
+            .contains("podnet_drops_total{node=\"node-1\",reason=\"queue-full\"} 0\n")
+            .contains("podnet_tunnel_back_pressure_total{node=\"node-1\"} ")
+            .contains("podnet_port_frames_total{node=\"node-1\",port=\"a1\",direction=\"out\"} ")
+            .contains("podnet_tunnel_connected{node=\"node-1\",peer=\"node-2\"} 1\n")
+            .contains("podnet_endpoint_propagation_lag_seconds_bucket{node=\"node-1\",le=\"+Inf\"} ")
+            .containsPattern("podnet_tunnel_frames_total\\{node=\"node-1\",peer=\"node-2\",cidr=\"[0-9./]+\",direction=\"out\"} [1-9]")
+            .containsPattern("podnet_endpoints\\{node=\"node-1\"} [0-9]+");
+        assertThat(Http.send("DELETE", cluster.api(1) + "/api/v1/pods/lag-probe", null).status()).isEqualTo(204);
+        awaitTheSixPodsEverywhere();
+    }
+
+    /** Tests that add pods remove them again: the others count on the six. */
+    private void awaitTheSixPodsEverywhere()
+    {
+        LocalCluster.await(() -> Http.get(cluster.api(1) + "/api/v1/pods").json().size() == 6 &&
+                Http.get(cluster.api(2) + "/api/v1/pods").json().size() == 6 &&
+                Http.get(cluster.api(3) + "/api/v1/pods").json().size() == 6,
+            LocalCluster.CONVERGE, "every agent knows the 6 pods, and only them");
     }
 
     private static void assertError(final Reply reply, final int status, final String error, final String detail)
