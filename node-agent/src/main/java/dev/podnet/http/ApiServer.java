@@ -107,6 +107,7 @@ public final class ApiServer implements AutoCloseable
             .build();
         final Dispatcher statusOnly = new Dispatcher();
         new StatusApi(status).register(statusOnly);
+        new WebApi().register(statusOnly);
         this.dispatcher = statusOnly;
     }
 
@@ -183,6 +184,7 @@ public final class ApiServer implements AutoCloseable
         nodeApi.register(all);
         new MetricsApi(proxy, nodeName, status, cluster, commandTimeout).register(all);
         new StaticConfigApi(proxy, commandTimeout, configSource == ConfigSource.CONTROL_PLANE).register(all);
+        new WebApi().register(all);
         dispatcher = all;
         serving = true;
     }
@@ -397,6 +399,7 @@ public final class ApiServer implements AutoCloseable
 
     private void write(final HttpExchange exchange, final ApiResponse response) throws IOException
     {
+        exchange.getResponseHeaders().set("Cache-Control", "no-cache"); // live state; the web view's page included
         final byte[] bytes;
         if (response.json() != null)
         {
