@@ -50,7 +50,9 @@ final class Bridge
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
     private final AtomicLong forwarded = new AtomicLong();
     private final AtomicLong flooded = new AtomicLong();
-    private FrameTap tap;
+    private static final FrameTap[] NO_TAPS = new FrameTap[0];
+    /** Replaced whole on the data-plane thread when a capture starts or stops. */
+    private FrameTap[] taps = NO_TAPS;
 
     Bridge(final long agingNanos, final int maxEntries, final DropCounters drops)
     {
@@ -100,9 +102,22 @@ final class Bridge
         }
     }
 
+    /** Only {@code tap} sees frames from now on ({@code null}: none). */
     void tap(final FrameTap tap)
     {
-        this.tap = tap;
+        this.taps = tap == null ? NO_TAPS : new FrameTap[] {tap};
+    }
+
+    void addTap(final FrameTap tap)
+    {
+        final FrameTap[] more = java.util.Arrays.copyOf(taps, taps.length + 1);
+        more[taps.length] = tap;
+        taps = more;
+    }
+
+    void removeTap(final FrameTap tap)
+    {
+        taps = java.util.Arrays.stream(taps).filter(existing -> existing != tap).toArray(FrameTap[]::new);
     }
 
     long framesForwarded()
@@ -123,8 +138,7 @@ final class Bridge
         {
             return; // the port went away while its frame was queued
         }
-        final FrameTap tap = this.tap;
-        if (tap != null)
+        for (final FrameTap tap : taps)
         {
             tap.onFrame(ingress.name(), true, buffer, offset, length);
         }
@@ -172,8 +186,7 @@ final class Bridge
     private void deliver(
         final BridgePort port, final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos)
     {
-        final FrameTap tap = this.tap;
-        if (tap != null)
+        for (final FrameTap tap : taps)
         {
             tap.onFrame(port.name(), false, buffer, offset, length);
         }

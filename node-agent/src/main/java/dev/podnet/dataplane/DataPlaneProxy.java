@@ -227,7 +227,27 @@ public final class DataPlaneProxy
         });
     }
 
-    /** Starts seeing every frame crossing the bridge ({@code null} stops). */
+    /** Adds {@code tap} to those that see every frame crossing the bridge (several captures at once). */
+    public CompletableFuture<Void> addTap(final FrameTap tap)
+    {
+        return submit((dp, now, result) ->
+        {
+            dp.addTap(tap);
+            result.complete(null);
+        });
+    }
+
+    /** Stops {@code tap} seeing frames; once complete, the data plane no longer calls it. */
+    public CompletableFuture<Void> removeTap(final FrameTap tap)
+    {
+        return submit((dp, now, result) ->
+        {
+            dp.removeTap(tap);
+            result.complete(null);
+        });
+    }
+
+    /** Makes {@code tap} the only one that sees every frame crossing the bridge ({@code null}: none). */
     public CompletableFuture<Void> tap(final FrameTap tap)
     {
         return submit((dp, now, result) ->

@@ -544,6 +544,16 @@ public final class NodeDataPlane implements Agent
         return result;
     }
 
+    void addTap(final FrameTap tap)
+    {
+        bridge.addTap(tap);
+    }
+
+    void removeTap(final FrameTap tap)
+    {
+        bridge.removeTap(tap);
+    }
+
     void tap(final FrameTap tap)
     {
         bridge.tap(tap);

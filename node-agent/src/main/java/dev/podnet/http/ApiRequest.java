@@ -17,10 +17,23 @@ final class ApiRequest
     private final Map<String, String> query;
     private final byte[] body;
     private final ObjectMapper mapper;
+    private final String rawPathAndQuery;
+    private final boolean forwarded;
 
     ApiRequest(
         final String method, final String path, final Map<String, String> pathParams, final Map<String, String> query,
         final byte[] body, final ObjectMapper mapper)
+    {
+        this(method, path, pathParams, query, body, mapper, path, false);
+    }
+
+    /**
+     * @param rawPathAndQuery the request's path and query as received (still percent-encoded), to forward as is
+     * @param forwarded       whether another agent forwarded it ({@link ClusterApi#FORWARDED_HEADER}): never forwarded again
+     */
+    ApiRequest(
+        final String method, final String path, final Map<String, String> pathParams, final Map<String, String> query,
+        final byte[] body, final ObjectMapper mapper, final String rawPathAndQuery, final boolean forwarded)
     {
         this.method = method;
         this.path = path;
@@ -28,6 +41,38 @@ final class ApiRequest
         this.query = query;
         this.body = body;
         this.mapper = mapper;
+        this.rawPathAndQuery = rawPathAndQuery;
+        this.forwarded = forwarded;
+    }
+
+    /** This request with the path parameter {@code name} set to {@code value}. */
+    ApiRequest withParam(final String name, final String value)
+    {
+        final Map<String, String> params = new java.util.LinkedHashMap<>(pathParams);
+        params.put(name, value);
+        return new ApiRequest(method, path, params, query, body, mapper, rawPathAndQuery, forwarded);
+    }
+
+    /** This request with another body. */
+    ApiRequest withBody(final byte[] newBody)
+    {
+        return new ApiRequest(method, path, pathParams, query, newBody, mapper, rawPathAndQuery, forwarded);
+    }
+
+    /** The body as received (empty when none). */
+    byte[] body()
+    {
+        return body;
+    }
+
+    String rawPathAndQuery()
+    {
+        return rawPathAndQuery;
+    }
+
+    boolean forwarded()
+    {
+        return forwarded;
     }
 
     String method()

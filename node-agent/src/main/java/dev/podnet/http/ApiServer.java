@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.podnet.controlplane.ClusterView;
 import dev.podnet.dataplane.DataPlaneException;
 import dev.podnet.dataplane.DataPlaneProxy;
 import org.slf4j.Logger;
@@ -151,13 +152,34 @@ public final class ApiServer implements AutoCloseable
      */
     public void serve(final DataPlaneProxy proxy, final ConfigSource configSource)
     {
+        serve(proxy, configSource, null);
+    }
+
+    /**
+     * As {@link #serve(DataPlaneProxy, ConfigSource)}, and with {@code cluster} (the control plane's last
+     * view) the whole cluster's API ({@link ClusterApi}): any node, any pod, forwarded where it lives.
+     */
+    public void serve(final DataPlaneProxy proxy, final ConfigSource configSource, final Supplier<ClusterView> cluster)
+    {
         if (serving)
         {
             throw new IllegalStateException("node " + nodeName + " API already serves a data plane");
         }
         final Dispatcher all = new Dispatcher();
         new StatusApi(status).register(all);
-        new NodeApi(proxy, nodeName, commandTimeout).register(all);
+        final NodeApi nodeApi;
+        if (cluster != null)
+        {
+            final ClusterApi[] clusterApi = new ClusterApi[1];
+            nodeApi = new NodeApi(proxy, nodeName, commandTimeout, name -> clusterApi[0].directory().pod(name));
+            clusterApi[0] = new ClusterApi(proxy, nodeName, cluster, nodeApi, new Forwarder(nodeName), commandTimeout);
+            clusterApi[0].register(all);
+        }
+        else
+        {
+            nodeApi = new NodeApi(proxy, nodeName, commandTimeout);
+        }
+        nodeApi.register(all);
         new StaticConfigApi(proxy, commandTimeout, configSource == ConfigSource.CONTROL_PLANE).register(all);
         dispatcher = all;
         serving = true;
@@ -255,8 +277,11 @@ public final class ApiServer implements AutoCloseable
             }
             throw ex;
         }
+        final String rawQuery = exchange.getRequestURI().getRawQuery();
         final ApiRequest request = new ApiRequest(method, "/" + String.join("/", path), match.params(),
-            decodeQuery(exchange.getRequestURI().getRawQuery()), body, mapper);
+            decodeQuery(rawQuery), body, mapper,
+            exchange.getRequestURI().getRawPath() + (rawQuery == null ? "" : "?" + rawQuery),
+            exchange.getRequestHeaders().containsKey(ClusterApi.FORWARDED_HEADER));
         return match.handler().handle(request);
     }
 
@@ -381,9 +406,36 @@ public final class ApiServer implements AutoCloseable
             bytes = response.text().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
         }
+        else if (response.bytes() != null)
+        {
+            bytes = response.bytes();
+            if (response.contentType() != null)
+            {
+                exchange.getResponseHeaders().set("Content-Type", response.contentType());
+            }
+        }
+        else if (response.stream() != null)
+        {
+            exchange.getResponseHeaders().set("Content-Type", response.contentType());
+            exchange.sendResponseHeaders(response.status(), 0);
+            try (OutputStream out = exchange.getResponseBody())
+            {
+                response.stream().writeTo(out);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
         else
         {
             exchange.sendResponseHeaders(response.status(), -1);
+            return;
+        }
+        if (bytes.length == 0)
+        {
+            exchange.sendResponseHeaders(response.status(), -1); // a forwarded 204
             return;
         }
         exchange.sendResponseHeaders(response.status(), bytes.length);

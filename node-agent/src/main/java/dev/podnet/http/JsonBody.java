@@ -102,6 +102,42 @@ final class JsonBody
         return toInt(name, node, min, max);
     }
 
+    /** The array, or {@code null} when absent or JSON {@code null}. */
+    JsonNode optionalArray(final String name)
+    {
+        final JsonNode node = root.get(name);
+        if (node == null || node.isNull())
+        {
+            return null;
+        }
+        if (!node.isArray())
+        {
+            throw wrongType(name, node, "an array");
+        }
+        return node;
+    }
+
+    /** The text of {@code element}, an element of array {@code name} at {@code index}; 400 when not a string. */
+    static String text(final String name, final int index, final JsonNode element)
+    {
+        if (!element.isTextual())
+        {
+            throw wrongType(name + "[" + index + "]", element, "a string");
+        }
+        return element.textValue();
+    }
+
+    /** Field {@code field} of object {@code element} of array {@code name} as a string; 400 when missing or not one. */
+    static String text(final String name, final int index, final JsonNode element, final String field)
+    {
+        final JsonNode value = element.isObject() ? element.get(field) : null;
+        if (value == null || !value.isTextual())
+        {
+            throw ApiException.badRequest("field '" + name + "[" + index + "]." + field + "': expected a string");
+        }
+        return value.textValue();
+    }
+
     boolean optionalBoolean(final String name, final boolean defaultValue)
     {
         final JsonNode node = root.get(name);

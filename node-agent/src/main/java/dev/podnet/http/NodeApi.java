@@ -38,11 +38,31 @@ final class NodeApi
     /** Bound for commands and table reads, which the data plane answers within a duty cycle. */
     private final Duration quick;
 
+    /** Finds the pod a name or an address means; 404 when none. */
+    @FunctionalInterface
+    interface PodLookup
+    {
+        Endpoint find(String name) throws InterruptedException;
+    }
+
+    private final PodLookup lookup;
+
+    /** A node on its own (static mode): pod names are resolved among the endpoints its data plane has. */
     NodeApi(final DataPlaneProxy proxy, final String nodeName, final Duration commandTimeout)
     {
         this.proxy = proxy;
         this.nodeName = nodeName;
         this.quick = commandTimeout;
+        this.lookup = this::findPod;
+    }
+
+    /** A node of a cluster: pod names are resolved by {@code lookup}, from the cluster's table. */
+    NodeApi(final DataPlaneProxy proxy, final String nodeName, final Duration commandTimeout, final PodLookup lookup)
+    {
+        this.proxy = proxy;
+        this.nodeName = nodeName;
+        this.quick = commandTimeout;
+        this.lookup = lookup;
     }
 
     void register(final Dispatcher dispatcher)
@@ -62,7 +82,7 @@ final class NodeApi
             .add("GET", "/api/v1/drops", this::drops);
     }
 
-    private ApiResponse listPods(final ApiRequest request) throws InterruptedException
+    ApiResponse listPods(final ApiRequest request) throws InterruptedException
     {
         return ApiResponse.ok(Await.await(proxy.endpoints(), quick, "listing pods").stream()
             .filter(endpoint -> endpoint.pod() != null)
@@ -70,26 +90,26 @@ final class NodeApi
             .toList());
     }
 
-    private ApiResponse createPod(final ApiRequest request) throws InterruptedException
+    ApiResponse createPod(final ApiRequest request) throws InterruptedException
     {
         final String name = request.json("name").requiredString("name");
         final PodInfo pod = Await.await(proxy.createPod(name), quick, "creating pod '" + name + "'");
         return ApiResponse.created(Views.Pod.of(pod));
     }
 
-    private ApiResponse getPod(final ApiRequest request) throws InterruptedException
+    ApiResponse getPod(final ApiRequest request) throws InterruptedException
     {
-        return ApiResponse.ok(Views.Pod.of(findPod(request.param("name"))));
+        return ApiResponse.ok(Views.Pod.of(lookup.find(request.param("name"))));
     }
 
-    private ApiResponse deletePod(final ApiRequest request) throws InterruptedException
+    ApiResponse deletePod(final ApiRequest request) throws InterruptedException
     {
         final String name = request.param("name");
         Await.await(proxy.deletePod(name), quick, "deleting pod '" + name + "'");
         return ApiResponse.noContent();
     }
 
-    private ApiResponse ping(final ApiRequest request) throws InterruptedException
+    ApiResponse ping(final ApiRequest request) throws InterruptedException
     {
         final JsonBody body = request.json("target", "count", "size", "dontFragment", "timeoutMs", "intervalMs", "ttl");
         final String target = body.requiredString("target");
@@ -110,7 +130,7 @@ final class NodeApi
         return ApiResponse.ok(Views.Ping.of(target, result));
     }
 
-    private ApiResponse traceroute(final ApiRequest request) throws InterruptedException
+    ApiResponse traceroute(final ApiRequest request) throws InterruptedException
     {
         final JsonBody body = request.json("target", "maxHops", "timeoutMs");
         final String target = body.requiredString("target");
@@ -126,7 +146,7 @@ final class NodeApi
         return ApiResponse.ok(Views.Traceroute.of(target, result));
     }
 
-    private ApiResponse udp(final ApiRequest request) throws InterruptedException
+    ApiResponse udp(final ApiRequest request) throws InterruptedException
     {
         final JsonBody body = request.json("target", "port", "payload", "timeoutMs");
         final String target = body.requiredString("target");
@@ -160,7 +180,7 @@ final class NodeApi
             (from.isEmpty() ? "" : from + " reported ") + exchange.error() + " for " + destination, from));
     }
 
-    private ApiResponse arp(final ApiRequest request) throws InterruptedException
+    ApiResponse arp(final ApiRequest request) throws InterruptedException
     {
         final String name = request.param("name");
         return ApiResponse.ok(Await.await(proxy.arp(name), quick, "reading the ARP cache of '" + name + "'").stream()
@@ -168,26 +188,26 @@ final class NodeApi
             .toList());
     }
 
-    private ApiResponse fdb(final ApiRequest request) throws InterruptedException
+    ApiResponse fdb(final ApiRequest request) throws InterruptedException
     {
         return ApiResponse.ok(Await.await(proxy.fdb(), quick, "reading the FDB").stream().map(Views.Fdb::of).toList());
     }
 
-    private ApiResponse routes(final ApiRequest request) throws InterruptedException
+    ApiResponse routes(final ApiRequest request) throws InterruptedException
     {
         return ApiResponse.ok(Await.await(proxy.routes(), quick, "reading the routes").stream()
             .map(Views.RouteLine::of)
             .toList());
     }
 
-    private ApiResponse endpoints(final ApiRequest request) throws InterruptedException
+    ApiResponse endpoints(final ApiRequest request) throws InterruptedException
     {
         return ApiResponse.ok(Await.await(proxy.endpoints(), quick, "reading the endpoints").stream()
             .map(Views.EndpointLine::of)
             .toList());
     }
 
-    private ApiResponse drops(final ApiRequest request)
+    ApiResponse drops(final ApiRequest request)
     {
         final Map<String, Long> drops = new TreeMap<>(proxy.drops());
         return ApiResponse.ok(drops);
@@ -223,7 +243,7 @@ final class NodeApi
         {
             throw ApiException.badRequest("field 'target': '" + target + "' is neither an IPv4 address nor a pod name");
         }
-        return findPod(target).ip();
+        return lookup.find(target).ip();
     }
 
     /** A pod by name: this node's own, else the one remote endpoint with that name. */

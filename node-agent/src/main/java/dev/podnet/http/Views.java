@@ -32,6 +32,16 @@ final class Views
     {
     }
 
+    /**
+     * A node of the cluster: {@code status} is {@code Ready}, {@code NotReady} or {@code Unreachable},
+     * {@code reason} says why when not Ready; {@code address} is its cluster address, {@code api} and
+     * {@code tunnel} its API and tunnel endpoints ({@code host:port}, null without a lease).
+     */
+    record Node(String name, String address, String api, String cidr, String gateway, String status, String reason,
+                int pods, String tunnel)
+    {
+    }
+
     record Pod(String name, String node, String ip, String mac)
     {
         static Pod of(final PodInfo info)

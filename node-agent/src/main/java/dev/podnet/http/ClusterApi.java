@@ -1,0 +1,174 @@
+package dev.podnet.http;
+
+import dev.podnet.controlplane.ClusterView;
+import dev.podnet.dataplane.DataPlaneProxy;
+import dev.podnet.dataplane.Endpoint;
+import dev.podnet.dataplane.NodeConfig;
+import dev.podnet.dataplane.PodInfo;
+
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The API of the whole cluster, served by every agent in cluster mode: nodes and pods as the control
+ * plane knows them, and every operation on a pod or a node's tables carried out by the agent of the
+ * node that owns it — this one, or another one the request is forwarded to ({@link Forwarder}).
+ * <ul>
+ *   <li>{@code GET /api/v1/nodes}, {@code GET /api/v1/nodes/{name}}: members and lease holders, with
+ *       status {@code Ready}, {@code NotReady} or {@code Unreachable} and the reason;</li>
+ *   <li>{@code GET /api/v1/nodes/{name}/fdb|routes|endpoints|drops}: that node's tables;</li>
+ *   <li>{@code GET/POST /api/v1/pods}, {@code GET/DELETE /api/v1/pods/{name}},
+ *       {@code POST /api/v1/pods/{name}/ping|traceroute|udp}, {@code GET /api/v1/pods/{name}/arp}: any pod,
+ *       by name or IP. A new pod goes to the node asked for, else to the Ready node with the fewest pods.</li>
+ * </ul>
+ * Registered before {@link NodeApi}, whose routes of the same paths it shadows (the node-local
+ * {@code /api/v1/fdb}, {@code /routes}, {@code /endpoints}, {@code /drops} stay).
+ */
+final class ClusterApi
+{
+    /** Marks a request another agent forwarded; its value is that agent's node name. */
+    static final String FORWARDED_HEADER = "X-Podnet-Forwarded";
+    /** Bound for a forwarded read or command: the other agent answers within its own bounds. */
+    static final Duration FORWARD_QUICK = ApiServer.COMMAND_TIMEOUT.plus(Await.GRACE);
+    /** Bound for a forwarded ping or traceroute, which may run as long as one request may. */
+    static final Duration FORWARD_LONG = NodeApi.MAX_RUN_TIME.plus(Await.GRACE).plus(Await.GRACE);
+
+    private final DataPlaneProxy proxy;
+    private final String self;
+    private final Supplier<ClusterView> view;
+    private final NodeApi local;
+    private final Forwarder forwarder;
+    private final Duration quick;
+
+    ClusterApi(
+        final DataPlaneProxy proxy, final String self, final Supplier<ClusterView> view, final NodeApi local,
+        final Forwarder forwarder, final Duration commandTimeout)
+    {
+        this.proxy = proxy;
+        this.self = self;
+        this.view = view;
+        this.local = local;
+        this.forwarder = forwarder;
+        this.quick = commandTimeout;
+    }
+
+    void register(final Dispatcher dispatcher)
+    {
+        dispatcher
+            .add("GET", "/api/v1/nodes", request -> ApiResponse.ok(directory().nodes()))
+            .add("GET", "/api/v1/nodes/{node}", request -> ApiResponse.ok(directory().node(request.param("node"))))
+            .add("GET", "/api/v1/nodes/{node}/fdb", request -> onNode(request, local::fdb))
+            .add("GET", "/api/v1/nodes/{node}/routes", request -> onNode(request, local::routes))
+            .add("GET", "/api/v1/nodes/{node}/endpoints", request -> onNode(request, local::endpoints))
+            .add("GET", "/api/v1/nodes/{node}/drops", request -> onNode(request, local::drops))
+            .add("GET", "/api/v1/pods", request -> ApiResponse.ok(directory().pods().stream().map(Views.Pod::of).toList()))
+            .add("POST", "/api/v1/pods", this::createPod)
+            .add("GET", "/api/v1/pods/{name}", request -> ApiResponse.ok(Views.Pod.of(directory().pod(request.param("name")))))
+            .add("DELETE", "/api/v1/pods/{name}", request -> onPod(request, FORWARD_QUICK, local::deletePod))
+            .add("POST", "/api/v1/pods/{name}/ping", request -> onPod(request, FORWARD_LONG, local::ping))
+            .add("POST", "/api/v1/pods/{name}/traceroute", request -> onPod(request, FORWARD_LONG, local::traceroute))
+            .add("POST", "/api/v1/pods/{name}/udp", request -> onPod(request, FORWARD_LONG, local::udp))
+            .add("GET", "/api/v1/pods/{name}/arp", request -> onPod(request, FORWARD_QUICK, local::arp));
+        new CheckApi(this, proxy, forwarder, self).register(dispatcher);
+        new CaptureApi(this, proxy, forwarder, self).register(dispatcher);
+    }
+
+    /** The cluster now: the control plane's last view with this node's pods from its data plane. */
+    ClusterDirectory directory() throws InterruptedException
+    {
+        final List<PodInfo> pods = Await.await(proxy.pods(), quick, "listing this node's pods");
+        return new ClusterDirectory(self, view.get(), pods);
+    }
+
+    /** A node's table: this node's from its data plane, another's from its agent. */
+    ApiResponse onNode(final ApiRequest request, final Dispatcher.Handler handler) throws Exception
+    {
+        final String node = request.param("node");
+        if (node.equals(self))
+        {
+            return handler.handle(request);
+        }
+        final ClusterDirectory directory = directory();
+        directory.node(node); // 404 for a node nobody knows
+        if (request.forwarded())
+        {
+            throw misdirected(request, "node " + node);
+        }
+        return forwarder.forward(node, directory.apiAddress(node), request, FORWARD_QUICK);
+    }
+
+    /** An operation on a pod: carried out here when the pod is this node's, else by its node's agent. */
+    private ApiResponse onPod(final ApiRequest request, final Duration bound, final Dispatcher.Handler handler)
+        throws Exception
+    {
+        final ClusterDirectory directory = directory();
+        final Endpoint pod = directory.pod(request.param("name"));
+        if (pod.node().equals(self))
+        {
+            return handler.handle(request.withParam("name", pod.pod()));
+        }
+        if (request.forwarded())
+        {
+            throw misdirected(request, "pod " + pod.pod());
+        }
+        return forwarder.forward(pod.node(), directory.apiAddress(pod.node()), request, bound);
+    }
+
+    private ApiResponse createPod(final ApiRequest request) throws Exception
+    {
+        final JsonBody body = request.json("name", "node");
+        final String name = body.requiredString("name");
+        final String node = body.optionalString("node");
+        if (!NodeConfig.isDnsLabel(name))
+        {
+            throw ApiException.badRequest("field 'name': '" + name + "' is not a DNS-1123 label (lower-case letters, " +
+                "digits and '-', 1..63 characters, starting and ending with a letter or digit)");
+        }
+        final ClusterDirectory directory = directory();
+        final List<Endpoint> taken = directory.podsNamed(name);
+        if (!taken.isEmpty())
+        {
+            throw new ApiException(409, "conflict", "pod '" + name + "' already exists on node " + taken.get(0).node());
+        }
+        final Views.Node target = node == null ? place(directory) : directory.node(node);
+        if (!ClusterDirectory.READY.equals(target.status()))
+        {
+            throw new ApiException(503, "unavailable", "node " + target.name() + " cannot host pods: it is " +
+                target.status() + " (" + target.reason() + ")");
+        }
+        if (target.name().equals(self))
+        {
+            final PodInfo pod = Await.await(proxy.createPod(name), quick, "creating pod '" + name + "'");
+            return ApiResponse.created(Views.Pod.of(pod));
+        }
+        if (request.forwarded())
+        {
+            throw misdirected(request, "node " + target.name());
+        }
+        final byte[] forwarded = ("{\"name\":\"" + name + "\",\"node\":\"" + target.name() + "\"}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return forwarder.forward(target.name(), target.api(), request.withBody(forwarded), FORWARD_QUICK);
+    }
+
+    /** Where a pod goes when nobody said: the Ready node with the fewest pods, this one on a tie. */
+    private Views.Node place(final ClusterDirectory directory)
+    {
+        final Map<String, Integer> counts = directory.podsPerNode();
+        return directory.nodes().stream()
+            .filter(node -> ClusterDirectory.READY.equals(node.status()))
+            .min(Comparator.<Views.Node>comparingInt(node -> counts.getOrDefault(node.name(), 0))
+                .thenComparing(node -> !node.name().equals(self))
+                .thenComparing(Views.Node::name))
+            .orElseThrow(() -> new ApiException(503, "unavailable", "no node is Ready to host a pod"));
+    }
+
+    /** A forwarded request for something this node does not own (the views of the two agents differ). */
+    private ApiException misdirected(final ApiRequest request, final String what)
+    {
+        return new ApiException(409, "conflict", what + " is not on node " + self +
+            " (the forwarding agent's view differs from this one's; retry)");
+    }
+}
