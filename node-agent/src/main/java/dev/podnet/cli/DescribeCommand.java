@@ -87,7 +87,7 @@ final class DescribeCommand implements Runnable
             fields.put("Tunnel", text(node, "tunnel"));
             fields(out(), fields);
 
-            section(out(), "Routes:", RoutesCommand.table(routes, true));
+            section(out(), "Routes:", RoutesCommand.table(routes));
 
             final Table podTable = new Table("NAME", "IP", "MAC");
             final List<JsonNode> own = new ArrayList<>();

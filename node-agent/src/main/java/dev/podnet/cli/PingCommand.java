@@ -65,7 +65,7 @@ final class PingCommand extends Verb
         body.put("target", target);
         if (count != null)
         {
-            requireRange("-c", count, 1, Integer.MAX_VALUE);
+            requireRange("-c", count, 1, Long.MAX_VALUE);
             body.put("count", count);
         }
         if (size != null)
