@@ -15,7 +15,7 @@ import static dev.podnet.cli.Output.text;
     mixinStandardHelpOptions = true,
     description = {"Shows a node's bridge forwarding database.",
         "Each MAC, the PORT it was learned on, its TYPE " +
-        "(permanent or learned) and AGE."},
+        "(permanent or learned) and AGE (since it was last seen; - for a permanent entry)."},
     footerHeading = "%nExamples:%n",
     footer = {"  podnetctl fdb a", "  podnetctl fdb a -o json"})
 final class FdbCommand extends Verb
@@ -39,8 +39,9 @@ final class FdbCommand extends Verb
         final Table table = new Table("MAC", "PORT", "TYPE", "AGE");
         for (final JsonNode entry : fdb)
         {
-            table.row(text(entry, "mac"), text(entry, "port"), entry.path("permanent").asBoolean() ? "permanent" : "learned",
-                Output.age(entry.path("ageMs").asLong(-1)));
+            final boolean permanent = entry.path("permanent").asBoolean();
+            table.row(text(entry, "mac"), text(entry, "port"), permanent ? "permanent" : "learned",
+                permanent ? "-" : Output.age(entry.path("ageMs").asLong(-1)));
         }
         printTable(table);
         return PodnetCtl.EXIT_OK;

@@ -412,7 +412,8 @@ class PodnetCtlTest
         assertThat(routes.exit()).isZero();
         assertThat(cells(routes.lines().get(0))).containsExactly("CIDR", "NODE", "ENDPOINT", "TUNNEL", "OUT", "IN");
         assertThat(routes.lines()).hasSize(3);
-        final List<String> toNode2 = cells(routes.lines().get(1));
+        final List<String> toNode2 = routes.lines().stream().map(PodnetCtlTest::cells)
+            .filter(row -> row.get(1).equals("node-2")).findFirst().orElseThrow();
         assertThat(toNode2.subList(0, 4)).containsExactly(cidr(2), "node-2",
             "127.0.0.1:" + cluster.agent(2).settings().tunnelPort(), "connected");
         assertAligned(routes.lines());
