@@ -359,7 +359,8 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
             if (current == null || current.mac() != pod.mac() || !current.pod().equals(pod.pod()))
             {
                 final EndpointInfo entry = new EndpointInfo(
-                    pod.ip(), pod.mac(), settings.nodeName(), pod.pod(), settings.incarnation(), ++version);
+                    pod.ip(), pod.mac(), settings.nodeName(), pod.pod(), settings.incarnation(), ++version,
+                    System.currentTimeMillis());
                 published.put(entry.ip(), entry);
                 replicator.askUpdate(
                     replyTo -> new Replicator.Update<>(ENDPOINTS_KEY, LWWMap.create(), new Replicator.WriteAll(WRITE_TIMEOUT), replyTo,
