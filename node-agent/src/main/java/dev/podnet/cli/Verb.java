@@ -91,7 +91,7 @@ abstract class Verb implements Callable<Integer>
         final double ms = seconds * 1000.0;
         if (Double.isNaN(ms) || ms < minMs || ms > Integer.MAX_VALUE)
         {
-            throw usage(option + " must be " + (minMs == 0 ? "0" : "more than 0") + " or more seconds: " + seconds);
+            throw usage(option + " must be " + (minMs == 0 ? "0 or more" : "more than 0") + " seconds: " + seconds);
         }
         return Math.max(minMs, (int)Math.round(ms));
     }

@@ -306,7 +306,10 @@ class PodnetCtlTest
         assertThat(pmtu.exit()).isEqualTo(2);
         assertThat(pmtu.err()).startsWith("error: -M must be do or dont: maybe");
         assertThat(ctl("ping", "a1", "b1", "-c", "many").exit()).isEqualTo(2);
-        assertThat(ctl("ping", "a1", "b1", "-W", "0").exit()).isEqualTo(2);
+        final Run timeout = ctl("ping", "a1", "b1", "-W", "0");
+        assertThat(timeout.exit()).isEqualTo(2);
+        assertThat(timeout.err()).startsWith("error: -W must be more than 0 seconds: 0.0");
+        assertThat(ctl("ping", "a1", "b1", "-i", "-1").exit()).isEqualTo(2);
     }
 
     @Test
