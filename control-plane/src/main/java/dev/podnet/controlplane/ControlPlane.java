@@ -23,6 +23,8 @@ public final class ControlPlane implements AutoCloseable
 {
     public static final String SYSTEM_NAME = "podnet";
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
+    /** How long a graceful leave waits for its pods' withdrawal to be written (then gossip carries it). */
+    private static final Duration WITHDRAW_TIMEOUT = Duration.ofSeconds(2);
 
     private final ActorSystem<NodeControlPlane.Command> system;
     private final AtomicLong reclaimed = new AtomicLong();
@@ -91,12 +93,32 @@ public final class ControlPlane implements AutoCloseable
         return reclaimed.get();
     }
 
-    /** Leaves the cluster gracefully and stops; completes when the actor system has terminated. */
+    /**
+     * Withdraws this node's pods from the endpoint table (bounded wait), then leaves the cluster
+     * gracefully and stops; completes when the actor system has terminated.
+     */
     public CompletionStage<?> leave()
     {
         leaving = true;
-        CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.clusterLeavingReason());
-        return system.getWhenTerminated();
+        if (system.getWhenTerminated().toCompletableFuture().isDone())
+        {
+            return system.getWhenTerminated(); // downed: nothing to leave, nobody to tell
+        }
+        // bounded by the JDK's clock too: a system that stops meanwhile takes its scheduler (and the ask's timeout) along
+        return AskPattern.<NodeControlPlane.Command, akka.Done>ask(
+                system, NodeControlPlane.WithdrawPods::new, WITHDRAW_TIMEOUT, system.scheduler())
+            .toCompletableFuture()
+            .orTimeout(WITHDRAW_TIMEOUT.toMillis() + 500, TimeUnit.MILLISECONDS)
+            .handle((done, failure) ->
+            {
+                if (failure != null)
+                {
+                    LOG.warn("node {}: its pods may stay listed after it leaves: {}", settings.nodeName(), failure.toString());
+                }
+                CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.clusterLeavingReason());
+                return done;
+            })
+            .thenCompose(ignored -> system.getWhenTerminated());
     }
 
     /**

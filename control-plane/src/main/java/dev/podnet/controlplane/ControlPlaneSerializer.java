@@ -76,6 +76,7 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                 .setPod(endpoint.pod())
                 .setIncarnation(endpoint.incarnation())
                 .setVersion(endpoint.version())
+                .setPublishedAt(endpoint.publishedAt())
                 .build()
                 .toByteArray();
         }
@@ -122,7 +123,8 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                 {
                     final EndpointRecord record = EndpointRecord.parseFrom(bytes);
                     return new EndpointInfo(
-                        record.getIp(), record.getMac(), record.getNode(), record.getPod(), record.getIncarnation(), record.getVersion());
+                        record.getIp(), record.getMac(), record.getNode(), record.getPod(), record.getIncarnation(), record.getVersion(),
+                        record.getPublishedAt());
                 }
                 case ACQUIRE:
                 {

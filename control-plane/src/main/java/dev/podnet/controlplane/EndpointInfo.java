@@ -10,8 +10,10 @@ package dev.podnet.controlplane;
  * @param pod         its name
  * @param incarnation the writing node's incarnation (epoch ms at its start)
  * @param version     the writer's counter within the incarnation
+ * @param publishedAt when the writer wrote this version (epoch ms; 0 when not yet published): for the
+ *                    propagation lag other nodes measure (same host or synchronised clocks)
  */
-public record EndpointInfo(String ip, long mac, String node, String pod, long incarnation, long version)
+public record EndpointInfo(String ip, long mac, String node, String pod, long incarnation, long version, long publishedAt)
     implements ControlPlaneMessage
 {
     /** Versions per incarnation the clock can order. */

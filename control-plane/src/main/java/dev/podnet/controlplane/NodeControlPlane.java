@@ -76,6 +76,20 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
     }
 
     /** The complete set of this node's pods now (version and incarnation are filled in here). */
+    /**
+     * Removes every pod this node published from the table, before a graceful leave (a drained node's
+     * pods are gone; a crashed node's stay listed until it returns). Replies when a write to every
+     * reachable node returned (or timed out: gossip spreads it anyway).
+     */
+    public record WithdrawPods(ActorRef<akka.Done> replyTo) implements Command
+    {
+    }
+
+    private record PodsWithdrawn(
+        Replicator.UpdateResponse<LWWMap<String, ControlPlaneMessage>> response, ActorRef<akka.Done> replyTo) implements Command
+    {
+    }
+
     public record PublishPods(List<EndpointInfo> pods) implements Command
     {
     }
@@ -189,6 +203,8 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
             .onMessage(MembershipChanged.class, this::onMembershipChanged)
             .onMessage(Removed.class, this::onRemoved)
             .onMessage(PublishPods.class, this::onPublishPods)
+            .onMessage(WithdrawPods.class, this::onWithdrawPods)
+            .onMessage(PodsWithdrawn.class, this::onPodsWithdrawn)
             .onMessage(GetView.class, this::onGetView)
             .onMessage(ReadEndpoints.class, this::onReadEndpoints)
             .onMessage(EndpointsRead.class, this::onEndpointsRead)
@@ -359,7 +375,8 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
             if (current == null || current.mac() != pod.mac() || !current.pod().equals(pod.pod()))
             {
                 final EndpointInfo entry = new EndpointInfo(
-                    pod.ip(), pod.mac(), settings.nodeName(), pod.pod(), settings.incarnation(), ++version);
+                    pod.ip(), pod.mac(), settings.nodeName(), pod.pod(), settings.incarnation(), ++version,
+                    System.currentTimeMillis());
                 published.put(entry.ip(), entry);
                 replicator.askUpdate(
                     replyTo -> new Replicator.Update<>(ENDPOINTS_KEY, LWWMap.create(), new Replicator.WriteAll(WRITE_TIMEOUT), replyTo,
@@ -379,6 +396,37 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
             }
         }
         removeStaleOwnEntries();
+        return this;
+    }
+
+    private Behavior<Command> onWithdrawPods(final WithdrawPods withdraw)
+    {
+        final List<String> ips = new ArrayList<>(published.keySet());
+        published.clear();
+        publishedOnce = true;
+        if (ips.isEmpty())
+        {
+            withdraw.replyTo().tell(akka.Done.getInstance());
+            return this;
+        }
+        replicator.askUpdate(
+            replyTo -> new Replicator.Update<>(ENDPOINTS_KEY, LWWMap.create(), new Replicator.WriteAll(WRITE_TIMEOUT), replyTo,
+                map ->
+                {
+                    LWWMap<String, ControlPlaneMessage> result = map;
+                    for (final String ip : ips)
+                    {
+                        result = result.remove(self, ip);
+                    }
+                    return result;
+                }),
+            response -> new PodsWithdrawn(response, withdraw.replyTo()));
+        return this;
+    }
+
+    private Behavior<Command> onPodsWithdrawn(final PodsWithdrawn withdrawn)
+    {
+        withdrawn.replyTo().tell(akka.Done.getInstance());
         return this;
     }
 

@@ -93,6 +93,6 @@ class EndpointTableTest
 
     private static EndpointInfo pod(final String ip, final String name)
     {
-        return new EndpointInfo(ip, 0x0a58_0000_0000L | (Cidrs.address(ip) & 0xFFFFFFFFL), "", name, 0, 0);
+        return new EndpointInfo(ip, 0x0a58_0000_0000L | (Cidrs.address(ip) & 0xFFFFFFFFL), "", name, 0, 0, 0);
     }
 }

@@ -276,14 +276,20 @@ class ClusterProcessIT
 
         assertThat(node2.process().waitFor(30, TimeUnit.SECONDS)).as("node-2 exits after SIGTERM").isTrue();
         assertThat(node2.process().exitValue()).as("the JVM's status for SIGTERM, not 3 (removed)").isEqualTo(143);
-        assertThat(log(node2)).contains("node node-2 stopping: leaving the cluster").contains("node node-2 stopped");
+        assertThat(log(node2)).contains("node node-2 stopping: leaving the cluster").contains("node node-2 stopped")
+            .as("every line names the node").contains(" INFO  node-2 [main] ");
         awaitCondition(node1, "withdraw the route to node-2, which left", CONVERGE, () ->
         {
             final JsonNode routes = getJsonOrNull(node1, "/api/v1/routes");
             return routes != null && !routes.toString().contains(lease2);
         });
         assertThat(get(node1, "/readyz").body()).isEqualTo("ok");
-        assertThat(get(node1, "/api/v1/pods").json()).extracting(pod -> pod.get("node").asText()).containsOnly("node-1");
+        awaitCondition(node1, "forget node-2's pods, which it withdrew as it left", CONVERGE, () ->
+            !getJsonOrNull(node1, "/api/v1/pods").toString().contains("\"node-2\""));
+        // node-3 was killed: its pods stay listed under it, NotReady, until it returns or its lease is reclaimed
+        assertThat(get(node1, "/api/v1/pods").json()).extracting(pod -> pod.get("node").asText())
+            .containsOnly("node-1", "node-3");
+        assertThat(get(node1, "/api/v1/nodes/node-3").json().get("status").asText()).isEqualTo("NotReady");
         awaitCondition(node1, "see itself the only member", CONVERGE, () -> members(node1).equals(List.of("node-1 Up reachable")));
         assertThat(node1.process().isAlive()).isTrue();
         assertThat(log(node1)).doesNotContain("was removed from the cluster (status");

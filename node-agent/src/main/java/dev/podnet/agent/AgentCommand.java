@@ -152,6 +152,11 @@ final class AgentCommand implements Callable<Integer>
             return 2;
         }
 
+        // one agent per JVM: every log line of this process names its node (logback.xml's %property{node})
+        if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging)
+        {
+            logging.putProperty("node", settings.nodeName());
+        }
         return settings.clusterMode() ? runInCluster(settings, err) : runStatic(settings, err);
     }
 

@@ -155,7 +155,7 @@ public final class ClusterAgent implements AutoCloseable
         try
         {
             NodeAgent.createPods(started.proxy(), settings.topology().pods());
-            server.serve(started.proxy(), ApiServer.ConfigSource.CONTROL_PLANE, started.sync()::latest);
+            server.serve(started.proxy(), ApiServer.ConfigSource.CONTROL_PLANE, started);
         }
         catch (final RuntimeException ex)
         {

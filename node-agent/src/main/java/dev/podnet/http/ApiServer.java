@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.podnet.controlplane.ClusterView;
 import dev.podnet.dataplane.DataPlaneException;
 import dev.podnet.dataplane.DataPlaneProxy;
+import dev.podnet.sync.ClusterNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,6 +107,7 @@ public final class ApiServer implements AutoCloseable
             .build();
         final Dispatcher statusOnly = new Dispatcher();
         new StatusApi(status).register(statusOnly);
+        new WebApi().register(statusOnly);
         this.dispatcher = statusOnly;
     }
 
@@ -156,10 +157,10 @@ public final class ApiServer implements AutoCloseable
     }
 
     /**
-     * As {@link #serve(DataPlaneProxy, ConfigSource)}, and with {@code cluster} (the control plane's last
-     * view) the whole cluster's API ({@link ClusterApi}): any node, any pod, forwarded where it lives.
+     * As {@link #serve(DataPlaneProxy, ConfigSource)}, and with {@code cluster} (its control plane's view)
+     * the whole cluster's API ({@link ClusterApi}): any node, any pod, forwarded where it lives.
      */
-    public void serve(final DataPlaneProxy proxy, final ConfigSource configSource, final Supplier<ClusterView> cluster)
+    public void serve(final DataPlaneProxy proxy, final ConfigSource configSource, final ClusterNode cluster)
     {
         if (serving)
         {
@@ -172,7 +173,8 @@ public final class ApiServer implements AutoCloseable
         {
             final ClusterApi[] clusterApi = new ClusterApi[1];
             nodeApi = new NodeApi(proxy, nodeName, commandTimeout, name -> clusterApi[0].directory().pod(name));
-            clusterApi[0] = new ClusterApi(proxy, nodeName, cluster, nodeApi, new Forwarder(nodeName), commandTimeout);
+            clusterApi[0] = new ClusterApi(proxy, nodeName, cluster.sync()::latest, nodeApi, new Forwarder(nodeName),
+                commandTimeout);
             clusterApi[0].register(all);
         }
         else
@@ -180,7 +182,9 @@ public final class ApiServer implements AutoCloseable
             nodeApi = new NodeApi(proxy, nodeName, commandTimeout);
         }
         nodeApi.register(all);
+        new MetricsApi(proxy, nodeName, status, cluster, commandTimeout).register(all);
         new StaticConfigApi(proxy, commandTimeout, configSource == ConfigSource.CONTROL_PLANE).register(all);
+        new WebApi().register(all);
         dispatcher = all;
         serving = true;
     }
@@ -395,6 +399,7 @@ public final class ApiServer implements AutoCloseable
 
     private void write(final HttpExchange exchange, final ApiResponse response) throws IOException
     {
+        exchange.getResponseHeaders().set("Cache-Control", "no-cache"); // live state; the web view's page included
         final byte[] bytes;
         if (response.json() != null)
         {

@@ -21,7 +21,9 @@ import java.util.TreeSet;
 /**
  * The cluster as one agent knows it at one moment: its control plane's last view (members, leases, the
  * replicated pod table) with this node's own pods taken from its data plane, which knows them before
- * the table does. Read-only: made per request, never changed.
+ * the table does. Pods of a node that crashed stay listed (under its NotReady node) until it comes
+ * back or its lease is reclaimed; a node that leaves gracefully withdraws its pods first. Read-only:
+ * made per request, never changed.
  */
 final class ClusterDirectory
 {
@@ -47,7 +49,9 @@ final class ClusterDirectory
         {
             for (final EndpointInfo endpoint : view.endpoints().values())
             {
-                if (!endpoint.node().equals(self))
+                // a node whose lease was reclaimed is not coming back: its pods are gone with it
+                if (!endpoint.node().equals(self) &&
+                    (view.members().containsKey(endpoint.node()) || view.leases().containsKey(endpoint.node())))
                 {
                     all.add(new Endpoint(Ipv4Address.parse(endpoint.ip()), endpoint.mac(), endpoint.node(), endpoint.pod()));
                 }

@@ -47,6 +47,9 @@ public final class ClusterSync implements Consumer<ClusterView>
     private final Map<String, EndpointInfo> endpoints = new HashMap<>();
     private final AtomicLong routesWithdrawn = new AtomicLong();
     private final AtomicLong viewsApplied = new AtomicLong();
+    private final PropagationLag propagationLag = new PropagationLag();
+    /** Pods published before this node attached are not propagation: they were there before it. */
+    private volatile long attachedAtMs = Long.MAX_VALUE;
     private volatile Observer observer = Observer.NONE;
 
     /** Sees the data-plane changes the sync layer makes, when the data plane confirms them (benchmarks, metrics). */
@@ -94,6 +97,7 @@ public final class ClusterSync implements Consumer<ClusterView>
     {
         synchronized (this)
         {
+            attachedAtMs = System.currentTimeMillis();
             proxy = dataPlane;
             if (latest != null)
             {
@@ -119,6 +123,12 @@ public final class ClusterSync implements Consumer<ClusterView>
     public long routesWithdrawn()
     {
         return routesWithdrawn.get();
+    }
+
+    /** From a pod's publication on its node to its endpoint installed here. */
+    public PropagationLag propagationLag()
+    {
+        return propagationLag;
     }
 
     public long viewsApplied()
@@ -180,8 +190,16 @@ public final class ClusterSync implements Consumer<ClusterView>
             {
                 endpoints.put(endpoint.ip(), endpoint);
                 final String ip = endpoint.ip();
+                final long publishedAt = endpoint.publishedAt();
                 report(proxy.putEndpoint(new Endpoint(Ipv4Address.parse(ip), endpoint.mac(), endpoint.node(), endpoint.pod()))
-                        .thenRun(() -> observer.endpointInstalled(ip, System.nanoTime())),
+                        .thenRun(() ->
+                        {
+                            observer.endpointInstalled(ip, System.nanoTime());
+                            if (publishedAt >= attachedAtMs)
+                            {
+                                propagationLag.record(System.currentTimeMillis() - publishedAt);
+                            }
+                        }),
                     "add endpoint " + ip);
             }
         }
@@ -225,7 +243,7 @@ public final class ClusterSync implements Consumer<ClusterView>
         final List<EndpointInfo> result = new ArrayList<>(pods.size());
         for (final PodInfo pod : pods)
         {
-            result.add(new EndpointInfo(Ipv4Address.format(pod.ip()), pod.mac(), pod.node(), pod.name(), 0, 0));
+            result.add(new EndpointInfo(Ipv4Address.format(pod.ip()), pod.mac(), pod.node(), pod.name(), 0, 0, 0));
         }
         return result;
     }

@@ -80,7 +80,7 @@ class ApiServerTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"/", "/api", "/api/v2/pods", "/api/v1/pods/pod-1/pong", "/api/v1/pods/pod-1/arp/extra", "/api/v1/pods/"})
+    @ValueSource(strings = {"/api", "/ui/", "/ui/nope.js", "/api/v2/pods", "/api/v1/pods/pod-1/pong", "/api/v1/pods/pod-1/arp/extra", "/api/v1/pods/"})
     void shouldAnswer404ForAnUnknownPath(final String path) throws Exception
     {
         assertError(call("GET", path, null), 404, "not-found");

@@ -29,9 +29,7 @@ class ClusterApiTest
     void startCluster()
     {
         cluster = LocalCluster.start(3, 2);
-        LocalCluster.await(() -> Http.get(cluster.api(1) + "/api/v1/pods").json().size() == 6 &&
-                Http.get(cluster.api(3) + "/api/v1/pods").json().size() == 6,
-            LocalCluster.CONVERGE, "every agent knows the 6 pods");
+        awaitTheSixPodsEverywhere();
     }
 
     @AfterAll
@@ -163,8 +161,7 @@ class ClusterApiTest
         assertThat(Http.send("DELETE", cluster.api(2) + "/api/v1/pods/web", null).status()).isEqualTo(204);
         assertThat(Http.send("DELETE", cluster.api(1) + "/api/v1/pods/placed", null).status()).isEqualTo(204);
         assertError(Http.send("DELETE", cluster.api(1) + "/api/v1/pods/web", null), 404, "not-found", "web");
-        LocalCluster.await(() -> Http.get(cluster.api(1) + "/api/v1/pods").json().size() == 6 &&
-            Http.get(cluster.api(2) + "/api/v1/pods").json().size() == 6, LocalCluster.CONVERGE, "both deletions seen");
+        awaitTheSixPodsEverywhere();
     }
 
     @Test
@@ -231,6 +228,50 @@ class ClusterApiTest
         assertError(Http.get(cluster.api(1) + "/api/v1/capture"), 400, "bad-request", "missing query parameter 'target'");
         assertError(Http.get(cluster.api(1) + "/api/v1/capture?target=c1&seconds=0"), 400, "bad-request", "'seconds'");
         assertError(Http.get(cluster.api(1) + "/api/v1/capture?target=nobody"), 404, "not-found", "no pod 'nobody'");
+    }
+
+    @Test
+    void shouldExposePrometheusMetricsOfTheDataPlaneAndTheControlPlane()
+    {
+        assertThat(Http.post(cluster.api(1) + "/api/v1/pods", "{\"name\":\"lag-probe\",\"node\":\"node-3\"}").status())
+            .isEqualTo(201);
+        LocalCluster.await(() -> Http.get(cluster.api(1) + "/api/v1/pods/lag-probe").status() == 200 &&
+                Http.get(cluster.api(1) + "/api/v1/nodes/node-1/endpoints").body().contains("lag-probe"),
+            LocalCluster.CONVERGE, "node-1 installed lag-probe's endpoint");
+        LocalCluster.await(() -> !Http.get(cluster.api(1) + "/metrics").body()
+                .contains("podnet_endpoint_propagation_lag_seconds_count{node=\"node-1\"} 0\n"),
+            LocalCluster.CONVERGE, "node-1 measured a propagation");
+        Http.post(cluster.api(1) + "/api/v1/pods/a1/ping", "{\"target\":\"b1\",\"count\":1}");
+
+        final Reply metrics = Http.get(cluster.api(1) + "/metrics");
+        assertThat(metrics.status()).isEqualTo(200);
+        assertThat(metrics.contentType()).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+        final String text = metrics.body();
+        assertThat(text.lines().filter(line -> !line.startsWith("#")))
+            .as("every sample is name{labels} value")
+            .allMatch(line -> line.matches("[a-z_]+\\{[^}]*\\} [0-9.]+"));
+        assertThat(text)
+            .contains("podnet_node_ready{node=\"node-1\"} 1\n")
+            .contains("podnet_cluster_members{node=\"node-1\",status=\"Up\",reachable=\"true\"} 3\n")
+            .contains("podnet_lease_held{node=\"node-1\",cidr=\"10.244.")
+            .contains("podnet_drops_total{node=\"node-1\",reason=\"queue-full\"} 0\n")
+            .contains("podnet_tunnel_back_pressure_total{node=\"node-1\"} ")
+            .contains("podnet_port_frames_total{node=\"node-1\",port=\"a1\",direction=\"out\"} ")
+            .contains("podnet_tunnel_connected{node=\"node-1\",peer=\"node-2\"} 1\n")
+            .contains("podnet_endpoint_propagation_lag_seconds_bucket{node=\"node-1\",le=\"+Inf\"} ")
+            .containsPattern("podnet_tunnel_frames_total\\{node=\"node-1\",peer=\"node-2\",cidr=\"[0-9./]+\",direction=\"out\"} [1-9]")
+            .containsPattern("podnet_endpoints\\{node=\"node-1\"} [0-9]+");
+        assertThat(Http.send("DELETE", cluster.api(1) + "/api/v1/pods/lag-probe", null).status()).isEqualTo(204);
+        awaitTheSixPodsEverywhere();
+    }
+
+    /** Tests that add pods remove them again: the others count on the six. */
+    private void awaitTheSixPodsEverywhere()
+    {
+        LocalCluster.await(() -> Http.get(cluster.api(1) + "/api/v1/pods").json().size() == 6 &&
+                Http.get(cluster.api(2) + "/api/v1/pods").json().size() == 6 &&
+                Http.get(cluster.api(3) + "/api/v1/pods").json().size() == 6,
+            LocalCluster.CONVERGE, "every agent knows the 6 pods, and only them");
     }
 
     private static void assertError(final Reply reply, final int status, final String error, final String detail)

@@ -1,0 +1,166 @@
+package dev.podnet.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+import java.io.PrintWriter;
+import java.net.URI;
+import java.util.Map;
+
+/**
+ * {@code podnetctl}: a kubectl-like command line for a podnet cluster, talking to any agent's HTTP API
+ * (docs/API.md): every agent answers for the whole cluster, so one address is enough.
+ * <p>
+ * Exit codes are a contract with scripts, kept apart so that a script can tell "the network is broken"
+ * (1) from "I asked wrongly" (2, 3) from "there is nothing to ask" (4). Errors are one line,
+ * {@code error: <what>}, on stderr; a stack trace never reaches the user (an unexpected exception is a
+ * bug, reported in one line with exit 1).
+ */
+@Command(
+    name = "podnetctl",
+    mixinStandardHelpOptions = true,
+    versionProvider = PodnetCtl.Version.class,
+    description = "Inspects and drives a podnet cluster (an emulated Kubernetes pod network) through any agent's " +
+        "HTTP API, the way kubectl drives Kubernetes.",
+    subcommands = {
+        GetCommand.class, DescribeCommand.class, CreateCommand.class, DeleteCommand.class,
+        PingCommand.class, TracerouteCommand.class, UdpCommand.class, CheckCommand.class,
+        ArpCommand.class, FdbCommand.class, RoutesCommand.class, CaptureCommand.class,
+        CommandLine.HelpCommand.class},
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  podnetctl get nodes -o wide",
+        "  podnetctl create pod web --node b",
+        "  podnetctl ping a-1 web -c 5",
+        "  podnetctl check",
+        "  podnetctl capture a-1 -w - --seconds 30 | wireshark -k -i -",
+        "",
+        "The server is --server, else the variable " + PodnetCtl.SERVER_ENV + ", else " + PodnetCtl.DEFAULT_SERVER + "."},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:success",
+        "1:the operation ran and failed: ping got no reply at all, traceroute did not reach the target, udp timed " +
+            "out or got an ICMP error, check found a pair that cannot connect",
+        "2:usage error: a bad or missing argument",
+        "3:the API refused the request (4xx/5xx): its detail is printed",
+        "4:the API cannot be reached (nothing listens at --server, or the connection was lost)"})
+public final class PodnetCtl implements Runnable
+{
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_FAILED = 1;
+    public static final int EXIT_USAGE = 2;
+    public static final int EXIT_REFUSED = 3;
+    public static final int EXIT_UNREACHABLE = 4;
+    static final String SERVER_ENV = "PODNETCTL_SERVER";
+    static final String DEFAULT_SERVER = "localhost:8080";
+
+    @Option(
+        names = "--server",
+        scope = ScopeType.INHERIT,
+        paramLabel = "HOST:PORT",
+        description = "the agent API to talk to: host:port or http://host:port (port 8080 when left out); " +
+            "default: $" + SERVER_ENV + ", else " + DEFAULT_SERVER)
+    String server;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private final Map<String, String> env;
+
+    public PodnetCtl()
+    {
+        this(System.getenv());
+    }
+
+    /** @param env the environment ({@code System.getenv()}): where {@value #SERVER_ENV} and {@code COLUMNS} come from */
+    PodnetCtl(final Map<String, String> env)
+    {
+        this.env = Map.copyOf(env);
+    }
+
+    @Override
+    public void run()
+    {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (try: podnetctl get nodes, or podnetctl --help)");
+    }
+
+    public static void main(final String[] args)
+    {
+        System.exit(commandLine(System.getenv()).execute(args));
+    }
+
+    /** The command line with podnetctl's error handling: {@code error: ...} on stderr and the exit codes above. */
+    static CommandLine commandLine(final Map<String, String> env)
+    {
+        return new CommandLine(new PodnetCtl(env))
+            .setExecutionExceptionHandler(PodnetCtl::executionFailed)
+            .setParameterExceptionHandler(PodnetCtl::usageError);
+    }
+
+    /** The environment this run sees. */
+    Map<String, String> env()
+    {
+        return env;
+    }
+
+    /**
+     * A client for the server this run talks to: {@code --server}, else {@value #SERVER_ENV}, else
+     * {@value #DEFAULT_SERVER}. A server that is not an address is a usage error.
+     */
+    ApiClient client(final CommandLine cmd)
+    {
+        final String given = server != null ? server : env.getOrDefault(SERVER_ENV, "");
+        final String chosen = given.isBlank() ? DEFAULT_SERVER : given;
+        final URI base;
+        try
+        {
+            base = ApiClient.parseServer(chosen);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new CommandLine.ParameterException(cmd, (server != null ? "--server: " : SERVER_ENV + ": ") + ex.getMessage());
+        }
+        return new ApiClient(base);
+    }
+
+    private static int executionFailed(final Exception ex, final CommandLine cmd, final CommandLine.ParseResult parseResult)
+    {
+        final PrintWriter err = cmd.getErr();
+        if (ex instanceof CtlException failure)
+        {
+            err.println("error: " + failure.getMessage());
+            if (failure.hint() != null)
+            {
+                err.println("hint: " + failure.hint());
+            }
+            err.flush();
+            return failure.exitCode();
+        }
+        err.println("error: podnetctl " + cmd.getCommandName() + " failed unexpectedly (a bug): " + ex);
+        err.flush();
+        return EXIT_FAILED;
+    }
+
+    private static int usageError(final CommandLine.ParameterException ex, final String[] args)
+    {
+        final CommandLine cmd = ex.getCommandLine();
+        final PrintWriter err = cmd.getErr();
+        err.println("error: " + ex.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+        err.println("See '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+        err.flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    static final class Version implements CommandLine.IVersionProvider
+    {
+        @Override
+        public String[] getVersion()
+        {
+            final String version = PodnetCtl.class.getPackage().getImplementationVersion();
+            return new String[] {"podnetctl " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.podnet.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+/**
+ * What every podnetctl verb shares: its output streams (the command line's, so tests capture them),
+ * the API client for the chosen server, and the checks that turn a bad argument into a usage error
+ * (exit 2) before anything is sent.
+ */
+abstract class Verb implements Callable<Integer>
+{
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private ApiClient client;
+
+    @Override
+    public final Integer call()
+    {
+        final int code = run();
+        out().flush();
+        err().flush();
+        return code;
+    }
+
+    /** Runs the verb: returns the exit code, or throws {@link CtlException} / a usage error. */
+    abstract int run();
+
+    final PrintWriter out()
+    {
+        return spec.commandLine().getOut();
+    }
+
+    final PrintWriter err()
+    {
+        return spec.commandLine().getErr();
+    }
+
+    final PodnetCtl root()
+    {
+        return (PodnetCtl)spec.root().userObject();
+    }
+
+    final ApiClient api()
+    {
+        if (client == null)
+        {
+            client = root().client(spec.commandLine());
+        }
+        return client;
+    }
+
+    /** Prints JSON the way {@code -o json} does: indented, as the API sent it. */
+    final void printJson(final JsonNode json)
+    {
+        out().println(Output.pretty(json));
+    }
+
+    /** A table on stdout; for an empty list, kubectl's "No resources found." on stderr (stdout stays empty for scripts). */
+    final void printTable(final Table table)
+    {
+        if (table.isEmpty())
+        {
+            err().println("No resources found.");
+            return;
+        }
+        table.print(out());
+    }
+
+    final CommandLine.ParameterException usage(final String message)
+    {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    /** A usage error unless {@code value} lies in {@code min..max}, naming the option. */
+    final void requireRange(final String option, final long value, final long min, final long max)
+    {
+        if (value < min || value > max)
+        {
+            throw usage(option + " must be " + (max == Long.MAX_VALUE ? "at least " + min : min + ".." + max) + ": " + value);
+        }
+    }
+
+    /** Seconds as given on the command line ({@code -W 0.5}) in milliseconds; a usage error below {@code minMs}. */
+    final int millis(final String option, final double seconds, final int minMs)
+    {
+        final double ms = seconds * 1000.0;
+        if (Double.isNaN(ms) || ms < minMs || ms > Integer.MAX_VALUE)
+        {
+            throw usage(option + " must be " + (minMs == 0 ? "0 or more" : "more than 0") + " seconds: " + seconds);
+        }
+        return Math.max(minMs, (int)Math.round(ms));
+    }
+}

@@ -1,0 +1,186 @@
+package dev.podnet.http;
+
+import dev.podnet.controlplane.ClusterView;
+import dev.podnet.controlplane.MemberView;
+import dev.podnet.dataplane.DataPlaneProxy;
+import dev.podnet.dataplane.PodInfo;
+import dev.podnet.dataplane.Route;
+import dev.podnet.pod.DropReason;
+import dev.podnet.pod.PodStats;
+import dev.podnet.sync.ClusterNode;
+import dev.podnet.sync.PropagationLag;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /metrics}: the node in Prometheus' text exposition format (version 0.0.4), read on each
+ * scrape from counters the data plane keeps anyway (no extra work per frame). Every series carries
+ * the {@code node} label, so one Prometheus job can scrape a whole emulated cluster.
+ * <ul>
+ *   <li>data plane: bridge frames forwarded/flooded, frames in/out per pod port and per tunnel,
+ *       tunnel state, back-pressure, drops by reason (every reason, zeros included, so {@code rate()}
+ *       works from the first scrape);</li>
+ *   <li>control plane (cluster mode): readiness, lease held, leases reclaimed, members by status and
+ *       reachability, replicated endpoint-table size, endpoint propagation lag (histogram), routes withdrawn.</li>
+ * </ul>
+ */
+final class MetricsApi
+{
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final DataPlaneProxy proxy;
+    private final String node;
+    private final Supplier<NodeStatus> status;
+    private final ClusterNode cluster;
+    private final Duration quick;
+
+    /** @param cluster the control plane and sync layer, or {@code null} in static mode */
+    MetricsApi(
+        final DataPlaneProxy proxy, final String node, final Supplier<NodeStatus> status, final ClusterNode cluster,
+        final Duration commandTimeout)
+    {
+        this.proxy = proxy;
+        this.node = node;
+        this.status = status;
+        this.cluster = cluster;
+        this.quick = commandTimeout;
+    }
+
+    void register(final Dispatcher dispatcher)
+    {
+        dispatcher.add("GET", "/metrics", request -> ApiResponse.bytes(200, CONTENT_TYPE,
+            scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    String scrape() throws InterruptedException
+    {
+        final StringBuilder out = new StringBuilder(8192);
+        final String self = "node=\"" + escape(node) + "\"";
+
+        family(out, "podnet_node_ready", "gauge", "1 when the node serves pods (lease held, data plane up), else 0");
+        sample(out, "podnet_node_ready", self, status.get().ready() ? 1 : 0);
+
+        family(out, "podnet_bridge_frames_total", "counter", "frames the bridge switched, by how");
+        sample(out, "podnet_bridge_frames_total", self + ",kind=\"forwarded\"", proxy.framesForwarded());
+        sample(out, "podnet_bridge_frames_total", self + ",kind=\"flooded\"", proxy.framesFlooded());
+
+        final List<PodInfo> pods = Await.await(proxy.pods(), quick, "listing pods for /metrics");
+        family(out, "podnet_pods", "gauge", "pods running on this node");
+        sample(out, "podnet_pods", self, pods.size());
+        family(out, "podnet_port_frames_total", "counter", "frames through each pod's port (its veth), by direction");
+        for (final PodInfo pod : pods)
+        {
+            final PodStats stats;
+            try
+            {
+                stats = Await.await(proxy.podStats(pod.name()), quick, "pod stats");
+            }
+            catch (final RuntimeException ex)
+            {
+                continue; // deleted since the listing
+            }
+            final String port = self + ",port=\"" + escape(pod.name()) + "\"";
+            sample(out, "podnet_port_frames_total", port + ",direction=\"in\"", stats.framesIn());
+            sample(out, "podnet_port_frames_total", port + ",direction=\"out\"", stats.framesOut());
+        }
+
+        final List<Route> routes = Await.await(proxy.routes(), quick, "reading routes for /metrics");
+        family(out, "podnet_tunnel_frames_total", "counter", "frames through the tunnel to each peer node, by direction");
+        for (final Route route : routes)
+        {
+            final String peer = self + ",peer=\"" + escape(route.node()) + "\",cidr=\"" + route.cidr() + "\"";
+            sample(out, "podnet_tunnel_frames_total", peer + ",direction=\"out\"", route.framesOut());
+            sample(out, "podnet_tunnel_frames_total", peer + ",direction=\"in\"", route.framesIn());
+        }
+        family(out, "podnet_tunnel_connected", "gauge", "1 when the tunnel to the peer node is connected");
+        for (final Route route : routes)
+        {
+            sample(out, "podnet_tunnel_connected", self + ",peer=\"" + escape(route.node()) + "\"",
+                "connected".equals(route.tunnel()) ? 1 : 0);
+        }
+
+        final Map<String, Long> drops = new TreeMap<>();
+        for (final DropReason reason : DropReason.values())
+        {
+            drops.put(reason.label(), 0L);
+        }
+        drops.putAll(proxy.drops());
+        family(out, "podnet_tunnel_back_pressure_total", "counter",
+            "frames dropped because the tunnel's publication was back-pressured");
+        sample(out, "podnet_tunnel_back_pressure_total", self, drops.get(DropReason.TUNNEL_BACK_PRESSURED.label()));
+        family(out, "podnet_drops_total", "counter", "frames dropped, by reason");
+        drops.forEach((reason, count) -> sample(out, "podnet_drops_total", self + ",reason=\"" + escape(reason) + "\"", count));
+
+        if (cluster != null)
+        {
+            control(out, self);
+        }
+        return out.toString();
+    }
+
+    private void control(final StringBuilder out, final String self)
+    {
+        final ClusterView view = cluster.sync().latest();
+        family(out, "podnet_lease_held", "gauge", "1 while this node holds its CIDR lease");
+        sample(out, "podnet_lease_held", self + ",cidr=\"" + cluster.lease().cidr() + "\"",
+            view != null && view.lease() != null ? 1 : 0);
+        family(out, "podnet_leases_reclaimed_total", "counter", "leases of departed nodes this node's allocator reclaimed");
+        sample(out, "podnet_leases_reclaimed_total", self, cluster.controlPlane().leasesReclaimed());
+
+        family(out, "podnet_cluster_members", "gauge", "cluster members as this node sees them, by status and reachability");
+        final Map<String, Integer> members = new TreeMap<>();
+        if (view != null)
+        {
+            for (final MemberView member : view.members().values())
+            {
+                members.merge("status=\"" + member.status() + "\",reachable=\"" + member.reachable() + "\"", 1, Integer::sum);
+            }
+        }
+        members.forEach((labels, count) -> sample(out, "podnet_cluster_members", self + "," + labels, count));
+
+        family(out, "podnet_endpoints", "gauge", "pods in the replicated endpoint table (the whole cluster)");
+        sample(out, "podnet_endpoints", self, view == null ? 0 : view.endpoints().size());
+        family(out, "podnet_routes_withdrawn_total", "counter", "routes to other nodes withdrawn (node unreachable or gone)");
+        sample(out, "podnet_routes_withdrawn_total", self, cluster.sync().routesWithdrawn());
+
+        final PropagationLag lag = cluster.sync().propagationLag();
+        family(out, "podnet_endpoint_propagation_lag_seconds", "histogram",
+            "from a pod's publication on its node to its endpoint installed on this one");
+        long cumulative = 0;
+        for (int i = 0; i <= PropagationLag.BOUNDS_MS.length; i++)
+        {
+            cumulative += lag.bucket(i);
+            final String le = i == PropagationLag.BOUNDS_MS.length ? "+Inf" : seconds(PropagationLag.BOUNDS_MS[i]);
+            sample(out, "podnet_endpoint_propagation_lag_seconds_bucket", self + ",le=\"" + le + "\"", cumulative);
+        }
+        out.append("podnet_endpoint_propagation_lag_seconds_sum{").append(self).append("} ")
+            .append(seconds(lag.sumMs())).append('\n');
+        sample(out, "podnet_endpoint_propagation_lag_seconds_count", self, lag.count());
+    }
+
+    private static String seconds(final long millis)
+    {
+        return java.math.BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString();
+    }
+
+    private static void family(final StringBuilder out, final String name, final String type, final String help)
+    {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void sample(final StringBuilder out, final String name, final String labels, final long value)
+    {
+        out.append(name).append('{').append(labels).append("} ").append(value).append('\n');
+    }
+
+    /** A label value as the text format wants it: backslash, quote and newline escaped. */
+    static String escape(final String value)
+    {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+}
