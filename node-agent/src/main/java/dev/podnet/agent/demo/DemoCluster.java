@@ -151,7 +151,8 @@ public final class DemoCluster
             checked = matrix.pods().isEmpty() ? "" : ", " + matrix.okPairs() + "/" + matrix.pairs() + " pairs ok";
         }
         printUsage(runDir);
-        console.line("podnet demo: ready: %d nodes, %d pods%s. Ctrl-C stops every agent.", nodeCount, layout.pods().size(), checked);
+        console.line("podnet demo: ready: %d node%s, %d pod%s%s. Ctrl-C stops every agent.", nodeCount, nodeCount == 1 ? "" : "s",
+            layout.pods().size(), layout.pods().size() == 1 ? "" : "s", checked);
         signals.await();
         return 0;
     }
