@@ -27,17 +27,7 @@ final class ArpCommand extends Verb
     @Override
     int run()
     {
-        final Output.Format format = Output.Format.parse(spec.commandLine(), output, Output.Format.JSON);
-        final JsonNode arp = api().get("/api/v1/pods/" + ApiClient.segment(pod) + "/arp");
-        if (format == Output.Format.JSON)
-        {
-            printJson(arp);
-        }
-        else
-        {
-            printTable(table(arp));
-        }
-        return PodnetCtl.EXIT_OK;
+        return show(format(output, Output.Format.JSON), "/api/v1/pods/" + ApiClient.segment(pod) + "/arp", ArpCommand::table);
     }
 
     static Table table(final JsonNode arp)

@@ -43,21 +43,11 @@ final class CheckCommand extends Verb
     @Override
     int run()
     {
-        final Output.Format format = Output.Format.parse(spec.commandLine(), output, Output.Format.JSON);
+        final Output.Format format = format(output, Output.Format.JSON);
         final Map<String, Object> body = new LinkedHashMap<>();
-        if (timeoutSeconds != null)
-        {
-            body.put("timeoutMs", millis("-W", timeoutSeconds, 1));
-        }
+        putMillis(body, "timeoutMs", "-W", timeoutSeconds, 1);
         final JsonNode check = api().post("/api/v1/check", body, CHECK_BOUND);
-        if (format == Output.Format.JSON)
-        {
-            printJson(check);
-        }
-        else
-        {
-            CheckMatrix.lines(check, columns()).forEach(out()::println);
-        }
+        print(format, check, answer -> CheckMatrix.lines(answer, columns()).forEach(out()::println));
         return CheckMatrix.allOk(check) ? PodnetCtl.EXIT_OK : PodnetCtl.EXIT_FAILED;
     }
 

@@ -1,7 +1,6 @@
 package dev.podnet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -21,15 +20,11 @@ import static dev.podnet.cli.Output.text;
     subcommands = CreateCommand.Pod.class,
     footerHeading = "%nExamples:%n",
     footer = {"  podnetctl create pod web", "  podnetctl create pod web --node b"})
-final class CreateCommand implements Runnable
+final class CreateCommand extends ResourceVerb
 {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run()
+    CreateCommand()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing resource type: pod");
+        super("pod");
     }
 
     @Command(

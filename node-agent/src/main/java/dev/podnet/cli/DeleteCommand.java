@@ -1,6 +1,5 @@
 package dev.podnet.cli;
 
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -14,15 +13,11 @@ import picocli.CommandLine.Parameters;
     subcommands = DeleteCommand.Pod.class,
     footerHeading = "%nExamples:%n",
     footer = "  podnetctl delete pod web")
-final class DeleteCommand implements Runnable
+final class DeleteCommand extends ResourceVerb
 {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run()
+    DeleteCommand()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing resource type: pod");
+        super("pod");
     }
 
     @Command(

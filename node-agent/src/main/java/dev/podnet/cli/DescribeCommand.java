@@ -1,15 +1,14 @@
 package dev.podnet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
+import java.util.Locale;
 
 import static dev.podnet.cli.Output.text;
 
@@ -25,23 +24,26 @@ import static dev.podnet.cli.Output.text;
     subcommands = {DescribeCommand.Node.class, DescribeCommand.Pod.class},
     footerHeading = "%nExamples:%n",
     footer = {"  podnetctl describe node a", "  podnetctl describe pod a-1"})
-final class DescribeCommand implements Runnable
+final class DescribeCommand extends ResourceVerb
 {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run()
+    DescribeCommand()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing resource type: node or pod");
+        super("node or pod");
     }
 
-    /** {@code Key:} padded to the longest key plus two spaces, so that the values line up. */
-    static void fields(final PrintWriter out, final Map<String, String> fields)
+    /**
+     * {@code Key: value} lines, {@code Key:} padded to the longest key plus two spaces so that the values
+     * line up. Each value is the API's field named as the key in lower case ({@code CIDR}: {@code cidr}),
+     * as {@code get} names its columns after the fields, so a key never drifts from the field it shows.
+     */
+    static void fields(final PrintWriter out, final JsonNode json, final String... keys)
     {
-        final int width = fields.keySet().stream().mapToInt(String::length).max().orElse(0) + 1;
-        fields.forEach((key, value) ->
-            out.println(key + ":" + " ".repeat(width - key.length() - 1 + Table.GAP.length()) + (value.isEmpty() ? Table.NONE : value)));
+        final int width = Arrays.stream(keys).mapToInt(String::length).max().orElse(0) + 1;
+        for (final String key : keys)
+        {
+            final String value = text(json, key.toLowerCase(Locale.ROOT));
+            out.println(key + ":" + " ".repeat(width - key.length() - 1 + Table.GAP.length()) + (value.isEmpty() ? Table.NONE : value));
+        }
     }
 
     /** A heading, then the table indented under it, or {@code <none>} after the heading when it is empty. */
@@ -76,16 +78,7 @@ final class DescribeCommand implements Runnable
             final JsonNode routes = api().get(path + "/routes");
             final JsonNode pods = api().get("/api/v1/pods");
 
-            final Map<String, String> fields = new LinkedHashMap<>();
-            fields.put("Name", text(node, "name"));
-            fields.put("Status", text(node, "status"));
-            fields.put("Reason", text(node, "reason"));
-            fields.put("CIDR", text(node, "cidr"));
-            fields.put("Gateway", text(node, "gateway"));
-            fields.put("Address", text(node, "address"));
-            fields.put("API", text(node, "api"));
-            fields.put("Tunnel", text(node, "tunnel"));
-            fields(out(), fields);
+            fields(out(), node, "Name", "Status", "Reason", "CIDR", "Gateway", "Address", "API", "Tunnel");
 
             section(out(), "Routes:", RoutesCommand.table(routes));
 
@@ -123,12 +116,7 @@ final class DescribeCommand implements Runnable
             final JsonNode pod = api().get(path);
             final JsonNode arp = api().get(path + "/arp");
 
-            final Map<String, String> fields = new LinkedHashMap<>();
-            fields.put("Name", text(pod, "name"));
-            fields.put("Node", text(pod, "node"));
-            fields.put("IP", text(pod, "ip"));
-            fields.put("MAC", text(pod, "mac"));
-            fields(out(), fields);
+            fields(out(), pod, "Name", "Node", "IP", "MAC");
             section(out(), "ARP cache:", ArpCommand.table(arp));
             return PodnetCtl.EXIT_OK;
         }

@@ -29,13 +29,11 @@ final class FdbCommand extends Verb
     @Override
     int run()
     {
-        final Output.Format format = Output.Format.parse(spec.commandLine(), output, Output.Format.JSON);
-        final JsonNode fdb = api().get("/api/v1/nodes/" + ApiClient.segment(node) + "/fdb");
-        if (format == Output.Format.JSON)
-        {
-            printJson(fdb);
-            return PodnetCtl.EXIT_OK;
-        }
+        return show(format(output, Output.Format.JSON), "/api/v1/nodes/" + ApiClient.segment(node) + "/fdb", FdbCommand::table);
+    }
+
+    static Table table(final JsonNode fdb)
+    {
         final Table table = new Table("MAC", "PORT", "TYPE", "AGE");
         for (final JsonNode entry : fdb)
         {
@@ -43,7 +41,6 @@ final class FdbCommand extends Verb
             table.row(text(entry, "mac"), text(entry, "port"), permanent ? "permanent" : "learned",
                 permanent ? "-" : Output.age(entry.path("ageMs").asLong(-1)));
         }
-        printTable(table);
-        return PodnetCtl.EXIT_OK;
+        return table;
     }
 }

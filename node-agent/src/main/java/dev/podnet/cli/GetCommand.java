@@ -1,13 +1,13 @@
 package dev.podnet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import static dev.podnet.cli.Output.text;
 
@@ -25,15 +25,17 @@ import static dev.podnet.cli.Output.text;
         "  podnetctl get nodes -o wide",
         "  podnetctl get pods -o json",
         "  podnetctl get pod a-1"})
-final class GetCommand implements Runnable
+final class GetCommand extends ResourceVerb
 {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run()
+    GetCommand()
     {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing resource type: nodes or pods");
+        super("nodes or pods");
+    }
+
+    /** The whole collection, or the one item of it that {@code name} names. */
+    private static String path(final String collection, final String name)
+    {
+        return name == null ? collection : collection + "/" + ApiClient.segment(name);
     }
 
     /** Rows of a list, or the one object a {@code NAME} asks for: both print as a table. */
@@ -51,6 +53,26 @@ final class GetCommand implements Runnable
         return items;
     }
 
+    /**
+     * One column per field, headed by the field's name in capitals, as kubectl heads its columns;
+     * {@code -o wide} adds the {@code wideFields}. Nodes and pods differ only in their fields.
+     */
+    private static Table table(final JsonNode answer, final Output.Format format, final List<String> fields,
+        final List<String> wideFields)
+    {
+        final List<String> columns = new ArrayList<>(fields);
+        if (format == Output.Format.WIDE)
+        {
+            columns.addAll(wideFields);
+        }
+        final Table table = new Table(columns.stream().map(field -> field.toUpperCase(Locale.ROOT)).toList());
+        for (final JsonNode item : items(answer))
+        {
+            table.row(columns.stream().map(field -> text(item, field)).toList());
+        }
+        return table;
+    }
+
     @Command(
         name = "nodes",
         aliases = {"node", "no"},
@@ -61,6 +83,9 @@ final class GetCommand implements Runnable
         footer = {"  podnetctl get nodes", "  podnetctl get nodes -o wide", "  podnetctl get node b -o json"})
     static final class Nodes extends Verb
     {
+        static final List<String> FIELDS = List.of("name", "status", "cidr", "gateway", "pods");
+        static final List<String> WIDE_FIELDS = List.of("address", "api", "tunnel", "reason");
+
         @Parameters(arity = "0..1", paramLabel = "NAME", description = "only this node")
         String name;
 
@@ -70,29 +95,8 @@ final class GetCommand implements Runnable
         @Override
         int run()
         {
-            final Output.Format format = Output.Format.parse(spec.commandLine(), output, Output.Format.WIDE, Output.Format.JSON);
-            final JsonNode answer = api().get(name == null ? "/api/v1/nodes" : "/api/v1/nodes/" + ApiClient.segment(name));
-            if (format == Output.Format.JSON)
-            {
-                printJson(answer);
-                return PodnetCtl.EXIT_OK;
-            }
-            final boolean wide = format == Output.Format.WIDE;
-            final Table table = wide ?
-                new Table("NAME", "STATUS", "CIDR", "GATEWAY", "PODS", "ADDRESS", "API", "TUNNEL", "REASON") :
-                new Table("NAME", "STATUS", "CIDR", "GATEWAY", "PODS");
-            for (final JsonNode node : items(answer))
-            {
-                final List<String> row = new ArrayList<>(List.of(text(node, "name"), text(node, "status"), text(node, "cidr"),
-                    text(node, "gateway"), text(node, "pods")));
-                if (wide)
-                {
-                    row.addAll(List.of(text(node, "address"), text(node, "api"), text(node, "tunnel"), text(node, "reason")));
-                }
-                table.row(row);
-            }
-            printTable(table);
-            return PodnetCtl.EXIT_OK;
+            final Output.Format format = format(output, Output.Format.WIDE, Output.Format.JSON);
+            return show(format, path("/api/v1/nodes", name), answer -> table(answer, format, FIELDS, WIDE_FIELDS));
         }
     }
 
@@ -105,6 +109,9 @@ final class GetCommand implements Runnable
         footer = {"  podnetctl get pods", "  podnetctl get pods -o wide", "  podnetctl get pod a-1 -o json"})
     static final class Pods extends Verb
     {
+        static final List<String> FIELDS = List.of("name", "node", "ip");
+        static final List<String> WIDE_FIELDS = List.of("mac");
+
         @Parameters(arity = "0..1", paramLabel = "NAME", description = "only this pod")
         String name;
 
@@ -114,26 +121,8 @@ final class GetCommand implements Runnable
         @Override
         int run()
         {
-            final Output.Format format = Output.Format.parse(spec.commandLine(), output, Output.Format.WIDE, Output.Format.JSON);
-            final JsonNode answer = api().get(name == null ? "/api/v1/pods" : "/api/v1/pods/" + ApiClient.segment(name));
-            if (format == Output.Format.JSON)
-            {
-                printJson(answer);
-                return PodnetCtl.EXIT_OK;
-            }
-            final boolean wide = format == Output.Format.WIDE;
-            final Table table = wide ? new Table("NAME", "NODE", "IP", "MAC") : new Table("NAME", "NODE", "IP");
-            for (final JsonNode pod : items(answer))
-            {
-                final List<String> row = new ArrayList<>(List.of(text(pod, "name"), text(pod, "node"), text(pod, "ip")));
-                if (wide)
-                {
-                    row.add(text(pod, "mac"));
-                }
-                table.row(row);
-            }
-            printTable(table);
-            return PodnetCtl.EXIT_OK;
+            final Output.Format format = format(output, Output.Format.WIDE, Output.Format.JSON);
+            return show(format, path("/api/v1/pods", name), answer -> table(answer, format, FIELDS, WIDE_FIELDS));
         }
     }
 }

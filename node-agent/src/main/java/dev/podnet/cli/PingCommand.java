@@ -63,16 +63,8 @@ final class PingCommand extends Verb
     {
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("target", target);
-        if (count != null)
-        {
-            requireRange("-c", count, 1, Long.MAX_VALUE);
-            body.put("count", count);
-        }
-        if (size != null)
-        {
-            requireRange("-s", size, 0, 65_507);
-            body.put("size", size);
-        }
+        putInRange(body, "count", "-c", count, 1, Long.MAX_VALUE);
+        putInRange(body, "size", "-s", size, 0, 65_507);
         if (pmtuDiscovery != null)
         {
             if (!pmtuDiscovery.equals("do") && !pmtuDiscovery.equals("dont"))
@@ -81,19 +73,9 @@ final class PingCommand extends Verb
             }
             body.put("dontFragment", pmtuDiscovery.equals("do"));
         }
-        if (timeoutSeconds != null)
-        {
-            body.put("timeoutMs", millis("-W", timeoutSeconds, 1));
-        }
-        if (intervalSeconds != null)
-        {
-            body.put("intervalMs", millis("-i", intervalSeconds, 0));
-        }
-        if (ttl != null)
-        {
-            requireRange("-t", ttl, 1, 255);
-            body.put("ttl", ttl);
-        }
+        putMillis(body, "timeoutMs", "-W", timeoutSeconds, 1);
+        putMillis(body, "intervalMs", "-i", intervalSeconds, 0);
+        putInRange(body, "ttl", "-t", ttl, 1, 255);
         final long runs = (long)((count == null ? DEFAULT_COUNT : count) - 1) *
             (int)body.getOrDefault("intervalMs", DEFAULT_INTERVAL_MS) + (int)body.getOrDefault("timeoutMs", DEFAULT_TIMEOUT_MS);
 

@@ -30,17 +30,7 @@ final class RoutesCommand extends Verb
     @Override
     int run()
     {
-        final Output.Format format = Output.Format.parse(spec.commandLine(), output, Output.Format.JSON);
-        final JsonNode routes = api().get("/api/v1/nodes/" + ApiClient.segment(node) + "/routes");
-        if (format == Output.Format.JSON)
-        {
-            printJson(routes);
-        }
-        else
-        {
-            printTable(table(routes));
-        }
-        return PodnetCtl.EXIT_OK;
+        return show(format(output, Output.Format.JSON), "/api/v1/nodes/" + ApiClient.segment(node) + "/routes", RoutesCommand::table);
     }
 
     static Table table(final JsonNode routes)

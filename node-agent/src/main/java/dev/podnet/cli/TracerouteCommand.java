@@ -50,15 +50,8 @@ final class TracerouteCommand extends Verb
     {
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("target", target);
-        if (maxHops != null)
-        {
-            requireRange("--max-hops", maxHops, 1, 255);
-            body.put("maxHops", maxHops);
-        }
-        if (waitSeconds != null)
-        {
-            body.put("timeoutMs", millis("--wait", waitSeconds, 1));
-        }
+        putInRange(body, "maxHops", "--max-hops", maxHops, 1, 255);
+        putMillis(body, "timeoutMs", "--wait", waitSeconds, 1);
         final int hops = maxHops == null ? DEFAULT_MAX_HOPS : maxHops;
         final long runs = (long)hops * (int)body.getOrDefault("timeoutMs", DEFAULT_TIMEOUT_MS);
 

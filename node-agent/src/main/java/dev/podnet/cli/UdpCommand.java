@@ -61,11 +61,8 @@ final class UdpCommand extends Verb
         body.put("target", target);
         body.put("port", port);
         body.put("payload", String.join(" ", payload));
-        final int timeoutMs = timeoutSeconds == null ? DEFAULT_TIMEOUT_MS : millis("-W", timeoutSeconds, 1);
-        if (timeoutSeconds != null)
-        {
-            body.put("timeoutMs", timeoutMs);
-        }
+        putMillis(body, "timeoutMs", "-W", timeoutSeconds, 1);
+        final int timeoutMs = (int)body.getOrDefault("timeoutMs", DEFAULT_TIMEOUT_MS);
 
         final ApiClient.Reply reply = api().send("POST", "/api/v1/pods/" + ApiClient.segment(pod) + "/udp", body,
             Duration.ofMillis(timeoutMs).plus(ApiClient.GRACE));

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * What every podnetctl verb shares: its output streams (the command line's, so tests capture them),
@@ -54,6 +57,12 @@ abstract class Verb implements Callable<Integer>
         return client;
     }
 
+    /** The format {@code -o} names, when this verb offers it: a usage error otherwise (see {@link Output.Format#parse}). */
+    final Output.Format format(final String output, final Output.Format... offered)
+    {
+        return Output.Format.parse(spec.commandLine(), output, offered);
+    }
+
     /** Prints JSON the way {@code -o json} does: indented, as the API sent it. */
     final void printJson(final JsonNode json)
     {
@@ -69,6 +78,32 @@ abstract class Verb implements Callable<Integer>
             return;
         }
         table.print(out());
+    }
+
+    /**
+     * The API's answer as it came for {@code -o json}, else in the verb's own text form: one place decides
+     * it, so that {@code -o json} means "exactly what the API said" for every verb that offers it.
+     */
+    final void print(final Output.Format format, final JsonNode answer, final Consumer<JsonNode> asText)
+    {
+        if (format == Output.Format.JSON)
+        {
+            printJson(answer);
+        }
+        else
+        {
+            asText.accept(answer);
+        }
+    }
+
+    /**
+     * {@code GET path}, printed as JSON or as the table {@code table} makes of the answer. Callers parse
+     * {@code -o} before calling, so a bad format is a usage error that sends nothing.
+     */
+    final int show(final Output.Format format, final String path, final Function<JsonNode, Table> table)
+    {
+        print(format, api().get(path), answer -> printTable(table.apply(answer)));
+        return PodnetCtl.EXIT_OK;
     }
 
     final CommandLine.ParameterException usage(final String message)
@@ -94,5 +129,28 @@ abstract class Verb implements Callable<Integer>
             throw usage(option + " must be " + (minMs == 0 ? "0 or more" : "more than 0") + " seconds: " + seconds);
         }
         return Math.max(minMs, (int)Math.round(ms));
+    }
+
+    /**
+     * An option that was given goes into the request body under {@code key}, once it is known to lie in
+     * {@code min..max}; one left out stays out, so that the API's default applies.
+     */
+    final void putInRange(final Map<String, Object> body, final String key, final String option, final Integer value,
+        final long min, final long max)
+    {
+        if (value != null)
+        {
+            requireRange(option, value, min, max);
+            body.put(key, value);
+        }
+    }
+
+    /** A seconds option that was given goes into the request body as milliseconds ({@link #millis}); one left out stays out. */
+    final void putMillis(final Map<String, Object> body, final String key, final String option, final Double seconds, final int minMs)
+    {
+        if (seconds != null)
+        {
+            body.put(key, millis(option, seconds, minMs));
+        }
     }
 }
