@@ -50,6 +50,8 @@ public final class AeronTunnel implements Overlay
 {
     /** 'PN'. */
     public static final int STREAM_ID = 0x504E;
+    /** Free /dev/shm below which the driver warns at each new publication. */
+    static final long LOW_STORAGE_WARNING_BYTES = 16L * 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(AeronTunnel.class);
     private static final int FRAGMENT_LIMIT = 64;
     private static final long PEER_CHECK_INTERVAL_NANOS = 10_000_000L;
@@ -117,6 +119,9 @@ public final class AeronTunnel implements Overlay
             .ipcTermBufferLength(64 * 1024)
             .initialWindowLength(Math.min(128 * 1024, config.termLength() / 2))
             .counterValuesBufferLength(1024 * 1024)
+            // Aeron warns below 160 MB free by default, more than a container's whole /dev/shm (64-128 MiB)
+            // although a node needs ~15 MB: warn when a few more peers would no longer fit
+            .lowStorageWarningThreshold(LOW_STORAGE_WARNING_BYTES)
             .mtuLength(config.aeronMtu())
             // the executor only resolves peer host names, off the duty cycle; polled every 1 ms by default it
             // costs ~0.01 core per idle agent, so it sleeps 10 ms between looks

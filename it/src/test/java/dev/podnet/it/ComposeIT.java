@@ -1,0 +1,95 @@
+package dev.podnet.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.podnet.diag.LoopbackPorts;
+import dev.podnet.it.containers.AgentApi;
+import dev.podnet.it.containers.Docker;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The shipped {@code compose/docker-compose.yml} itself, run the way the README says: {@code up} builds
+ * the image from this checkout and starts three nodes, {@code podnetctl check} passes inside node-1,
+ * node-1's published API answers on the host, and {@code down} leaves no container or network behind.
+ * Uses {@code docker compose} (v2) when the machine has it, else {@code docker-compose} (v1).
+ */
+class ComposeIT
+{
+    private static final String FILE = "compose/docker-compose.yml";
+    private static final Duration CONVERGE = Duration.ofSeconds(120);
+
+    @Test
+    void shouldComeUpPassTheCheckAndComeDownLeavingNothing()
+    {
+        Docker.require();
+        final String id = UUID.randomUUID().toString().substring(0, 8);
+        final String project = "podnet-it-" + id;
+        final String image = "podnet-compose-it:" + id;
+        final int apiPort = LoopbackPorts.freeTcpPort();
+        final Map<String, String> env = Map.of(
+            "PODNET_IMAGE", image, "PODNET_BASE_IMAGE", Docker.baseImage(), "PODNET_API_PORT", Integer.toString(apiPort));
+        try
+        {
+            final Docker.Result up = compose(env, project, 600, "up", "-d", "--build");
+            assertThat(up.exitCode()).as(up.output()).isZero();
+
+            AgentApi.await(() -> containers(project).size() == 3 && containers(project).stream().allMatch(ComposeIT::healthy),
+                CONVERGE, "3 containers of " + project + " healthy (GET /readyz answers 200)");
+
+            final AgentApi api = new AgentApi("http://localhost:" + apiPort);
+            AgentApi.await(() ->
+            {
+                final JsonNode nodes = api.get("/api/v1/nodes").json();
+                return nodes.size() == 3 && nodes.findValuesAsText("status").stream().allMatch("Ready"::equals) &&
+                    api.get("/api/v1/pods").json().size() == 6;
+            }, CONVERGE, "node-1's published API lists 3 Ready nodes and 6 pods");
+
+            final String node1 = Docker.run(List.of("docker", "ps", "-q", "--filter", "label=com.docker.compose.project=" + project,
+                "--filter", "label=com.docker.compose.service=node-1"), 30).output().trim();
+            final Docker.Result check = Docker.run(List.of("docker", "exec", node1, "podnetctl", "check"), 120);
+            assertThat(check.exitCode()).as(check.output()).isZero();
+            assertThat(check.output()).contains("30/30 pairs ok");
+
+            final Docker.Result down = compose(env, project, 180, "down");
+            assertThat(down.exitCode()).as(down.output()).isZero();
+            assertThat(containers(project)).as("containers left by down").isEmpty();
+            assertThat(Docker.run(List.of("docker", "network", "ls", "-q", "--filter",
+                "label=com.docker.compose.project=" + project), 30).output().trim()).as("networks left by down").isEmpty();
+        }
+        finally
+        {
+            compose(env, project, 180, "down", "--volumes", "--remove-orphans");
+            Docker.run(List.of("docker", "rmi", "-f", image), 60);
+        }
+    }
+
+    private static Docker.Result compose(final Map<String, String> env, final String project, final int seconds, final String... args)
+    {
+        final List<String> command = new ArrayList<>(List.of("env"));
+        env.forEach((name, value) -> command.add(name + "=" + value));
+        command.addAll(Docker.compose());
+        command.addAll(List.of("-p", project, "-f", FILE));
+        command.addAll(List.of(args));
+        return Docker.run(command, seconds);
+    }
+
+    private static List<String> containers(final String project)
+    {
+        final String ids = Docker.run(List.of("docker", "ps", "-aq", "--filter", "label=com.docker.compose.project=" + project), 30)
+            .output().trim();
+        return ids.isEmpty() ? List.of() : List.of(ids.split("\\s+"));
+    }
+
+    private static boolean healthy(final String container)
+    {
+        return Docker.run(List.of("docker", "inspect", "-f", "{{.State.Health.Status}}", container), 30).output().trim()
+            .equals("healthy");
+    }
+}

@@ -1,0 +1,110 @@
+package dev.podnet.it.containers;
+
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.containers.wait.strategy.Wait;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.IntStream;
+
+/**
+ * N podnet node agents, one per container, on a network of their own: node-1 is the seed, every node
+ * reaches the others by container name (its advertised host), each API is published on a random host
+ * port. Started in parallel; ready when every {@code /readyz} answers 200. Each agent's output goes to
+ * {@code it/target/container-logs/NODE-<run>.log}.
+ */
+public final class ContainerCluster implements AutoCloseable
+{
+    private final Network network = Network.newNetwork();
+    private final List<GenericContainer<?>> nodes = new ArrayList<>();
+
+    private ContainerCluster()
+    {
+    }
+
+    /** Starts {@code count} nodes with {@code pods} pods each ({@code node-i-1..}) and waits until all are ready. */
+    public static ContainerCluster start(final int count, final int pods)
+    {
+        final ContainerCluster cluster = new ContainerCluster();
+        final String image = PodnetImage.name();
+        try
+        {
+            for (int i = 1; i <= count; i++)
+            {
+                cluster.nodes.add(node(image, cluster.network, "node-" + i, pods));
+            }
+            // all at once, each on a thread of its own: a node's start waits for its /readyz, and that needs
+            // the seed running (a pool smaller than the cluster could be blocked by nodes waiting for node-1)
+            final ExecutorService starter = Executors.newFixedThreadPool(count);
+            try
+            {
+                CompletableFuture.allOf(cluster.nodes.stream()
+                    .map(node -> CompletableFuture.runAsync(node::start, starter))
+                    .toArray(CompletableFuture[]::new)).join();
+            }
+            finally
+            {
+                starter.shutdownNow();
+            }
+            return cluster;
+        }
+        catch (final RuntimeException ex)
+        {
+            cluster.close();
+            throw ex;
+        }
+    }
+
+    @SuppressWarnings("resource")
+    private static GenericContainer<?> node(final String image, final Network network, final String name, final int pods)
+    {
+        return new GenericContainer<>(image)
+            .withNetwork(network)
+            .withNetworkAliases(name)
+            .withCreateContainerCmdModifier(cmd -> cmd.withHostName(name))
+            .withSharedMemorySize(128L * 1024 * 1024)
+            .withEnv("PODNET_NODE_NAME", name)
+            .withEnv("PODNET_SEEDS", "node-1:2552")
+            .withEnv("PODNET_ADVERTISED_HOST", name)
+            .withEnv("PODNET_PODS", Integer.toString(pods))
+            .withExposedPorts(8080)
+            .withLogConsumer(new FileLogConsumer(name))
+            .waitingFor(Wait.forHttp("/readyz").forPort(8080).forStatusCode(200)
+                .withStartupTimeout(Duration.ofSeconds(120)));
+    }
+
+    public int size()
+    {
+        return nodes.size();
+    }
+
+    /** Node {@code i}'s container, from 1. */
+    public GenericContainer<?> container(final int index)
+    {
+        return nodes.get(index - 1);
+    }
+
+    /** Node {@code i}'s API as the host reaches it, e.g. {@code http://localhost:32768}. */
+    public String api(final int index)
+    {
+        final GenericContainer<?> node = container(index);
+        return "http://" + node.getHost() + ":" + node.getMappedPort(8080);
+    }
+
+    public List<Integer> indexes()
+    {
+        return IntStream.rangeClosed(1, nodes.size()).boxed().toList();
+    }
+
+    @Override
+    public void close()
+    {
+        nodes.forEach(GenericContainer::stop);
+        network.close();
+    }
+}
