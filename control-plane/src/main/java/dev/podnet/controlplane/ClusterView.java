@@ -15,6 +15,7 @@ import java.util.Map;
  * @param members   cluster members by node name
  * @param leases    every lease by node name (released ones included)
  * @param endpoints every pod by IP
+ * @param allocator the node where the lease allocator (a cluster singleton) runs, or null
  */
 public record ClusterView(
     String self,
@@ -23,7 +24,8 @@ public record ClusterView(
     LeaseInfo lease,
     Map<String, MemberView> members,
     Map<String, LeaseInfo> leases,
-    Map<String, EndpointInfo> endpoints)
+    Map<String, EndpointInfo> endpoints,
+    String allocator)
 {
     /** Leases of other nodes that are reachable members: where routes should point. */
     public List<LeaseInfo> routableLeases()

@@ -461,7 +461,24 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
 
     private ClusterView view()
     {
-        return new ClusterView(settings.nodeName(), lease != null, reason, lease, members, leases, endpoints);
+        return new ClusterView(settings.nodeName(), lease != null, reason, lease, members, leases, endpoints, allocatorNode());
+    }
+
+    /**
+     * Where the lease allocator singleton runs: the oldest member that is Up (Akka's rule for a
+     * singleton without a role), or null while there is none.
+     */
+    private String allocatorNode()
+    {
+        Member oldest = null;
+        for (final Member member : Cluster.get(getContext().getSystem()).state().getMembers())
+        {
+            if (member.status() == akka.cluster.MemberStatus.up() && (oldest == null || member.isOlderThan(oldest)))
+            {
+                oldest = member;
+            }
+        }
+        return oldest == null ? null : LeaseAllocator.nodeName(oldest);
     }
 
     private void publishView()

@@ -91,6 +91,8 @@ public final class ApiServer implements AutoCloseable
     /** Replaced whole (never changed in place) when the node's routes are added: requests read it unlocked. */
     private volatile Dispatcher dispatcher;
     private volatile boolean serving;
+    /** What runs in the background of the cluster API (probing), closed with the server; null in static mode. */
+    private volatile AutoCloseable background;
 
     private ApiServer(
         final HttpServer server, final ExecutorService executor, final String nodeName, final Supplier<NodeStatus> status,
@@ -176,6 +178,7 @@ public final class ApiServer implements AutoCloseable
             clusterApi[0] = new ClusterApi(proxy, nodeName, cluster.sync()::latest, nodeApi, new Forwarder(nodeName),
                 commandTimeout);
             clusterApi[0].register(all);
+            background = clusterApi[0];
         }
         else
         {
@@ -226,6 +229,18 @@ public final class ApiServer implements AutoCloseable
     @Override
     public void close()
     {
+        final AutoCloseable running = background;
+        if (running != null)
+        {
+            try
+            {
+                running.close();
+            }
+            catch (final Exception ex)
+            {
+                LOG.warn("node {} API: stopping background work: {}", nodeName, ex.toString());
+            }
+        }
         server.stop(0);
         executor.shutdownNow();
         try

@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  * Registered before {@link NodeApi}, whose routes of the same paths it shadows (the node-local
  * {@code /api/v1/fdb}, {@code /routes}, {@code /endpoints}, {@code /drops} stay).
  */
-final class ClusterApi
+final class ClusterApi implements AutoCloseable
 {
     /** Marks a request another agent forwarded; its value is that agent's node name. */
     static final String FORWARDED_HEADER = "X-Podnet-Forwarded";
@@ -42,6 +42,7 @@ final class ClusterApi
     private final NodeApi local;
     private final Forwarder forwarder;
     private final Duration quick;
+    private final Prober prober;
 
     ClusterApi(
         final DataPlaneProxy proxy, final String self, final Supplier<ClusterView> view, final NodeApi local,
@@ -53,6 +54,14 @@ final class ClusterApi
         this.local = local;
         this.forwarder = forwarder;
         this.quick = commandTimeout;
+        this.prober = new Prober(proxy, this, self);
+    }
+
+    /** Stops what runs in the background (probing). */
+    @Override
+    public void close()
+    {
+        prober.close();
     }
 
     void register(final Dispatcher dispatcher)
@@ -74,6 +83,7 @@ final class ClusterApi
             .add("GET", "/api/v1/pods/{name}/arp", request -> onPod(request, FORWARD_QUICK, local::arp));
         new CheckApi(this, proxy, forwarder, self).register(dispatcher);
         new CaptureApi(this, proxy, forwarder, self).register(dispatcher);
+        new ProbeApi(this, prober).register(dispatcher);
     }
 
     /** The cluster now: the control plane's last view with this node's pods from its data plane. */

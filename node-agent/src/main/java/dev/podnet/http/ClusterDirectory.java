@@ -209,7 +209,8 @@ final class ClusterDirectory
             status = READY;
             reason = null;
         }
-        return new Views.Node(name, address, api, cidr, gateway, status, reason, pods, tunnel);
+        final boolean allocator = view != null && name.equals(view.allocator());
+        return new Views.Node(name, address, api, cidr, gateway, status, reason, pods, tunnel, allocator);
     }
 
     static int compareNatural(final String a, final String b)

@@ -35,10 +35,11 @@ final class Views
     /**
      * A node of the cluster: {@code status} is {@code Ready}, {@code NotReady} or {@code Unreachable},
      * {@code reason} says why when not Ready; {@code address} is its cluster address, {@code api} and
-     * {@code tunnel} its API and tunnel endpoints ({@code host:port}, null without a lease).
+     * {@code tunnel} its API and tunnel endpoints ({@code host:port}, null without a lease); {@code allocator}
+     * whether the lease allocator (a cluster singleton) runs there, as the answering node sees it.
      */
     record Node(String name, String address, String api, String cidr, String gateway, String status, String reason,
-                int pods, String tunnel)
+                int pods, String tunnel, boolean allocator)
     {
     }
 

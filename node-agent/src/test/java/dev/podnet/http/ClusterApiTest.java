@@ -274,6 +274,44 @@ class ClusterApiTest
             LocalCluster.CONVERGE, "every agent knows the 6 pods, and only them");
     }
 
+    @Test
+    void shouldProbeEveryPodContinuouslyFromANodesPodsAndPageThroughTheLog()
+    {
+        final Reply started = Http.post(cluster.api(1) + "/api/v1/nodes/node-2/probes", "{\"intervalMs\":200,\"timeoutMs\":1000}");
+        assertThat(started.status()).as(started.body()).isEqualTo(200);
+        assertThat(started.json().get("running").asBoolean()).isTrue();
+        assertThat(started.json().get("node").asText()).isEqualTo("node-2");
+
+        // two rounds: from b1 and b2 to the 5 others, ping and udp each = 20 probes a round
+        LocalCluster.await(() -> Http.get(cluster.api(3) + "/api/v1/nodes/node-2/probes").json().get("probes").size() >= 40,
+            LocalCluster.CONVERGE, "two rounds of probes logged");
+        final JsonNode page = Http.get(cluster.api(2) + "/api/v1/nodes/node-2/probes?limit=40").json();
+        assertThat(page.get("probes")).hasSize(40);
+        final List<String> kinds = new ArrayList<>();
+        page.get("probes").forEach(probe ->
+        {
+            assertThat(probe.get("from").asText()).isIn("b1", "b2");
+            assertThat(probe.get("ok").asBoolean()).as(probe.toString()).isTrue();
+            assertThat(probe.get("result").asText()).isEqualTo("ok");
+            assertThat(probe.get("at").asLong()).isPositive();
+            kinds.add(probe.get("kind").asText());
+        });
+        assertThat(kinds).contains("ping", "udp");
+        final long next = page.get("next").asLong();
+        assertThat(page.get("probes").get(39).get("seq").asLong()).isEqualTo(next);
+        LocalCluster.await(() -> Http.get(cluster.api(2) + "/api/v1/nodes/node-2/probes?after=" + next + "&limit=5").json()
+            .get("probes").size() == 5, LocalCluster.CONVERGE, "more probes after " + next);
+        final JsonNode after = Http.get(cluster.api(2) + "/api/v1/nodes/node-2/probes?after=" + next + "&limit=5").json();
+        assertThat(after.get("probes").get(0).get("seq").asLong()).isEqualTo(next + 1);
+
+        assertThat(Http.send("DELETE", cluster.api(1) + "/api/v1/nodes/node-2/probes", null).status()).isEqualTo(204);
+        assertThat(Http.get(cluster.api(2) + "/api/v1/nodes/node-2/probes?limit=1").json().get("running").asBoolean()).isFalse();
+        assertError(Http.post(cluster.api(2) + "/api/v1/nodes/node-2/probes", "{\"intervalMs\":5}"), 400, "bad-request",
+            "field 'intervalMs'");
+        assertError(Http.get(cluster.api(2) + "/api/v1/nodes/node-2/probes?after=-1"), 400, "bad-request", "'after'");
+        assertError(Http.get(cluster.api(2) + "/api/v1/nodes/node-9/probes"), 404, "not-found", "no node 'node-9'");
+    }
+
     private static void assertError(final Reply reply, final int status, final String error, final String detail)
     {
         assertThat(reply.status()).as(reply.body()).isEqualTo(status);
