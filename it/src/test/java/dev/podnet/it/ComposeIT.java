@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The shipped {@code compose/docker-compose.yml} itself, run the way the README says: {@code up} builds
  * the image from this checkout and starts three nodes, {@code podnetctl check} passes inside node-1,
- * node-1's published API answers on the host, and {@code down} leaves no container or network behind.
+ * node-1's published API answers on the host, {@code podnetctl chaos kill-one} passes against it, and
+ * {@code down} leaves no container or network behind.
  * Uses {@code docker compose} (v2) when the machine has it, else {@code docker-compose} (v1).
  */
 class ComposeIT
@@ -56,6 +57,15 @@ class ComposeIT
             final Docker.Result check = Docker.run(List.of("docker", "exec", node1, "podnetctl", "check"), 120);
             assertThat(check.exitCode()).as(check.output()).isZero();
             assertThat(check.output()).contains("30/30 pairs ok");
+
+            // a chaos scenario against it, as a user runs it: podnetctl chaos on the host
+            final java.io.StringWriter chaos = new java.io.StringWriter();
+            final int chaosExit = dev.podnet.cli.PodnetCtl.commandLine(Map.of())
+                .setOut(new java.io.PrintWriter(chaos)).setErr(new java.io.PrintWriter(chaos))
+                .execute("chaos", "kill-one", "--project", project);
+            System.out.println(chaos);
+            assertThat(chaosExit).as(chaos.toString()).isZero();
+            assertThat(chaos.toString()).contains("SIGKILL node-3").contains("routes withdrawn").contains("all invariants held");
 
             final Docker.Result down = compose(env, project, 180, "down");
             assertThat(down.exitCode()).as(down.output()).isZero();

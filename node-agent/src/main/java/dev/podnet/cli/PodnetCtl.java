@@ -27,7 +27,7 @@ import java.util.Map;
     subcommands = {
         GetCommand.class, DescribeCommand.class, CreateCommand.class, DeleteCommand.class,
         PingCommand.class, TracerouteCommand.class, UdpCommand.class, CheckCommand.class,
-        ArpCommand.class, FdbCommand.class, RoutesCommand.class, CaptureCommand.class,
+        ArpCommand.class, FdbCommand.class, RoutesCommand.class, CaptureCommand.class, ChaosCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExamples:%n",
     footer = {
@@ -36,6 +36,7 @@ import java.util.Map;
         "  podnetctl ping a-1 web -c 5",
         "  podnetctl check",
         "  podnetctl capture a-1 -w - --seconds 30 | wireshark -k -i -",
+        "  podnetctl chaos kill-one           # against a docker compose cluster",
         "",
         "The server is --server, else the variable " + PodnetCtl.SERVER_ENV + ", else " + PodnetCtl.DEFAULT_SERVER + "."},
     exitCodeListHeading = "%nExit codes:%n",
@@ -92,7 +93,7 @@ public final class PodnetCtl implements Runnable
     }
 
     /** The command line with podnetctl's error handling: {@code error: ...} on stderr and the exit codes above. */
-    static CommandLine commandLine(final Map<String, String> env)
+    public static CommandLine commandLine(final Map<String, String> env)
     {
         return new CommandLine(new PodnetCtl(env))
             .setExecutionExceptionHandler(PodnetCtl::executionFailed)

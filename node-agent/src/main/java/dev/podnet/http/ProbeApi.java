@@ -42,7 +42,7 @@ final class ProbeApi
             timeoutMs = body.optionalInt("timeoutMs", DEFAULT_TIMEOUT_MS, 1, 10_000);
         }
         prober.start(intervalMs, timeoutMs);
-        return ApiResponse.ok(prober.page(Long.MAX_VALUE, 0));
+        return ApiResponse.ok(prober.status());
     }
 
     private ApiResponse page(final ApiRequest request)

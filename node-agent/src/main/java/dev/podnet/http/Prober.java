@@ -93,6 +93,17 @@ final class Prober implements AutoCloseable
         return rounds != null;
     }
 
+    /** No probes, and {@code next} the last sequence number so far: where a reader that starts now begins. */
+    Page status()
+    {
+        final long last;
+        synchronized (log)
+        {
+            last = nextSeq - 1;
+        }
+        return new Page(self, running(), intervalMs, timeoutMs, last, 0, List.of());
+    }
+
     /** Probes with a sequence number above {@code after}, at most {@code limit}. */
     Page page(final long after, final int limit)
     {

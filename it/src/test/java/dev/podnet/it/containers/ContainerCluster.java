@@ -20,6 +20,8 @@ import java.util.stream.IntStream;
  */
 public final class ContainerCluster implements AutoCloseable
 {
+    private static final String SEEDS = "node-1:2552,node-2:2552,node-3:2552";
+
     private final Network network = Network.newNetwork();
     private final List<GenericContainer<?>> nodes = new ArrayList<>();
 
@@ -66,10 +68,13 @@ public final class ContainerCluster implements AutoCloseable
         return new GenericContainer<>(image)
             .withNetwork(network)
             .withNetworkAliases(name)
-            .withCreateContainerCmdModifier(cmd -> cmd.withHostName(name))
+            // an agent the cluster removes exits 3 and comes back, as with compose's restart policy
+            .withCreateContainerCmdModifier(cmd -> cmd.withHostName(name).getHostConfig()
+                .withRestartPolicy(com.github.dockerjava.api.model.RestartPolicy.unlessStoppedRestart()))
             .withSharedMemorySize(128L * 1024 * 1024)
             .withEnv("PODNET_NODE_NAME", name)
-            .withEnv("PODNET_SEEDS", "node-1:2552")
+            // several seeds: a restarted node-1 joins the others instead of founding a cluster of its own
+            .withEnv("PODNET_SEEDS", SEEDS)
             .withEnv("PODNET_ADVERTISED_HOST", name)
             .withEnv("PODNET_PODS", Integer.toString(pods))
             .withExposedPorts(8080)
@@ -94,6 +99,12 @@ public final class ContainerCluster implements AutoCloseable
     {
         final GenericContainer<?> node = container(index);
         return "http://" + node.getHost() + ":" + node.getMappedPort(8080);
+    }
+
+    /** The Docker network's id (the docker CLI takes it where it takes a name). */
+    public String networkId()
+    {
+        return network.getId();
     }
 
     public List<Integer> indexes()

@@ -1,0 +1,103 @@
+package dev.podnet.it;
+
+import dev.podnet.chaos.ChaosCluster;
+import dev.podnet.chaos.ChaosRun;
+import dev.podnet.chaos.DockerCli;
+import dev.podnet.it.containers.ContainerCluster;
+import dev.podnet.it.containers.Docker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The five chaos scenarios against five node containers with two pods each, one after the other on the
+ * same cluster, while every pod probes every pod: {@link ChaosRun} injects each fault, watches, and
+ * judges the invariants. Each run's report (timeline, figures, verdicts) goes to
+ * {@code it/target/chaos/SCENARIO.txt}; docs/CHAOS.md records them.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ChaosIT
+{
+    private ContainerCluster containers;
+    private ChaosCluster cluster;
+
+    @BeforeAll
+    void startCluster()
+    {
+        Docker.require();
+        containers = ContainerCluster.start(5, 2);
+        final Map<String, String> nodes = new LinkedHashMap<>();
+        for (final int i : containers.indexes())
+        {
+            nodes.put("node-" + i, containers.container(i).getContainerId());
+        }
+        cluster = new ChaosCluster(new DockerCli(), containers.networkId(), nodes);
+    }
+
+    @AfterAll
+    void stopCluster()
+    {
+        if (containers != null)
+        {
+            containers.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void killOne() throws IOException
+    {
+        run(ChaosRun.Scenario.KILL_ONE);
+    }
+
+    @Test
+    @Order(2)
+    void killTheLeaseAllocatorsNode() throws IOException
+    {
+        run(ChaosRun.Scenario.KILL_ALLOCATOR);
+    }
+
+    @Test
+    @Order(3)
+    void killTwoOfFive() throws IOException
+    {
+        run(ChaosRun.Scenario.KILL_TWO);
+    }
+
+    @Test
+    @Order(4)
+    void partitionOneNode() throws IOException
+    {
+        run(ChaosRun.Scenario.PARTITION);
+    }
+
+    @Test
+    @Order(5)
+    void rollingRestart() throws IOException
+    {
+        run(ChaosRun.Scenario.ROLLING_RESTART);
+    }
+
+    private void run(final ChaosRun.Scenario scenario) throws IOException
+    {
+        final ChaosRun.Report report = new ChaosRun(cluster, line -> System.out.println("chaos: " + line)).run(scenario);
+        final Path dir = Files.createDirectories(Docker.repositoryRoot().resolve("it/target/chaos"));
+        Files.writeString(dir.resolve(scenario.label() + ".txt"), report.format(), StandardCharsets.UTF_8);
+        System.out.println(report.format());
+        assertThat(report.passed()).as(report.format()).isTrue();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.podnet.cli;
+
+import dev.podnet.chaos.DockerCli;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code podnetctl chaos}'s refusals; the scenarios themselves run in ChaosIT (containers) and, through this
+ * command against the shipped compose file, in ComposeIT.
+ */
+class ChaosCommandTest
+{
+    @Test
+    void shouldRefuseAnUnknownScenarioAsAUsageError()
+    {
+        final StringWriter err = new StringWriter();
+        final int exit = PodnetCtl.commandLine(Map.of()).setErr(new PrintWriter(err)).execute("chaos", "kill-everything");
+        assertThat(exit).isEqualTo(PodnetCtl.EXIT_USAGE);
+        assertThat(err.toString()).contains("unknown scenario 'kill-everything' (one of kill-one, kill-allocator, kill-two, " +
+            "partition, rolling-restart)");
+    }
+
+    @Test
+    void shouldSayWhyWhenThereIsNoClusterToWorkOn()
+    {
+        final StringWriter err = new StringWriter();
+        final int exit = PodnetCtl.commandLine(Map.of()).setErr(new PrintWriter(err))
+            .execute("chaos", "kill-one", "--project", "podnet-no-such-project");
+        if (new DockerCli().available())
+        {
+            assertThat(exit).isEqualTo(PodnetCtl.EXIT_REFUSED);
+            assertThat(err.toString()).contains("no containers of Compose project 'podnet-no-such-project'");
+        }
+        else
+        {
+            assertThat(exit).isEqualTo(PodnetCtl.EXIT_UNREACHABLE);
+            assertThat(err.toString()).contains("no Docker engine answers");
+        }
+    }
+}
