@@ -30,6 +30,8 @@ public final class ControlPlane implements AutoCloseable
     private final AtomicLong reclaimed = new AtomicLong();
     private final ControlPlaneSettings settings;
     private volatile boolean leaving;
+    /** The cluster removed this node: it can write nothing any more, its pods stay listed until it returns. */
+    private volatile boolean removed;
 
     private ControlPlane(final ControlPlaneSettings settings, final Consumer<ClusterView> listener, final Consumer<String> onRemoved)
     {
@@ -40,6 +42,7 @@ public final class ControlPlane implements AutoCloseable
         this.system = ActorSystem.create(
             NodeControlPlane.create(settings, reclaimed, listener, previousStatus ->
             {
+                removed = true;
                 if (!leaving)
                 {
                     onRemoved.accept(previousStatus);
@@ -100,9 +103,11 @@ public final class ControlPlane implements AutoCloseable
     public CompletionStage<?> leave()
     {
         leaving = true;
-        if (system.getWhenTerminated().toCompletableFuture().isDone())
+        if (removed || system.getWhenTerminated().toCompletableFuture().isDone())
         {
-            return system.getWhenTerminated(); // downed: nothing to leave, nobody to tell
+            // downed: nobody to tell; its pods stay listed under it until it returns
+            CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.clusterLeavingReason());
+            return system.getWhenTerminated();
         }
         // bounded by the JDK's clock too: a system that stops meanwhile takes its scheduler (and the ask's timeout) along
         return AskPattern.<NodeControlPlane.Command, akka.Done>ask(

@@ -14,10 +14,8 @@ import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -81,14 +79,14 @@ class DemoIT
         deleteTree(logs);
         Files.createDirectories(logs);
 
-        apiBase = consecutiveFreePorts(NODES, false);
+        apiBase = LoopbackPorts.consecutiveFree(NODES, false);
         int clusterBase;
         do
         {
-            clusterBase = consecutiveFreePorts(NODES, false);
+            clusterBase = LoopbackPorts.consecutiveFree(NODES, false);
         }
         while (clusterBase < apiBase + NODES && apiBase < clusterBase + NODES);
-        final int tunnelBase = consecutiveFreePorts(NODES, true);
+        final int tunnelBase = LoopbackPorts.consecutiveFree(NODES, true);
 
         final ProcessBuilder builder = new ProcessBuilder(JAVA,
             "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
@@ -299,50 +297,6 @@ class DemoIT
         try (Socket socket = new Socket())
         {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-            return true;
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
-    }
-
-    /** The first of {@code count} consecutive ports free on loopback now. */
-    private static int consecutiveFreePorts(final int count, final boolean udp)
-    {
-        for (int attempt = 0; attempt < 100; attempt++)
-        {
-            final int base = udp ? LoopbackPorts.freeUdpPort() : LoopbackPorts.freeTcpPort();
-            boolean free = base + count - 1 <= 65535;
-            for (int port = base; port < base + count && free; port++)
-            {
-                free = udp ? udpFree(port) : tcpFree(port);
-            }
-            if (free)
-            {
-                return base;
-            }
-        }
-        throw new IllegalStateException("no " + count + " consecutive free ports on loopback");
-    }
-
-    private static boolean tcpFree(final int port)
-    {
-        try (ServerSocket socket = new ServerSocket())
-        {
-            socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
-            return true;
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
-    }
-
-    private static boolean udpFree(final int port)
-    {
-        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), port)))
-        {
             return true;
         }
         catch (final IOException ex)

@@ -1,6 +1,7 @@
 package dev.podnet.agent;
 
 import dev.podnet.diag.LoopbackPorts;
+import dev.podnet.testing.LocalCluster;
 import akka.actor.Address;
 import akka.actor.CoordinatedShutdown;
 import akka.actor.typed.ActorSystem;
@@ -29,7 +30,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -181,19 +181,7 @@ class AgentClusterTest
     private ClusterAgent agent(
         final String name, final int clusterPort, final Map<Setting, String> extra, final IntConsumer exit, final Duration leaseTimeout)
     {
-        final Map<Setting, String> flags = new EnumMap<>(Setting.class);
-        flags.put(Setting.NODE, name);
-        flags.put(Setting.SEEDS, "127.0.0.1:" + seedPort);
-        flags.put(Setting.CLUSTER_PORT, Integer.toString(clusterPort));
-        flags.put(Setting.ADVERTISED_HOST, "127.0.0.1");
-        flags.put(Setting.CLUSTER_BIND, "127.0.0.1");
-        flags.put(Setting.TUNNEL_BIND, "127.0.0.1");
-        flags.put(Setting.TUNNEL_PORT, Integer.toString(LoopbackPorts.freeUdpPort()));
-        flags.put(Setting.API_BIND, "127.0.0.1");
-        flags.put(Setting.API_PORT, Integer.toString(LoopbackPorts.freeTcpPort()));
-        flags.put(Setting.HEARTBEAT_INTERVAL, "200");
-        flags.put(Setting.ACCEPTABLE_PAUSE, "1000");
-        flags.put(Setting.STABLE_AFTER, "1500");
+        final Map<Setting, String> flags = LocalCluster.flags(name, seedPort, clusterPort);
         flags.put(Setting.PODS, "1");
         flags.putAll(extra);
         final ClusterAgent agent = new ClusterAgent(AgentSettings.resolve(flags, Map.of(), () -> "unused"), exit, leaseTimeout);

@@ -68,19 +68,7 @@ public final class LocalCluster implements AutoCloseable
         {
             podNames.append(p == 1 ? "" : ",").append(podName(index, p));
         }
-        final Map<Setting, String> flags = new EnumMap<>(Setting.class);
-        flags.put(Setting.NODE, "node-" + index);
-        flags.put(Setting.SEEDS, "127.0.0.1:" + seedPort);
-        flags.put(Setting.CLUSTER_PORT, Integer.toString(index == 1 ? seedPort : LoopbackPorts.freeTcpPort()));
-        flags.put(Setting.ADVERTISED_HOST, "127.0.0.1");
-        flags.put(Setting.CLUSTER_BIND, "127.0.0.1");
-        flags.put(Setting.TUNNEL_BIND, "127.0.0.1");
-        flags.put(Setting.TUNNEL_PORT, Integer.toString(LoopbackPorts.freeUdpPort()));
-        flags.put(Setting.API_BIND, "127.0.0.1");
-        flags.put(Setting.API_PORT, Integer.toString(LoopbackPorts.freeTcpPort()));
-        flags.put(Setting.HEARTBEAT_INTERVAL, "200");
-        flags.put(Setting.ACCEPTABLE_PAUSE, "1000");
-        flags.put(Setting.STABLE_AFTER, "1500");
+        final Map<Setting, String> flags = flags("node-" + index, seedPort, index == 1 ? seedPort : LoopbackPorts.freeTcpPort());
         if (pods > 0)
         {
             flags.put(Setting.PODS, podNames.toString());
@@ -105,6 +93,28 @@ public final class LocalCluster implements AutoCloseable
             }
         }
         return true;
+    }
+
+    /**
+     * A cluster-mode agent's settings on loopback: free tunnel and API ports, fast failure detection
+     * (heartbeat 200 ms, acceptable pause 1 s, stable after 1.5 s), joining through the seed on {@code seedPort}.
+     */
+    public static Map<Setting, String> flags(final String name, final int seedPort, final int clusterPort)
+    {
+        final Map<Setting, String> flags = new EnumMap<>(Setting.class);
+        flags.put(Setting.NODE, name);
+        flags.put(Setting.SEEDS, "127.0.0.1:" + seedPort);
+        flags.put(Setting.CLUSTER_PORT, Integer.toString(clusterPort));
+        flags.put(Setting.ADVERTISED_HOST, "127.0.0.1");
+        flags.put(Setting.CLUSTER_BIND, "127.0.0.1");
+        flags.put(Setting.TUNNEL_BIND, "127.0.0.1");
+        flags.put(Setting.TUNNEL_PORT, Integer.toString(LoopbackPorts.freeUdpPort()));
+        flags.put(Setting.API_BIND, "127.0.0.1");
+        flags.put(Setting.API_PORT, Integer.toString(LoopbackPorts.freeTcpPort()));
+        flags.put(Setting.HEARTBEAT_INTERVAL, "200");
+        flags.put(Setting.ACCEPTABLE_PAUSE, "1000");
+        flags.put(Setting.STABLE_AFTER, "1500");
+        return flags;
     }
 
     public List<ClusterAgent> agents()

@@ -1,10 +1,7 @@
 package dev.podnet.agent.demo;
 
-import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import dev.podnet.diag.LoopbackPorts;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -160,11 +157,7 @@ public record DemoLayout(List<Node> nodes, int podsPerNode)
 
     private void requireTcpFree(final int port, final Node node, final String what, final String flag)
     {
-        try (ServerSocket socket = new ServerSocket())
-        {
-            socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), port), 1);
-        }
-        catch (final IOException ex)
+        if (!LoopbackPorts.tcpFree(port)) // HOST is the loopback address
         {
             throw inUse(port, "TCP", node, what, flag);
         }
@@ -172,11 +165,7 @@ public record DemoLayout(List<Node> nodes, int podsPerNode)
 
     private void requireUdpFree(final int port, final Node node)
     {
-        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(HOST), port)))
-        {
-            socket.getLocalPort();
-        }
-        catch (final IOException ex)
+        if (!LoopbackPorts.udpFree(port))
         {
             throw inUse(port, "UDP", node, "tunnel", TUNNEL_PORT_FLAG);
         }

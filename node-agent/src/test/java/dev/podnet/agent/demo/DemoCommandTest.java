@@ -1,5 +1,6 @@
 package dev.podnet.agent.demo;
 
+import dev.podnet.diag.LoopbackPorts;
 import dev.podnet.agent.DemoCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,14 +54,14 @@ class DemoCommandTest
     @Test
     void shouldExitWith2NamingApiPortWhenAnApiPortIsInUse() throws Exception
     {
-        final int base = FreePorts.consecutive(2, false);
+        final int base = LoopbackPorts.consecutiveFree(2, false);
         try (ServerSocket taken = new ServerSocket())
         {
             taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), base + 1), 1);
 
             final int code = run("--nodes", "2", "--api-port", Integer.toString(base),
-                "--cluster-port", Integer.toString(FreePorts.consecutive(2, false)),
-                "--tunnel-port", Integer.toString(FreePorts.consecutive(2, true)));
+                "--cluster-port", Integer.toString(LoopbackPorts.consecutiveFree(2, false)),
+                "--tunnel-port", Integer.toString(LoopbackPorts.consecutiveFree(2, true)));
 
             assertThat(code).isEqualTo(2);
             assertThat(firstErrorLine()).startsWith("--api-port: TCP port " + (base + 1) + " (node-2's API port, --api-port " + base +

@@ -1,5 +1,6 @@
 package dev.podnet.agent.demo;
 
+import dev.podnet.diag.LoopbackPorts;
 import org.junit.jupiter.api.Test;
 
 import java.net.DatagramSocket;
@@ -129,11 +130,11 @@ class DemoLayoutTest
     /** The first of {@code count} consecutive TCP ports free on loopback now. */
     static int freeTcpBase(final int count)
     {
-        return FreePorts.consecutive(count, false);
+        return LoopbackPorts.consecutiveFree(count, false);
     }
 
     static int freeUdpBase(final int count)
     {
-        return FreePorts.consecutive(count, true);
+        return LoopbackPorts.consecutiveFree(count, true);
     }
 }
