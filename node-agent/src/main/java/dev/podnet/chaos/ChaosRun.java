@@ -45,6 +45,7 @@ public final class ChaosRun
     /** From the heal (container started or reconnected) to the victim's pods reachable from every pod again. */
     public static final Duration RECOVERY_BOUND = Duration.ofSeconds(120);
     private static final Duration CONVERGE = Duration.ofSeconds(180);
+    private static final Pattern ERROR_LINE = Pattern.compile("^\\S+\\s+ERROR\\s");
     /** ERROR lines a scenario expects; any other ERROR line fails it. */
     private static final Pattern EXPECTED_ERRORS = Pattern.compile(
         "was removed from the cluster|Cluster Node .* Shutting down myself|SBR took decision DownSelf" +
@@ -172,6 +173,7 @@ public final class ChaosRun
     /** Runs {@code scenario} and judges it. Blocks for its duration (about a minute, more for a rolling restart). */
     public Report run(final Scenario scenario)
     {
+        requireEnoughNodes(scenario, cluster.nodes().size());
         note("scenario " + scenario.label() + ": " + scenario.description());
         awaitConverged("every node Ready in every node's view, before the fault");
         leasesAtStart = leases();
@@ -252,6 +254,22 @@ public final class ChaosRun
     }
 
     // ------------------------------------------------------------------ faults
+
+    /**
+     * The faults must leave a majority running (the split brain resolver keeps the majority side): at
+     * least 3 nodes, and 5 to lose two at once.
+     *
+     * @throws IllegalArgumentException saying how many nodes the scenario needs
+     */
+    public static void requireEnoughNodes(final Scenario scenario, final int nodes)
+    {
+        final int needed = scenario == Scenario.KILL_TWO ? 5 : 3;
+        if (nodes < needed)
+        {
+            throw new IllegalArgumentException("scenario " + scenario.label() + " needs at least " + needed +
+                " nodes, so that a majority survives the fault (this cluster has " + nodes + ")");
+        }
+    }
 
     private List<String> victims(final Scenario scenario)
     {
@@ -665,7 +683,9 @@ public final class ChaosRun
         {
             for (final String line : cluster.docker().logs(cluster.container(node), startedAt / 1000).split("\n"))
             {
-                if (line.contains(" ERROR ") && !EXPECTED_ERRORS.matcher(line).find())
+                // the level is the second field ("16:07:35.237 ERROR node-1 [thread] logger - message"): a WARN
+                // whose message quotes an "ERROR" (Aeron's exceptions do) is not one
+                if (ERROR_LINE.matcher(line).find() && !EXPECTED_ERRORS.matcher(line).find())
                 {
                     errors.add(node + ": " + line.trim());
                 }

@@ -65,10 +65,14 @@ final class ChaosCommand extends Verb
         {
             throw CtlException.refused(ex.getMessage());
         }
-        if (cluster.nodes().size() < 3)
+        try
         {
-            throw CtlException.refused("the chaos scenarios need at least 3 nodes (" + cluster.nodes().size() + " in project " +
-                project + "); kill-two needs 5: docker compose -f compose/docker-compose.yml up -d --scale node=2");
+            ChaosRun.requireEnoughNodes(chosen, cluster.nodes().size());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw CtlException.refused(ex.getMessage() + "; add nodes with: docker compose -f compose/docker-compose.yml " +
+                "up -d --scale node=N");
         }
         out().println("chaos " + chosen.label() + " on " + cluster.nodes().size() + " nodes of project " + project + ": " +
             String.join(", ", cluster.nodes()));

@@ -26,6 +26,19 @@ class ChaosCommandTest
     }
 
     @Test
+    void shouldKnowHowManyNodesEachScenarioNeeds()
+    {
+        dev.podnet.chaos.ChaosRun.requireEnoughNodes(dev.podnet.chaos.ChaosRun.Scenario.KILL_ONE, 3);
+        dev.podnet.chaos.ChaosRun.requireEnoughNodes(dev.podnet.chaos.ChaosRun.Scenario.KILL_TWO, 5);
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+            .isThrownBy(() -> dev.podnet.chaos.ChaosRun.requireEnoughNodes(dev.podnet.chaos.ChaosRun.Scenario.KILL_TWO, 3))
+            .withMessage("scenario kill-two needs at least 5 nodes, so that a majority survives the fault (this cluster has 3)");
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+            .isThrownBy(() -> dev.podnet.chaos.ChaosRun.requireEnoughNodes(dev.podnet.chaos.ChaosRun.Scenario.PARTITION, 2))
+            .withMessageContaining("needs at least 3 nodes");
+    }
+
+    @Test
     void shouldSayWhyWhenThereIsNoClusterToWorkOn()
     {
         final StringWriter err = new StringWriter();

@@ -51,6 +51,11 @@ class ClusterApiFailureTest
         assertThat(node3.get("cidr").isNull()).as("its lease is kept for its return").isFalse();
         assertThat(node3.get("pods").asInt()).as("its pod is still in the table").isEqualTo(1);
 
+        final Reply refused = Http.post(cluster.api(1) + "/api/v1/pods", "{\"name\":\"late\",\"node\":\"node-3\"}");
+        assertThat(refused.status()).as(refused.body()).isEqualTo(503);
+        assertThat(refused.json().get("error").asText()).isEqualTo("unavailable");
+        assertThat(refused.json().get("detail").asText()).startsWith("node node-3 cannot host pods: it is NotReady (not a cluster member");
+
         final Reply forwarded = Http.post(cluster.api(1) + "/api/v1/pods/c1/ping", "{\"target\":\"a1\"}");
         assertThat(forwarded.status()).as(forwarded.body()).isEqualTo(502);
         assertThat(forwarded.json().get("error").asText()).isEqualTo("node-unreachable");
