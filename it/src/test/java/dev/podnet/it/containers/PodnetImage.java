@@ -26,13 +26,22 @@ public final class PodnetImage
         {
             final Path root = Docker.repositoryRoot();
             final String tag = "podnet-it:" + UUID.randomUUID().toString().substring(0, 8);
+            final String base = Docker.baseImage();
             final ImageFromDockerfile image = new ImageFromDockerfile(tag, false)
                 .withFileFromPath("compose/Dockerfile", root.resolve("compose/Dockerfile"))
                 .withFileFromPath("compose/bin", root.resolve("compose/bin"))
                 .withFileFromPath("node-agent/target/podnet-agent.jar", Docker.agentJar())
                 .withDockerfilePath("compose/Dockerfile")
-                .withBuildArg("BASE_IMAGE", Docker.baseImage());
-            name = image.get();
+                .withBuildArg("BASE_IMAGE", base);
+            try
+            {
+                name = image.get();
+            }
+            catch (final RuntimeException ex)
+            {
+                throw new IllegalStateException("cannot build the podnet image on " + base + " (without a registry, build a " +
+                    "local base first: compose/build-base-image.sh, or set PODNET_BASE_IMAGE): " + ex.getMessage(), ex);
+            }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> remove(tag), "podnet-it-image-cleanup"));
         }
         return name;
