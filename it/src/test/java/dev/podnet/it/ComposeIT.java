@@ -1,6 +1,7 @@
 package dev.podnet.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.podnet.chaos.DockerCli;
 import dev.podnet.diag.LoopbackPorts;
 import dev.podnet.it.containers.AgentApi;
 import dev.podnet.it.containers.Docker;
@@ -38,7 +39,7 @@ class ComposeIT
             "PODNET_IMAGE", image, "PODNET_BASE_IMAGE", Docker.baseImage(), "PODNET_API_PORT", Integer.toString(apiPort));
         try
         {
-            final Docker.Result up = compose(env, project, 600, "up", "-d", "--build");
+            final DockerCli.Result up = compose(env, project, 600, "up", "-d", "--build");
             assertThat(up.exitCode()).as(up.output()).isZero();
 
             AgentApi.await(() -> containers(project).size() == 3 && containers(project).stream().allMatch(ComposeIT::healthy),
@@ -54,7 +55,7 @@ class ComposeIT
 
             final String node1 = Docker.run(List.of("docker", "ps", "-q", "--filter", "label=com.docker.compose.project=" + project,
                 "--filter", "label=com.docker.compose.service=node-1"), 30).output().trim();
-            final Docker.Result check = Docker.run(List.of("docker", "exec", node1, "podnetctl", "check"), 120);
+            final DockerCli.Result check = Docker.run(List.of("docker", "exec", node1, "podnetctl", "check"), 120);
             assertThat(check.exitCode()).as(check.output()).isZero();
             assertThat(check.output()).contains("30/30 pairs ok");
 
@@ -67,7 +68,7 @@ class ComposeIT
             assertThat(chaosExit).as(chaos.toString()).isZero();
             assertThat(chaos.toString()).contains("SIGKILL node-3").contains("routes withdrawn").contains("all invariants held");
 
-            final Docker.Result down = compose(env, project, 180, "down");
+            final DockerCli.Result down = compose(env, project, 180, "down");
             assertThat(down.exitCode()).as(down.output()).isZero();
             assertThat(containers(project)).as("containers left by down").isEmpty();
             assertThat(Docker.run(List.of("docker", "network", "ls", "-q", "--filter",
@@ -80,12 +81,12 @@ class ComposeIT
         }
     }
 
-    private static Docker.Result compose(final Map<String, String> env, final String project, final int seconds, final String... args)
+    private static DockerCli.Result compose(final Map<String, String> env, final String project, final int seconds, final String... args)
     {
         final List<String> command = new ArrayList<>(List.of("env"));
         env.forEach((name, value) -> command.add(name + "=" + value));
         command.addAll(Docker.compose());
-        command.addAll(List.of("-p", project, "-f", FILE));
+        command.addAll(List.of("-p", project, "-f", Docker.repositoryRoot().resolve(FILE).toString()));
         command.addAll(List.of(args));
         return Docker.run(command, seconds);
     }

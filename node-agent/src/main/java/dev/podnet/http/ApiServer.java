@@ -173,12 +173,11 @@ public final class ApiServer implements AutoCloseable
         final NodeApi nodeApi;
         if (cluster != null)
         {
-            final ClusterApi[] clusterApi = new ClusterApi[1];
-            nodeApi = new NodeApi(proxy, nodeName, commandTimeout, name -> clusterApi[0].directory().pod(name));
-            clusterApi[0] = new ClusterApi(proxy, nodeName, cluster.sync()::latest, nodeApi, new Forwarder(nodeName),
+            final ClusterApi clusterApi = new ClusterApi(proxy, nodeName, cluster.sync()::latest, new Forwarder(nodeName),
                 commandTimeout);
-            clusterApi[0].register(all);
-            background = clusterApi[0];
+            clusterApi.register(all);
+            background = clusterApi;
+            nodeApi = clusterApi.local();
         }
         else
         {

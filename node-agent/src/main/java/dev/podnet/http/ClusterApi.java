@@ -45,16 +45,23 @@ final class ClusterApi implements AutoCloseable
     private final Prober prober;
 
     ClusterApi(
-        final DataPlaneProxy proxy, final String self, final Supplier<ClusterView> view, final NodeApi local,
-        final Forwarder forwarder, final Duration commandTimeout)
+        final DataPlaneProxy proxy, final String self, final Supplier<ClusterView> view, final Forwarder forwarder,
+        final Duration commandTimeout)
     {
         this.proxy = proxy;
         this.self = self;
         this.view = view;
-        this.local = local;
+        // what this node does for its own pods, resolving targets from the cluster's table
+        this.local = new NodeApi(proxy, self, commandTimeout, name -> directory().pod(name));
         this.forwarder = forwarder;
         this.quick = commandTimeout;
         this.prober = new Prober(proxy, this, self);
+    }
+
+    /** This node's own routes, registered after these (whose paths they shadow). */
+    NodeApi local()
+    {
+        return local;
     }
 
     /** Stops what runs in the background (probing). */

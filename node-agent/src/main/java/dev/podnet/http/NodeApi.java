@@ -228,16 +228,9 @@ final class NodeApi
      */
     private int resolveTarget(final String target) throws InterruptedException
     {
-        if (!target.isEmpty() && Character.isDigit(target.charAt(0)) && target.indexOf('.') >= 0)
+        if (ClusterDirectory.looksLikeIp(target))
         {
-            try
-            {
-                return Ipv4Address.parse(target);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw ApiException.badRequest("field 'target': " + ex.getMessage());
-            }
+            return ClusterDirectory.parseIp(target, "target");
         }
         if (!NodeConfig.isDnsLabel(target))
         {

@@ -1,15 +1,13 @@
 package dev.podnet.it.containers;
 
+import dev.podnet.chaos.DockerCli;
 import org.junit.jupiter.api.Assumptions;
 import org.testcontainers.DockerClientFactory;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -27,6 +25,7 @@ import static org.assertj.core.api.Assertions.fail;
 public final class Docker
 {
     public static final String LOCAL_BASE = "podnet-base:bookworm-jre17";
+    private static final DockerCli CLI = new DockerCli();
     private static final String HOW = "install and start a Docker engine (.ci/run does: apt-get install docker.io " +
         "docker-compose; dockerd), then build the base image with compose/build-base-image.sh";
 
@@ -77,43 +76,10 @@ public final class Docker
         return run(List.of("docker", "image", "inspect", LOCAL_BASE), 60).exitCode() == 0 ? LOCAL_BASE : "eclipse-temurin:17-jre";
     }
 
-    /** A command's exit code and output (stdout and stderr together). */
-    public record Result(int exitCode, String output)
+    /** Runs a command (docker, docker-compose) to its end, at most {@code seconds}: the chaos engine's runner. */
+    public static DockerCli.Result run(final List<String> command, final int seconds)
     {
-    }
-
-    /** Runs a command (docker, docker-compose) to its end, at most {@code seconds}. */
-    public static Result run(final List<String> command, final int seconds)
-    {
-        try
-        {
-            final Path out = Files.createTempFile("podnet-it-", ".out");
-            try
-            {
-                final Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile())
-                    .directory(repositoryRoot().toFile()).start();
-                if (!process.waitFor(seconds, TimeUnit.SECONDS))
-                {
-                    process.destroyForcibly();
-                    return new Result(-1, String.join(" ", command) + ": did not finish within " + seconds + " s\n" +
-                        Files.readString(out, StandardCharsets.UTF_8));
-                }
-                return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
-            }
-            finally
-            {
-                Files.deleteIfExists(out);
-            }
-        }
-        catch (final IOException ex)
-        {
-            return new Result(-1, String.join(" ", command) + ": " + ex);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            return new Result(-1, "interrupted");
-        }
+        return CLI.run(command, seconds);
     }
 
     /** The command that runs Docker Compose here: {@code docker compose} (v2) when present, else {@code docker-compose} (v1). */
