@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The shipped {@code compose/docker-compose.yml} itself, run the way the README says: {@code up} builds
  * the image from this checkout and starts three nodes, {@code podnetctl check} passes inside node-1,
- * node-1's published API answers on the host, {@code podnetctl chaos kill-one} passes against it, and
+ * node-1's published API answers on the host's loopback (and only there), {@code podnetctl chaos kill-one} passes against it, and
  * {@code down} leaves no container or network behind.
  * Uses {@code docker compose} (v2) when the machine has it, else {@code docker-compose} (v1).
  */
@@ -55,6 +55,10 @@ class ComposeIT
 
             final String node1 = Docker.run(List.of("docker", "ps", "-q", "--filter", "label=com.docker.compose.project=" + project,
                 "--filter", "label=com.docker.compose.service=node-1"), 30).output().trim();
+            final String published = Docker.run(List.of("docker", "port", node1, "8080/tcp"), 30).output().trim();
+            assertThat(published.lines().toList()).as("node-1's API is published on the host's loopback only")
+                .containsExactly("127.0.0.1:" + apiPort);
+
             final DockerCli.Result check = Docker.run(List.of("docker", "exec", node1, "podnetctl", "check"), 120);
             assertThat(check.exitCode()).as(check.output()).isZero();
             assertThat(check.output()).contains("30/30 pairs ok");

@@ -61,12 +61,18 @@ final class AgentCommand implements Callable<Integer>
     String podMtu;
 
     @Option(names = "--api-bind", paramLabel = "ADDRESS",
-        description = "PODNET_API_BIND: address the HTTP API listens on (default 0.0.0.0)")
+        description = "PODNET_API_BIND: address the HTTP API listens on (default 127.0.0.1: only this host; " +
+            "0.0.0.0 serves every interface, then set a token)")
     String apiBind;
 
     @Option(names = "--api-port", paramLabel = "PORT",
         description = "PODNET_API_PORT: the HTTP API's TCP port (default 8080)")
     String apiPort;
+
+    @Option(names = "--api-token-file", paramLabel = "FILE",
+        description = "PODNET_API_TOKEN_FILE: the API then needs 'Authorization: Bearer TOKEN' (the file's first line) on " +
+            "every request but /healthz and /readyz; PODNET_API_TOKEN may hold the token itself instead (default: no token)")
+    String apiTokenFile;
 
     @Option(names = "--idle-mode", paramLabel = "MODE",
         description = "PODNET_IDLE_MODE: how the data-plane thread waits when idle: efficient, low-latency, sleeping, " +
@@ -218,6 +224,7 @@ final class AgentCommand implements Callable<Integer>
         put(flags, AgentSettings.Setting.POD_MTU, podMtu);
         put(flags, AgentSettings.Setting.API_BIND, apiBind);
         put(flags, AgentSettings.Setting.API_PORT, apiPort);
+        put(flags, AgentSettings.Setting.API_TOKEN_FILE, apiTokenFile);
         put(flags, AgentSettings.Setting.IDLE_MODE, idleMode);
         put(flags, AgentSettings.Setting.PEERS, peers == null ? null : String.join(",", peers));
         put(flags, AgentSettings.Setting.PODS, pods);

@@ -3,6 +3,7 @@ package dev.podnet.agent;
 import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.dataplane.IdleMode;
 import dev.podnet.dataplane.NodeConfig;
+import dev.podnet.http.ApiToken;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.pod.PodSettings;
 import dev.podnet.transport.TunnelConfig;
@@ -10,6 +11,7 @@ import dev.podnet.transport.TunnelConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -42,11 +44,13 @@ import java.util.regex.Pattern;
  * @param underlayMtu MTU of the network between nodes
  * @param networkId   the overlay network's id: frames of other networks are dropped
  * @param podMtu      the pods' MTU: at most what the tunnel carries in one datagram
- * @param apiBind     address the HTTP API listens on
+ * @param apiBind     address the HTTP API listens on (loopback unless told otherwise: the API has no other guard
+ *                    without a token)
  * @param apiPort     the HTTP API's TCP port
  * @param idleMode    how the data-plane thread waits when idle
  * @param topology    peers (static mode only) and the pods to create at start
  * @param cluster     how to join the cluster; null in static mode
+ * @param apiToken    the bearer token the API requires; null: none
  */
 public record AgentSettings(
     String nodeName,
@@ -60,9 +64,15 @@ public record AgentSettings(
     int apiPort,
     IdleMode idleMode,
     StaticTopology topology,
-    ClusterSettings cluster)
+    ClusterSettings cluster,
+    ApiToken apiToken)
 {
+    /** The tunnel and the cluster port listen everywhere: other nodes must reach them (each has its own guard). */
     public static final String DEFAULT_BIND = "0.0.0.0";
+    /** The API listens on loopback unless told otherwise ({@code --api-bind}; the image says 0.0.0.0 inside its container). */
+    public static final String DEFAULT_API_BIND = "127.0.0.1";
+    /** The API token itself, from the environment only (a flag's value would show in {@code ps}). */
+    public static final String API_TOKEN_ENV = "PODNET_API_TOKEN";
     /** The usual alternative HTTP port. */
     public static final int DEFAULT_API_PORT = 8080;
     /** A VXLAN VNI has 24 bits; the tunnel frame's field is wider, but no cluster needs more. */
@@ -86,6 +96,7 @@ public record AgentSettings(
         POD_MTU("--pod-mtu", "PODNET_POD_MTU"),
         API_BIND("--api-bind", "PODNET_API_BIND"),
         API_PORT("--api-port", "PODNET_API_PORT"),
+        API_TOKEN_FILE("--api-token-file", "PODNET_API_TOKEN_FILE"),
         IDLE_MODE("--idle-mode", "PODNET_IDLE_MODE"),
         PEERS("--peer", "PODNET_PEERS"),
         PODS("--pods", "PODNET_PODS"),
@@ -254,8 +265,9 @@ public record AgentSettings(
             "carries in one datagram with " + Setting.UNDERLAY_MTU.label() + " " + underlayMtu +
             ": lower the pod MTU or raise the underlay MTU (see docs/MTU.md)");
 
-        final String apiBind = bindAddress(Setting.API_BIND, values.getOr(Setting.API_BIND, DEFAULT_BIND));
+        final String apiBind = bindAddress(Setting.API_BIND, values.getOr(Setting.API_BIND, DEFAULT_API_BIND));
         final int apiPort = integer(values, Setting.API_PORT, DEFAULT_API_PORT, 1, 65535);
+        final ApiToken apiToken = apiToken(values, env);
 
         final IdleMode idleMode;
         try
@@ -273,7 +285,7 @@ public record AgentSettings(
             pods(values.get(Setting.PODS), nodeName, (1L << (32 - cluster.nodePrefix())) - 3, "a /" + cluster.nodePrefix() + " lease");
 
         final AgentSettings settings = new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, networkId, podMtu,
-            apiBind, apiPort, idleMode, new StaticTopology(peers, pods), cluster);
+            apiBind, apiPort, idleMode, new StaticTopology(peers, pods), cluster, apiToken);
         if (cluster != null)
         {
             settings.controlPlaneSettings(System.currentTimeMillis()); // its own checks, which name the variables too
@@ -324,6 +336,41 @@ public record AgentSettings(
 
         return new ClusterSettings(seeds, clusterPort, advertisedHost, clusterBind, clusterCidr, nodePrefix,
             Duration.ofSeconds(graceSeconds), Duration.ofMillis(heartbeatMs), Duration.ofMillis(pauseMs), Duration.ofMillis(stableMs));
+    }
+
+    /**
+     * The API token: from the file {@code --api-token-file} / {@code PODNET_API_TOKEN_FILE} names, else from
+     * {@code PODNET_API_TOKEN}; both at once is an error (which one would win?). Messages never show the token.
+     */
+    private static ApiToken apiToken(final Values values, final Map<String, String> env)
+    {
+        final String file = values.get(Setting.API_TOKEN_FILE);
+        final String value = env.get(API_TOKEN_ENV);
+        final boolean given = value != null && !value.isBlank();
+        if (file != null)
+        {
+            require(!given, Setting.API_TOKEN_FILE, "give the token either in a file or in " + API_TOKEN_ENV + ", not both");
+            try
+            {
+                return ApiToken.read(Path.of(file));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw invalid(Setting.API_TOKEN_FILE, ex.getMessage());
+            }
+        }
+        if (!given)
+        {
+            return null;
+        }
+        try
+        {
+            return ApiToken.of(value);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(API_TOKEN_ENV + ": " + ex.getMessage());
+        }
     }
 
     /** {@code HOST:PORT}, comma-separated, at least one, none twice. */

@@ -109,6 +109,11 @@ public final class ClusterAgent implements AutoCloseable
             "waiting for a CIDR lease from the control plane (joining through seeds " + String.join(",", cluster.seeds()) +
                 "; the agent's log says every 5 s what it waits for)");
         final ApiServer server = startApi();
+        if (isLoopback(settings.apiBind()) && !isLoopback(cluster.advertisedHost()))
+        {
+            LOG.warn("node {} API listens on {} only: agents on other hosts cannot forward requests to it (set {} to an " +
+                "address they reach, and a token)", settings.nodeName(), settings.apiBind(), AgentSettings.Setting.API_BIND.label());
+        }
         synchronized (lock)
         {
             if (closed.get())
@@ -174,11 +179,24 @@ public final class ClusterAgent implements AutoCloseable
             cluster.address(), cluster.clusterBind(), String.join(",", cluster.seeds()));
     }
 
+    private static boolean isLoopback(final String host)
+    {
+        try
+        {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            return false;
+        }
+    }
+
     private ApiServer startApi()
     {
         try
         {
-            return ApiServer.startNotReady(settings.apiBind(), settings.apiPort(), settings.nodeName(), this::status);
+            return ApiServer.startNotReady(settings.apiBind(), settings.apiPort(), settings.nodeName(), this::status,
+                settings.apiToken());
         }
         catch (final RuntimeException ex)
         {

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +58,13 @@ import java.util.function.Supplier;
 public final class ApiServer implements AutoCloseable
 {
     static final int THREADS = 8;
+    /**
+     * Paths served without the token: liveness and readiness (a kubelet or compose probes them without
+     * credentials; they say nothing but ok or why not), and the web view's page and assets (static files,
+     * no cluster data: the page asks for the token when the API answers 401).
+     */
+    static final Set<List<String>> UNAUTHENTICATED = Set.of(List.of("healthz"), List.of("readyz"), List.of(""),
+        List.of("ui", "app.js"), List.of("ui", "style.css"));
     static final int MAX_BODY_BYTES = 64 * 1024;
     /** How long a command or table read may take: the data plane answers within a duty cycle when it runs. */
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
@@ -88,6 +96,8 @@ public final class ApiServer implements AutoCloseable
     private final String nodeName;
     private final Supplier<NodeStatus> status;
     private final Duration commandTimeout;
+    /** The bearer token every request but {@link #UNAUTHENTICATED} needs; null: none (loopback is the guard). */
+    private final ApiToken token;
     /** Replaced whole (never changed in place) when the node's routes are added: requests read it unlocked. */
     private volatile Dispatcher dispatcher;
     private volatile boolean serving;
@@ -96,9 +106,10 @@ public final class ApiServer implements AutoCloseable
 
     private ApiServer(
         final HttpServer server, final ExecutorService executor, final String nodeName, final Supplier<NodeStatus> status,
-        final Duration commandTimeout)
+        final Duration commandTimeout, final ApiToken token)
     {
         this.server = server;
+        this.token = token;
         this.executor = executor;
         this.nodeName = nodeName;
         this.status = status;
@@ -121,16 +132,33 @@ public final class ApiServer implements AutoCloseable
      */
     public static ApiServer start(final String bind, final int port, final DataPlaneProxy proxy, final String nodeName)
     {
-        return start(bind, port, proxy, nodeName, COMMAND_TIMEOUT);
+        return start(bind, port, proxy, nodeName, COMMAND_TIMEOUT, null);
+    }
+
+    /**
+     * As {@link #start(String, int, DataPlaneProxy, String)}; with a {@code token}, every request but
+     * {@code /healthz} and {@code /readyz} must carry it ({@code Authorization: Bearer TOKEN}) or is a 401.
+     */
+    public static ApiServer start(
+        final String bind, final int port, final DataPlaneProxy proxy, final String nodeName, final ApiToken token)
+    {
+        return start(bind, port, proxy, nodeName, COMMAND_TIMEOUT, token);
     }
 
     /** As {@link #start(String, int, DataPlaneProxy, String)}, with another bound for commands (tests). */
     static ApiServer start(
         final String bind, final int port, final DataPlaneProxy proxy, final String nodeName, final Duration commandTimeout)
     {
+        return start(bind, port, proxy, nodeName, commandTimeout, null);
+    }
+
+    private static ApiServer start(
+        final String bind, final int port, final DataPlaneProxy proxy, final String nodeName, final Duration commandTimeout,
+        final ApiToken token)
+    {
         final String cidr = proxy.config().podCidr().toString();
         final NodeStatus ready = NodeStatus.ready(nodeName, NodeStatus.STATIC, cidr);
-        final ApiServer api = listen(bind, port, nodeName, () -> ready, commandTimeout);
+        final ApiServer api = listen(bind, port, nodeName, () -> ready, commandTimeout, token);
         api.serve(proxy, ConfigSource.STATIC);
         return api;
     }
@@ -146,7 +174,14 @@ public final class ApiServer implements AutoCloseable
     public static ApiServer startNotReady(
         final String bind, final int port, final String nodeName, final Supplier<NodeStatus> status)
     {
-        return listen(bind, port, nodeName, status, COMMAND_TIMEOUT);
+        return startNotReady(bind, port, nodeName, status, null);
+    }
+
+    /** As {@link #startNotReady(String, int, String, Supplier)}, requiring {@code token} when not null. */
+    public static ApiServer startNotReady(
+        final String bind, final int port, final String nodeName, final Supplier<NodeStatus> status, final ApiToken token)
+    {
+        return listen(bind, port, nodeName, status, COMMAND_TIMEOUT, token);
     }
 
     /**
@@ -173,7 +208,7 @@ public final class ApiServer implements AutoCloseable
         final NodeApi nodeApi;
         if (cluster != null)
         {
-            final ClusterApi clusterApi = new ClusterApi(proxy, nodeName, cluster.sync()::latest, new Forwarder(nodeName),
+            final ClusterApi clusterApi = new ClusterApi(proxy, nodeName, cluster.sync()::latest, new Forwarder(nodeName, token),
                 commandTimeout);
             clusterApi.register(all);
             background = clusterApi;
@@ -192,7 +227,8 @@ public final class ApiServer implements AutoCloseable
     }
 
     private static ApiServer listen(
-        final String bind, final int port, final String nodeName, final Supplier<NodeStatus> status, final Duration commandTimeout)
+        final String bind, final int port, final String nodeName, final Supplier<NodeStatus> status, final Duration commandTimeout,
+        final ApiToken token)
     {
         final HttpServer server;
         try
@@ -210,11 +246,12 @@ public final class ApiServer implements AutoCloseable
             thread.setDaemon(true);
             return thread;
         });
-        final ApiServer api = new ApiServer(server, executor, nodeName, status, commandTimeout);
+        final ApiServer api = new ApiServer(server, executor, nodeName, status, commandTimeout, token);
         server.createContext("/", api::handle);
         server.setExecutor(executor);
         server.start();
-        LOG.info("node {} API listening on http://{}:{}", nodeName, bind, api.port());
+        LOG.info("node {} API listening on http://{}:{} ({})", nodeName, bind, api.port(),
+            token == null ? "no token: anyone who reaches this address may use it" : "bearer token required");
         return api;
     }
 
@@ -282,6 +319,11 @@ public final class ApiServer implements AutoCloseable
         final byte[] body = readBody(exchange);
         final String method = exchange.getRequestMethod();
         final List<String> path = decodePath(exchange.getRequestURI().getRawPath());
+        if (token != null && !UNAUTHENTICATED.contains(path) && !token.accepts(exchange.getRequestHeaders().getFirst("Authorization")))
+        {
+            throw new ApiException(401, "unauthorized", "this API needs a bearer token: Authorization: Bearer TOKEN " +
+                "(the agent's --api-token-file or PODNET_API_TOKEN; podnetctl --token-file or PODNETCTL_TOKEN)");
+        }
         final Dispatcher.Match match;
         try
         {
@@ -372,6 +414,10 @@ public final class ApiServer implements AutoCloseable
     {
         if (ex instanceof ApiException api)
         {
+            if (api.status() == 401)
+            {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"podnet\"");
+            }
             return error(api.status(), api.error(), api.getMessage());
         }
         if (ex instanceof Dispatcher.MethodNotAllowed notAllowed)

@@ -26,11 +26,23 @@ public final class LocalCluster implements AutoCloseable
 
     private final int seedPort = LoopbackPorts.freeTcpPort();
     private final List<ClusterAgent> agents = new ArrayList<>();
+    private final Map<String, String> env;
+
+    private LocalCluster(final Map<String, String> env)
+    {
+        this.env = Map.copyOf(env);
+    }
 
     /** Starts {@code nodes} agents with {@code podsPerNode} pods each (see {@link #podName}) and waits until all are ready. */
     public static LocalCluster start(final int nodes, final int podsPerNode)
     {
-        final LocalCluster cluster = new LocalCluster();
+        return start(nodes, podsPerNode, Map.of());
+    }
+
+    /** As {@link #start(int, int)}, every agent's settings also reading the environment variables {@code env}. */
+    public static LocalCluster start(final int nodes, final int podsPerNode, final Map<String, String> env)
+    {
+        final LocalCluster cluster = new LocalCluster(env);
         try
         {
             final List<CompletableFuture<Void>> started = new ArrayList<>();
@@ -73,7 +85,7 @@ public final class LocalCluster implements AutoCloseable
         {
             flags.put(Setting.PODS, podNames.toString());
         }
-        final ClusterAgent agent = new ClusterAgent(AgentSettings.resolve(flags, Map.of(), () -> "unused"), status ->
+        final ClusterAgent agent = new ClusterAgent(AgentSettings.resolve(flags, env, () -> "unused"), status ->
         {
         });
         agents.add(agent);
