@@ -188,8 +188,8 @@ public final class NodeDataPlane implements Agent
         this.commands = new ManyToOneConcurrentArrayQueue<>(1024);
         final int gatewayIp = config.podCidr().address(1);
         this.router = new Router(
-            GATEWAY_PORT, config.podCidr(), MacAddress.podMac(gatewayIp), localEndpoints, routes, new GatewaySink(), drops,
-            new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()));
+            GATEWAY_PORT, config.podCidr(), config.pod().mtu(), MacAddress.podMac(gatewayIp), localEndpoints, routes,
+            new GatewaySink(), drops, new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()));
         router.overlay(overlay);
         bridge.addPort(router);
         bridge.addPermanent(router.mac(), GATEWAY_PORT);
