@@ -54,6 +54,11 @@ public enum DropReason
     SPOOFED_SOURCE("spoofed-source"),
     /** A tunnel frame from a node that is not in the route table. */
     UNKNOWN_PEER("unknown-peer"),
+    /**
+     * A tunnel frame claiming to come from a known node, but not sent from that node's underlay address
+     * (its lease's host, resolved as the tunnel resolves it).
+     */
+    TUNNEL_UNKNOWN_SOURCE("tunnel-unknown-source"),
     /** A tunnel frame of another cluster network (network id). */
     WRONG_NETWORK("wrong-network"),
     /** A tunnel frame whose inner source address is outside the sending node's CIDR. */
