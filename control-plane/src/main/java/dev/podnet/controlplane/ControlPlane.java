@@ -1,6 +1,7 @@
 package dev.podnet.controlplane;
 
 import akka.actor.CoordinatedShutdown;
+import akka.actor.setup.ActorSystemSetup;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import com.typesafe.config.Config;
@@ -39,6 +40,7 @@ public final class ControlPlane implements AutoCloseable
         final Config config = ConfigFactory
             .parseString("akka.cluster.roles = [\"" + LeaseAllocator.NODE_ROLE_PREFIX + settings.nodeName() + "\"]")
             .withFallback(settings.akkaConfig());
+        final ActorSystemSetup setup = settings.actorSystemSetup(config);
         this.system = ActorSystem.create(
             NodeControlPlane.create(settings, reclaimed, listener, previousStatus ->
             {
@@ -49,7 +51,7 @@ public final class ControlPlane implements AutoCloseable
                 }
             }),
             SYSTEM_NAME,
-            config);
+            setup);
     }
 
     /**

@@ -1,7 +1,12 @@
 package dev.podnet.controlplane;
 
+import akka.actor.BootstrapSetup;
+import akka.actor.setup.ActorSystemSetup;
+import akka.remote.artery.tcp.SSLEngineProviderSetup;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
@@ -26,6 +31,9 @@ import java.util.stream.Collectors;
  * @param acceptablePause   heartbeats missed for this long make a node unreachable
  * @param stableAfter       the split brain resolver acts after membership was stable this long
  * @param extraConfig       HOCON that overrides anything above (tests, experts)
+ * @param clusterSecret     what a node needs to join: the cluster port speaks TLS with a key made from it
+ *                          ({@link ClusterTls}); null: plain TCP, anyone who reaches the port may join (tests in
+ *                          one JVM only: {@code podnet agent} always has one)
  */
 public record ControlPlaneSettings(
     String nodeName,
@@ -42,7 +50,8 @@ public record ControlPlaneSettings(
     Duration heartbeatInterval,
     Duration acceptablePause,
     Duration stableAfter,
-    String extraConfig)
+    String extraConfig,
+    ClusterSecret clusterSecret)
 {
     public static final String DEFAULT_CLUSTER_CIDR = "10.244.0.0/16";
     public static final int DEFAULT_NODE_PREFIX = 24;
@@ -102,6 +111,12 @@ public record ControlPlaneSettings(
         extraConfig = extraConfig == null ? "" : extraConfig;
     }
 
+    /** Whether the cluster port speaks TLS with a key made from a {@link ClusterSecret}. */
+    public boolean secured()
+    {
+        return clusterSecret != null;
+    }
+
     /** Settings with every default, for a node reachable at {@code host:clusterPort}. */
     public static ControlPlaneSettings of(
         final String nodeName, final String host, final int clusterPort, final List<String> seeds, final int tunnelPort)
@@ -109,43 +124,68 @@ public record ControlPlaneSettings(
         return new ControlPlaneSettings(
             nodeName, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_PREFIX, host, host, clusterPort, seeds, tunnelPort, 0,
             DEFAULT_LEASE_GRACE, System.currentTimeMillis(), DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_ACCEPTABLE_PAUSE,
-            DEFAULT_STABLE_AFTER, "");
+            DEFAULT_STABLE_AFTER, "", null);
     }
 
     public ControlPlaneSettings withClusterCidr(final String cidr, final int prefix)
     {
         return new ControlPlaneSettings(nodeName, cidr, prefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret);
     }
 
     public ControlPlaneSettings withLeaseGrace(final Duration grace)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            grace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+            grace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret);
     }
 
     public ControlPlaneSettings withFailureDetection(final Duration heartbeat, final Duration pause, final Duration stable)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeat, pause, stable, extraConfig);
+            leaseGrace, incarnation, heartbeat, pause, stable, extraConfig, clusterSecret);
     }
 
     public ControlPlaneSettings withApiPort(final int port)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, port,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret);
     }
 
     public ControlPlaneSettings withBindHost(final String bind)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bind, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret);
+    }
+
+    /** These settings with the cluster secret the cluster port's TLS key is made from. */
+    public ControlPlaneSettings withClusterSecret(final ClusterSecret secret)
+    {
+        return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, secret);
     }
 
     public ControlPlaneSettings withExtraConfig(final String hocon)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, hocon);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, hocon, clusterSecret);
+    }
+
+    /**
+     * What this node's ActorSystem is made with: {@code config} (this node's {@link #akkaConfig()}, perhaps with
+     * more), and with a cluster secret the TLS whose key is made from it, here: the secret never enters the
+     * Akka configuration, which Akka may log.
+     */
+    public ActorSystemSetup actorSystemSetup(final Config config)
+    {
+        final ActorSystemSetup setup = ActorSystemSetup.create(BootstrapSetup.create(config));
+        if (clusterSecret == null)
+        {
+            return setup;
+        }
+        final ClusterTls tls = new ClusterTls(nodeName, clusterSecret);
+        LoggerFactory.getLogger(ControlPlaneSettings.class).info(
+            "node {} cluster port: TLS with the key of its cluster secret (fingerprint {})", nodeName, tls.fingerprint());
+        return setup.withSetup(SSLEngineProviderSetup.create(system -> tls));
     }
 
     /** The Akka configuration of this node. */
@@ -168,7 +208,7 @@ public record ControlPlaneSettings(
             "    serialization-bindings { \"dev.podnet.controlplane.ControlPlaneMessage\" = podnet }",
             "  }",
             "  remote.artery {",
-            "    transport = tcp",
+            "    transport = " + (clusterSecret == null ? "tcp" : "tls-tcp"),
             "    canonical.hostname = \"" + host + "\"",
             "    canonical.port = " + clusterPort,
             "    bind.hostname = \"" + bindHost + "\"",

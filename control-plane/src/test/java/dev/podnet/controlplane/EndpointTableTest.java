@@ -65,7 +65,7 @@ class EndpointTableTest
         final TestCluster.TestNode stale = cluster.start("stale", s -> new ControlPlaneSettings(
             "n2", s.clusterCidr(), s.nodePrefix(), s.host(), s.bindHost(), s.clusterPort(), s.seeds(), s.tunnelPort(), s.apiPort(),
             s.leaseGrace(), current.settings.incarnation() - 60_000, s.heartbeatInterval(), s.acceptablePause(), s.stableAfter(),
-            s.extraConfig()));
+            s.extraConfig(), s.clusterSecret()));
         await(() -> stale.cidr() != null, CONVERGE, "the stale life got n2's (sticky) lease");
         for (int i = 0; i < 5; i++)
         {

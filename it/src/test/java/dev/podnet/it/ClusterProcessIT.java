@@ -319,6 +319,7 @@ class ClusterProcessIT
             .redirectOutput(log.toFile());
         // the agent's settings come from flags only: variables of whoever runs the build must not leak in
         builder.environment().keySet().removeIf(name -> name.startsWith("PODNET_"));
+        builder.environment().put("PODNET_CLUSTER_SECRET", "cluster-process-it-secret-0123");
         final Agent agent = new Agent(node, builder.start(), apiPort, clusterPort, log);
         agents.add(agent);
         return agent;

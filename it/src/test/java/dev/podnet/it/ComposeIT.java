@@ -36,7 +36,8 @@ class ComposeIT
         final String image = "podnet-compose-it:" + id;
         final int apiPort = LoopbackPorts.freeTcpPort();
         final Map<String, String> env = Map.of(
-            "PODNET_IMAGE", image, "PODNET_BASE_IMAGE", Docker.baseImage(), "PODNET_API_PORT", Integer.toString(apiPort));
+            "PODNET_IMAGE", image, "PODNET_BASE_IMAGE", Docker.baseImage(), "PODNET_API_PORT", Integer.toString(apiPort),
+            "PODNET_CLUSTER_SECRET", "compose-it-secret-" + id + "-0123");
         try
         {
             final DockerCli.Result up = compose(env, project, 600, "up", "-d", "--build");

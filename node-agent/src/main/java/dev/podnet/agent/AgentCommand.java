@@ -52,7 +52,8 @@ final class AgentCommand implements Callable<Integer>
     String underlayMtu;
 
     @Option(names = "--network-id", paramLabel = "ID",
-        description = "PODNET_NETWORK_ID: the overlay's id, 1..16777215; frames of other networks are dropped (default 1)")
+        description = "PODNET_NETWORK_ID: static mode: the overlay's id, 1..16777215; frames of other networks are dropped " +
+            "(default 1; in cluster mode it is derived from the cluster secret)")
     String networkId;
 
     @Option(names = "--pod-mtu", paramLabel = "BYTES",
@@ -138,6 +139,13 @@ final class AgentCommand implements Callable<Integer>
         description = "PODNET_STABLE_AFTER_MS: membership must be stable this long before unreachable nodes are downed " +
             "(default 5000: Akka's 20 s is for production; 5 s still rides out a flap)")
     String stableAfter;
+
+    @Option(names = "--cluster-secret-file", paramLabel = "FILE",
+        description = "PODNET_CLUSTER_SECRET_FILE: cluster mode: the secret every node of the cluster shares (the file's " +
+            "first line, 16+ characters); PODNET_CLUSTER_SECRET may hold it instead. Required in cluster mode: the cluster " +
+            "port speaks TLS with a key made from it (a node with another secret cannot join), and the tunnel's network id " +
+            "is derived from it")
+    String clusterSecretFile;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -238,6 +246,7 @@ final class AgentCommand implements Callable<Integer>
         put(flags, AgentSettings.Setting.HEARTBEAT_INTERVAL, heartbeatInterval);
         put(flags, AgentSettings.Setting.ACCEPTABLE_PAUSE, acceptablePause);
         put(flags, AgentSettings.Setting.STABLE_AFTER, stableAfter);
+        put(flags, AgentSettings.Setting.CLUSTER_SECRET_FILE, clusterSecretFile);
         return flags;
     }
 

@@ -1,5 +1,6 @@
 package dev.podnet.agent;
 
+import dev.podnet.controlplane.ClusterSecret;
 import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.dataplane.IdleMode;
 import dev.podnet.dataplane.NodeConfig;
@@ -42,7 +43,8 @@ import java.util.regex.Pattern;
  * @param tunnelBind  address the tunnel listens on
  * @param tunnelPort  the tunnel's UDP port
  * @param underlayMtu MTU of the network between nodes
- * @param networkId   the overlay network's id: frames of other networks are dropped
+ * @param networkId   the overlay network's id: frames of other networks are dropped (cluster mode: derived from the
+ *                    cluster secret)
  * @param podMtu      the pods' MTU: at most what the tunnel carries in one datagram
  * @param apiBind     address the HTTP API listens on (loopback unless told otherwise: the API has no other guard
  *                    without a token)
@@ -73,6 +75,8 @@ public record AgentSettings(
     public static final String DEFAULT_API_BIND = "127.0.0.1";
     /** The API token itself, from the environment only (a flag's value would show in {@code ps}). */
     public static final String API_TOKEN_ENV = "PODNET_API_TOKEN";
+    /** The cluster secret itself, from the environment only. */
+    public static final String CLUSTER_SECRET_ENV = "PODNET_CLUSTER_SECRET";
     /** The usual alternative HTTP port. */
     public static final int DEFAULT_API_PORT = 8080;
     /** A VXLAN VNI has 24 bits; the tunnel frame's field is wider, but no cluster needs more. */
@@ -109,11 +113,12 @@ public record AgentSettings(
         LEASE_GRACE("--lease-grace", "PODNET_LEASE_GRACE"),
         HEARTBEAT_INTERVAL("--heartbeat-interval-ms", "PODNET_HEARTBEAT_INTERVAL_MS"),
         ACCEPTABLE_PAUSE("--acceptable-pause-ms", "PODNET_ACCEPTABLE_PAUSE_MS"),
-        STABLE_AFTER("--stable-after-ms", "PODNET_STABLE_AFTER_MS");
+        STABLE_AFTER("--stable-after-ms", "PODNET_STABLE_AFTER_MS"),
+        CLUSTER_SECRET_FILE("--cluster-secret-file", "PODNET_CLUSTER_SECRET_FILE");
 
         /** Settings that only mean something in cluster mode (besides {@link #SEEDS}, which chooses it). */
         static final List<Setting> CLUSTER_ONLY = List.of(CLUSTER_PORT, ADVERTISED_HOST, CLUSTER_BIND, CLUSTER_CIDR,
-            NODE_PREFIX, LEASE_GRACE, HEARTBEAT_INTERVAL, ACCEPTABLE_PAUSE, STABLE_AFTER);
+            NODE_PREFIX, LEASE_GRACE, HEARTBEAT_INTERVAL, ACCEPTABLE_PAUSE, STABLE_AFTER, CLUSTER_SECRET_FILE);
 
         private final String flag;
         private final String env;
@@ -191,7 +196,8 @@ public record AgentSettings(
         }
         return new ControlPlaneSettings(nodeName, cluster.clusterCidr().toString(), cluster.nodePrefix(),
             cluster.advertisedHost(), cluster.clusterBind(), cluster.clusterPort(), cluster.seeds(), tunnelPort, apiPort,
-            cluster.leaseGrace(), incarnation, cluster.heartbeatInterval(), cluster.acceptablePause(), cluster.stableAfter(), "");
+            cluster.leaseGrace(), incarnation, cluster.heartbeatInterval(), cluster.acceptablePause(), cluster.stableAfter(), "",
+            cluster.secret());
     }
 
     /**
@@ -228,12 +234,14 @@ public record AgentSettings(
         final Ipv4Cidr podCidr;
         if (seeds != null)
         {
-            cluster = cluster(values, seeds, hostName);
+            cluster = cluster(values, env, seeds, hostName);
             require(values.get(Setting.POD_CIDR) == null, Setting.POD_CIDR,
                 "the pod CIDR is leased by the control plane in cluster mode (" + Setting.SEEDS.env() + " is set)");
             require(values.get(Setting.PEERS) == null, Setting.PEERS,
                 "every other node's CIDR is leased by the control plane in cluster mode (" + Setting.SEEDS.env() +
                     " is set): the nodes find each other through the cluster");
+            require(values.get(Setting.NETWORK_ID) == null, Setting.NETWORK_ID,
+                "derived from the cluster secret in cluster mode (" + Setting.SEEDS.env() + " is set): leave it out");
             podCidr = null;
         }
         else
@@ -242,6 +250,12 @@ public record AgentSettings(
             {
                 require(values.get(setting) == null, setting, "only used in cluster mode: set " + Setting.SEEDS.label() +
                     " as well (the seed nodes to join), or leave it out");
+            }
+            final String secret = env.get(CLUSTER_SECRET_ENV);
+            if (secret != null && !secret.isBlank())
+            {
+                throw new IllegalArgumentException(CLUSTER_SECRET_ENV + ": only used in cluster mode: set " +
+                    Setting.SEEDS.label() + " as well (the seed nodes to join), or leave it out");
             }
             cluster = null;
             final String cidrText = values.get(Setting.POD_CIDR);
@@ -255,7 +269,8 @@ public record AgentSettings(
         final String tunnelBind = bindAddress(Setting.TUNNEL_BIND, values.getOr(Setting.TUNNEL_BIND, DEFAULT_BIND));
         final int tunnelPort = integer(values, Setting.TUNNEL_PORT, TunnelConfig.DEFAULT_PORT, 1, 65535);
         final int underlayMtu = integer(values, Setting.UNDERLAY_MTU, TunnelConfig.DEFAULT_UNDERLAY_MTU, 1280, 9216);
-        final int networkId = integer(values, Setting.NETWORK_ID, TunnelConfig.DEFAULT_NETWORK_ID, 1, MAX_NETWORK_ID);
+        final int networkId = cluster != null ? cluster.secret().networkId() :
+            integer(values, Setting.NETWORK_ID, TunnelConfig.DEFAULT_NETWORK_ID, 1, MAX_NETWORK_ID);
 
         final int tunnelMtu = tunnelConfig(networkId, tunnelBind, tunnelPort, underlayMtu).innerMtu();
         // a jumbo underlay (9120+) would allow more than a pod stack takes: the default stops at the pods' maximum
@@ -297,7 +312,8 @@ public record AgentSettings(
      * The cluster settings, each checked; the defaults are {@link ControlPlaneSettings}' (fast failure
      * detection for an emulator, not so fast that a GC pause on a busy box makes nodes flap).
      */
-    private static ClusterSettings cluster(final Values values, final String seedsText, final Supplier<String> hostName)
+    private static ClusterSettings cluster(
+        final Values values, final Map<String, String> env, final String seedsText, final Supplier<String> hostName)
     {
         final List<String> seeds = seeds(seedsText);
         final int clusterPort = integer(values, Setting.CLUSTER_PORT, ControlPlaneSettings.DEFAULT_CLUSTER_PORT, 1, 65535);
@@ -334,8 +350,11 @@ public record AgentSettings(
         final int stableMs = integer(values, Setting.STABLE_AFTER,
             (int)ControlPlaneSettings.DEFAULT_STABLE_AFTER.toMillis(), 100, 600_000);
 
+        final ClusterSecret secret = clusterSecret(values, env);
+
         return new ClusterSettings(seeds, clusterPort, advertisedHost, clusterBind, clusterCidr, nodePrefix,
-            Duration.ofSeconds(graceSeconds), Duration.ofMillis(heartbeatMs), Duration.ofMillis(pauseMs), Duration.ofMillis(stableMs));
+            Duration.ofSeconds(graceSeconds), Duration.ofMillis(heartbeatMs), Duration.ofMillis(pauseMs), Duration.ofMillis(stableMs),
+            secret);
     }
 
     /**
@@ -370,6 +389,44 @@ public record AgentSettings(
         catch (final IllegalArgumentException ex)
         {
             throw new IllegalArgumentException(API_TOKEN_ENV + ": " + ex.getMessage());
+        }
+    }
+
+    /**
+     * The cluster secret, required in cluster mode: from the file {@code --cluster-secret-file} /
+     * {@code PODNET_CLUSTER_SECRET_FILE} names, else from {@code PODNET_CLUSTER_SECRET}; never both, never shown.
+     */
+    private static ClusterSecret clusterSecret(final Values values, final Map<String, String> env)
+    {
+        final String file = values.get(Setting.CLUSTER_SECRET_FILE);
+        final String value = env.get(CLUSTER_SECRET_ENV);
+        final boolean given = value != null && !value.isBlank();
+        if (file != null)
+        {
+            require(!given, Setting.CLUSTER_SECRET_FILE, "give the secret either in a file or in " + CLUSTER_SECRET_ENV +
+                ", not both");
+            try
+            {
+                return ClusterSecret.read(Path.of(file));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw invalid(Setting.CLUSTER_SECRET_FILE, ex.getMessage());
+            }
+        }
+        if (!given)
+        {
+            throw new IllegalArgumentException(CLUSTER_SECRET_ENV + " / " + Setting.CLUSTER_SECRET_FILE.flag() +
+                ": required in cluster mode: the secret every node of the cluster shares, at least " + ClusterSecret.MIN_LENGTH +
+                " characters (e.g. openssl rand -hex 16); a node with another one cannot join");
+        }
+        try
+        {
+            return ClusterSecret.of(value);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(CLUSTER_SECRET_ENV + ": " + ex.getMessage());
         }
     }
 

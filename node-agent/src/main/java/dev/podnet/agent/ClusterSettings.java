@@ -1,5 +1,6 @@
 package dev.podnet.agent;
 
+import dev.podnet.controlplane.ClusterSecret;
 import dev.podnet.packet.Ipv4Cidr;
 
 import java.time.Duration;
@@ -20,6 +21,7 @@ import java.util.List;
  * @param heartbeatInterval failure-detector heartbeat interval
  * @param acceptablePause   heartbeats missed for this long make a node unreachable
  * @param stableAfter       membership must be stable this long before the split brain resolver downs nodes
+ * @param secret            what a node needs to join; the cluster port's TLS key and the tunnel's network id are made from it
  */
 public record ClusterSettings(
     List<String> seeds,
@@ -31,7 +33,8 @@ public record ClusterSettings(
     Duration leaseGrace,
     Duration heartbeatInterval,
     Duration acceptablePause,
-    Duration stableAfter)
+    Duration stableAfter,
+    ClusterSecret secret)
 {
     public ClusterSettings
     {

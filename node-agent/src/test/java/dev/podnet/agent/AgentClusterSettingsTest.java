@@ -1,5 +1,6 @@
 package dev.podnet.agent;
 
+import dev.podnet.controlplane.ClusterSecret;
 import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.packet.Ipv4Cidr;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class AgentClusterSettingsTest
 {
     private final Map<Setting, String> flags = new EnumMap<>(Setting.class);
-    private final Map<String, String> env = new HashMap<>();
+    private static final String SECRET = "cluster-settings-test-secret";
+    private final Map<String, String> env = new HashMap<>(Map.of("PODNET_CLUSTER_SECRET", SECRET));
     private String hostName = "build-host";
 
     private AgentSettings resolve()
@@ -57,6 +59,7 @@ class AgentClusterSettingsTest
     @Test
     void shouldStayInStaticModeWithoutSeeds()
     {
+        env.remove("PODNET_CLUSTER_SECRET");
         flags.put(Setting.POD_CIDR, "10.244.1.0/24");
         env.put("PODNET_SEEDS", " ");
 
@@ -89,7 +92,7 @@ class AgentClusterSettingsTest
 
         assertThat(settings.cluster()).isEqualTo(new ClusterSettings(List.of("node-1:2552", "10.0.0.2:2553"), 2600,
             "node-7.example.com", "127.0.0.1", Ipv4Cidr.parse("10.96.0.0/12"), 26, Duration.ofSeconds(30),
-            Duration.ofMillis(200), Duration.ofMillis(1000), Duration.ofMillis(1500)));
+            Duration.ofMillis(200), Duration.ofMillis(1000), Duration.ofMillis(1500), ClusterSecret.of(SECRET)));
         assertThat(settings.topology().pods()).containsExactly("node-7-1", "node-7-2", "node-7-3");
         assertThat(settings.nodeConfig(Ipv4Cidr.parse("10.96.0.64/26")).podCidr()).isEqualTo(Ipv4Cidr.parse("10.96.0.64/26"));
         assertThatThrownBy(settings::nodeConfig).isInstanceOf(IllegalStateException.class);
@@ -116,7 +119,7 @@ class AgentClusterSettingsTest
 
         assertThat(controlPlane).isEqualTo(new ControlPlaneSettings("b", "10.245.0.0/16", 25, "127.0.0.1", "127.0.0.1", 2553,
             List.of("127.0.0.1:2552"), 9001, 9091, Duration.ofSeconds(60), 42, Duration.ofMillis(200), Duration.ofMillis(1000),
-            Duration.ofMillis(1500), ""));
+            Duration.ofMillis(1500), "", ClusterSecret.of(SECRET)));
     }
 
     @Test
@@ -145,7 +148,7 @@ class AgentClusterSettingsTest
 
     @ParameterizedTest
     @EnumSource(value = Setting.class, names = {"CLUSTER_PORT", "ADVERTISED_HOST", "CLUSTER_BIND", "CLUSTER_CIDR",
-        "NODE_PREFIX", "LEASE_GRACE", "HEARTBEAT_INTERVAL", "ACCEPTABLE_PAUSE", "STABLE_AFTER"})
+        "NODE_PREFIX", "LEASE_GRACE", "HEARTBEAT_INTERVAL", "ACCEPTABLE_PAUSE", "STABLE_AFTER", "CLUSTER_SECRET_FILE"})
     void shouldRefuseAClusterSettingWithoutSeedsRatherThanIgnoreIt(final Setting setting)
     {
         flags.put(Setting.POD_CIDR, "10.244.1.0/24");
@@ -161,6 +164,7 @@ class AgentClusterSettingsTest
     @Test
     void shouldSayHowToGetAPodCidrWhenNeitherItNorSeedsAreGiven()
     {
+        env.remove("PODNET_CLUSTER_SECRET");
         assertThatThrownBy(this::resolve)
             .hasMessageStartingWith("PODNET_POD_CIDR / --pod-cidr: required")
             .hasMessageContaining("PODNET_SEEDS / --seeds");
@@ -250,5 +254,60 @@ class AgentClusterSettingsTest
         flags.put(Setting.CLUSTER_PORT, "2600");
 
         assertThat(resolve().cluster().clusterPort()).isEqualTo(2600);
+    }
+
+    @Test
+    void shouldRequireAClusterSecretInClusterMode()
+    {
+        flags.put(Setting.SEEDS, "node-1:2552");
+        env.remove("PODNET_CLUSTER_SECRET");
+
+        assertThatThrownBy(this::resolve).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("PODNET_CLUSTER_SECRET / --cluster-secret-file: required in cluster mode");
+    }
+
+    @Test
+    void shouldReadTheClusterSecretFromAFileAndDeriveTheNetworkIdFromIt(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir)
+        throws Exception
+    {
+        flags.put(Setting.SEEDS, "node-1:2552");
+        env.remove("PODNET_CLUSTER_SECRET");
+        flags.put(Setting.CLUSTER_SECRET_FILE, java.nio.file.Files.writeString(dir.resolve("secret"), SECRET + "\n").toString());
+
+        final AgentSettings settings = resolve();
+
+        assertThat(settings.cluster().secret()).isEqualTo(ClusterSecret.of(SECRET));
+        assertThat(settings.networkId()).isEqualTo(ClusterSecret.of(SECRET).networkId()).isNotEqualTo(1);
+        assertThat(settings.tunnelConfig().networkId()).isEqualTo(settings.networkId());
+        assertThat(settings.toString()).doesNotContain(SECRET);
+        assertThat(settings.controlPlaneSettings(1).toString()).doesNotContain(SECRET);
+    }
+
+    @Test
+    void shouldRefuseAShortClusterSecretWithoutShowingIt()
+    {
+        flags.put(Setting.SEEDS, "node-1:2552");
+        env.put("PODNET_CLUSTER_SECRET", "tiny-secret");
+
+        assertThatThrownBy(this::resolve).hasMessageStartingWith("PODNET_CLUSTER_SECRET: the cluster secret has 11 characters")
+            .hasMessageNotContaining("tiny-secret");
+    }
+
+    @Test
+    void shouldRefuseANetworkIdInClusterModeWhereTheSecretGivesIt()
+    {
+        flags.put(Setting.SEEDS, "node-1:2552");
+        flags.put(Setting.NETWORK_ID, "7");
+
+        assertThatThrownBy(this::resolve)
+            .hasMessageStartingWith("PODNET_NETWORK_ID / --network-id: derived from the cluster secret in cluster mode");
+    }
+
+    @Test
+    void shouldRefuseAClusterSecretInStaticMode()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+
+        assertThatThrownBy(this::resolve).hasMessageStartingWith("PODNET_CLUSTER_SECRET: only used in cluster mode");
     }
 }

@@ -14,6 +14,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.podnet.controlplane.ClusterSecret;
 import dev.podnet.controlplane.ControlPlane;
 import dev.podnet.controlplane.ControlPlaneSettings;
 import org.junit.jupiter.api.AfterEach;
@@ -184,7 +185,9 @@ class AgentClusterTest
         final Map<Setting, String> flags = LocalCluster.flags(name, seedPort, clusterPort);
         flags.put(Setting.PODS, "1");
         flags.putAll(extra);
-        final ClusterAgent agent = new ClusterAgent(AgentSettings.resolve(flags, Map.of(), () -> "unused"), exit, leaseTimeout);
+        final ClusterAgent agent = new ClusterAgent(
+            AgentSettings.resolve(flags, Map.of(AgentSettings.CLUSTER_SECRET_ENV, LocalCluster.SECRET), () -> "unused"),
+            exit, leaseTimeout);
         agents.add(agent);
         return agent;
     }
@@ -194,8 +197,10 @@ class AgentClusterTest
     {
         final ControlPlaneSettings settings = ControlPlaneSettings.of(name, "127.0.0.1", LoopbackPorts.freeTcpPort(),
                 List.of("127.0.0.1:" + seedPort), 1)
-            .withFailureDetection(Duration.ofMillis(200), Duration.ofMillis(1000), Duration.ofMillis(1500));
-        final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), ControlPlane.SYSTEM_NAME, settings.akkaConfig());
+            .withFailureDetection(Duration.ofMillis(200), Duration.ofMillis(1000), Duration.ofMillis(1500))
+            .withClusterSecret(ClusterSecret.of(LocalCluster.SECRET));
+        final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), ControlPlane.SYSTEM_NAME,
+            settings.actorSystemSetup(settings.akkaConfig()));
         awaitCondition(() -> Cluster.get(system).selfMember().status() == MemberStatus.up(), CONVERGE, name + " is Up");
         return system;
     }

@@ -28,9 +28,14 @@ public final class LocalCluster implements AutoCloseable
     private final List<ClusterAgent> agents = new ArrayList<>();
     private final Map<String, String> env;
 
+    /** The cluster secret of the agents a test starts, unless it gives its own ({@code PODNET_CLUSTER_SECRET}). */
+    public static final String SECRET = "local-cluster-test-secret-0123";
+
     private LocalCluster(final Map<String, String> env)
     {
-        this.env = Map.copyOf(env);
+        final Map<String, String> all = new java.util.HashMap<>(env);
+        all.putIfAbsent(AgentSettings.CLUSTER_SECRET_ENV, SECRET);
+        this.env = Map.copyOf(all);
     }
 
     /** Starts {@code nodes} agents with {@code podsPerNode} pods each (see {@link #podName}) and waits until all are ready. */

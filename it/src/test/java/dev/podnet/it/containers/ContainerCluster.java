@@ -21,6 +21,8 @@ import java.util.stream.IntStream;
 public final class ContainerCluster implements AutoCloseable
 {
     private static final String SEEDS = "node-1:2552,node-2:2552,node-3:2552";
+    /** The containers' cluster secret (a test's: every container of one test run shares it). */
+    private static final String SECRET = "container-cluster-it-secret-0123";
 
     private final Network network = Network.newNetwork();
     private final List<GenericContainer<?>> nodes = new ArrayList<>();
@@ -77,6 +79,7 @@ public final class ContainerCluster implements AutoCloseable
             .withEnv("PODNET_SEEDS", SEEDS)
             .withEnv("PODNET_ADVERTISED_HOST", name)
             .withEnv("PODNET_PODS", Integer.toString(pods))
+            .withEnv("PODNET_CLUSTER_SECRET", SECRET)
             .withExposedPorts(8080)
             .withLogConsumer(new FileLogConsumer(name))
             .waitingFor(Wait.forHttp("/readyz").forPort(8080).forStatusCode(200)

@@ -1,11 +1,14 @@
 package dev.podnet.agent.demo;
 
+import dev.podnet.agent.AgentSettings;
 import dev.podnet.agent.PodnetMain;
 
 import java.nio.file.Files;
+import java.security.SecureRandom;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -96,15 +99,33 @@ public record AgentLaunch(String setsid, String java, String classPath, List<Str
         return command;
     }
 
-    /** The agent's environment: the launcher's without its {@code PODNET_*} variables. */
+    /**
+     * The agent's environment: the launcher's without its {@code PODNET_*} variables, and the cluster secret
+     * this demo's agents share (random, made once per demo process; in the environment, not on the command line
+     * that {@code ps} shows).
+     */
     public static void cleanEnvironment(final Map<String, String> environment)
     {
         environment.keySet().removeIf(name -> name.startsWith("PODNET_"));
+        environment.put(AgentSettings.CLUSTER_SECRET_ENV, DemoSecret.VALUE);
     }
 
     private static void add(final List<String> command, final String flag, final String value)
     {
         command.add(flag);
         command.add(value);
+    }
+
+    /** The demo's cluster secret: 128 random bits, made when first asked for. */
+    private static final class DemoSecret
+    {
+        static final String VALUE = HexFormat.of().formatHex(randomBytes());
+
+        private static byte[] randomBytes()
+        {
+            final byte[] bytes = new byte[16];
+            new SecureRandom().nextBytes(bytes);
+            return bytes;
+        }
     }
 }

@@ -50,13 +50,18 @@ class AgentLaunchTest
     }
 
     @Test
-    void shouldRemoveTheLaunchersPodnetVariablesFromTheAgentsEnvironment()
+    void shouldRemoveTheLaunchersPodnetVariablesFromTheAgentsEnvironmentAndGiveThemTheDemosSecret()
     {
         final Map<String, String> env = new HashMap<>(Map.of("PODNET_POD_CIDR", "10.244.1.0/24", "PODNET_SEEDS", "x:1",
-            "PATH", "/usr/bin"));
+            "PODNET_CLUSTER_SECRET", "the-launchers-own-secret", "PATH", "/usr/bin"));
 
         AgentLaunch.cleanEnvironment(env);
 
-        assertThat(env).containsOnlyKeys("PATH");
+        assertThat(env).containsOnlyKeys("PATH", "PODNET_CLUSTER_SECRET");
+        assertThat(env.get("PODNET_CLUSTER_SECRET")).as("128 random bits, the same for every agent of this demo")
+            .matches("[0-9a-f]{32}");
+        final Map<String, String> another = new HashMap<>();
+        AgentLaunch.cleanEnvironment(another);
+        assertThat(another).isEqualTo(Map.of("PODNET_CLUSTER_SECRET", env.get("PODNET_CLUSTER_SECRET")));
     }
 }
