@@ -357,25 +357,48 @@ public record AgentSettings(
             secret);
     }
 
-    /**
-     * The API token: from the file {@code --api-token-file} / {@code PODNET_API_TOKEN_FILE} names, else from
-     * {@code PODNET_API_TOKEN}; both at once is an error (which one would win?). Messages never show the token.
-     */
+    /** The API token (null: none), from the file {@code --api-token-file} names or {@code PODNET_API_TOKEN}. */
     private static ApiToken apiToken(final Values values, final Map<String, String> env)
     {
-        final String file = values.get(Setting.API_TOKEN_FILE);
-        final String value = env.get(API_TOKEN_ENV);
+        return fileOrVariable(values, env, Setting.API_TOKEN_FILE, API_TOKEN_ENV, "token", ApiToken::read, ApiToken::of);
+    }
+
+    /** The cluster secret, required in cluster mode: from the file {@code --cluster-secret-file} names or {@code PODNET_CLUSTER_SECRET}. */
+    private static ClusterSecret clusterSecret(final Values values, final Map<String, String> env)
+    {
+        final ClusterSecret secret = fileOrVariable(values, env, Setting.CLUSTER_SECRET_FILE, CLUSTER_SECRET_ENV, "secret",
+            ClusterSecret::read, ClusterSecret::of);
+        if (secret == null)
+        {
+            throw new IllegalArgumentException(CLUSTER_SECRET_ENV + " / " + Setting.CLUSTER_SECRET_FILE.flag() +
+                ": required in cluster mode: the secret every node of the cluster shares, at least " + ClusterSecret.MIN_LENGTH +
+                " characters (e.g. openssl rand -hex 16); a node with another one cannot join");
+        }
+        return secret;
+    }
+
+    /**
+     * A credential given in a file ({@code fileSetting}: flag or variable) or, itself, in the variable
+     * {@code variable} (never on the command line, where {@code ps} shows it); both at once is an error (which
+     * would win?), neither is null. Messages name the setting and never show the credential.
+     */
+    private static <T> T fileOrVariable(
+        final Values values, final Map<String, String> env, final Setting fileSetting, final String variable, final String what,
+        final java.util.function.Function<Path, T> read, final java.util.function.Function<String, T> parse)
+    {
+        final String file = values.get(fileSetting);
+        final String value = env.get(variable);
         final boolean given = value != null && !value.isBlank();
         if (file != null)
         {
-            require(!given, Setting.API_TOKEN_FILE, "give the token either in a file or in " + API_TOKEN_ENV + ", not both");
+            require(!given, fileSetting, "give the " + what + " either in a file or in " + variable + ", not both");
             try
             {
-                return ApiToken.read(Path.of(file));
+                return read.apply(Path.of(file));
             }
             catch (final IllegalArgumentException ex)
             {
-                throw invalid(Setting.API_TOKEN_FILE, ex.getMessage());
+                throw invalid(fileSetting, ex.getMessage());
             }
         }
         if (!given)
@@ -384,49 +407,11 @@ public record AgentSettings(
         }
         try
         {
-            return ApiToken.of(value);
+            return parse.apply(value);
         }
         catch (final IllegalArgumentException ex)
         {
-            throw new IllegalArgumentException(API_TOKEN_ENV + ": " + ex.getMessage());
-        }
-    }
-
-    /**
-     * The cluster secret, required in cluster mode: from the file {@code --cluster-secret-file} /
-     * {@code PODNET_CLUSTER_SECRET_FILE} names, else from {@code PODNET_CLUSTER_SECRET}; never both, never shown.
-     */
-    private static ClusterSecret clusterSecret(final Values values, final Map<String, String> env)
-    {
-        final String file = values.get(Setting.CLUSTER_SECRET_FILE);
-        final String value = env.get(CLUSTER_SECRET_ENV);
-        final boolean given = value != null && !value.isBlank();
-        if (file != null)
-        {
-            require(!given, Setting.CLUSTER_SECRET_FILE, "give the secret either in a file or in " + CLUSTER_SECRET_ENV +
-                ", not both");
-            try
-            {
-                return ClusterSecret.read(Path.of(file));
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw invalid(Setting.CLUSTER_SECRET_FILE, ex.getMessage());
-            }
-        }
-        if (!given)
-        {
-            throw new IllegalArgumentException(CLUSTER_SECRET_ENV + " / " + Setting.CLUSTER_SECRET_FILE.flag() +
-                ": required in cluster mode: the secret every node of the cluster shares, at least " + ClusterSecret.MIN_LENGTH +
-                " characters (e.g. openssl rand -hex 16); a node with another one cannot join");
-        }
-        try
-        {
-            return ClusterSecret.of(value);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new IllegalArgumentException(CLUSTER_SECRET_ENV + ": " + ex.getMessage());
+            throw new IllegalArgumentException(variable + ": " + ex.getMessage());
         }
     }
 
