@@ -155,11 +155,22 @@ class ApiTokenTest
     }
 
     @Test
+    void shouldShowNeitherTheTokenNorTheClusterSecretInTheApi()
+    {
+        for (final String path : new String[] {"/api/v1/node", "/api/v1/nodes", "/api/v1/nodes/node-2", "/metrics"})
+        {
+            assertThat(get(cluster.api(1) + path, "Bearer " + TOKEN).body()).as(path)
+                .doesNotContain(TOKEN).doesNotContain(LocalCluster.SECRET);
+        }
+    }
+
+    @Test
     @Order(Integer.MAX_VALUE)
-    void shouldNeverLogTheToken()
+    void shouldNeverLogTheTokenNorTheClusterSecret()
     {
         assertThat(logs.lines()).as("log lines of the cluster's start and every request so far").isNotEmpty()
-            .noneMatch(line -> line.contains(TOKEN) || line.contains(TOKEN.substring(0, 12)));
+            .noneMatch(line -> line.contains(TOKEN) || line.contains(TOKEN.substring(0, 12)))
+            .noneMatch(line -> line.contains(LocalCluster.SECRET));
     }
 
     private static HttpResponse<String> get(final String url, final String authorization)
