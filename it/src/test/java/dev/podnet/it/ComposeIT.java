@@ -81,6 +81,18 @@ class ComposeIT
         }
         finally
         {
+            // the agents' logs, for when something above failed: it/target/container-logs/
+            final DockerCli.Result logs = compose(env, project, 60, "logs", "--no-color", "--tail", "200");
+            try
+            {
+                final java.nio.file.Path dir = java.nio.file.Path.of("target", "container-logs");
+                java.nio.file.Files.createDirectories(dir);
+                java.nio.file.Files.writeString(dir.resolve(project + ".log"), logs.output());
+            }
+            catch (final java.io.IOException ex)
+            {
+                System.out.println("cannot keep the compose logs: " + ex);
+            }
             compose(env, project, 180, "down", "--volumes", "--remove-orphans");
             Docker.run(List.of("docker", "rmi", "-f", image), 60);
         }
