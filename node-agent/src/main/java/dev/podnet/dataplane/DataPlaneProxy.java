@@ -1,5 +1,6 @@
 package dev.podnet.dataplane;
 
+import dev.podnet.netem.ImpairmentPatch;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.pod.ArpEntry;
 import dev.podnet.pod.PingRequest;
@@ -206,6 +207,27 @@ public final class DataPlaneProxy
     public CompletableFuture<List<Route>> routes()
     {
         return submit((dp, now, result) -> result.complete(dp.routes()));
+    }
+
+    /**
+     * Changes what the link from this node to {@code node} does to frames (netem): only what {@code patch}
+     * names changes. Completes with the link as it is now.
+     */
+    public CompletableFuture<LinkInfo> setLink(final String node, final ImpairmentPatch patch)
+    {
+        return submit((dp, now, result) -> result.complete(dp.setLink(node, patch, now)));
+    }
+
+    /** Removes the impairment of the link to {@code node}; false when it had none. */
+    public CompletableFuture<Boolean> clearLink(final String node)
+    {
+        return submit((dp, now, result) -> result.complete(dp.clearLink(node, now)));
+    }
+
+    /** The impaired links from this node, with what each did so far. */
+    public CompletableFuture<List<LinkInfo>> links()
+    {
+        return submit((dp, now, result) -> result.complete(dp.links()));
     }
 
     /** Every pod the node knows: its own and the remote ones. */

@@ -4,6 +4,7 @@ import dev.podnet.packet.EthernetFlyweight;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.packet.MacAddress;
+import dev.podnet.netem.ImpairmentPatch;
 import dev.podnet.pod.ArpEntry;
 import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.DropReason;
@@ -59,7 +60,9 @@ public final class NodeDataPlane implements Agent
     private final Map<String, PodPort> podsByName = new LinkedHashMap<>();
     private final Int2ObjectHashMap<PodPort> podsByPort = new Int2ObjectHashMap<>();
     private final RouteTable routes = new RouteTable();
+    /** The way to other nodes: the link impairment stage in front of the tunnel; null for a node on its own. */
     private final Overlay overlay;
+    private final LinkImpairments links;
     private final ManyToOneConcurrentArrayQueue<Command<?>> commands;
     private PodPort[] podList = new PodPort[0];
     private int nextPortId = GATEWAY_PORT + 1;
@@ -179,9 +182,11 @@ public final class NodeDataPlane implements Agent
         }
         this.config = config;
         this.drops = drops;
-        this.overlay = overlay;
         this.clock = clock;
         final int maxFrame = 14 + Math.max(config.pod().mtu(), 1500);
+        this.links = overlay == null ? null :
+            new LinkImpairments(overlay, drops, config.nodeName(), EthernetFlyweight.HEADER_LENGTH + overlay.innerMtu());
+        this.overlay = links;
         this.frames = new FrameQueue(config.frameQueue(), maxFrame);
         this.bridge = new Bridge(config.fdbAging().toNanos(), config.fdbMaxEntries(), drops);
         this.ipam = new HostLocalIpam(config.podCidr());
@@ -190,7 +195,7 @@ public final class NodeDataPlane implements Agent
         this.router = new Router(
             GATEWAY_PORT, config.podCidr(), config.pod().mtu(), MacAddress.podMac(gatewayIp), localEndpoints, routes,
             new GatewaySink(), drops, new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()));
-        router.overlay(overlay);
+        router.overlay(this.overlay);
         bridge.addPort(router);
         bridge.addPermanent(router.mac(), GATEWAY_PORT);
     }
@@ -487,8 +492,10 @@ public final class NodeDataPlane implements Agent
         if (replaced != null)
         {
             overlay.removePeer(replaced.network);
+            links.unbind(replaced.network);
         }
         overlay.addPeer(cidr.network(), host, port);
+        links.bind(cidr.network(), node);
     }
 
     boolean removeRoute(final Ipv4Cidr cidr)
@@ -497,6 +504,7 @@ public final class NodeDataPlane implements Agent
         if (removed != null && overlay != null)
         {
             overlay.removePeer(removed.network);
+            links.unbind(removed.network);
         }
         return removed != null;
     }
@@ -531,6 +539,34 @@ public final class NodeDataPlane implements Agent
         }
         result.sort(Comparator.comparingLong(r -> r.cidr().network() & 0xFFFFFFFFL));
         return result;
+    }
+
+    /** Changes what the link from this node to {@code node} does to frames (netem); the link as it is now. */
+    LinkInfo setLink(final String node, final ImpairmentPatch patch, final long nowNanos)
+    {
+        return requireLinks().set(node, patch, nowNanos);
+    }
+
+    /** Removes the impairment of the link to {@code node}; false when it had none. */
+    boolean clearLink(final String node, final long nowNanos)
+    {
+        return requireLinks().clear(node, nowNanos);
+    }
+
+    /** The impaired links from this node, by destination node. */
+    List<LinkInfo> links()
+    {
+        return links == null ? new ArrayList<>() : links.links();
+    }
+
+    private LinkImpairments requireLinks()
+    {
+        if (links == null)
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.UNAVAILABLE, "node " + config.nodeName() +
+                " has no tunnel: it has no links to impair");
+        }
+        return links;
     }
 
     List<Endpoint> endpoints()

@@ -629,7 +629,7 @@ public final class Pod implements ArpCache.Actions
 
     public PodStats stats()
     {
-        return new PodStats(name, framesIn.get(), framesOut.get(), discard.datagrams(), discard.bytes());
+        return new PodStats(name, framesIn.get(), framesOut.get(), discard.datagrams(), discard.bytes(), discard.lastNanos());
     }
 
     /** Binds {@code handler} to a UDP port; false when the port is taken. */
