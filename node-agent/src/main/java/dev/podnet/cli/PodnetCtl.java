@@ -27,7 +27,7 @@ import java.util.Map;
     subcommands = {
         GetCommand.class, DescribeCommand.class, CreateCommand.class, DeleteCommand.class,
         PingCommand.class, TracerouteCommand.class, UdpCommand.class, CheckCommand.class,
-        ArpCommand.class, FdbCommand.class, RoutesCommand.class, CaptureCommand.class, ChaosCommand.class,
+        ArpCommand.class, FdbCommand.class, RoutesCommand.class, CaptureCommand.class, ChaosCommand.class, NetemCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExamples:%n",
     footer = {
@@ -37,6 +37,7 @@ import java.util.Map;
         "  podnetctl check",
         "  podnetctl capture a-1 -w - --seconds 30 | wireshark -k -i -",
         "  podnetctl chaos kill-one           # against a docker compose cluster",
+        "  podnetctl netem set node-1 node-2 --delay 50ms --loss 1% --both-ways",
         "",
         "The server is --server, else the variable " + PodnetCtl.SERVER_ENV + ", else 'server' in the config file, else " +
             PodnetCtl.DEFAULT_SERVER + ".",

@@ -253,6 +253,7 @@ public final class ApiServer implements AutoCloseable
         else
         {
             nodeApi = new NodeApi(proxy, nodeName, commandTimeout);
+            new LinksApi(proxy, nodeName, commandTimeout, null, null).register(all);
         }
         nodeApi.register(all);
         new MetricsApi(proxy, nodeName, status, cluster, commandTimeout).register(all);
