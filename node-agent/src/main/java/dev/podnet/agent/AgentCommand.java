@@ -133,6 +133,18 @@ final class AgentCommand implements Callable<Integer>
             "(default 5000: Akka's 20 s is for production; 5 s still rides out a flap)")
     String stableAfter;
 
+    @Option(names = "--resync-interval", paramLabel = "SECONDS",
+        description = "PODNET_RESYNC_INTERVAL: how often the node reads its data plane's routes and endpoints back, " +
+            "compares them with what the control plane wants and repairs any difference, 1..3600 (default 30, as " +
+            "kube-proxy's sync period; changes themselves are applied and confirmed as they come)")
+    String resyncInterval;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+        description = "PODNET_STATE_DIR: where the node keeps its copy of the cluster's lease table, so that every " +
+            "node gets its CIDR back after the whole cluster was stopped; one per node, locked while the agent runs " +
+            "(default $XDG_STATE_HOME/podnet/NODE, else ~/.local/state/podnet/NODE; /var/lib/podnet in the image)")
+    String stateDir;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -231,6 +243,8 @@ final class AgentCommand implements Callable<Integer>
         put(flags, AgentSettings.Setting.HEARTBEAT_INTERVAL, heartbeatInterval);
         put(flags, AgentSettings.Setting.ACCEPTABLE_PAUSE, acceptablePause);
         put(flags, AgentSettings.Setting.STABLE_AFTER, stableAfter);
+        put(flags, AgentSettings.Setting.RESYNC_INTERVAL, resyncInterval);
+        put(flags, AgentSettings.Setting.STATE_DIR, stateDir);
         return flags;
     }
 

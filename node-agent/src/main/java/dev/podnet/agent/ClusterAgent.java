@@ -122,7 +122,7 @@ public final class ClusterAgent implements AutoCloseable
         final ClusterNode started;
         try
         {
-            started = ClusterNode.start(settings.controlPlaneSettings(incarnation), settings.tunnelConfig(),
+            started = ClusterNode.start(settings.controlPlaneSettings(incarnation), cluster.syncSettings(), settings.tunnelConfig(),
                 settings::nodeConfig, leaseTimeout, this::removed);
         }
         catch (final RuntimeException ex)

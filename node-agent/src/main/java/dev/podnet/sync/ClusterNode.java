@@ -62,7 +62,19 @@ public final class ClusterNode implements AutoCloseable
         final Duration leaseTimeout,
         final Consumer<String> onRemoved)
     {
-        final ClusterSync sync = new ClusterSync();
+        return start(settings, SyncSettings.defaults(), tunnelConfig, nodeConfig, leaseTimeout, onRemoved);
+    }
+
+    /** As {@link #start(ControlPlaneSettings, TunnelConfig, Function, Duration, Consumer)}, with the sync layer's settings. */
+    public static ClusterNode start(
+        final ControlPlaneSettings settings,
+        final SyncSettings syncSettings,
+        final TunnelConfig tunnelConfig,
+        final Function<Ipv4Cidr, NodeConfig> nodeConfig,
+        final Duration leaseTimeout,
+        final Consumer<String> onRemoved)
+    {
+        final ClusterSync sync = new ClusterSync(syncSettings);
         final ControlPlane controlPlane = ControlPlane.start(settings, sync, onRemoved);
         try
         {
@@ -73,11 +85,13 @@ public final class ClusterNode implements AutoCloseable
             final AeronTunnel tunnel = AeronTunnel.launch(tunnelConfig, settings.nodeName(), cidr.network(), drops);
             final Node node = Node.start(config, drops, tunnel);
             skipPreviousLifeAddresses(readEndpoints(controlPlane), settings.nodeName(), cidr, node.proxy());
-            sync.attach(node.proxy(), controlPlane);
+            node.proxy().onPodsChanged(pods -> controlPlane.publishPods(toEndpoints(pods))).orTimeout(10, TimeUnit.SECONDS).join();
+            sync.attach(node.proxy());
             return new ClusterNode(controlPlane, sync, node, lease);
         }
         catch (final RuntimeException ex)
         {
+            sync.close();
             controlPlane.crash();
             throw ex;
         }
@@ -170,9 +184,20 @@ public final class ClusterNode implements AutoCloseable
         return lease;
     }
 
+    private static java.util.List<EndpointInfo> toEndpoints(final java.util.List<dev.podnet.dataplane.PodInfo> pods)
+    {
+        final java.util.List<EndpointInfo> result = new java.util.ArrayList<>(pods.size());
+        for (final dev.podnet.dataplane.PodInfo pod : pods)
+        {
+            result.add(new EndpointInfo(Ipv4Address.format(pod.ip()), pod.mac(), pod.node(), pod.name(), 0, 0, 0));
+        }
+        return result;
+    }
+
     /** Stops as a crashed process would: no goodbye to the cluster. For tests and chaos. */
     public void crash()
     {
+        sync.close();
         controlPlane.crash();
         node.close();
         controlPlane.whenTerminated().toCompletableFuture().join();
@@ -188,6 +213,7 @@ public final class ClusterNode implements AutoCloseable
         }
         finally
         {
+            sync.close();
             node.close();
         }
     }
