@@ -3,6 +3,7 @@ package dev.podnet.controlplane;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -26,6 +27,9 @@ import java.util.stream.Collectors;
  * @param acceptablePause   heartbeats missed for this long make a node unreachable
  * @param stableAfter       the split brain resolver acts after membership was stable this long
  * @param extraConfig       HOCON that overrides anything above (tests, experts)
+ * @param stateDir          where this node keeps its replica of the lease table ({@link StateDirectory}), so that
+ *                          leases survive a restart of the whole cluster; null keeps it in memory only
+ *                          (benchmarks, tests of other things)
  */
 public record ControlPlaneSettings(
     String nodeName,
@@ -42,7 +46,8 @@ public record ControlPlaneSettings(
     Duration heartbeatInterval,
     Duration acceptablePause,
     Duration stableAfter,
-    String extraConfig)
+    String extraConfig,
+    Path stateDir)
 {
     public static final String DEFAULT_CLUSTER_CIDR = "10.244.0.0/16";
     public static final int DEFAULT_NODE_PREFIX = 24;
@@ -100,6 +105,7 @@ public record ControlPlaneSettings(
         requirePositive("acceptable heartbeat pause", acceptablePause);
         requirePositive("split brain resolver stable-after", stableAfter);
         extraConfig = extraConfig == null ? "" : extraConfig;
+        stateDir = stateDir == null ? null : stateDir.toAbsolutePath().normalize();
     }
 
     /** Settings with every default, for a node reachable at {@code host:clusterPort}. */
@@ -109,43 +115,60 @@ public record ControlPlaneSettings(
         return new ControlPlaneSettings(
             nodeName, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_PREFIX, host, host, clusterPort, seeds, tunnelPort, 0,
             DEFAULT_LEASE_GRACE, System.currentTimeMillis(), DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_ACCEPTABLE_PAUSE,
-            DEFAULT_STABLE_AFTER, "");
+            DEFAULT_STABLE_AFTER, "", null);
     }
 
     public ControlPlaneSettings withClusterCidr(final String cidr, final int prefix)
     {
         return new ControlPlaneSettings(nodeName, cidr, prefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, stateDir);
     }
 
     public ControlPlaneSettings withLeaseGrace(final Duration grace)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            grace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+            grace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, stateDir);
     }
 
     public ControlPlaneSettings withFailureDetection(final Duration heartbeat, final Duration pause, final Duration stable)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeat, pause, stable, extraConfig);
+            leaseGrace, incarnation, heartbeat, pause, stable, extraConfig, stateDir);
     }
 
     public ControlPlaneSettings withApiPort(final int port)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, port,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, stateDir);
     }
 
     public ControlPlaneSettings withBindHost(final String bind)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bind, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, stateDir);
     }
 
     public ControlPlaneSettings withExtraConfig(final String hocon)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, hocon);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, hocon, stateDir);
+    }
+
+    public ControlPlaneSettings withStateDir(final Path dir)
+    {
+        return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, dir);
+    }
+
+    /**
+     * How long a node refused its lease because another live member holds its name ({@link LeaseAllocator#NAME_IN_USE})
+     * waits before it gives up: long enough for a holder that died without leaving to be noticed and downed
+     * (twice the acceptable heartbeat pause plus the split brain resolver's stable-after, plus 10 s), after
+     * which the lease is its own again.
+     */
+    public Duration nameInUseWait()
+    {
+        return acceptablePause.plus(stableAfter).multipliedBy(2).plusSeconds(10);
     }
 
     /** The Akka configuration of this node. */
@@ -191,6 +214,7 @@ public record ControlPlaneSettings(
             "    distributed-data {",
             "      gossip-interval = 200ms",
             "      notify-subscribers-interval = 20ms",
+            durable(),
             "    }",
             "  }",
             "  coordinated-shutdown {",
@@ -202,6 +226,25 @@ public record ControlPlaneSettings(
         return ConfigFactory.parseString(extraConfig)
             .withFallback(ConfigFactory.parseString(hocon))
             .withFallback(ConfigFactory.load());
+    }
+
+    /** The lease table in LMDB under the state directory (Akka's durable Distributed Data), when there is one. */
+    private String durable()
+    {
+        if (stateDir == null)
+        {
+            return "";
+        }
+        final String dir = stateDir.resolve(StateDirectory.LEASE_STORE).toString().replace("\\", "\\\\").replace("\"", "\\\"");
+        return String.join("\n",
+            "      durable {",
+            "        keys = [\"" + LeaseAllocator.LEASES.id() + "\"]",
+            "        lmdb {",
+            "          dir = \"" + dir + "\"",
+            "          map-size = " + StateDirectory.MAP_SIZE,
+            "          write-behind-interval = off",
+            "        }",
+            "      }");
     }
 
     private static void requirePort(final String name, final int port, final boolean zeroAllowed)

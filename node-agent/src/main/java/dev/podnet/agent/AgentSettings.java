@@ -186,7 +186,7 @@ public record AgentSettings(
         }
         return new ControlPlaneSettings(nodeName, cluster.clusterCidr().toString(), cluster.nodePrefix(),
             cluster.advertisedHost(), cluster.clusterBind(), cluster.clusterPort(), cluster.seeds(), tunnelPort, apiPort,
-            cluster.leaseGrace(), incarnation, cluster.heartbeatInterval(), cluster.acceptablePause(), cluster.stableAfter(), "");
+            cluster.leaseGrace(), incarnation, cluster.heartbeatInterval(), cluster.acceptablePause(), cluster.stableAfter(), "", cluster.stateDir());
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.podnet.controlplane.ClusterView;
 import dev.podnet.controlplane.ControlPlane;
 import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.controlplane.EndpointInfo;
+import dev.podnet.controlplane.LeaseAllocator;
 import dev.podnet.controlplane.LeaseInfo;
 import dev.podnet.dataplane.DataPlaneProxy;
 import dev.podnet.dataplane.Node;
@@ -62,23 +63,29 @@ public final class ClusterNode implements AutoCloseable
         final Duration leaseTimeout,
         final Consumer<String> onRemoved)
     {
-        return start(settings, SyncSettings.defaults(), tunnelConfig, nodeConfig, leaseTimeout, onRemoved);
+        return start(settings, SyncSettings.defaults(), tunnelConfig, nodeConfig, leaseTimeout, onRemoved, reason -> { });
     }
 
-    /** As {@link #start(ControlPlaneSettings, TunnelConfig, Function, Duration, Consumer)}, with the sync layer's settings. */
+    /**
+     * As {@link #start(ControlPlaneSettings, TunnelConfig, Function, Duration, Consumer)}, with the sync layer's
+     * settings and {@code notReady}, told each new reason the control plane gives while the node waits for its
+     * lease. A node refused because another live member holds its name ({@link LeaseAllocator#NAME_IN_USE})
+     * gives up after {@link ControlPlaneSettings#nameInUseWait()}.
+     */
     public static ClusterNode start(
         final ControlPlaneSettings settings,
         final SyncSettings syncSettings,
         final TunnelConfig tunnelConfig,
         final Function<Ipv4Cidr, NodeConfig> nodeConfig,
         final Duration leaseTimeout,
-        final Consumer<String> onRemoved)
+        final Consumer<String> onRemoved,
+        final Consumer<String> notReady)
     {
         final ClusterSync sync = new ClusterSync(syncSettings);
         final ControlPlane controlPlane = ControlPlane.start(settings, sync, onRemoved);
         try
         {
-            final LeaseInfo lease = awaitLease(sync, settings.nodeName(), leaseTimeout);
+            final LeaseInfo lease = awaitLease(sync, controlPlane, settings, leaseTimeout, notReady);
             final Ipv4Cidr cidr = Ipv4Cidr.parse(lease.cidr());
             final DropCounters drops = new DropCounters();
             final NodeConfig config = nodeConfig.apply(cidr);
@@ -134,10 +141,14 @@ public final class ClusterNode implements AutoCloseable
         }
     }
 
-    private static LeaseInfo awaitLease(final ClusterSync sync, final String nodeName, final Duration timeout)
+    private static LeaseInfo awaitLease(
+        final ClusterSync sync, final ControlPlane controlPlane, final ControlPlaneSettings settings, final Duration timeout,
+        final Consumer<String> notReady)
     {
+        final String nodeName = settings.nodeName();
         final long deadline = System.nanoTime() + timeout.toNanos();
         long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long nameInUseSince = 0;
         String reason = "joining the cluster";
         while (true)
         {
@@ -146,11 +157,30 @@ public final class ClusterNode implements AutoCloseable
             {
                 return view.lease();
             }
-            if (view != null && view.reason() != null)
+            if (view != null && view.reason() != null && !view.reason().equals(reason))
             {
                 reason = view.reason();
+                notReady.accept(reason);
+            }
+            final String failure = controlPlane.failure().toCompletableFuture().getNow(null);
+            if (failure != null)
+            {
+                throw new IllegalStateException("node " + nodeName + " cannot get a lease: " + failure);
             }
             final long now = System.nanoTime();
+            if (!reason.startsWith(LeaseAllocator.NAME_IN_USE))
+            {
+                nameInUseSince = 0;
+            }
+            else if (nameInUseSince == 0)
+            {
+                nameInUseSince = now;
+            }
+            else if (now - nameInUseSince > settings.nameInUseWait().toNanos())
+            {
+                throw new IllegalStateException("node " + nodeName + " gave up after " + settings.nameInUseWait().toSeconds() +
+                    " s: " + reason);
+            }
             if (now > deadline)
             {
                 throw new IllegalStateException("node " + nodeName + " got no CIDR lease within " + timeout + ": " + reason);

@@ -129,12 +129,13 @@ class AgentClusterSettingsTest
         flags.put(Setting.STABLE_AFTER, "1500");
         flags.put(Setting.TUNNEL_PORT, "9001");
         flags.put(Setting.API_PORT, "9091");
+        flags.put(Setting.STATE_DIR, "/state/b");
 
         final ControlPlaneSettings controlPlane = resolve().controlPlaneSettings(42);
 
         assertThat(controlPlane).isEqualTo(new ControlPlaneSettings("b", "10.245.0.0/16", 25, "127.0.0.1", "127.0.0.1", 2553,
             List.of("127.0.0.1:2552"), 9001, 9091, Duration.ofSeconds(60), 42, Duration.ofMillis(200), Duration.ofMillis(1000),
-            Duration.ofMillis(1500), ""));
+            Duration.ofMillis(1500), "", Path.of("/state/b")));
     }
 
     @Test
