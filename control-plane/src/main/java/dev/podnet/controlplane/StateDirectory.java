@@ -1,6 +1,7 @@
 package dev.podnet.controlplane;
 
 import org.lmdbjava.Dbi;
+import org.lmdbjava.DbiFlags;
 import org.lmdbjava.Env;
 import org.lmdbjava.EnvFlags;
 import org.lmdbjava.KeyRange;
@@ -29,9 +30,29 @@ import java.nio.file.StandardOpenOption;
  *       agent pointed at a directory in use is refused.</li>
  * </ul>
  * Opened once, before the actor system starts, and checked: the directory is created if missing, must
- * be a writable directory, must not be in use, and an existing store must open and read to its end.
- * Anything else fails the start with a message that names the directory: a node that silently started
- * with an empty table could hand out a CIDR another node still holds.
+ * be a writable directory, must not be in use, and the store must open and read to its end. Anything
+ * else fails the start with a message that names the directory: a node that silently started with an
+ * empty table could hand out a CIDR another node still holds. (A store that opens but whose table Akka
+ * cannot deserialize stops the replicator; the control plane reports that too, see {@code ControlPlane#failure}.)
+ * <p>
+ * Why Akka's durable Distributed Data (LMDB) rather than a file of leases written atomically (temporary
+ * file, fsync, rename):
+ * <ul>
+ *   <li>it stores the CRDT itself, causal metadata included: merging a replica that was down while a lease
+ *       was reclaimed or re-granted cannot bring the old entry back. A file of plain lease records would
+ *       need merge rules of its own (whose copy wins, when is an entry stale), the very thing the CRDT gives;</li>
+ *   <li>the replicator loads the store before it answers anyone (the allocator's read-majority included),
+ *       and stores every change it sees, its own before acknowledging it and the others' from gossip: every
+ *       node has a copy without code of ours on the write path;</li>
+ *   <li>nothing to add: lmdbjava comes with akka-distributed-data, LMDB's library inside its jar (x86_64
+ *       Linux, macOS, Windows; elsewhere a system liblmdb is needed, and the check above says so at start).
+ *       LMDB's copy-on-write pages leave the last committed table after a SIGKILL.</li>
+ * </ul>
+ * What it costs: Akka opens LMDB without LMDB's lock ({@code MDB_NOLOCK}), hence the lock file here; LMDB
+ * trusts its pages, so a file damaged inside (not truncated or replaced, which the check catches) could
+ * take the process down when mapped, where a checksummed file would be refused cleanly; and a replica
+ * offline for longer than Akka's {@code durable.pruning-marker-time-to-live} (10 days) should be started
+ * without its directory.
  */
 public final class StateDirectory implements AutoCloseable
 {
@@ -152,38 +173,25 @@ public final class StateDirectory implements AutoCloseable
     }
 
     /**
-     * Reads the whole store as Akka will at start: a file that is not LMDB, a newer LMDB version, a
-     * truncated or damaged file, or one this user cannot read, fails here rather than leaving the node
-     * without its lease table.
+     * Opens the store as Akka will and reads it to its end: a file that is not LMDB, a newer LMDB version,
+     * a truncated or damaged file, one this user cannot write, or a platform LMDB's native library is not
+     * shipped for, fails here rather than leaving the node without its lease table (or unable to write it).
      */
     private void checkLeaseStore()
     {
         final Path store = leaseStore();
-        if (!Files.exists(store))
+        try
         {
-            return;
+            Files.createDirectories(store);
         }
-        if (!Files.isDirectory(store) || !Files.isReadable(store) || !Files.isWritable(store))
+        catch (final IOException ex)
         {
-            throw failure(path, "its lease store " + store + " is not a directory this user can read and write");
+            throw failure(path, "cannot create its lease store " + store + ": " + describe(ex));
         }
         final Path data = store.resolve("data.mdb");
-        if (!Files.exists(data))
+        try (Env<ByteBuffer> env = Env.create().setMapSize(MAP_SIZE).setMaxDbs(1).open(store.toFile(), EnvFlags.MDB_NOLOCK))
         {
-            return;
-        }
-        try (Env<ByteBuffer> env = Env.create().setMapSize(MAP_SIZE).setMaxDbs(1)
-            .open(store.toFile(), EnvFlags.MDB_NOLOCK, EnvFlags.MDB_RDONLY_ENV))
-        {
-            final Dbi<ByteBuffer> db;
-            try
-            {
-                db = env.openDbi(DATABASE);
-            }
-            catch (final Dbi.KeyNotFoundException ex)
-            {
-                return; // created, never written
-            }
+            final Dbi<ByteBuffer> db = env.openDbi(DATABASE, DbiFlags.MDB_CREATE);
             try (Txn<ByteBuffer> txn = env.txnRead(); var entries = db.iterate(txn, KeyRange.all()))
             {
                 while (entries.hasNext())
@@ -194,6 +202,11 @@ public final class StateDirectory implements AutoCloseable
                     }
                 }
             }
+        }
+        catch (final LinkageError ex)
+        {
+            throw failure(path, "LMDB (the lease store) cannot be loaded on this platform (" + System.getProperty("os.name") + " " +
+                System.getProperty("os.arch") + "; its library is shipped for x86_64): " + describe(ex));
         }
         catch (final RuntimeException ex)
         {
