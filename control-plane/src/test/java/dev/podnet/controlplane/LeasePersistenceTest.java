@@ -110,11 +110,9 @@ class LeasePersistenceTest
         }
         finally
         {
-            first.crash();
-            first.whenTerminated().toCompletableFuture().join();
+            crash(first);
         }
-        final ControlPlane again = ControlPlane.start(settings("n1", dir), view -> { }, removed -> { });
-        again.crash();
+        crash(ControlPlane.start(settings("n1", dir), view -> { }, removed -> { }));
     }
 
     @Test
@@ -139,8 +137,15 @@ class LeasePersistenceTest
         }
         finally
         {
-            controlPlane.crash();
+            crash(controlPlane);
         }
+    }
+
+    /** Stops at once and waits: the temporary directory is removed after the test, with nothing writing to it. */
+    private static void crash(final ControlPlane controlPlane)
+    {
+        controlPlane.crash();
+        controlPlane.whenTerminated().toCompletableFuture().join();
     }
 
     /** Starts each node once the one before holds its lease; returns every node's CIDR. */

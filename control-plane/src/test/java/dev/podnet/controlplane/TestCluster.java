@@ -170,12 +170,17 @@ final class TestCluster implements AutoCloseable
         }
     }
 
+    /** Stops every node at once and waits until each has stopped (and released its state directory). */
     @Override
     public void close()
     {
         for (final TestNode node : nodes.values())
         {
             node.controlPlane.crash();
+        }
+        for (final TestNode node : nodes.values())
+        {
+            node.controlPlane.whenTerminated().toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
         }
     }
 }

@@ -26,8 +26,9 @@ import java.util.concurrent.Callable;
             "(--seeds): the node joins an Akka cluster, whose control plane leases its pod CIDR and tells it the other " +
             "nodes and their pods; it waits for its lease as long as it takes (GET /readyz says why it is not ready).",
         "Every option can also be set by the environment variable named in its description; the option wins.",
-        "Exit codes: 1 when something cannot start (a port in use, ...), 2 on a bad setting, 3 when the cluster " +
-            "removed the node (downed or cut off: let the supervisor restart it)."})
+        "Exit codes: 1 when something cannot start (a port in use, a state directory that cannot be used, a node name " +
+            "another live agent holds, ...), 2 on a bad setting, 3 when the cluster removed the node (downed or cut off: " +
+            "let the supervisor restart it)."})
 final class AgentCommand implements Callable<Integer>
 {
     @Option(names = "--node", paramLabel = "NAME",

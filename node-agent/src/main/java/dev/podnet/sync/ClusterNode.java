@@ -83,6 +83,7 @@ public final class ClusterNode implements AutoCloseable
     {
         final ClusterSync sync = new ClusterSync(syncSettings);
         final ControlPlane controlPlane = ControlPlane.start(settings, sync, onRemoved);
+        Node started = null;
         try
         {
             final LeaseInfo lease = awaitLease(sync, controlPlane, settings, leaseTimeout, notReady);
@@ -91,6 +92,7 @@ public final class ClusterNode implements AutoCloseable
             final NodeConfig config = nodeConfig.apply(cidr);
             final AeronTunnel tunnel = AeronTunnel.launch(tunnelConfig, settings.nodeName(), cidr.network(), drops);
             final Node node = Node.start(config, drops, tunnel);
+            started = node;
             skipPreviousLifeAddresses(readEndpoints(controlPlane), settings.nodeName(), cidr, node.proxy());
             node.proxy().onPodsChanged(pods -> controlPlane.publishPods(toEndpoints(pods))).orTimeout(10, TimeUnit.SECONDS).join();
             sync.attach(node.proxy());
@@ -99,7 +101,12 @@ public final class ClusterNode implements AutoCloseable
         catch (final RuntimeException ex)
         {
             sync.close();
-            controlPlane.crash();
+            // a member that gives up (its name in use, say) leaves, rather than making the others suspect and down it
+            controlPlane.close();
+            if (started != null)
+            {
+                started.close();
+            }
             throw ex;
         }
     }

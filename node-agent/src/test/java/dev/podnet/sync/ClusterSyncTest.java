@@ -16,6 +16,7 @@ import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.PodSettings;
 import dev.podnet.transport.AeronTunnel;
+import dev.podnet.testing.LocalCluster;
 import dev.podnet.transport.TunnelConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,6 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The sync layer closes the loop: whatever the data plane refuses (its command queue full) is applied
@@ -69,7 +69,7 @@ class ClusterSyncTest
         final ControlPlane big = ControlPlane.start(settings("big", seedPort, seeds, LoopbackPorts.freeUdpPort()), bigView::set,
             removed -> { });
         toClose.add(big::crash);
-        awaitCondition(() -> bigView.get() != null && bigView.get().lease() != null, CONVERGE, "big holds a lease");
+        LocalCluster.await(() -> bigView.get() != null && bigView.get().lease() != null, CONVERGE, "big holds a lease");
         final Ipv4Cidr bigCidr = Ipv4Cidr.parse(bigView.get().lease().cidr());
         final List<EndpointInfo> endpoints = new ArrayList<>();
         for (int i = 0; i < pods; i++)
@@ -78,7 +78,7 @@ class ClusterSyncTest
             endpoints.add(new EndpointInfo(Ipv4Address.format(ip), 0x0a58_0000_0000L | (ip & 0xFFFFFFFFL), "big", "p-" + i, 0, 0, 0));
         }
         big.publishPods(endpoints);
-        awaitCondition(() -> bigView.get().endpoints().size() == pods, CONVERGE, "big's view holds its " + pods + " pods");
+        LocalCluster.await(() -> bigView.get().endpoints().size() == pods, CONVERGE, "big's view holds its " + pods + " pods");
 
         final int tunnelPort = LoopbackPorts.freeUdpPort();
         final TunnelConfig tunnel = TunnelConfig.defaults(tunnelPort).withBindAddress("127.0.0.1");
@@ -87,7 +87,7 @@ class ClusterSyncTest
             CONVERGE, previous -> { });
         toClose.add(joiner::crash);
 
-        awaitCondition(() -> remoteEndpoints(joiner.proxy()).size() == pods, CONVERGE,
+        LocalCluster.await(() -> remoteEndpoints(joiner.proxy()).size() == pods, CONVERGE,
             "the joiner installed all " + pods + " remote endpoints");
         final Map<Integer, Long> installed = new HashMap<>();
         remoteEndpoints(joiner.proxy()).forEach(e -> installed.put(e.ip(), e.mac()));
@@ -142,7 +142,7 @@ class ClusterSyncTest
             final EndpointInfo wanted = last;
             final String what = "round " + round + " (seed " + seed + "): the data plane ends with " +
                 (wanted == null ? "no endpoint" : "mac " + Long.toHexString(wanted.mac()) + " of " + wanted.pod());
-            awaitCondition(() ->
+            LocalCluster.await(() ->
             {
                 final Optional<Endpoint> installed = remoteEndpoints(proxy).stream().filter(e -> e.ip() == ip).findFirst();
                 return wanted == null ? installed.isEmpty() :
@@ -164,16 +164,16 @@ class ClusterSyncTest
         sync.accept(view(lease, pod));
         final BooleanSupplier installed = () -> remoteEndpoints(proxy).stream()
             .anyMatch(e -> e.ip() == Ipv4Address.parse("10.244.1.9") && e.mac() == pod.mac());
-        awaitCondition(() -> installed.getAsBoolean() && sync.pendingChanges() == 0, CONVERGE, "b-9 installed");
+        LocalCluster.await(() -> installed.getAsBoolean() && sync.pendingChanges() == 0, CONVERGE, "b-9 installed");
         assertThat(sync.repairs()).isZero();
 
         // behind the sync layer's back (what a bug or a stray command would do): only a resync can notice
         assertThat(proxy.removeEndpoint(Ipv4Address.parse("10.244.1.9")).join()).isTrue();
 
-        awaitCondition(installed, CONVERGE, "the resync installs b-9 again");
+        LocalCluster.await(installed, CONVERGE, "the resync installs b-9 again");
         assertThat(sync.resyncs()).isPositive();
         assertThat(sync.repairs()).isEqualTo(1);
-        awaitCondition(() -> sync.pendingChanges() == 0, CONVERGE, "nothing pending");
+        LocalCluster.await(() -> sync.pendingChanges() == 0, CONVERGE, "nothing pending");
     }
 
     private Node startNode(final String name, final Ipv4Cidr cidr, final int commandQueue)
@@ -233,19 +233,6 @@ class ClusterSyncTest
                 }
                 LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
             }
-        }
-    }
-
-    private static void awaitCondition(final BooleanSupplier condition, final Duration limit, final String what)
-    {
-        final long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() > deadline)
-            {
-                fail("not within " + limit + ": " + what);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
     }
 }
