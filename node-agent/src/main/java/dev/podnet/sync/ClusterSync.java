@@ -102,6 +102,11 @@ public final class ClusterSync implements Consumer<ClusterView>, AutoCloseable
     private boolean busy;
     private boolean resyncWanted;
     private long backoffNanos = BACKOFF_MIN_NANOS;
+    /** Since the data plane last had everything: commands sent (taken or not), changes in them, and when the first went. */
+    private int catchUpCommands;
+    private int catchUpNotTaken;
+    private long catchUpChanges;
+    private long catchUpSince;
 
     /** Sees the data-plane changes the sync layer makes, when the data plane confirms them (benchmarks, metrics). */
     public interface Observer
@@ -338,12 +343,31 @@ public final class ClusterSync implements Consumer<ClusterView>, AutoCloseable
             if (differences == 0)
             {
                 applied = view;
+                caughtUp();
             }
             return;
+        }
+        if (catchUpCommands++ == 0)
+        {
+            catchUpSince = System.nanoTime();
         }
         busy = true;
         final DataPlaneProxy dataPlane = proxy;
         dataPlane.apply(batch.changes).whenCompleteAsync((refusals, failure) -> applied(batch, refusals, failure), executor);
+    }
+
+    /** Everything wanted is installed: a catch-up of more than one command (a join, a burst) is logged with what it took. */
+    private void caughtUp()
+    {
+        if (catchUpCommands > 1)
+        {
+            LOG.info("sync: caught up: {} changes installed by {} commands ({} more not taken: queue full) over {} ms",
+                catchUpChanges, catchUpCommands - catchUpNotTaken, catchUpNotTaken,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - catchUpSince));
+        }
+        catchUpCommands = 0;
+        catchUpNotTaken = 0;
+        catchUpChanges = 0;
     }
 
     /** What the newest view wants: routes to other routable members' leases, endpoints of their pods. */
@@ -370,6 +394,7 @@ public final class ClusterSync implements Consumer<ClusterView>, AutoCloseable
         if (failure != null)
         {
             // the command was not taken (queue full) or the data plane stopped: nothing of it is installed
+            catchUpNotTaken++;
             batch.keys.forEach(repairing::add);
             LOG.debug("sync: the data plane did not take {} changes ({}); again in {} us", batch.changes.size(),
                 failure.getMessage(), TimeUnit.NANOSECONDS.toMicros(backoffNanos));
@@ -378,6 +403,7 @@ public final class ClusterSync implements Consumer<ClusterView>, AutoCloseable
             return;
         }
         backoffNanos = BACKOFF_MIN_NANOS;
+        catchUpChanges += batch.changes.size() - refusals.size();
         final Map<Integer, String> refusedAt = new HashMap<>();
         for (final TableChange.Refused refusal : refusals)
         {
