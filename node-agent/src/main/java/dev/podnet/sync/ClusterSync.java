@@ -356,10 +356,10 @@ public final class ClusterSync implements Consumer<ClusterView>, AutoCloseable
         dataPlane.apply(batch.changes).whenCompleteAsync((refusals, failure) -> applied(batch, refusals, failure), executor);
     }
 
-    /** Everything wanted is installed: a catch-up of more than one command (a join, a burst) is logged with what it took. */
+    /** Everything wanted is installed: a catch-up larger than one batch (a join, a burst) is logged with what it took. */
     private void caughtUp()
     {
-        if (catchUpCommands > 1)
+        if (catchUpChanges > BATCH)
         {
             LOG.info("sync: caught up: {} changes installed by {} commands ({} more not taken: queue full) over {} ms",
                 catchUpChanges, catchUpCommands - catchUpNotTaken, catchUpNotTaken,
