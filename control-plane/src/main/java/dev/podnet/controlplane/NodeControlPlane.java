@@ -352,9 +352,10 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
     /**
      * One member per node name. Two members may carry one name for a while: a node restarted at the same
      * address (the old life is on its way out) or a second agent started with a name in use (refused its
-     * lease). The one that stands for the name is the member its lease was granted to, else the one
-     * furthest along (Up before Joining, anything before Down), so that a refused newcomer never takes
-     * over, or takes away, the holder's routes.
+     * lease). The one that stands for the name is the member its lease was granted to unless it is Down,
+     * else the one furthest along (Up before Joining, anything before Down), so that a refused newcomer
+     * never takes over, or takes away, the holder's routes, and a life restarted at the same address
+     * takes over from the downed one at once.
      */
     private Map<String, MemberView> membersByName()
     {
@@ -375,11 +376,12 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
 
     private static int rank(final Member member, final LeaseInfo lease)
     {
-        if (lease != null && lease.holderUid() == member.uniqueAddress().longUid() && lease.holder().equals(address(member)))
+        final akka.cluster.MemberStatus status = member.status();
+        if (status != akka.cluster.MemberStatus.down() && lease != null && lease.holderUid() == member.uniqueAddress().longUid() &&
+            lease.holder().equals(address(member)))
         {
             return 100;
         }
-        final akka.cluster.MemberStatus status = member.status();
         if (status == akka.cluster.MemberStatus.up())
         {
             return 6;
