@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.fail;
  * own {@code --state-dir}, all stopped (SIGTERM to every one, and separately SIGKILL to every one), then
  * started again, the seed first and the other two in the opposite order: every node gets the CIDR it
  * had. Without the persisted table the second node to start would take the second /24. A state
- * directory that cannot be used makes the agent exit 1 at once, naming it.
+ * directory that cannot be used makes the agent exit 1 at once, naming it; a second agent started with
+ * the name of a live node stays NotReady (name-in-use) and exits 1 after a bounded wait.
  * Agent logs: {@code it/target/agent-logs/restart-*.log}.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -90,6 +91,38 @@ class LeaseRestartIT
             "state directory " + stateDirs.resolve("node-1") + ": its lease store " + corrupt.resolve("data.mdb") + " cannot be read");
     }
 
+    @Test
+    void shouldRefuseASecondAgentWithTheNameOfALiveNodeAndExit1() throws Exception
+    {
+        startCluster("node-1", "node-2");
+        final Agent first = agents.get("node-2");
+        final int firstClusterPort = ports.get("node-2")[0];
+        final int firstTunnelPort = ports.get("node-2")[1];
+        final String cidr = first.api().get("/api/v1/node").json().get("cidr").asText();
+
+        ports.remove("node-2"); // the second one gets ports of its own
+        // on the same host with the same state directory, it is refused by the directory's lock at once
+        final Agent sameDirectory = start("node-2", ports.get("node-1")[0], stateDirs.resolve("node-2"));
+        agents.put("node-2 (first)", first);
+        assertThat(sameDirectory.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(sameDirectory.process().exitValue()).isEqualTo(1);
+        assertThat(read(sameDirectory.log())).contains("state directory " + stateDirs.resolve("node-2") +
+            ": in use by another agent (pid " + first.process().pid() + ")");
+
+        // elsewhere (its own state directory), it joins the cluster and is refused the name
+        final Agent second = start("node-2", ports.get("node-1")[0], stateDirs.resolve("node-2-elsewhere"));
+        final String reason = "name-in-use: node name node-2 is held by the live member at 127.0.0.1:" + firstClusterPort +
+            " (Up), which has lease " + cidr;
+        AgentApi.await(() -> second.api().get("/readyz").body().contains(reason), START, "the second node-2 says who holds the name");
+
+        assertThat(second.process().waitFor(90, TimeUnit.SECONDS)).as("gives up after a bounded wait").isTrue();
+        assertThat(second.process().exitValue()).isEqualTo(1);
+        assertThat(read(second.log())).contains("podnet agent: node node-2 cannot start: node node-2 gave up after 15 s: " + reason);
+        assertThat(first.process().isAlive()).isTrue();
+        assertThat(agents.get("node-1").api().get("/api/v1/routes").body()).as("node-1 still routes to the first node-2")
+            .contains(cidr).contains("\"port\":" + firstTunnelPort);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private void prepare() throws IOException
@@ -147,6 +180,11 @@ class LeaseRestartIT
 
     private Agent start(final String name, final int seedPort) throws IOException
     {
+        return start(name, seedPort, stateDirs.resolve(name));
+    }
+
+    private Agent start(final String name, final int seedPort, final Path stateDir) throws IOException
+    {
         final Path jar = basedir.resolve("../node-agent/target/podnet-agent.jar").normalize();
         if (!Files.isRegularFile(jar))
         {
@@ -168,7 +206,7 @@ class LeaseRestartIT
             "--tunnel-bind", "127.0.0.1", "--tunnel-port", Integer.toString(own[1]),
             "--api-bind", "127.0.0.1", "--api-port", Integer.toString(own[2]),
             "--heartbeat-interval-ms", "200", "--acceptable-pause-ms", "1000", "--stable-after-ms", "1500",
-            "--state-dir", stateDirs.resolve(name).toString(),
+            "--state-dir", stateDir.toString(),
             "--pods", "1")
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
