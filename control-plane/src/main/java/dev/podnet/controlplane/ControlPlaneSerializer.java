@@ -90,6 +90,8 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                 .setTunnelPort(acquire.tunnelPort())
                 .setApiPort(acquire.apiPort())
                 .setIncarnation(acquire.incarnation())
+                .setAddress(acquire.address())
+                .setUid(acquire.uid())
                 .setReplyTo(resolver().toSerializationFormat(acquire.replyTo()))
                 .build()
                 .toByteArray();
@@ -132,7 +134,8 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                     final ActorRef<LeaseAllocator.LeaseReply> replyTo = resolver().resolveActorRef(acquire.getReplyTo());
                     return new LeaseAllocator.Acquire(
                         acquire.getNode(), acquire.getClusterCidr(), acquire.getNodePrefix(), acquire.getTunnelHost(),
-                        acquire.getTunnelPort(), acquire.getApiPort(), acquire.getIncarnation(), replyTo);
+                        acquire.getTunnelPort(), acquire.getApiPort(), acquire.getIncarnation(), acquire.getAddress(), acquire.getUid(),
+                        replyTo);
                 }
                 case REPLY:
                 {
@@ -172,6 +175,8 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
             .setApiPort(lease.apiPort())
             .setIncarnation(lease.incarnation())
             .setReleasedAt(lease.releasedAt())
+            .setHolderAddress(lease.holder())
+            .setHolderUid(lease.holderUid())
             .build();
     }
 
@@ -179,6 +184,6 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
     {
         return new LeaseInfo(
             lease.getNode(), lease.getCidr(), lease.getTunnelHost(), lease.getTunnelPort(), lease.getApiPort(),
-            lease.getIncarnation(), lease.getReleasedAt());
+            lease.getIncarnation(), lease.getReleasedAt(), lease.getHolderAddress(), lease.getHolderUid());
     }
 }

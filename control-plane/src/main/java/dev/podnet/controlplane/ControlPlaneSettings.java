@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigFactory;
 
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -34,6 +35,9 @@ import java.util.stream.Collectors;
  * @param clusterSecret     what a node needs to join: the cluster port speaks TLS with a key made from it
  *                          ({@link ClusterTls}); null: plain TCP, anyone who reaches the port may join (tests in
  *                          one JVM only: {@code podnet agent} always has one)
+ * @param stateDir          where this node keeps its replica of the lease table ({@link StateDirectory}), so that
+ *                          leases survive a restart of the whole cluster; null keeps it in memory only
+ *                          (benchmarks, tests of other things)
  */
 public record ControlPlaneSettings(
     String nodeName,
@@ -51,7 +55,8 @@ public record ControlPlaneSettings(
     Duration acceptablePause,
     Duration stableAfter,
     String extraConfig,
-    ClusterSecret clusterSecret)
+    ClusterSecret clusterSecret,
+    Path stateDir)
 {
     public static final String DEFAULT_CLUSTER_CIDR = "10.244.0.0/16";
     public static final int DEFAULT_NODE_PREFIX = 24;
@@ -109,6 +114,7 @@ public record ControlPlaneSettings(
         requirePositive("acceptable heartbeat pause", acceptablePause);
         requirePositive("split brain resolver stable-after", stableAfter);
         extraConfig = extraConfig == null ? "" : extraConfig;
+        stateDir = stateDir == null ? null : stateDir.toAbsolutePath().normalize();
     }
 
     /** Whether the cluster port speaks TLS with a key made from a {@link ClusterSecret}. */
@@ -124,50 +130,67 @@ public record ControlPlaneSettings(
         return new ControlPlaneSettings(
             nodeName, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_PREFIX, host, host, clusterPort, seeds, tunnelPort, 0,
             DEFAULT_LEASE_GRACE, System.currentTimeMillis(), DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_ACCEPTABLE_PAUSE,
-            DEFAULT_STABLE_AFTER, "", null);
+            DEFAULT_STABLE_AFTER, "", null, null);
     }
 
     public ControlPlaneSettings withClusterCidr(final String cidr, final int prefix)
     {
         return new ControlPlaneSettings(nodeName, cidr, prefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret, stateDir);
     }
 
     public ControlPlaneSettings withLeaseGrace(final Duration grace)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            grace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret);
+            grace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret, stateDir);
     }
 
     public ControlPlaneSettings withFailureDetection(final Duration heartbeat, final Duration pause, final Duration stable)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeat, pause, stable, extraConfig, clusterSecret);
+            leaseGrace, incarnation, heartbeat, pause, stable, extraConfig, clusterSecret, stateDir);
     }
 
     public ControlPlaneSettings withApiPort(final int port)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, port,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret, stateDir);
     }
 
     public ControlPlaneSettings withBindHost(final String bind)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bind, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret, stateDir);
     }
 
     /** These settings with the cluster secret the cluster port's TLS key is made from. */
     public ControlPlaneSettings withClusterSecret(final ClusterSecret secret)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, secret);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, secret, stateDir);
     }
 
     public ControlPlaneSettings withExtraConfig(final String hocon)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, hocon, clusterSecret);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, hocon, clusterSecret, stateDir);
+    }
+
+    public ControlPlaneSettings withStateDir(final Path dir)
+    {
+        return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret, dir);
+    }
+
+    /**
+     * How long a node refused its lease because another live member holds its name ({@link LeaseAllocator#NAME_IN_USE})
+     * waits before it gives up: long enough for a holder that died without leaving to be noticed and downed
+     * (twice the acceptable heartbeat pause plus the split brain resolver's stable-after, plus 10 s), after
+     * which the lease is its own again.
+     */
+    public Duration nameInUseWait()
+    {
+        return acceptablePause.plus(stableAfter).multipliedBy(2).plusSeconds(10);
     }
 
     /**
@@ -231,6 +254,7 @@ public record ControlPlaneSettings(
             "    distributed-data {",
             "      gossip-interval = 200ms",
             "      notify-subscribers-interval = 20ms",
+            durable(),
             "    }",
             "  }",
             "  coordinated-shutdown {",
@@ -242,6 +266,25 @@ public record ControlPlaneSettings(
         return ConfigFactory.parseString(extraConfig)
             .withFallback(ConfigFactory.parseString(hocon))
             .withFallback(ConfigFactory.load());
+    }
+
+    /** The lease table in LMDB under the state directory (Akka's durable Distributed Data), when there is one. */
+    private String durable()
+    {
+        if (stateDir == null)
+        {
+            return "";
+        }
+        final String dir = stateDir.resolve(StateDirectory.LEASE_STORE).toString().replace("\\", "\\\\").replace("\"", "\\\"");
+        return String.join("\n",
+            "      durable {",
+            "        keys = [\"" + LeaseAllocator.LEASES.id() + "\"]",
+            "        lmdb {",
+            "          dir = \"" + dir + "\"",
+            "          map-size = " + StateDirectory.MAP_SIZE,
+            "          write-behind-interval = off",
+            "        }",
+            "      }");
     }
 
     private static void requirePort(final String name, final int port, final boolean zeroAllowed)

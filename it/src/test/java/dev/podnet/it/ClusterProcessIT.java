@@ -314,6 +314,7 @@ class ClusterProcessIT
             "--tunnel-bind", "127.0.0.1", "--tunnel-port", Integer.toString(LoopbackPorts.freeUdpPort()),
             "--api-bind", "127.0.0.1", "--api-port", Integer.toString(apiPort),
             "--heartbeat-interval-ms", "200", "--acceptable-pause-ms", "1000", "--stable-after-ms", "1500",
+            "--state-dir", logs.resolve("../cluster-process-state/" + node + "-" + System.nanoTime()).normalize().toString(),
             "--pods", "2")
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());

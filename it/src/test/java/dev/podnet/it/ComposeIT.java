@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The shipped {@code compose/docker-compose.yml} itself, run the way the README says: {@code up} builds
  * the image from this checkout and starts three nodes, {@code podnetctl check} passes inside node-1,
- * node-1's published API answers on the host's loopback (and only there), {@code podnetctl chaos kill-one} passes against it, and
+ * node-1's published API answers on the host's loopback (and only there), {@code podnetctl chaos kill-one} passes
+ * against it, {@code stop} then {@code start} gives every node its CIDR back (its lease table is on a volume of its own), and
  * {@code down} leaves no container or network behind.
  * Uses {@code docker compose} (v2) when the machine has it, else {@code docker-compose} (v1).
  */
@@ -73,6 +74,17 @@ class ComposeIT
             assertThat(chaosExit).as(chaos.toString()).isZero();
             assertThat(chaos.toString()).contains("SIGKILL node-3").contains("routes withdrawn").contains("all invariants held");
 
+            // every node keeps its lease table on a volume of its own: stopped entirely and started again, same CIDRs
+            final Map<String, String> leases = cidrs(api);
+            final DockerCli.Result stop = compose(env, project, 180, "stop");
+            assertThat(stop.exitCode()).as(stop.output()).isZero();
+            final DockerCli.Result start = compose(env, project, 180, "start");
+            assertThat(start.exitCode()).as(start.output()).isZero();
+            AgentApi.await(() -> containers(project).size() == 3 && containers(project).stream().allMatch(ComposeIT::healthy),
+                CONVERGE, "the 3 containers of " + project + " healthy again");
+            AgentApi.await(() -> cidrs(api).size() == 3, CONVERGE, "node-1's API lists 3 Ready nodes again");
+            assertThat(cidrs(api)).as("every node's CIDR after a restart of the whole cluster").isEqualTo(leases);
+
             final DockerCli.Result down = compose(env, project, 180, "down");
             assertThat(down.exitCode()).as(down.output()).isZero();
             assertThat(containers(project)).as("containers left by down").isEmpty();
@@ -96,6 +108,20 @@ class ComposeIT
             compose(env, project, 180, "down", "--volumes", "--remove-orphans");
             Docker.run(List.of("docker", "rmi", "-f", image), 60);
         }
+    }
+
+    /** Each Ready node's CIDR, by name, as node-1's API lists them. */
+    private static Map<String, String> cidrs(final AgentApi api)
+    {
+        final Map<String, String> cidrs = new java.util.TreeMap<>();
+        for (final JsonNode node : api.get("/api/v1/nodes").json())
+        {
+            if ("Ready".equals(node.get("status").asText()))
+            {
+                cidrs.put(node.get("name").asText(), node.get("cidr").asText());
+            }
+        }
+        return cidrs;
     }
 
     private static DockerCli.Result compose(final Map<String, String> env, final String project, final int seconds, final String... args)

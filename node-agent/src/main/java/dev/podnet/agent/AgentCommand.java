@@ -26,8 +26,9 @@ import java.util.concurrent.Callable;
             "(--seeds): the node joins an Akka cluster, whose control plane leases its pod CIDR and tells it the other " +
             "nodes and their pods; it waits for its lease as long as it takes (GET /readyz says why it is not ready).",
         "Every option can also be set by the environment variable named in its description; the option wins.",
-        "Exit codes: 1 when something cannot start (a port in use, ...), 2 on a bad setting, 3 when the cluster " +
-            "removed the node (downed or cut off: let the supervisor restart it)."})
+        "Exit codes: 1 when something cannot start (a port in use, a state directory that cannot be used, a node name " +
+            "another live agent holds, ...), 2 on a bad setting, 3 when the cluster removed the node (downed or cut off: " +
+            "let the supervisor restart it)."})
 final class AgentCommand implements Callable<Integer>
 {
     @Option(names = "--node", paramLabel = "NAME",
@@ -153,6 +154,18 @@ final class AgentCommand implements Callable<Integer>
             "is derived from it")
     String clusterSecretFile;
 
+    @Option(names = "--resync-interval", paramLabel = "SECONDS",
+        description = "PODNET_RESYNC_INTERVAL: how often the node reads its data plane's routes and endpoints back, " +
+            "compares them with what the control plane wants and repairs any difference, 1..3600 (default 30, as " +
+            "kube-proxy's sync period; changes themselves are applied and confirmed as they come)")
+    String resyncInterval;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+        description = "PODNET_STATE_DIR: where the node keeps its copy of the cluster's lease table, so that every " +
+            "node gets its CIDR back after the whole cluster was stopped; one per node, locked while the agent runs " +
+            "(default $XDG_STATE_HOME/podnet/NODE, else ~/.local/state/podnet/NODE; /var/lib/podnet in the image)")
+    String stateDir;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -254,6 +267,8 @@ final class AgentCommand implements Callable<Integer>
         put(flags, AgentSettings.Setting.ACCEPTABLE_PAUSE, acceptablePause);
         put(flags, AgentSettings.Setting.STABLE_AFTER, stableAfter);
         put(flags, AgentSettings.Setting.CLUSTER_SECRET_FILE, clusterSecretFile);
+        put(flags, AgentSettings.Setting.RESYNC_INTERVAL, resyncInterval);
+        put(flags, AgentSettings.Setting.STATE_DIR, stateDir);
         return flags;
     }
 

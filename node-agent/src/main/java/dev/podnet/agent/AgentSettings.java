@@ -8,6 +8,7 @@ import dev.podnet.http.ApiToken;
 import dev.podnet.netem.ImpairmentPatch;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.pod.PodSettings;
+import dev.podnet.sync.SyncSettings;
 import dev.podnet.transport.TunnelConfig;
 
 import java.net.InetAddress;
@@ -84,6 +85,8 @@ public record AgentSettings(
     public static final int MAX_NETWORK_ID = (1 << 24) - 1;
     /** Pods {@code --pods N} may create at most; a /24 holds 253. */
     public static final int MAX_PODS = 1_000;
+    /** Longest resync interval: an hour (the resync is the safety net; rarer would not be one). */
+    public static final int MAX_RESYNC_INTERVAL_SECONDS = 3600;
     /** Longest lease grace period: a week (a node away longer is not coming back with its pods). */
     public static final int MAX_LEASE_GRACE_SECONDS = 7 * 24 * 3600;
     /** A host name or IPv4 address as Akka and the tunnel take it (it also ends up in HOCON, quoted). */
@@ -116,11 +119,14 @@ public record AgentSettings(
         HEARTBEAT_INTERVAL("--heartbeat-interval-ms", "PODNET_HEARTBEAT_INTERVAL_MS"),
         ACCEPTABLE_PAUSE("--acceptable-pause-ms", "PODNET_ACCEPTABLE_PAUSE_MS"),
         STABLE_AFTER("--stable-after-ms", "PODNET_STABLE_AFTER_MS"),
-        CLUSTER_SECRET_FILE("--cluster-secret-file", "PODNET_CLUSTER_SECRET_FILE");
+        CLUSTER_SECRET_FILE("--cluster-secret-file", "PODNET_CLUSTER_SECRET_FILE"),
+        RESYNC_INTERVAL("--resync-interval", "PODNET_RESYNC_INTERVAL"),
+        STATE_DIR("--state-dir", "PODNET_STATE_DIR");
 
         /** Settings that only mean something in cluster mode (besides {@link #SEEDS}, which chooses it). */
         static final List<Setting> CLUSTER_ONLY = List.of(CLUSTER_PORT, ADVERTISED_HOST, CLUSTER_BIND, CLUSTER_CIDR,
-            NODE_PREFIX, LEASE_GRACE, HEARTBEAT_INTERVAL, ACCEPTABLE_PAUSE, STABLE_AFTER, CLUSTER_SECRET_FILE);
+            NODE_PREFIX, LEASE_GRACE, HEARTBEAT_INTERVAL, ACCEPTABLE_PAUSE, STABLE_AFTER, RESYNC_INTERVAL, STATE_DIR,
+            CLUSTER_SECRET_FILE);
 
         private final String flag;
         private final String env;
@@ -199,7 +205,7 @@ public record AgentSettings(
         return new ControlPlaneSettings(nodeName, cluster.clusterCidr().toString(), cluster.nodePrefix(),
             cluster.advertisedHost(), cluster.clusterBind(), cluster.clusterPort(), cluster.seeds(), tunnelPort, apiPort,
             cluster.leaseGrace(), incarnation, cluster.heartbeatInterval(), cluster.acceptablePause(), cluster.stableAfter(), "",
-            cluster.secret());
+            cluster.secret(), cluster.stateDir());
     }
 
     /**
@@ -236,7 +242,7 @@ public record AgentSettings(
         final Ipv4Cidr podCidr;
         if (seeds != null)
         {
-            cluster = cluster(values, env, seeds, hostName);
+            cluster = cluster(values, seeds, hostName, nodeName, env);
             require(values.get(Setting.POD_CIDR) == null, Setting.POD_CIDR,
                 "the pod CIDR is leased by the control plane in cluster mode (" + Setting.SEEDS.env() + " is set)");
             require(values.get(Setting.PEERS) == null, Setting.PEERS,
@@ -317,7 +323,7 @@ public record AgentSettings(
      * detection for an emulator, not so fast that a GC pause on a busy box makes nodes flap).
      */
     private static ClusterSettings cluster(
-        final Values values, final Map<String, String> env, final String seedsText, final Supplier<String> hostName)
+        final Values values, final String seedsText, final Supplier<String> hostName, final String nodeName, final Map<String, String> env)
     {
         final List<String> seeds = seeds(seedsText);
         final int clusterPort = integer(values, Setting.CLUSTER_PORT, ControlPlaneSettings.DEFAULT_CLUSTER_PORT, 1, 65535);
@@ -353,12 +359,24 @@ public record AgentSettings(
             Setting.HEARTBEAT_INTERVAL.label() + " " + heartbeatMs + " ms: nodes would be suspected between two heartbeats");
         final int stableMs = integer(values, Setting.STABLE_AFTER,
             (int)ControlPlaneSettings.DEFAULT_STABLE_AFTER.toMillis(), 100, 600_000);
+        final int resyncSeconds = integer(values, Setting.RESYNC_INTERVAL,
+            (int)SyncSettings.DEFAULT_RESYNC_INTERVAL.toSeconds(), 1, MAX_RESYNC_INTERVAL_SECONDS);
+        final String stateDirText = values.get(Setting.STATE_DIR);
+        final Path stateDir;
+        try
+        {
+            stateDir = stateDirText == null ? defaultStateDir(env, nodeName) : Path.of(stateDirText).toAbsolutePath().normalize();
+        }
+        catch (final java.nio.file.InvalidPathException ex)
+        {
+            throw invalid(Setting.STATE_DIR, "'" + stateDirText + "' is not a path: " + ex.getMessage());
+        }
 
         final ClusterSecret secret = clusterSecret(values, env);
 
         return new ClusterSettings(seeds, clusterPort, advertisedHost, clusterBind, clusterCidr, nodePrefix,
             Duration.ofSeconds(graceSeconds), Duration.ofMillis(heartbeatMs), Duration.ofMillis(pauseMs), Duration.ofMillis(stableMs),
-            secret);
+            secret, Duration.ofSeconds(resyncSeconds), stateDir);
     }
 
     /** The API token (null: none), from the file {@code --api-token-file} names or {@code PODNET_API_TOKEN}. */
@@ -455,6 +473,20 @@ public record AgentSettings(
             }
         }
         return links;
+    }
+
+    /**
+     * Where a node keeps what must survive a restart of the whole cluster (its copy of the lease table),
+     * when {@link Setting#STATE_DIR} is not given: per user and per node name, as the XDG base directory
+     * specification places state ({@code $XDG_STATE_HOME/podnet/NODE}, else {@code ~/.local/state/podnet/NODE}),
+     * so that several agents of one user on one host never share one. The image sets {@code /var/lib/podnet}.
+     */
+    public static Path defaultStateDir(final Map<String, String> env, final String nodeName)
+    {
+        final String xdg = env.get("XDG_STATE_HOME");
+        final Path base = xdg != null && !xdg.isBlank() && Path.of(xdg.trim()).isAbsolute() ?
+            Path.of(xdg.trim()) : Path.of(System.getProperty("user.home"), ".local", "state");
+        return base.resolve("podnet").resolve(nodeName).toAbsolutePath().normalize();
     }
 
     /** {@code HOST:PORT}, comma-separated, at least one, none twice. */

@@ -1,6 +1,7 @@
 package dev.podnet.agent;
 
 import dev.podnet.controlplane.ClusterView;
+import dev.podnet.controlplane.LeaseAllocator;
 import dev.podnet.controlplane.MemberView;
 import dev.podnet.http.ApiServer;
 import dev.podnet.http.NodeStatus;
@@ -127,8 +128,8 @@ public final class ClusterAgent implements AutoCloseable
         final ClusterNode started;
         try
         {
-            started = ClusterNode.start(settings.controlPlaneSettings(incarnation), settings.tunnelConfig(),
-                settings::nodeConfig, leaseTimeout, this::removed);
+            started = ClusterNode.start(settings.controlPlaneSettings(incarnation), cluster.syncSettings(), settings.tunnelConfig(),
+                settings::nodeConfig, leaseTimeout, this::removed, this::waiting);
         }
         catch (final RuntimeException ex)
         {
@@ -203,6 +204,19 @@ public final class ClusterAgent implements AutoCloseable
         {
             throw new IllegalStateException(ex.getMessage() + " (" + AgentSettings.Setting.API_BIND.label() + ", " +
                 AgentSettings.Setting.API_PORT.label() + ")", ex);
+        }
+    }
+
+    /**
+     * Why the control plane gives no lease yet: shown by {@code /readyz} and {@code /api/v1/node}. A name held by
+     * another live member is the reason itself ({@code name-in-use: ...}, with the holder's address).
+     */
+    private void waiting(final String reason)
+    {
+        if (!closed.get() && !reason.equals("joining the cluster"))
+        {
+            status = NodeStatus.notReady(settings.nodeName(), NodeStatus.CLUSTER, null,
+                reason.startsWith(LeaseAllocator.NAME_IN_USE) ? reason : "waiting for a CIDR lease from the control plane: " + reason);
         }
     }
 

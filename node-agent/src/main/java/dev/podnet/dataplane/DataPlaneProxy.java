@@ -203,6 +203,16 @@ public final class DataPlaneProxy
         return submit((dp, now, result) -> result.complete(dp.removeEndpoint(ip)));
     }
 
+    /**
+     * Applies {@code changes} in order, as one command (the sync layer's batches); completes with the
+     * changes the data plane refused, by index: every other one is installed.
+     */
+    public CompletableFuture<List<TableChange.Refused>> apply(final List<TableChange> changes)
+    {
+        final List<TableChange> copy = List.copyOf(changes);
+        return submit((dp, now, result) -> result.complete(dp.apply(copy)));
+    }
+
     /** Routes to other nodes with their tunnel state and counters. */
     public CompletableFuture<List<Route>> routes()
     {

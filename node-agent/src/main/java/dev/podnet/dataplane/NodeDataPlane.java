@@ -190,7 +190,7 @@ public final class NodeDataPlane implements Agent
         this.frames = new FrameQueue(config.frameQueue(), maxFrame);
         this.bridge = new Bridge(config.fdbAging().toNanos(), config.fdbMaxEntries(), drops);
         this.ipam = new HostLocalIpam(config.podCidr());
-        this.commands = new ManyToOneConcurrentArrayQueue<>(1024);
+        this.commands = new ManyToOneConcurrentArrayQueue<>(config.commandQueue());
         final int gatewayIp = config.podCidr().address(1);
         this.router = new Router(
             GATEWAY_PORT, config.podCidr(), config.pod().mtu(), MacAddress.podMac(gatewayIp), localEndpoints, routes,
@@ -522,6 +522,43 @@ public final class NodeDataPlane implements Agent
     boolean removeEndpoint(final int ip)
     {
         return routes.removeEndpoint(ip) != null;
+    }
+
+    List<TableChange.Refused> apply(final List<TableChange> changes)
+    {
+        List<TableChange.Refused> refused = List.of();
+        for (int i = 0; i < changes.size(); i++)
+        {
+            try
+            {
+                final TableChange change = changes.get(i);
+                if (change instanceof TableChange.PutRoute put)
+                {
+                    addRoute(put.node(), put.cidr(), put.host(), put.port());
+                }
+                else if (change instanceof TableChange.RemoveRoute remove)
+                {
+                    removeRoute(remove.cidr());
+                }
+                else if (change instanceof TableChange.PutEndpoint put)
+                {
+                    putEndpoint(put.endpoint());
+                }
+                else if (change instanceof TableChange.RemoveEndpoint remove)
+                {
+                    removeEndpoint(remove.ip());
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                if (refused.isEmpty())
+                {
+                    refused = new ArrayList<>();
+                }
+                refused.add(new TableChange.Refused(i, ex.getMessage()));
+            }
+        }
+        return refused;
     }
 
     List<Route> routes()

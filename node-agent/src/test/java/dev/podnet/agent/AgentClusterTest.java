@@ -149,6 +149,38 @@ class AgentClusterTest
     }
 
     @Test
+    void shouldRefuseASecondAgentWithTheNameOfALiveNodeAndGiveUpAfterABoundedWait() throws Exception
+    {
+        final ClusterAgent a = startAgent("a", seedPort, Map.of(), status -> fail("exit " + status));
+        final ClusterAgent b = startAgent("b", LoopbackPorts.freeTcpPort(), Map.of(), status -> fail("exit " + status));
+        final String leaseB = b.status().cidr();
+        final String routeToB = "\"port\":" + b.settings().tunnelPort();
+        awaitCondition(() -> routes(a).contains(leaseB) && routes(a).contains(routeToB), CONVERGE, "a routes to b");
+
+        final ClusterAgent second = agent("b", LoopbackPorts.freeTcpPort(), Map.of(), status -> fail("exit " + status), CONVERGE);
+        final CompletableFuture<Void> starting = CompletableFuture.runAsync(second::start);
+        final int api = second.settings().apiPort();
+        final String reason = "name-in-use: node name b is held by the live member at 127.0.0.1:" +
+            b.settings().cluster().clusterPort() + " (Up), which has lease " + leaseB + "; stop that agent or give this one another name";
+
+        awaitCondition(() -> status(api, "/readyz") == 503 && readyDetail(api).equals("node b is not ready: " + reason), CONVERGE,
+            "the second b says the name is in use, and by whom");
+        final JsonNode node = send(api, "GET", "/api/v1/node", null).json();
+        assertThat(node.get("ready").asBoolean()).isFalse();
+        assertThat(node.get("reason").asText()).isEqualTo(reason);
+        assertThat(routes(a)).as("a's route to b is untouched").contains(leaseB).contains(routeToB);
+
+        assertThat(starting).failsWithin(Duration.ofSeconds(45))
+            .withThrowableOfType(ExecutionException.class)
+            .havingCause()
+            .isInstanceOf(IllegalStateException.class)
+            .withMessage("node b gave up after 15 s: " + reason);
+        assertThat(status(api, "/healthz")).as("gave up: its API is closed").isEqualTo(-1);
+        assertThat(routes(a)).as("a's route to b is still b's").contains(leaseB).contains(routeToB);
+        assertThat(get(a, "/api/v1/nodes/b").json().get("status").asText()).isEqualTo("Ready");
+    }
+
+    @Test
     void shouldExitWithStatus3WhenTheClusterDownsIt() throws Exception
     {
         final ClusterAgent a = startAgent("a", seedPort, Map.of(), status -> fail("exit " + status));
@@ -226,6 +258,18 @@ class AgentClusterTest
         catch (final IOException ex)
         {
             throw new UncheckedIOException(ex);
+        }
+    }
+
+    private static String readyDetail(final int port)
+    {
+        try
+        {
+            return send(port, "GET", "/readyz", null).json().get("detail").asText();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return "";
         }
     }
 

@@ -114,7 +114,8 @@ public final class LocalCluster implements AutoCloseable
 
     /**
      * A cluster-mode agent's settings on loopback: free tunnel and API ports, fast failure detection
-     * (heartbeat 200 ms, acceptable pause 1 s, stable after 1.5 s), joining through the seed on {@code seedPort}.
+     * (heartbeat 200 ms, acceptable pause 1 s, stable after 1.5 s), joining through the seed on {@code seedPort},
+     * with a state directory of its own (never the user's, which agents outside the tests use).
      */
     public static Map<Setting, String> flags(final String name, final int seedPort, final int clusterPort)
     {
@@ -131,6 +132,7 @@ public final class LocalCluster implements AutoCloseable
         flags.put(Setting.HEARTBEAT_INTERVAL, "200");
         flags.put(Setting.ACCEPTABLE_PAUSE, "1000");
         flags.put(Setting.STABLE_AFTER, "1500");
+        flags.put(Setting.STATE_DIR, StateDirs.fresh(name).toString());
         return flags;
     }
 

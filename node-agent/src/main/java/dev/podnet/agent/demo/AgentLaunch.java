@@ -32,8 +32,10 @@ import java.util.stream.Stream;
  * @param classPath  the class path (the shaded jar when run from {@code ./podnet})
  * @param jvmOptions options before the main class, e.g. {@code -Xmx256m}
  * @param idleMode   the agents' {@code --idle-mode}
+ * @param stateDir   where the nodes keep their state: node {@code NAME} gets {@code --state-dir stateDir/NAME}, the
+ *                   same for every run, so that a demo started again gives every node its CIDR back
  */
-public record AgentLaunch(String setsid, String java, String classPath, List<String> jvmOptions, String idleMode)
+public record AgentLaunch(String setsid, String java, String classPath, List<String> jvmOptions, String idleMode, Path stateDir)
 {
     /** The same as the {@code ./podnet} script's. */
     public static final List<String> ADD_OPENS = List.of(
@@ -52,7 +54,7 @@ public record AgentLaunch(String setsid, String java, String classPath, List<Str
     }
 
     /** This JVM's java binary and class path, and the given options. */
-    public static AgentLaunch ofThisJvm(final String jvmOptions, final String idleMode)
+    public static AgentLaunch ofThisJvm(final String jvmOptions, final String idleMode, final Path stateDir)
     {
         final String java = ProcessHandle.current().info().command()
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -60,7 +62,7 @@ public record AgentLaunch(String setsid, String java, String classPath, List<Str
             List.of() : Arrays.asList(jvmOptions.trim().split("\\s+"));
         final String setsid = Stream.of("/usr/bin/setsid", "/bin/setsid").filter(path -> Files.isExecutable(Path.of(path)))
             .findFirst().orElse(null);
-        return new AgentLaunch(setsid, java, System.getProperty("java.class.path"), options, idleMode);
+        return new AgentLaunch(setsid, java, System.getProperty("java.class.path"), options, idleMode, stateDir);
     }
 
     /**
@@ -92,6 +94,7 @@ public record AgentLaunch(String setsid, String java, String classPath, List<Str
         add(command, "--api-bind", DemoLayout.HOST);
         add(command, "--api-port", Integer.toString(node.apiPort()));
         add(command, "--idle-mode", idleMode);
+        add(command, "--state-dir", stateDir.resolve(node.name()).toString());
         if (!node.pods().isEmpty())
         {
             add(command, "--pods", String.join(",", node.pods()));
