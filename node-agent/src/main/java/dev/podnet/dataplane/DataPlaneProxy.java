@@ -2,6 +2,8 @@ package dev.podnet.dataplane;
 
 import dev.podnet.netem.ImpairmentPatch;
 import dev.podnet.packet.Ipv4Cidr;
+import dev.podnet.trace.Hop;
+import dev.podnet.trace.TraceFilter;
 import dev.podnet.pod.ArpEntry;
 import dev.podnet.pod.PingRequest;
 import dev.podnet.pod.PingResult;
@@ -238,6 +240,32 @@ public final class DataPlaneProxy
     public CompletableFuture<List<LinkInfo>> links()
     {
         return submit((dp, now, result) -> result.complete(dp.links()));
+    }
+
+    /**
+     * Traces the next packet pod {@code pod} sends that matches {@code filter} (within {@code window}) as trace
+     * {@code traceId}: every stage it crosses, here and on other nodes, reports what it did with it.
+     */
+    public CompletableFuture<Void> armTrace(final String pod, final int traceId, final TraceFilter filter, final Duration window)
+    {
+        return submit((dp, now, result) ->
+        {
+            dp.pod(pod);
+            dp.tracer().arm(traceId, filter, now + window.toNanos());
+            result.complete(null);
+        });
+    }
+
+    /** Stops waiting for trace {@code traceId}'s packet; false when it had come (or the trace is unknown). */
+    public CompletableFuture<Boolean> disarmTrace(final int traceId)
+    {
+        return submit((dp, now, result) -> result.complete(dp.tracer().disarm(traceId)));
+    }
+
+    /** What this node observed of trace {@code traceId} so far, in order. Any thread, no command. */
+    public List<Hop> traceHops(final int traceId)
+    {
+        return dataPlane.tracer().store().hops(traceId);
     }
 
     /** Every pod the node knows: its own and the remote ones. */

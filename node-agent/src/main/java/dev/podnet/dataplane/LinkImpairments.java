@@ -5,6 +5,7 @@ import dev.podnet.netem.ImpairmentPatch;
 import dev.podnet.netem.LinkShaper;
 import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.DropReason;
+import dev.podnet.trace.Tracer;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -54,6 +55,20 @@ final class LinkImpairments implements Overlay
         @Override
         public boolean transmit(final MutableDirectBuffer buffer, final int offset, final int length, final long tag)
         {
+            final int traced = tracer.current();
+            tracer.current((int)tag, "link");
+            try
+            {
+                return transmitNow(buffer, offset, length);
+            }
+            finally
+            {
+                tracer.current(traced);
+            }
+        }
+
+        private boolean transmitNow(final MutableDirectBuffer buffer, final int offset, final int length)
+        {
             if (peer == 0)
             {
                 drops.increment(DropReason.NO_ROUTE);
@@ -84,6 +99,7 @@ final class LinkImpairments implements Overlay
     private final Object2IntHashMap<String> peers = new Object2IntHashMap<>(0);
     private Link[] links = new Link[0];
     private long now;
+    private Tracer tracer = new Tracer("");
 
     LinkImpairments(final Overlay tunnel, final DropCounters drops, final String self, final int maxFrameLength)
     {
@@ -103,9 +119,15 @@ final class LinkImpairments implements Overlay
         {
             return tunnel.send(peer, frame, offset, length);
         }
-        switch (link.shaper.offer(frame, offset, length, 0, now))
+        tracer.enter("link");
+        switch (link.shaper.offer(frame, offset, length, tracer.current(), now))
         {
             case LinkShaper.QUEUED:
+                if (tracer.active())
+                {
+                    tracer.hop("link", "delayed", "the link to " + link.to + " (" + link.shaper.impairment().describe() +
+                        ") holds it " + link.shaper.lastDelayNanos() / 1_000 / 1000.0 + " ms");
+                }
                 link.shaper.release(now, link); // nothing to wait for: on at once, in order behind what is due
                 break;
             case LinkShaper.LOST:
@@ -178,6 +200,13 @@ final class LinkImpairments implements Overlay
     public long framesReceived(final int peer)
     {
         return tunnel.framesReceived(peer);
+    }
+
+    @Override
+    public void tracer(final Tracer tracer)
+    {
+        this.tracer = tracer;
+        tunnel.tracer(tracer);
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.podnet.packet.Ipv4Address;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.packet.MacAddress;
 import dev.podnet.netem.ImpairmentPatch;
+import dev.podnet.trace.Tracer;
 import dev.podnet.pod.ArpEntry;
 import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.DropReason;
@@ -69,17 +70,24 @@ public final class NodeDataPlane implements Agent
     private java.util.function.Consumer<List<PodInfo>> podListener;
     private long nextTimerAt;
     private long nextAgeingAt;
+    /** The data-plane clock at the start of this duty cycle. */
+    private long cycleNow;
+    private final Tracer tracer;
 
     /** One pod's port on the bridge, and its transmit side into the frame queue. */
     private final class PodPort implements BridgePort, FrameSink
     {
         private final int id;
         private final Pod pod;
+        /** How traces name this port: {@code pod NAME}. */
+        private final String component;
+        private MutableDirectBuffer claimed;
 
         PodPort(final int id, final String name, final int ip)
         {
             this.id = id;
             this.pod = new Pod(name, ip, config.podCidr(), config.pod(), this, drops);
+            this.component = "pod " + name;
         }
 
         @Override
@@ -97,19 +105,31 @@ public final class NodeDataPlane implements Agent
         @Override
         public void deliver(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos)
         {
+            if (tracer.active())
+            {
+                tracer.enter(component);
+                tracer.hop(component, "received", "its NIC took the frame; its stack handles it", buffer, offset, length);
+            }
             pod.onFrame(buffer, offset, length, nowNanos);
         }
 
         @Override
         public MutableDirectBuffer claim()
         {
-            return frames.claim();
+            claimed = frames.claim();
+            return claimed;
         }
 
         @Override
         public void commit(final int length)
         {
-            frames.commit(length, id);
+            final int traceId = tracer.traceOfSent(claimed, 0, length, cycleNow);
+            if (traceId != 0)
+            {
+                tracer.hop(traceId, component, "sent", tracer.active() ? "its stack answered" : "its stack sent it",
+                    claimed, 0, length);
+            }
+            frames.commit(length, id, traceId);
         }
 
         @Override
@@ -158,7 +178,7 @@ public final class NodeDataPlane implements Agent
         @Override
         public void commit(final int length)
         {
-            frames.commit(length, GATEWAY_PORT);
+            frames.commit(length, GATEWAY_PORT, tracer.current());
         }
     }
 
@@ -196,6 +216,14 @@ public final class NodeDataPlane implements Agent
             GATEWAY_PORT, config.podCidr(), config.pod().mtu(), MacAddress.podMac(gatewayIp), localEndpoints, routes,
             new GatewaySink(), drops, new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()));
         router.overlay(this.overlay);
+        this.tracer = new Tracer(config.nodeName());
+        drops.observer(tracer::dropped);
+        bridge.tracer(tracer);
+        router.tracer(tracer);
+        if (this.overlay != null)
+        {
+            this.overlay.tracer(tracer);
+        }
         bridge.addPort(router);
         bridge.addPermanent(router.mac(), GATEWAY_PORT);
     }
@@ -231,6 +259,7 @@ public final class NodeDataPlane implements Agent
     {
         int work = drainCommands();
         final long now = clock.nanoTime();
+        cycleNow = now;
         if (now >= nextTimerAt)
         {
             nextTimerAt = now + TIMER_INTERVAL_NANOS;
@@ -296,14 +325,20 @@ public final class NodeDataPlane implements Agent
         {
             final int ingress = frames.headIngressPort();
             final PodPort pod = ingress == GATEWAY_PORT ? null : podsByPort.get(ingress);
+            tracer.current(frames.headTraceId(), "anti-spoofing");
             if (pod != null && !pod.admits(frames.headBuffer(), frames.headLength()))
             {
                 drops.increment(DropReason.SPOOFED_SOURCE);
             }
             else
             {
+                if (pod != null && tracer.active())
+                {
+                    tracer.hop("anti-spoofing", "passed", "source MAC and IP are " + pod.component + "'s own");
+                }
                 bridge.forward(ingress, frames.headBuffer(), 0, frames.headLength(), now);
             }
+            tracer.current(0);
             frames.pop();
             count++;
         }
@@ -615,6 +650,11 @@ public final class NodeDataPlane implements Agent
         }
         result.sort(Comparator.comparingLong(e -> e.ip() & 0xFFFFFFFFL));
         return result;
+    }
+
+    Tracer tracer()
+    {
+        return tracer;
     }
 
     void addTap(final FrameTap tap)

@@ -49,6 +49,11 @@ public interface Overlay extends AutoCloseable
 
     long framesReceived(int peer);
 
+    /** Who the tunnel reports traced frames to (encapsulated, received); by default it reports nothing. */
+    default void tracer(final dev.podnet.trace.Tracer tracer)
+    {
+    }
+
     @Override
     void close();
 }

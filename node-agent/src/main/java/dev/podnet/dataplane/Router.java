@@ -3,6 +3,7 @@ package dev.podnet.dataplane;
 import dev.podnet.packet.ArpFlyweight;
 import dev.podnet.packet.EthernetFlyweight;
 import dev.podnet.packet.IcmpFlyweight;
+import dev.podnet.packet.Ipv4Address;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.packet.Ipv4Flyweight;
 import dev.podnet.packet.MacAddress;
@@ -11,6 +12,8 @@ import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.DropReason;
 import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.RateLimiter;
+import dev.podnet.trace.Headers;
+import dev.podnet.trace.Tracer;
 import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
@@ -72,6 +75,7 @@ final class Router implements BridgePort, Overlay.Receiver
     private final DropCounters drops;
     private final RateLimiter icmpErrors;
     private Overlay overlay;
+    private Tracer tracer = new Tracer("");
 
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
     private final ArpFlyweight arp = new ArpFlyweight();
@@ -119,6 +123,12 @@ final class Router implements BridgePort, Overlay.Receiver
         this.overlay = overlay;
     }
 
+    /** Who hears what the router does with traced packets. */
+    void tracer(final Tracer tracer)
+    {
+        this.tracer = tracer;
+    }
+
     @Override
     public int id()
     {
@@ -146,6 +156,7 @@ final class Router implements BridgePort, Overlay.Receiver
     @Override
     public void deliver(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos)
     {
+        tracer.enter("router");
         ethernet.wrap(buffer, offset, length);
         final PacketError error = ethernet.check();
         if (error != PacketError.NONE)
@@ -196,6 +207,11 @@ final class Router implements BridgePort, Overlay.Receiver
         }
         final long requesterMac = arp.senderMac();
         final int requesterIp = arp.senderIp();
+        if (tracer.active())
+        {
+            tracer.hop("router", "answered", "the ARP request for the gateway " + Ipv4Address.format(gatewayIp) + ": is-at " +
+                MacAddress.format(gatewayMac));
+        }
         txEthernet.wrap(slot, 0, MIN_FRAME_LENGTH).destination(requesterMac).source(gatewayMac).etherType(ETHER_TYPE_ARP);
         txArp.wrap(slot, ETH, ArpFlyweight.LENGTH)
             .writeIpv4OverEthernet(ArpFlyweight.OP_REPLY, gatewayMac, gatewayIp, requesterMac, requesterIp);
@@ -241,6 +257,7 @@ final class Router implements BridgePort, Overlay.Receiver
             drops.increment(DropReason.TUNNEL_NOT_OUR_CIDR);
             return;
         }
+        tracer.enter("router");
         route(tunnelIp, nowNanos);
     }
 
@@ -324,6 +341,12 @@ final class Router implements BridgePort, Overlay.Receiver
         tx.putBytes(ETH, ipv4.buffer(), ipv4.offset(), ipv4.totalLength());
         txEthernet.wrap(tx, 0, frameLength).destination(mac).source(gatewayMac).etherType(ETHER_TYPE_IPV4);
         txIpv4.wrap(tx, ETH, ipv4.totalLength()).decrementTtl();
+        if (tracer.active())
+        {
+            tracer.hop("router", "forwarded", "to node " + route.node + " through the tunnel: route " + route.cidr +
+                ", the pod's MAC " + MacAddress.format(mac) + " from the endpoint table (no ARP across the tunnel); " +
+                "TTL " + ipv4.ttl() + " -> " + txIpv4.ttl(), describeReceived(), Headers.describe(tx, 0, frameLength));
+        }
         if (!toTunnel(route, frameLength) && ipv4.isFragment())
         {
             dropRestOfDatagram();
@@ -433,6 +456,12 @@ final class Router implements BridgePort, Overlay.Receiver
         slot.putBytes(ETH, ipv4.buffer(), ipv4.offset(), ipv4.totalLength());
         txEthernet.wrap(slot, 0, frameLength).destination(mac).source(gatewayMac).etherType(ETHER_TYPE_IPV4);
         txIpv4.wrap(slot, ETH, ipv4.totalLength()).decrementTtl();
+        if (tracer.active())
+        {
+            tracer.hop("router", "forwarded", "to " + Ipv4Address.format(txIpv4.destination()) + " on this node's bridge: " +
+                "the pod CIDR " + podCidr + " is local, the pod's MAC " + MacAddress.format(mac) + " from the endpoint table; " +
+                "TTL " + ipv4.ttl() + " -> " + txIpv4.ttl(), describeReceived(), Headers.describe(slot, 0, frameLength));
+        }
         commitPadded(slot, frameLength);
     }
 
@@ -455,6 +484,7 @@ final class Router implements BridgePort, Overlay.Receiver
                 startPacket(self, Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
                 tx.putBytes(txIpv4.payloadOffset(), icmp.buffer(), icmp.offset(), icmpLength);
                 txIcmp.wrap(tx, txIpv4.payloadOffset(), icmpLength).type(IcmpFlyweight.TYPE_ECHO_REPLY).code(0).updateChecksum();
+                tracer.hop("router", "answered", "an echo request to its own address " + Ipv4Address.format(self));
                 sendGenerated(Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
             }
             return;
@@ -482,6 +512,11 @@ final class Router implements BridgePort, Overlay.Receiver
         txIcmp.wrap(tx, txIpv4.payloadOffset(), icmpLength).writeError(type, code, nextHopMtu);
         tx.putBytes(txIcmp.payloadOffset(), ipv4.buffer(), ipv4.offset(), quoteLength);
         txIcmp.updateChecksum();
+        if (tracer.active())
+        {
+            tracer.hop("router", "answered", "with an ICMP error from " + Ipv4Address.format(source) + " back to " +
+                Ipv4Address.format(ipv4.source()), null, Headers.describe(tx, 0, ETH + Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength));
+        }
         sendGenerated(Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
     }
 
@@ -541,6 +576,12 @@ final class Router implements BridgePort, Overlay.Receiver
         }
         txEthernet.wrap(tx, 0, ETH).destination(mac).source(gatewayMac).etherType(ETHER_TYPE_IPV4);
         toTunnel(route, frameLength);
+    }
+
+    /** The packet in {@link #ipv4} as the router got it, for a trace: its frame's headers. */
+    private String describeReceived()
+    {
+        return Headers.describe(ipv4.buffer(), ipv4.offset() - ETH, ETH + ipv4.totalLength());
     }
 
     private void commitPadded(final MutableDirectBuffer slot, final int length)

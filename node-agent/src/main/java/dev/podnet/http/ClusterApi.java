@@ -92,6 +92,7 @@ final class ClusterApi implements AutoCloseable
         new CaptureApi(this, proxy, forwarder, self).register(dispatcher);
         new ProbeApi(this, prober).register(dispatcher);
         new LinksApi(proxy, self, quick, this, forwarder).register(dispatcher);
+        new TraceApi(proxy, self, quick, this, forwarder).register(dispatcher);
     }
 
     /** The cluster now: the control plane's last view with this node's pods from its data plane. */

@@ -164,6 +164,13 @@ public final class Tracer
         }
     }
 
+    /** Records an observation of trace {@code traceId}, whichever frame is handled now (a pod sending a new one). */
+    public void hop(final int traceId, final String component, final String action, final String detail,
+        final DirectBuffer frame, final int offset, final int length)
+    {
+        record(traceId, component, action, detail, Headers.describe(frame, offset, length), null);
+    }
+
     /** As {@link #hop(String, String, String)}, with the headers before and after the stage rewrote them. */
     public void hop(final String component, final String action, final String detail, final String headers, final String after)
     {

@@ -1,0 +1,207 @@
+package dev.podnet.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.podnet.testing.Http;
+import dev.podnet.testing.Http.Reply;
+import dev.podnet.testing.LocalCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code POST /api/v1/trace} against three real agents in one JVM (a1, a2 on node-1, b1, b2 on node-2, c1, c2 on
+ * node-3): the packet's walk as every stage on every node reported it, for a pod on the same node, one across the
+ * tunnel (with the trace id carried over), an impaired link, an address no route leads to and a closed UDP port.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TraceApiTest
+{
+    private LocalCluster cluster;
+
+    @BeforeAll
+    void startCluster()
+    {
+        cluster = LocalCluster.start(3, 2);
+        for (int i = 1; i <= 3; i++)
+        {
+            final String api = cluster.api(i);
+            LocalCluster.await(() -> Http.get(api + "/api/v1/pods").json().size() == 6, LocalCluster.CONVERGE,
+                "node-" + i + " knows the 6 pods");
+        }
+        // every pod has talked to every pod: bridges know every MAC, pods their gateway's (a first contact floods and ARPs)
+        LocalCluster.await(() -> Http.post(cluster.api(1) + "/api/v1/check", "{}").json().get("failed").isEmpty(),
+            LocalCluster.CONVERGE, "every pair connects");
+    }
+
+    @AfterAll
+    void stopCluster()
+    {
+        if (cluster != null)
+        {
+            cluster.close();
+        }
+    }
+
+    private JsonNode trace(final int asked, final String body)
+    {
+        final Reply reply = Http.post(cluster.api(asked) + "/api/v1/trace", body);
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        return reply.json();
+    }
+
+    /** Each hop as "node component action". */
+    private static List<String> walk(final JsonNode trace)
+    {
+        final List<String> steps = new ArrayList<>();
+        trace.get("hops").forEach(hop -> steps.add(hop.get("node").asText() + " " + hop.get("component").asText() + " " +
+            hop.get("action").asText()));
+        return steps;
+    }
+
+    private static JsonNode hop(final JsonNode trace, final String node, final String component, final String action)
+    {
+        for (final JsonNode hop : trace.get("hops"))
+        {
+            if (hop.get("node").asText().equals(node) && hop.get("component").asText().equals(component) &&
+                hop.get("action").asText().equals(action))
+            {
+                return hop;
+            }
+        }
+        throw new AssertionError("no hop '" + node + " " + component + " " + action + "' in " + walk(trace));
+    }
+
+    @Test
+    void shouldWalkAPingBetweenPodsOfOneNodeThroughTheBridgeAndBack()
+    {
+        final JsonNode trace = trace(2, "{\"from\": \"a1\", \"to\": \"a2\"}");
+
+        assertThat(walk(trace)).containsExactly(
+            "node-1 pod a1 sent", "node-1 anti-spoofing passed", "node-1 bridge forwarded", "node-1 pod a2 received",
+            "node-1 pod a2 sent", "node-1 anti-spoofing passed", "node-1 bridge forwarded", "node-1 pod a1 received");
+        assertThat(trace.get("delivered").asBoolean()).isTrue();
+        assertThat(trace.get("replied").asBoolean()).isTrue();
+        assertThat(trace.get("verdict").asText()).isEqualTo("delivered to a2; the answer came back to a1");
+        assertThat(hop(trace, "node-1", "bridge", "forwarded").get("detail").asText()).startsWith("to port a2 (from port a1): FDB entry");
+        assertThat(hop(trace, "node-1", "pod a1", "sent").get("headers").asText()).contains("ICMP echo-request");
+        assertThat(trace.get("hops").get(4).get("headers").asText()).contains("ICMP echo-reply");
+    }
+
+    @Test
+    void shouldWalkAPingAcrossTheTunnelWithEveryStageOnBothNodes()
+    {
+        final JsonNode trace = trace(3, "{\"from\": \"a1\", \"to\": \"b2\"}");
+
+        assertThat(walk(trace)).containsExactly(
+            "node-1 pod a1 sent", "node-1 anti-spoofing passed", "node-1 bridge forwarded", "node-1 router forwarded",
+            "node-1 tunnel encapsulated",
+            "node-2 tunnel received", "node-2 router forwarded", "node-2 bridge forwarded", "node-2 pod b2 received",
+            "node-2 pod b2 sent", "node-2 anti-spoofing passed", "node-2 bridge forwarded", "node-2 router forwarded",
+            "node-2 tunnel encapsulated",
+            "node-1 tunnel received", "node-1 router forwarded", "node-1 bridge forwarded", "node-1 pod a1 received");
+        final JsonNode route = hop(trace, "node-1", "router", "forwarded");
+        assertThat(route.get("detail").asText()).startsWith("to node node-2 through the tunnel: route 10.244.").contains("TTL 64 -> 63");
+        assertThat(route.get("headers").asText()).contains("ttl 64");
+        assertThat(route.get("headersAfter").asText()).contains("ttl 63");
+        assertThat(hop(trace, "node-1", "tunnel", "encapsulated").get("detail").asText())
+            .contains("underlay 127.0.0.1:" + cluster.agent(2).settings().tunnelPort()).endsWith("trace id carried");
+        assertThat(hop(trace, "node-2", "router", "forwarded").get("detail").asText()).contains("TTL 63 -> 62");
+        assertThat(trace.get("verdict").asText()).isEqualTo("delivered to b2; the answer came back to a1");
+        assertThat(trace.get("unanswered")).isEmpty();
+        long previous = 0;
+        for (final JsonNode hop : trace.get("hops"))
+        {
+            assertThat(hop.get("sinceStartUs").asLong()).isGreaterThanOrEqualTo(previous);
+            previous = hop.get("sinceStartUs").asLong();
+        }
+    }
+
+    @Test
+    void shouldShowTheLinkImpairmentOnTheWay()
+    {
+        Http.send("PUT", cluster.api(1) + "/api/v1/links/node-1/node-3", "{\"delay\": \"20ms\"}");
+        try
+        {
+            final JsonNode trace = trace(1, "{\"from\": \"a2\", \"to\": \"c1\", \"protocol\": \"udp\", \"port\": 7}");
+
+            final JsonNode link = hop(trace, "node-1", "link", "delayed");
+            assertThat(link.get("detail").asText()).isEqualTo("the link to node-3 (delay 20ms) holds it 20.0 ms");
+            assertThat(walk(trace)).containsSubsequence("node-1 router forwarded", "node-1 link delayed", "node-1 tunnel encapsulated",
+                "node-3 tunnel received");
+            assertThat(trace.get("replied").asBoolean()).as("netexec's echo answers").isTrue();
+        }
+        finally
+        {
+            Http.send("DELETE", cluster.api(1) + "/api/v1/links/node-1/node-3", "");
+        }
+    }
+
+    @Test
+    void shouldExplainADropByAPartitionInOneLine()
+    {
+        Http.send("PUT", cluster.api(1) + "/api/v1/links/node-2/node-1", "{\"partition\": true}");
+        try
+        {
+            final JsonNode trace = trace(1, "{\"from\": \"b1\", \"to\": \"a1\", \"timeoutMs\": 500}");
+
+            assertThat(trace.get("delivered").asBoolean()).isFalse();
+            assertThat(trace.get("drop").asText())
+                .isEqualTo("node-2 link: netem-partition: the link to the peer is partitioned in this direction");
+            assertThat(walk(trace)).endsWith("node-2 router forwarded", "node-2 link dropped");
+        }
+        finally
+        {
+            Http.send("DELETE", cluster.api(1) + "/api/v1/links/node-2/node-1", "");
+        }
+    }
+
+    @Test
+    void shouldExplainAnAddressNoRouteLeadsTo()
+    {
+        final JsonNode trace = trace(1, "{\"from\": \"a1\", \"to\": \"10.244.250.9\"}");
+
+        assertThat(trace.get("delivered").asBoolean()).isFalse();
+        assertThat(trace.get("drop").asText()).isEqualTo("node-1 router: no-route: no route to the destination's network: " +
+            "answered with ICMP net unreachable");
+        assertThat(walk(trace)).containsExactly("node-1 pod a1 sent", "node-1 anti-spoofing passed", "node-1 bridge forwarded",
+            "node-1 router dropped", "node-1 router answered", "node-1 bridge forwarded", "node-1 pod a1 received");
+        assertThat(trace.get("hops").get(6).get("headers").asText()).contains("ICMP net-unreachable");
+        assertThat(trace.get("verdict").asText()).startsWith("dropped at node-1 router: no-route").endsWith("a1 got the error back");
+    }
+
+    @Test
+    void shouldExplainAClosedUdpPortAtTheReceivingPod()
+    {
+        final JsonNode trace = trace(2, "{\"from\": \"c2\", \"to\": \"b1\", \"protocol\": \"udp\", \"port\": 7777}");
+
+        assertThat(trace.get("delivered").asBoolean()).isTrue();
+        assertThat(trace.get("drop").asText()).startsWith("node-2 pod b1: no-socket: no socket listens on that UDP port");
+        assertThat(walk(trace)).containsSubsequence("node-2 pod b1 received", "node-2 pod b1 dropped", "node-2 pod b1 sent",
+            "node-3 pod c2 received");
+    }
+
+    @Test
+    void shouldRefuseABadTraceRequestNamingTheField()
+    {
+        assertError(Http.post(cluster.api(1) + "/api/v1/trace", "{\"from\": \"a1\"}"), 400, "missing field 'to'");
+        assertError(Http.post(cluster.api(1) + "/api/v1/trace", "{\"from\": \"a1\", \"to\": \"b1\", \"protocol\": \"sctp\"}"),
+            400, "field 'protocol': 'sctp' (expected: icmp, udp or tcp)");
+        assertError(Http.post(cluster.api(1) + "/api/v1/trace", "{\"from\": \"a1\", \"to\": \"b1\", \"protocol\": \"udp\"}"),
+            400, "missing field 'port'");
+        assertError(Http.post(cluster.api(1) + "/api/v1/trace", "{\"from\": \"zz\", \"to\": \"b1\"}"), 404, "no pod 'zz'");
+        assertError(Http.post(cluster.api(1) + "/api/v1/trace", "{\"from\": \"a1\", \"to\": \"b1\", \"port\": 5}"),
+            400, "ICMP has no ports");
+    }
+
+    private static void assertError(final Reply reply, final int status, final String detail)
+    {
+        assertThat(reply.status()).as(reply.body()).isEqualTo(status);
+        assertThat(reply.json().get("detail").asText()).contains(detail);
+    }
+}
