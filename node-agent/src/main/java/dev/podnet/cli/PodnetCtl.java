@@ -27,7 +27,7 @@ import java.util.Map;
     subcommands = {
         GetCommand.class, DescribeCommand.class, CreateCommand.class, DeleteCommand.class,
         PingCommand.class, TracerouteCommand.class, UdpCommand.class, CheckCommand.class,
-        ArpCommand.class, FdbCommand.class, RoutesCommand.class, CaptureCommand.class, ChaosCommand.class, NetemCommand.class,
+        ArpCommand.class, FdbCommand.class, RoutesCommand.class, CaptureCommand.class, ChaosCommand.class, NetemCommand.class, TraceCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExamples:%n",
     footer = {
@@ -38,6 +38,7 @@ import java.util.Map;
         "  podnetctl capture a-1 -w - --seconds 30 | wireshark -k -i -",
         "  podnetctl chaos kill-one           # against a docker compose cluster",
         "  podnetctl netem set node-1 node-2 --delay 50ms --loss 1% --both-ways",
+        "  podnetctl trace a-1 b-1 --udp 8081",
         "",
         "The server is --server, else the variable " + PodnetCtl.SERVER_ENV + ", else 'server' in the config file, else " +
             PodnetCtl.DEFAULT_SERVER + ".",

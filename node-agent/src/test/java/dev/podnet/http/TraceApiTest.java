@@ -199,6 +199,31 @@ class TraceApiTest
             400, "ICMP has no ports");
     }
 
+    @Test
+    void shouldPrintTheWalkAndTheVerdictWithPodnetctl()
+    {
+        final java.io.StringWriter out = new java.io.StringWriter();
+        final java.io.StringWriter err = new java.io.StringWriter();
+        final var cmd = dev.podnet.cli.PodnetCtl.commandLine(java.util.Map.of());
+        cmd.setOut(new java.io.PrintWriter(out, true));
+        cmd.setErr(new java.io.PrintWriter(err, true));
+
+        final int exit = cmd.execute("--server", cluster.api(1), "trace", "b1", "c2", "--udp", "7", "-v");
+
+        assertThat(exit).as(err.toString()).isZero();
+        final List<String> lines = out.toString().lines().toList();
+        assertThat(lines.get(0)).matches("trace [0-9a-f]+: b1 -> c2 \\(10\\.244\\.\\d+\\.\\d+\\), UDP to port 7");
+        assertThat(lines.get(1).split(" {2,}")).containsExactly("#", "TIME", "NODE", "COMPONENT", "ACTION", "DETAIL");
+        assertThat(lines.get(2)).contains("node-2").contains("pod b1").contains("sent");
+        assertThat(lines.get(3)).contains("UDP").contains(" > 7 ");
+        assertThat(lines).anySatisfy(line -> assertThat(line).contains("in:  ").contains("ttl 64"));
+        assertThat(lines).anySatisfy(line -> assertThat(line).contains("out: ").contains("ttl 63"));
+        assertThat(lines.get(lines.size() - 1)).isEqualTo("verdict: delivered to c2; the answer came back to b1");
+
+        final int failed = cmd.execute("--server", cluster.api(1), "trace", "b1", "10.244.250.1");
+        assertThat(failed).isEqualTo(1);
+    }
+
     private static void assertError(final Reply reply, final int status, final String detail)
     {
         assertThat(reply.status()).as(reply.body()).isEqualTo(status);
