@@ -3,6 +3,7 @@ package dev.podnet.cli;
 import dev.podnet.chaos.ChaosCluster;
 import dev.podnet.chaos.ChaosRun;
 import dev.podnet.chaos.DockerCli;
+import dev.podnet.chaos.LinkChaos;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,12 +25,17 @@ import picocli.CommandLine.Parameters;
             "restarted node gets its lease back, nobody else dies, no unexpected ERROR lines. Exit code 1 when one is violated.",
         "Needs the docker command line with access to the engine, and a host that reaches the containers' " +
             "addresses (Linux; not Docker Desktop).",
-        "Scenarios: kill-one, kill-allocator, kill-two, partition, rolling-restart."},
+        "Scenarios: kill-one, kill-allocator, kill-two, partition, rolling-restart.",
+        "Link scenarios (impairments on the tunnels between the first two nodes, podnetctl netem): slow-link, lossy-link, " +
+            "one-way-partition; judged: untouched pairs never fail, membership does not change, traffic is whole again " +
+            "after the heal, and each scenario's own (RTT across the slow link, loss across the lossy one, the other " +
+            "direction of a one-way partition passes)."},
     footerHeading = "%nExamples:%n",
     footer = {
         "  docker compose -f compose/docker-compose.yml up -d --scale node=2      # 5 nodes",
         "  podnetctl chaos kill-one",
-        "  podnetctl chaos partition --project compose"})
+        "  podnetctl chaos partition --project compose",
+        "  podnetctl chaos one-way-partition"})
 final class ChaosCommand extends Verb
 {
     @Parameters(index = "0", paramLabel = "SCENARIO", description = "kill-one, kill-allocator, kill-two, partition or rolling-restart")
@@ -42,6 +48,11 @@ final class ChaosCommand extends Verb
     @Override
     int run()
     {
+        final LinkChaos.Scenario link = LinkChaos.Scenario.find(scenario);
+        if (link != null)
+        {
+            return runLinkScenario(link);
+        }
         final ChaosRun.Scenario chosen;
         try
         {
@@ -85,6 +96,42 @@ final class ChaosCommand extends Verb
                 out().println(line);
                 out().flush();
             }).run(chosen);
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw CtlException.failed("the scenario could not complete: " + ex.getMessage());
+        }
+        out().println();
+        out().print(report.format());
+        return report.passed() ? PodnetCtl.EXIT_OK : PodnetCtl.EXIT_FAILED;
+    }
+
+    /** A link scenario: no docker faults, impairments through the agents' APIs; docker only finds the containers. */
+    private int runLinkScenario(final LinkChaos.Scenario link)
+    {
+        final DockerCli docker = new DockerCli();
+        if (!docker.available())
+        {
+            throw CtlException.unreachable("no Docker engine answers the docker command line", null);
+        }
+        final ChaosCluster cluster;
+        try
+        {
+            cluster = ChaosCluster.compose(docker, project);
+            LinkChaos.requireEnoughNodes(cluster.nodes().size());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw CtlException.refused(ex.getMessage());
+        }
+        final LinkChaos.Report report;
+        try
+        {
+            report = new LinkChaos(cluster, java.time.Duration.ofSeconds(15), line ->
+            {
+                out().println(line);
+                out().flush();
+            }).run(link);
         }
         catch (final IllegalStateException ex)
         {

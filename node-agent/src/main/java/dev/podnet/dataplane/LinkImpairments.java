@@ -10,6 +10,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Object2IntHashMap;
+import org.agrona.concurrent.NanoClock;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -98,11 +99,16 @@ final class LinkImpairments implements Overlay
     private final Int2ObjectHashMap<Link> byPeer = new Int2ObjectHashMap<>();
     private final Object2IntHashMap<String> peers = new Object2IntHashMap<>(0);
     private Link[] links = new Link[0];
-    private long now;
+    private final NanoClock clock;
     private Tracer tracer = new Tracer("");
 
-    LinkImpairments(final Overlay tunnel, final DropCounters drops, final String self, final int maxFrameLength)
+    /**
+     * @param clock the data plane's clock: a frame's time on the link counts from when it is offered (read then, not
+     *              at the start of the duty cycle, which a busy cycle would make up to a cycle early)
+     */
+    LinkImpairments(final Overlay tunnel, final DropCounters drops, final String self, final int maxFrameLength, final NanoClock clock)
     {
+        this.clock = clock;
         this.tunnel = tunnel;
         this.drops = drops;
         this.self = self;
@@ -120,6 +126,7 @@ final class LinkImpairments implements Overlay
             return tunnel.send(peer, frame, offset, length);
         }
         tracer.enter("link");
+        final long now = clock.nanoTime();
         switch (link.shaper.offer(frame, offset, length, tracer.current(), now))
         {
             case LinkShaper.QUEUED:
@@ -149,7 +156,6 @@ final class LinkImpairments implements Overlay
     @Override
     public int doWork(final long nowNanos, final Receiver receiver)
     {
-        this.now = nowNanos;
         int work = 0;
         for (final Link link : links)
         {

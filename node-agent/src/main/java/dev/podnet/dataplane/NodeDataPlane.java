@@ -205,7 +205,7 @@ public final class NodeDataPlane implements Agent
         this.clock = clock;
         final int maxFrame = 14 + Math.max(config.pod().mtu(), 1500);
         this.links = overlay == null ? null :
-            new LinkImpairments(overlay, drops, config.nodeName(), EthernetFlyweight.HEADER_LENGTH + overlay.innerMtu());
+            new LinkImpairments(overlay, drops, config.nodeName(), EthernetFlyweight.HEADER_LENGTH + overlay.innerMtu(), clock);
         this.overlay = links;
         this.frames = new FrameQueue(config.frameQueue(), maxFrame);
         this.bridge = new Bridge(config.fdbAging().toNanos(), config.fdbMaxEntries(), drops);

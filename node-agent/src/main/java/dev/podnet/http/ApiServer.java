@@ -253,7 +253,7 @@ public final class ApiServer implements AutoCloseable
         else
         {
             nodeApi = new NodeApi(proxy, nodeName, commandTimeout);
-            new LinksApi(proxy, nodeName, commandTimeout, null, null).register(all);
+            new LinksApi(proxy, nodeName, commandTimeout, null).register(all);
             new TraceApi(proxy, nodeName, commandTimeout, null, null).register(all);
         }
         nodeApi.register(all);

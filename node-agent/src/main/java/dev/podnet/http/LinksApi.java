@@ -10,16 +10,11 @@ import dev.podnet.netem.LinkStats;
 import dev.podnet.packet.Ipv4Address;
 
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Link impairments (netem) over HTTP. A link is one direction between two nodes, and its impairment lives
@@ -69,15 +64,13 @@ final class LinksApi
     private final Duration quick;
     /** The cluster (forwarding, other nodes' links), or null in static mode. */
     private final ClusterApi cluster;
-    private final Forwarder forwarder;
 
-    LinksApi(final DataPlaneProxy proxy, final String self, final Duration quick, final ClusterApi cluster, final Forwarder forwarder)
+    LinksApi(final DataPlaneProxy proxy, final String self, final Duration quick, final ClusterApi cluster)
     {
         this.proxy = proxy;
         this.self = self;
         this.quick = quick;
         this.cluster = cluster;
-        this.forwarder = forwarder;
     }
 
     void register(final Dispatcher dispatcher)
@@ -110,52 +103,27 @@ final class LinksApi
         final List<Unanswered> unanswered = new ArrayList<>();
         if (cluster != null)
         {
-            final ClusterDirectory directory = cluster.directory();
-            final List<String> names = new ArrayList<>();
-            final List<CompletableFuture<HttpResponse<byte[]>>> answers = new ArrayList<>();
-            for (final Views.Node node : directory.nodes())
+            for (final ClusterApi.NodeAnswer answer : cluster.askOthers(node -> "/api/v1/nodes/" + node + "/links"))
             {
-                if (node.name().equals(self))
+                try
                 {
-                    continue;
+                    if (answer.error() != null)
+                    {
+                        unanswered.add(new Unanswered(answer.node(), answer.error()));
+                    }
+                    else
+                    {
+                        links.addAll(mapper.readValue(answer.body(), LINKS));
+                    }
                 }
-                if (node.api() == null)
+                catch (final IOException ex)
                 {
-                    unanswered.add(new Unanswered(node.name(), "no API address (no lease)"));
-                    continue;
+                    unanswered.add(new Unanswered(answer.node(), "unreadable answer: " + ex.getMessage()));
                 }
-                names.add(node.name());
-                answers.add(forwarder.getAsync(node.api(), "/api/v1/nodes/" + node.name() + "/links", ClusterApi.FORWARD_QUICK));
-            }
-            for (int i = 0; i < names.size(); i++)
-            {
-                collect(names.get(i), answers.get(i), links, unanswered);
             }
         }
         links.sort(Comparator.comparing(Link::from, NaturalOrder.COMPARATOR).thenComparing(Link::to, NaturalOrder.COMPARATOR));
         return ApiResponse.ok(new AllLinks(links, unanswered));
-    }
-
-    private void collect(
-        final String node, final CompletableFuture<HttpResponse<byte[]>> answer, final List<Link> links,
-        final List<Unanswered> unanswered) throws InterruptedException
-    {
-        try
-        {
-            final HttpResponse<byte[]> response = answer.get(ClusterApi.FORWARD_QUICK.toMillis(), TimeUnit.MILLISECONDS);
-            if (response.statusCode() != 200)
-            {
-                unanswered.add(new Unanswered(node, "HTTP " + response.statusCode() + ": " +
-                    new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)));
-                return;
-            }
-            links.addAll(mapper.readValue(response.body(), LINKS));
-        }
-        catch (final ExecutionException | TimeoutException | IOException ex)
-        {
-            final Throwable cause = ex instanceof ExecutionException ? ex.getCause() : ex;
-            unanswered.add(new Unanswered(node, cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()));
-        }
     }
 
     /** Carried out by the agent of the link's sending node. */

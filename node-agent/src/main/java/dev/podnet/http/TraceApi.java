@@ -12,7 +12,6 @@ import dev.podnet.trace.Hop;
 import dev.podnet.trace.TraceFilter;
 
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -250,34 +249,23 @@ final class TraceApi
         final List<Hop> hops = new ArrayList<>(proxy.traceHops(id));
         if (cluster != null)
         {
-            final List<String> names = new ArrayList<>();
-            final List<CompletableFuture<HttpResponse<byte[]>>> answers = new ArrayList<>();
-            for (final Views.Node node : cluster.directory().nodes())
-            {
-                if (!node.name().equals(self) && node.api() != null)
-                {
-                    names.add(node.name());
-                    answers.add(forwarder.getAsync(node.api(), "/api/v1/nodes/" + node.name() + "/traces/" +
-                        Integer.toHexString(id), ClusterApi.FORWARD_QUICK));
-                }
-            }
-            for (int i = 0; i < names.size(); i++)
+            for (final ClusterApi.NodeAnswer answer :
+                cluster.askOthers(node -> "/api/v1/nodes/" + node + "/traces/" + Integer.toHexString(id)))
             {
                 try
                 {
-                    final HttpResponse<byte[]> response = answers.get(i).get(ClusterApi.FORWARD_QUICK.toMillis(), TimeUnit.MILLISECONDS);
-                    if (response.statusCode() == 200)
+                    if (answer.error() != null)
                     {
-                        hops.addAll(mapper.readValue(response.body(), HOPS));
+                        unanswered.add(answer.node() + ": " + answer.error());
                     }
                     else
                     {
-                        unanswered.add(names.get(i) + ": HTTP " + response.statusCode());
+                        hops.addAll(mapper.readValue(answer.body(), HOPS));
                     }
                 }
-                catch (final ExecutionException | TimeoutException | IOException ex)
+                catch (final IOException ex)
                 {
-                    unanswered.add(names.get(i) + ": " + ex.getMessage());
+                    unanswered.add(answer.node() + ": unreadable answer: " + ex.getMessage());
                 }
             }
         }
