@@ -92,7 +92,13 @@ final class NodeApi
 
     ApiResponse createPod(final ApiRequest request) throws InterruptedException
     {
-        final JsonBody body = request.json("name", "netns", "ifname");
+        final JsonBody body = request.json("name", "node", "netns", "ifname");
+        final String node = body.optionalString("node");
+        if (node != null && !node.equals(nodeName))
+        {
+            throw ApiException.badRequest("field 'node': '" + node + "' is not this node (" + nodeName +
+                "); a node in static mode hosts only its own pods");
+        }
         return createPod(body.requiredString("name"), body);
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podnet.diag.LoopbackPorts;
 import dev.podnet.testing.Http;
 import dev.podnet.testing.LocalCluster;
+import dev.podnet.testing.RealPodTesting;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -249,6 +250,32 @@ class PodnetCtlTest
         final Run again = ctl("delete", "pod", "web");
         assertThat(again.exit()).isEqualTo(3);
         assertThat(again.err()).startsWith("error: ").contains("web");
+    }
+
+    @Test
+    void shouldCreateARealPodOnAnotherNodeWhoseKernelPingsAPodOnAThirdNodeThroughTwoRouters()
+    {
+        RealPodTesting.require("ping");
+        RealPodTesting.deleteNetns("pn-tap-ctl");
+        final Run create = ctl("create", "pod", "pn-tap-ctl", "--node", "node-2", "--netns");
+        try
+        {
+            assertThat(create.exit()).as(create.err()).isZero();
+            assertThat(create.out()).matches(
+                "pod/pn-tap-ctl created on node-2 \\(10\\.244\\.\\d+\\.\\d+\\), network namespace pn-tap-ctl\n");
+            LocalCluster.await(() -> "pn-tap-ctl".equals(Http.get(server + "/api/v1/pods/pn-tap-ctl").json().path("netns").asText()),
+                LocalCluster.CONVERGE, "node-1 lists the real pod of node-2 with its namespace");
+            final String target = Http.get(server + "/api/v1/pods/" + LocalCluster.podName(3, 1)).json().get("ip").asText();
+            LocalCluster.await(() -> RealPodTesting.inNetns("pn-tap-ctl", "ping", "-c", "1", "-W", "1", target).exitCode() == 0,
+                LocalCluster.CONVERGE, "the real pod reaches node-3's pod");
+            assertThat(RealPodTesting.inNetns("pn-tap-ctl", "ping", "-c", "1", "-W", "2", target).ok().output())
+                .as("node-2's router, then node-3's: TTL 64 - 2").contains("ttl=62");
+        }
+        finally
+        {
+            assertThat(ctl("delete", "pod", "pn-tap-ctl").exit()).isZero();
+        }
+        assertThat(RealPodTesting.run(List.of("ip", "netns", "list")).output()).doesNotContain("pn-tap-ctl");
     }
 
     // ------------------------------------------------------------------ ping, traceroute, udp
