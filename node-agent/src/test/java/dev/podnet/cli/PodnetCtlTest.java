@@ -270,6 +270,13 @@ class PodnetCtlTest
                 LocalCluster.CONVERGE, "the real pod reaches node-3's pod");
             assertThat(RealPodTesting.inNetns("pn-tap-ctl", "ping", "-c", "1", "-W", "2", target).ok().output())
                 .as("node-2's router, then node-3's: TTL 64 - 2").contains("ttl=62");
+
+            // the all-pairs check includes the real pod: its kernel pings and calls netexec, it is pinged
+            LocalCluster.await(() -> Http.get(cluster.api(3) + "/api/v1/pods").json().size() == 4, LocalCluster.CONVERGE,
+                "node-3 knows the real pod");
+            final Run check = ctl("check");
+            assertThat(check.exit()).as(check.out() + check.err()).isZero();
+            assertThat(check.out()).contains("pn-tap-ctl").contains("12/12 pairs ok");
         }
         finally
         {
