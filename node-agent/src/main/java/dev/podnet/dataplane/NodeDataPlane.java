@@ -50,6 +50,8 @@ public final class NodeDataPlane implements Agent
     /** Frames read from one real pod's TAP per duty cycle at most: the others' and the tunnel's get their turn. */
     static final int FRAMES_PER_TAP_POLL = 64;
     private static final int ETHER_TYPE_IPV6 = 0x86DD;
+    /** Longest a congested tunnel holds the real pods' frames in their TAP queues before they are read anyway. */
+    static final long TAP_HOLD_NANOS = 5_000_000L;
     private static final int COMMANDS_PER_CYCLE = 64;
     private static final long TIMER_INTERVAL_NANOS = 1_000_000L;
     private static final long AGEING_INTERVAL_NANOS = 1_000_000_000L;
@@ -76,6 +78,7 @@ public final class NodeDataPlane implements Agent
     private java.util.function.Consumer<List<PodInfo>> podListener;
     private long nextTimerAt;
     private long nextAgeingAt;
+    private long tapsHeldSince;
 
     /**
      * A pod's port on the bridge: an emulated pod's NIC ({@link EmulatedPort}), or a real pod's TAP
@@ -408,9 +411,12 @@ public final class NodeDataPlane implements Agent
         {
             work += pod.pump(now);
         }
-        for (final TapPort port : tapPorts)
+        if (tapPorts.length > 0 && !holdTaps(now))
         {
-            work += port.poll();
+            for (final TapPort port : tapPorts)
+            {
+                work += port.poll();
+            }
         }
         work += switchFrames(now);
         return work;
@@ -434,6 +440,33 @@ public final class NodeDataPlane implements Agent
         {
             overlay.close();
         }
+    }
+
+    /**
+     * Whether the real pods' frames wait in their TAP devices' queues this cycle: while the tunnel pushes
+     * back, for at most {@value #TAP_HOLD_NANOS} ns at a time. Frames left in a TAP's queue hold their
+     * sockets' buffers (TCP small queues), so the pods' kernels slow down instead of losing segment after
+     * segment to a full tunnel (measured: TCP through the tunnel doubled); the bound keeps a tunnel that
+     * never drains (a dead peer) from silencing the pods. Frames already read are not held back: at the
+     * head of the frame queue they would block the node's other traffic (the ACKs coming back included).
+     */
+    private boolean holdTaps(final long now)
+    {
+        if (!router.tunnelCongested())
+        {
+            tapsHeldSince = 0;
+            return false;
+        }
+        if (tapsHeldSince == 0)
+        {
+            tapsHeldSince = now;
+        }
+        if (now - tapsHeldSince < TAP_HOLD_NANOS)
+        {
+            return true;
+        }
+        tapsHeldSince = 0;
+        return false;
     }
 
     private int drainCommands()

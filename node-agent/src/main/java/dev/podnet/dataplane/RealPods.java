@@ -149,7 +149,9 @@ public final class RealPods implements AutoCloseable
             removeNamespace(ref);
             if (ex instanceof TapException)
             {
-                throw new DataPlaneException(DataPlaneException.Kind.UNAVAILABLE, ex.getMessage());
+                // "File exists": the namespace has an interface of that name, or a default route, already
+                throw new DataPlaneException(ex.getMessage().contains("File exists") ? DataPlaneException.Kind.CONFLICT :
+                    DataPlaneException.Kind.UNAVAILABLE, ex.getMessage());
             }
             throw ex;
         }

@@ -154,6 +154,10 @@ class RealPodTest
         run(List.of("ip", "netns", "add", "pn-tap-own")).ok();
         final JsonNode pod = post("/api/v1/pods", "{\"name\":\"pn-tap-2\",\"netns\":\"pn-tap-own\",\"ifname\":\"net1\"}", 201);
         assertThat(pod.get("ifname").asText()).isEqualTo("net1");
+        // a second attachment under the same interface name fails (as CNI requires), and leaves nothing behind
+        assertThat(Http.post(url("/api/v1/pods"), "{\"name\":\"pn-tap-3\",\"netns\":\"pn-tap-own\",\"ifname\":\"net1\"}")
+            .status()).isEqualTo(409);
+        assertThat(Http.get(url("/api/v1/pods/pn-tap-3")).status()).isEqualTo(404);
         assertThat(inNetns("pn-tap-own", "ping", "-c", "1", "-W", "2", emulatedIp).ok().output()).contains("1 received");
 
         // IPv6 is on in a namespace the agent did not make: the kernel's router solicitations and MLD reports
