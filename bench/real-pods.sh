@@ -76,11 +76,12 @@ ip netns exec pn-bench-va ping -c 1 -W 2 10.250.0.2 >/dev/null
 # one pair: iperf3 TCP, iperf3 UDP (1300-byte datagrams: under podnet's 1413-byte pod MTU), ping RTT
 measure() {
   local client=$1 server=$2 target=$3 label=$4
+  # ping first: after a UDP flood the queues it filled would still be draining
+  ip netns exec "$client" ping -q -c 500 -i 0.01 -s 56 "$target" > "$work/$label-ping.txt"
   ip netns exec "$server" iperf3 -s -1 -B "$target" -D --logfile "$work/$label-s1.log"; sleep 0.5
   ip netns exec "$client" iperf3 -c "$target" -t "$seconds" -J > "$work/$label-tcp.json"
   ip netns exec "$server" iperf3 -s -1 -B "$target" -D --logfile "$work/$label-s2.log"; sleep 0.5
   ip netns exec "$client" iperf3 -c "$target" -u -b 10G -l 1300 -t "$seconds" -J > "$work/$label-udp.json"
-  ip netns exec "$client" ping -q -c 500 -i 0.01 -s 56 "$target" > "$work/$label-ping.txt"
 }
 measure pn-bench-a pn-bench-b "$ip_b" podnet
 measure pn-bench-va pn-bench-vb 10.250.0.2 vxlan
