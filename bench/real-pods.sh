@@ -41,10 +41,10 @@ api_a=$(free_port $tcp); api_b=$(free_port $tcp); tun_a=$(free_port $udp); tun_b
 ./podnet --help >/dev/null   # builds the agent once, when the checkout changed, before two launchers would
 echo "real-pods: two agents (idle mode $idle_mode), logs in $work" >&2
 ./podnet agent --node pn-bench-na --pod-cidr 10.244.201.0/24 --tunnel-bind 127.0.0.1 --tunnel-port "$tun_a" \
-  --api-bind 127.0.0.1 --api-port "$api_a" --idle-mode "$idle_mode" --peer "pn-bench-nb=10.244.202.0/24@127.0.0.1:$tun_b" \
+  --api-bind 127.0.0.1 --api-port "$api_a" --idle-mode "$idle_mode" --peer "pn-bench-nb=10.244.202.0/24@127.0.0.1:$tun_b" --pods 1 \
   > "$work/a.log" 2>&1 & pids+=($!)
 ./podnet agent --node pn-bench-nb --pod-cidr 10.244.202.0/24 --tunnel-bind 127.0.0.1 --tunnel-port "$tun_b" \
-  --api-bind 127.0.0.1 --api-port "$api_b" --idle-mode "$idle_mode" --peer "pn-bench-na=10.244.201.0/24@127.0.0.1:$tun_a" \
+  --api-bind 127.0.0.1 --api-port "$api_b" --idle-mode "$idle_mode" --peer "pn-bench-na=10.244.201.0/24@127.0.0.1:$tun_a" --pods 1 \
   > "$work/b.log" 2>&1 & pids+=($!)
 for api in "$api_a" "$api_b"; do
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$api/healthz" >/dev/null && break; sleep 0.5; done
@@ -58,6 +58,10 @@ mac_a=$(field mac <<<"$pod_a"); mac_b=$(field mac <<<"$pod_b")
 # static mode: each node is told where the other's pod is (the control plane does this in cluster mode)
 curl -sf -XPUT "http://127.0.0.1:$api_a/api/v1/endpoints" -d "{\"ip\":\"$ip_b\",\"mac\":\"$mac_b\",\"node\":\"pn-bench-nb\",\"pod\":\"pn-bench-b\"}"
 curl -sf -XPUT "http://127.0.0.1:$api_b/api/v1/endpoints" -d "{\"ip\":\"$ip_a\",\"mac\":\"$mac_a\",\"node\":\"pn-bench-na\",\"pod\":\"pn-bench-a\"}"
+# and of the emulated pods (pn-bench-na-1, pn-bench-nb-1): their ping is the same path without TAP devices
+emu_a=$(curl -sf "http://127.0.0.1:$api_a/api/v1/pods/pn-bench-na-1"); emu_b=$(curl -sf "http://127.0.0.1:$api_b/api/v1/pods/pn-bench-nb-1")
+curl -sf -XPUT "http://127.0.0.1:$api_a/api/v1/endpoints" -d "{\"ip\":\"$(field ip <<<"$emu_b")\",\"mac\":\"$(field mac <<<"$emu_b")\",\"node\":\"pn-bench-nb\",\"pod\":\"pn-bench-nb-1\"}"
+curl -sf -XPUT "http://127.0.0.1:$api_b/api/v1/endpoints" -d "{\"ip\":\"$(field ip <<<"$emu_a")\",\"mac\":\"$(field mac <<<"$emu_a")\",\"node\":\"pn-bench-na\",\"pod\":\"pn-bench-na-1\"}"
 for _ in $(seq 1 60); do ip netns exec pn-bench-a ping -c 1 -W 1 "$ip_b" >/dev/null 2>&1 && break; done
 
 # the kernel's VXLAN: two namespaces, a veth pair as their underlay, a VXLAN device each (VNI 42, port 4789)
@@ -76,14 +80,17 @@ ip netns exec pn-bench-va ping -c 1 -W 2 10.250.0.2 >/dev/null
 # one pair: iperf3 TCP, iperf3 UDP (1300-byte datagrams: under podnet's 1413-byte pod MTU), ping RTT
 measure() {
   local client=$1 server=$2 target=$3 label=$4
-  # ping first: after a UDP flood the queues it filled would still be draining
-  ip netns exec "$client" ping -q -c 500 -i 0.01 -s 56 "$target" > "$work/$label-ping.txt"
+  # ping first (after a UDP flood the queues it filled would still be draining), after 1 s of warm-up
+  ip netns exec "$client" ping -q -c 100 -i 0.01 "$target" > /dev/null
+  ip netns exec "$client" ping -n -c 1000 -i 0.01 -s 56 "$target" > "$work/$label-ping.txt"
   ip netns exec "$server" iperf3 -s -1 -B "$target" -D --logfile "$work/$label-s1.log"; sleep 0.5
   ip netns exec "$client" iperf3 -c "$target" -t "$seconds" -J > "$work/$label-tcp.json"
   ip netns exec "$server" iperf3 -s -1 -B "$target" -D --logfile "$work/$label-s2.log"; sleep 0.5
   ip netns exec "$client" iperf3 -c "$target" -u -b 10G -l 1300 -t "$seconds" -J > "$work/$label-udp.json"
 }
 measure pn-bench-a pn-bench-b "$ip_b" podnet
+curl -sf -XPOST "http://127.0.0.1:$api_a/api/v1/pods/pn-bench-na-1/ping" -d "{\"target\":\"$(field ip <<<"$emu_b")\",\"count\":100,\"intervalMs\":10}" >/dev/null
+curl -sf -XPOST "http://127.0.0.1:$api_a/api/v1/pods/pn-bench-na-1/ping" -d "{\"target\":\"$(field ip <<<"$emu_b")\",\"count\":1000,\"intervalMs\":10,\"timeoutMs\":5000}" > "$work/emulated-ping.json"
 measure pn-bench-va pn-bench-vb 10.250.0.2 vxlan
 echo "real-pods: podnet drops: node a $(curl -s "http://127.0.0.1:$api_a/api/v1/drops"), node b $(curl -s "http://127.0.0.1:$api_b/api/v1/drops")" >&2
 echo "real-pods: TAP devices: a $(ip -n pn-bench-a -s -o link show eth0 | tr -s ' ' | cut -c1-400)" >&2
@@ -95,12 +102,17 @@ def tcp(label):
     j = json.load(open(f"{work}/{label}-tcp.json"))["end"]
     return j["sum_received"]["bits_per_second"] / 1e9, j["sum_sent"].get("retransmits", 0)
 def udp(label):
-    j = json.load(open(f"{work}/{label}-udp.json"))["end"]["sum"]
+    j = json.load(open(f"{work}/{label}-udp.json"))
+    if "sum" not in j.get("end", {}):
+        print(f"real-pods: iperf3 UDP over {label} failed: {j.get('error', 'no result')}", file=sys.stderr)
+        return float("nan"), float("nan")
+    j = j["end"]["sum"]
     return j["bits_per_second"] * (1 - j["lost_percent"] / 100) / 1e9, j["lost_percent"]
 def ping(label):
-    text = open(f"{work}/{label}-ping.txt").read()
-    m = re.search(r"= ([\d.]+)/([\d.]+)/([\d.]+)/([\d.]+) ms", text)
-    return float(m.group(2)) * 1000, float(m.group(4)) * 1000
+    times = sorted(float(t) * 1000 for t in re.findall(r"time=([\d.]+) ms", open(f"{work}/{label}-ping.txt").read()))
+    if not times:
+        return float("nan"), float("nan")
+    return times[len(times) // 2], times[min(len(times) - 1, len(times) * 99 // 100)]
 rows = []
 pt, pr = tcp("podnet"); vt, vr = tcp("vxlan")
 pu, pl = udp("podnet"); vu, vl = udp("vxlan")
@@ -111,5 +123,10 @@ print("| | podnet (TAP, bridge, router, Aeron tunnel, 2 JVMs) | kernel VXLAN (ve
 print("|---|---|---|---|")
 print(f"| iperf3 TCP | {pt:.2f} Gbit/s ({pr} retransmits) | {vt:.2f} Gbit/s ({vr} retransmits) | {pt / vt:.3f} |")
 print(f"| iperf3 UDP, 1300 B, received | {pu:.3f} Gbit/s ({pl:.1f}% lost) | {vu:.3f} Gbit/s ({vl:.1f}% lost) | {pu / vu:.3f} |")
-print(f"| ping RTT avg (mdev), 500 x 10 ms | {pp:.0f} µs ({pd:.0f}) | {vp:.0f} µs ({vd:.0f}) | {pp / vp:.1f} |")
+print(f"| ping RTT p50 (p99), 1000 x 10 ms | {pp:.0f} µs ({pd:.0f}) | {vp:.0f} µs ({vd:.0f}) | {pp / vp:.1f} |")
+emu = sorted(r["rttUs"] for r in json.load(open(f"{work}/emulated-ping.json"))["replies"])
+print(f"| same path, emulated pods (podnet's own ping, no TAP), p50 (p99) | {emu[len(emu) // 2]} µs ({emu[len(emu) * 99 // 100]}) | | |")
+load = open("/proc/loadavg").read().split()[:3]
+print()
+print(f"load average at the end (1, 5, 15 min): {' '.join(load)} on {__import__('os').cpu_count()} cores")
 PY

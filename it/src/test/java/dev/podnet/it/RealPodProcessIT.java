@@ -3,6 +3,7 @@ package dev.podnet.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podnet.diag.LoopbackPorts;
+import dev.podnet.it.containers.AgentApi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -214,26 +215,7 @@ class RealPodProcessIT
 
     private static void await(final String what, final BooleanSupplier condition)
     {
-        final long deadline = System.nanoTime() + CONVERGE.toNanos();
-        while (true)
-        {
-            try
-            {
-                if (condition.getAsBoolean())
-                {
-                    return;
-                }
-            }
-            catch (final RuntimeException ex)
-            {
-                // not yet
-            }
-            if (System.nanoTime() > deadline)
-            {
-                fail("not within " + CONVERGE.toSeconds() + " s: " + what);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
-        }
+        AgentApi.await(condition, CONVERGE, what);
     }
 
     private static int status(final int port, final String path)

@@ -1,9 +1,9 @@
 package dev.podnet.it;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import dev.podnet.chaos.DockerCli;
+import dev.podnet.it.containers.Docker;
+
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -32,27 +32,8 @@ final class Shell
 
     static Run run(final String... command)
     {
-        try
-        {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            process.getOutputStream().close();
-            final byte[] output = process.getInputStream().readAllBytes();
-            if (!process.waitFor(120, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-                fail(String.join(" ", command) + " did not finish within 120 s");
-            }
-            return new Run(process.exitValue(), new String(output, StandardCharsets.UTF_8).trim());
-        }
-        catch (final IOException ex)
-        {
-            return new Run(127, ex.getMessage());
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(ex);
-        }
+        final DockerCli.Result result = Docker.run(List.of(command), 120);
+        return new Run(result.exitCode(), result.output().trim());
     }
 
     /** Runs {@code command} inside named network namespace {@code netns}. */

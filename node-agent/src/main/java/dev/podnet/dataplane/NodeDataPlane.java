@@ -224,6 +224,8 @@ public final class NodeDataPlane implements Agent
         private final String netns;
         private final AtomicLong framesIn = new AtomicLong();
         private final AtomicLong framesOut = new AtomicLong();
+        /** The device failed a read (its namespace was deleted under it): counted once, polled no more. */
+        private boolean broken;
 
         TapPort(final int id, final String name, final int ip, final TapDevice tap, final String netns)
         {
@@ -260,7 +262,7 @@ public final class NodeDataPlane implements Agent
         int poll()
         {
             int count = 0;
-            while (count < FRAMES_PER_TAP_POLL)
+            while (count < FRAMES_PER_TAP_POLL && !broken)
             {
                 final MutableDirectBuffer slot = frames.claim();
                 if (slot == null)
@@ -273,6 +275,7 @@ public final class NodeDataPlane implements Agent
                     if (length < 0)
                     {
                         drops.increment(DropReason.TAP_READ_FAILED);
+                        broken = true;
                     }
                     return count;
                 }

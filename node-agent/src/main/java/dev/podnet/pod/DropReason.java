@@ -54,7 +54,7 @@ public enum DropReason
     SPOOFED_SOURCE("spoofed-source"),
     /** A real pod's kernel sent IPv6 (router solicitations, MLD): podnet's network is IPv4 only. */
     IPV6("ipv6"),
-    /** Reading a real pod's TAP device failed (the device went away under the data plane). */
+    /** Reading a real pod's TAP device failed (the device went away under the data plane): the port is polled no more. */
     TAP_READ_FAILED("tap-read-failed"),
     /** A real pod's TAP device did not take a frame. */
     TAP_WRITE_FAILED("tap-write-failed"),

@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podnet.dataplane.Node;
-import dev.podnet.dataplane.NodeConfig;
 import dev.podnet.diag.LoopbackPorts;
-import dev.podnet.http.ApiServer;
-import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.testing.Http;
 import dev.podnet.testing.RealPodTesting;
 import org.junit.jupiter.api.AfterAll;
@@ -41,8 +38,8 @@ class CniPluginTest
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NETNS = "pn-tap-cni";
     private static final String CONTAINER = "0123456789abcdef0123456789abcdef";
+    private RealPodTesting.LocalNode local;
     private Node node;
-    private ApiServer api;
     private String emulatedIp;
 
     private record Result(int exitCode, JsonNode json, String stdout)
@@ -54,21 +51,17 @@ class CniPluginTest
     {
         RealPodTesting.require("ping");
         RealPodTesting.deleteNetns(NETNS);
-        node = Node.start(NodeConfig.defaults("pn-tap-cni-node", Ipv4Cidr.parse("10.244.9.0/24")));
-        api = ApiServer.start("127.0.0.1", LoopbackPorts.freeTcpPort(), node.proxy(), "pn-tap-cni-node");
+        local = RealPodTesting.LocalNode.start("pn-tap-cni-node", "10.244.9.0/24");
+        node = local.node();
         emulatedIp = Http.post(agent() + "/api/v1/pods", "{\"name\":\"emu\"}").json().get("ip").asText();
     }
 
     @AfterAll
     void stopNode()
     {
-        if (api != null)
+        if (local != null)
         {
-            api.close();
-        }
-        if (node != null)
-        {
-            node.close();
+            local.close();
         }
         RealPodTesting.deleteNetns(NETNS);
     }
@@ -231,6 +224,6 @@ class CniPluginTest
 
     private String agent()
     {
-        return "http://127.0.0.1:" + api.port();
+        return local.url("");
     }
 }

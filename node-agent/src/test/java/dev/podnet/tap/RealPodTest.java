@@ -2,12 +2,8 @@ package dev.podnet.tap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.podnet.dataplane.Node;
-import dev.podnet.dataplane.NodeConfig;
-import dev.podnet.diag.LoopbackPorts;
 import dev.podnet.diag.PcapCapture;
 import dev.podnet.diag.PcapWriter;
-import dev.podnet.http.ApiServer;
-import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.testing.Http;
 import dev.podnet.testing.RealPodTesting;
 import dev.podnet.testing.RealPodTesting.Run;
@@ -39,8 +35,8 @@ class RealPodTest
 {
     private static final String CIDR = "10.244.7.0/24";
     private static final String GATEWAY = "10.244.7.1";
+    private RealPodTesting.LocalNode local;
     private Node node;
-    private ApiServer api;
     private String emulatedIp;
 
     @TempDir
@@ -51,8 +47,8 @@ class RealPodTest
     {
         RealPodTesting.require("ping", "python3", "tshark");
         RealPodTesting.deleteNetns("pn-tap-1", "pn-tap-2", "pn-tap-own", "pn-tap-spoof", "pn-tap-cap");
-        node = Node.start(NodeConfig.defaults("pn-tap-node", Ipv4Cidr.parse(CIDR)));
-        api = ApiServer.start("127.0.0.1", LoopbackPorts.freeTcpPort(), node.proxy(), "pn-tap-node");
+        local = RealPodTesting.LocalNode.start("pn-tap-node", CIDR);
+        node = local.node();
         emulatedIp = post("/api/v1/pods", "{\"name\":\"emu\"}", 201).get("ip").asText();
     }
 
@@ -71,13 +67,9 @@ class RealPodTest
     @AfterAll
     void stopNode()
     {
-        if (api != null)
+        if (local != null)
         {
-            api.close();
-        }
-        if (node != null)
-        {
-            node.close();
+            local.close();
         }
         RealPodTesting.deleteNetns("pn-tap-own");
     }
@@ -275,6 +267,6 @@ class RealPodTest
 
     private String url(final String path)
     {
-        return "http://127.0.0.1:" + api.port() + path;
+        return local.url(path);
     }
 }

@@ -2,10 +2,10 @@ package dev.podnet.tap;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.podnet.testing.Http;
+import dev.podnet.testing.LocalCluster;
 
+import java.time.Duration;
 import java.util.concurrent.Callable;
-
-import static org.assertj.core.api.Assertions.fail;
 
 /** Bounded polling for the real-pod tests: the kernel does things in its own time (IPv6 timers, a server's bind). */
 final class RealPodTestingAwait
@@ -16,26 +16,17 @@ final class RealPodTestingAwait
 
     static void until(final Callable<Boolean> condition, final String what)
     {
-        final long deadline = System.nanoTime() + 20_000_000_000L;
-        while (true)
+        LocalCluster.await(() ->
         {
             try
             {
-                if (condition.call())
-                {
-                    return;
-                }
+                return condition.call();
             }
             catch (final Exception ex)
             {
-                // not yet
+                return false; // not yet
             }
-            if (System.nanoTime() > deadline)
-            {
-                fail("not within 20 s: " + what);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
-        }
+        }, Duration.ofSeconds(20), what);
     }
 
     /** A UDP exchange through the API, retried until it is answered (20 s at most). */

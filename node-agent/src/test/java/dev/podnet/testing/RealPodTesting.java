@@ -1,13 +1,16 @@
 package dev.podnet.testing;
 
+import dev.podnet.chaos.DockerCli;
+import dev.podnet.dataplane.Node;
+import dev.podnet.dataplane.NodeConfig;
+import dev.podnet.diag.LoopbackPorts;
+import dev.podnet.http.ApiServer;
+import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.tap.RealPodSupport;
 import org.junit.jupiter.api.Assumptions;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -19,6 +22,7 @@ import static org.assertj.core.api.Assertions.fail;
  */
 public final class RealPodTesting
 {
+    private static final DockerCli RUNNER = new DockerCli();
     private RealPodTesting()
     {
     }
@@ -67,29 +71,32 @@ public final class RealPodTesting
         return run(all);
     }
 
-    /** Runs {@code command} to its end (at most 60 s). */
+    /** Runs {@code command} to its end (at most 60 s), with the chaos engine's runner. */
     public static Run run(final List<String> command)
     {
-        try
+        final DockerCli.Result result = RUNNER.run(command, 60);
+        return new Run(result.exitCode(), result.output().trim());
+    }
+
+    /** One node (static mode) with its API on a free loopback port: what the real-pod tests drive. */
+    public record LocalNode(Node node, ApiServer api) implements AutoCloseable
+    {
+        public static LocalNode start(final String name, final String cidr)
         {
-            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            process.getOutputStream().close();
-            final byte[] output = process.getInputStream().readAllBytes();
-            if (!process.waitFor(60, TimeUnit.SECONDS))
-            {
-                process.destroyForcibly();
-                fail(String.join(" ", command) + " did not finish within 60 s");
-            }
-            return new Run(process.exitValue(), new String(output, StandardCharsets.UTF_8).trim());
+            final Node node = Node.start(NodeConfig.defaults(name, Ipv4Cidr.parse(cidr)));
+            return new LocalNode(node, ApiServer.start("127.0.0.1", LoopbackPorts.freeTcpPort(), node.proxy(), name));
         }
-        catch (final IOException ex)
+
+        public String url(final String path)
         {
-            return new Run(127, ex.getMessage());
+            return "http://127.0.0.1:" + api.port() + path;
         }
-        catch (final InterruptedException ex)
+
+        @Override
+        public void close()
         {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(ex);
+            api.close();
+            node.close();
         }
     }
 
