@@ -145,8 +145,9 @@ class PodnetCtlTest
         }
         assertAligned(run.lines());
         assertThat(wide.exit()).isZero();
-        assertThat(cells(wide.lines().get(0))).containsExactly("NAME", "NODE", "IP", "MAC");
+        assertThat(cells(wide.lines().get(0))).containsExactly("NAME", "NODE", "IP", "MAC", "NETNS");
         assertThat(cells(wide.lines().get(3)).get(3)).matches("0a:58:0a:f4:[0-9a-f]{2}:02");
+        assertThat(cells(wide.lines().get(3)).get(4)).as("an emulated pod has no namespace").isEqualTo("-");
     }
 
     @Test
@@ -277,6 +278,7 @@ class PodnetCtlTest
             final Run check = ctl("check");
             assertThat(check.exit()).as(check.out() + check.err()).isZero();
             assertThat(check.out()).contains("pn-tap-ctl").contains("12/12 pairs ok");
+            assertThat(ctl("get", "pods", "-o", "wide").out()).containsPattern("(?m)^pn-tap-ctl +node-2 +10\\S+ +0a:58\\S+ +pn-tap-ctl$");
         }
         finally
         {
