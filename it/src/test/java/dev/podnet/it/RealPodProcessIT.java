@@ -50,6 +50,8 @@ class RealPodProcessIT
     private static final Duration CONVERGE = Duration.ofSeconds(60);
 
     private final List<Process> agents = new ArrayList<>();
+    private Path jar;
+    private Path logs;
     private int api1;
     private int api2;
     private String ipA;
@@ -62,12 +64,12 @@ class RealPodProcessIT
         Shell.run("ip", "netns", "del", "pn-tap-pa");
         Shell.run("ip", "netns", "del", "pn-tap-pb");
         final Path basedir = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
-        final Path jar = basedir.resolve("../node-agent/target/podnet-agent.jar").normalize();
+        jar = basedir.resolve("../node-agent/target/podnet-agent.jar").normalize();
         if (!Files.isRegularFile(jar))
         {
             fail("the agent jar %s is missing: build it first (mvn -B -DskipTests package)", jar);
         }
-        final Path logs = Files.createDirectories(basedir.resolve("target/agent-logs"));
+        logs = Files.createDirectories(basedir.resolve("target/agent-logs"));
         final int seed = LoopbackPorts.freeTcpPort();
         api1 = LoopbackPorts.freeTcpPort();
         api2 = LoopbackPorts.freeTcpPort();
@@ -102,6 +104,7 @@ class RealPodProcessIT
         }
         Shell.run("ip", "netns", "del", "pn-tap-pa");
         Shell.run("ip", "netns", "del", "pn-tap-pb");
+        Shell.run("ip", "netns", "del", "pn-tap-left");
     }
 
     @Test
@@ -172,6 +175,30 @@ class RealPodProcessIT
         assertThat(left).doesNotContain("pn-tap-pa").doesNotContain("pn-tap-pb");
     }
 
+    @Test
+    @Order(5)
+    void shouldDeleteTheNamespaceAKilledAgentLeftBehindWhenItStartsAgain() throws Exception
+    {
+        Shell.run("ip", "netns", "del", "pn-tap-left");
+        final int api = LoopbackPorts.freeTcpPort();
+        final Process killed = startStatic("pn-tap-crash", api);
+        await("the agent answers", () -> status(api, "/healthz") == 200);
+        assertThat(json(api, "POST", "/api/v1/pods", "{\"name\":\"pn-tap-left\",\"netns\":true}").has("ip")).isTrue();
+        killed.destroyForcibly();
+        assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        // a killed agent leaves its Aeron directory in /dev/shm (ClusterProcessIT says so too)
+        Shell.run("sh", "-c", "rm -rf /dev/shm/podnet-pn-tap-crash-" + killed.pid() + "-*");
+        assertThat(Shell.run("ip", "netns", "list").output()).as("SIGKILL: nobody deleted it").contains("pn-tap-left");
+        assertThat(Shell.run("ip", "link", "show", "pn-tap-left").exitCode()).as("the TAP device went with the process").isNotZero();
+
+        final int again = LoopbackPorts.freeTcpPort();
+        final Process restarted = startStatic("pn-tap-crash", again);
+        await("the restarted agent answers", () -> status(again, "/healthz") == 200);
+        await("the namespace its previous life made is deleted", () -> !Shell.run("ip", "netns", "list").output().contains("pn-tap-left"));
+        restarted.destroy();
+        assertThat(restarted.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private void start(final Path jar, final Path logs, final String node, final int clusterPort, final int seed, final int api)
@@ -205,6 +232,24 @@ class RealPodProcessIT
         {
             return "";
         }
+    }
+
+    /** A node on its own (static mode), restartable under the same name. */
+    private Process startStatic(final String node, final int api) throws IOException
+    {
+        final ProcessBuilder builder = new ProcessBuilder(JAVA,
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+            "-jar", jar.toString(), "agent", "--node", node, "--pod-cidr", "10.244.205.0/24",
+            "--tunnel-bind", "127.0.0.1", "--tunnel-port", Integer.toString(LoopbackPorts.freeUdpPort()),
+            "--api-bind", "127.0.0.1", "--api-port", Integer.toString(api))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve("real-" + node + ".log").toFile()));
+        builder.environment().keySet().removeIf(name -> name.startsWith("PODNET_"));
+        final Process process = builder.start();
+        agents.add(process);
+        return process;
     }
 
     private static JsonNode created(final JsonNode pod)
