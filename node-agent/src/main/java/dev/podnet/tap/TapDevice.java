@@ -42,9 +42,15 @@ public final class TapDevice implements AutoCloseable
      */
     public static TapDevice open(final String name)
     {
+        return open(name, false);
+    }
+
+    /** As {@link #open(String)}; {@code blocking} makes reads wait for a frame (a reader thread's way, for measuring). */
+    static TapDevice open(final String name, final boolean blocking)
+    {
         requireName(name);
         requireLibC();
-        final int fd = LibC.open("/dev/net/tun", LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        final int fd = LibC.open("/dev/net/tun", LibC.O_RDWR | (blocking ? 0 : LibC.O_NONBLOCK) | LibC.O_CLOEXEC);
         if (fd < 0)
         {
             final int errno = LibC.errno();
