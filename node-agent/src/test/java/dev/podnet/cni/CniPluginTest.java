@@ -119,6 +119,31 @@ class CniPluginTest
     }
 
     @Test
+    void shouldGarbageCollectTheAttachmentsTheRuntimeNoLongerKnows()
+    {
+        RealPodTesting.run(List.of("ip", "netns", "add", "pn-tap-gc")).ok();
+        try
+        {
+            final Result add = plugin("ADD", "/run/netns/pn-tap-gc", config(), Map.of("CNI_CONTAINERID", "feedfacecafe0001"));
+            assertThat(add.exitCode()).as(add.stdout()).isZero();
+            final String pod = PodnetCni.podName("feedfacecafe0001", "eth0");
+            final String keep = config().replace("\"type\"", "\"cni.dev/valid-attachments\":[{\"containerID\":\"feedfacecafe0001\"," +
+                "\"ifname\":\"eth0\"}],\"type\"");
+            assertThat(plugin("GC", null, keep, Map.of()).exitCode()).isZero();
+            assertThat(Http.get(agent() + "/api/v1/pods/" + pod).status()).as("a valid attachment stays").isEqualTo(200);
+
+            final String none = config().replace("\"type\"", "\"cni.dev/valid-attachments\":[],\"type\"");
+            assertThat(plugin("GC", null, none, Map.of()).exitCode()).isZero();
+            assertThat(Http.get(agent() + "/api/v1/pods/" + pod).status()).as("a stale attachment goes").isEqualTo(404);
+            assertThat(Http.get(agent() + "/api/v1/pods/emu").status()).as("pods the plugin did not make stay").isEqualTo(200);
+        }
+        finally
+        {
+            RealPodTesting.deleteNetns("pn-tap-gc");
+        }
+    }
+
+    @Test
     void shouldAnswerVersionWithTheSpecVersionsItSpeaks()
     {
         final Result version = plugin("VERSION", null, "{\"cniVersion\":\"1.0.0\"}", Map.of());

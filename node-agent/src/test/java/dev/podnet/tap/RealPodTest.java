@@ -103,6 +103,10 @@ class RealPodTest
         assertThat(listed.get("netns").asText()).isEqualTo("pn-tap-1");
         assertThat(Http.get(url("/api/v1/pods/emu")).json().get("netns").isNull()).isTrue();
         assertThat(Http.get(url("/api/v1/fdb")).json().toString()).contains(pod.get("mac").asText());
+        // its port's counters are in the metrics, as any pod's
+        assertThat(Http.get(url("/metrics")).body())
+            .containsPattern("podnet_port_frames_total\\{[^}]*port=\"pn-tap-1\",direction=\"out\"} [1-9]")
+            .containsPattern("podnet_port_frames_total\\{[^}]*port=\"pn-tap-1\",direction=\"in\"} [1-9]");
     }
 
     @Test
