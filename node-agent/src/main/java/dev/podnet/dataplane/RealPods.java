@@ -248,7 +248,14 @@ public final class RealPods implements AutoCloseable
             {
                 final List<String> left = new ArrayList<>(Files.readAllLines(ledger, StandardCharsets.UTF_8));
                 left.remove(namespace);
-                Files.write(ledger, left, StandardCharsets.UTF_8);
+                if (left.stream().allMatch(String::isBlank))
+                {
+                    Files.delete(ledger);
+                }
+                else
+                {
+                    Files.write(ledger, left, StandardCharsets.UTF_8);
+                }
             }
         }
         catch (final IOException ex)
