@@ -484,7 +484,10 @@ final class Router implements BridgePort, Overlay.Receiver
                 startPacket(self, Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
                 tx.putBytes(txIpv4.payloadOffset(), icmp.buffer(), icmp.offset(), icmpLength);
                 txIcmp.wrap(tx, txIpv4.payloadOffset(), icmpLength).type(IcmpFlyweight.TYPE_ECHO_REPLY).code(0).updateChecksum();
-                tracer.hop("router", "answered", "an echo request to its own address " + Ipv4Address.format(self));
+                if (tracer.active())
+                {
+                    tracer.hop("router", "answered", "an echo request to its own address " + Ipv4Address.format(self));
+                }
                 sendGenerated(Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
             }
             return;
