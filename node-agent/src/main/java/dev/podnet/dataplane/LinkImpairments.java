@@ -26,7 +26,10 @@ import java.util.TreeMap;
  * A frame for a peer without an impairment goes straight through. A frame for an impaired peer is offered to
  * that link's {@link LinkShaper}, which drops it (counted: {@code netem-loss}, {@code netem-partition},
  * {@code netem-link-down}, {@code netem-queue-full}) or holds it in its delay line; every duty cycle hands
- * the tunnel what is due, before the tunnel's own work. A held frame the tunnel pushes back on stays at its
+ * the tunnel what is due, before the tunnel's own work. A full link pushes back like a full tunnel
+ * ({@link Overlay#QUEUE_FULL}, and a {@link #window} no larger than its free slots): the pods' senders hold back
+ * until it drains, as a local socket does behind a full qdisc, so a delay costs throughput only as far as
+ * {@code limit / delay} and never burns the duty cycle on frames made only to be dropped. A held frame the tunnel pushes back on stays at its
  * link's head for the next cycle; one the tunnel cannot send (no peer, not connected) is counted as the
  * router would count it.
  * <p>
@@ -148,7 +151,7 @@ final class LinkImpairments implements Overlay
                 break;
             default:
                 drops.increment(DropReason.NETEM_QUEUE_FULL);
-                break;
+                return QUEUE_FULL;
         }
         return SENT;
     }
@@ -166,10 +169,14 @@ final class LinkImpairments implements Overlay
 
     // ---------------------------------------------------------------- the tunnel as it is
 
+    /** The tunnel's window, and for an impaired link no more than the room left in its delay line. */
     @Override
     public long window(final int peer)
     {
-        return tunnel.window(peer);
+        final long tunnelWindow = tunnel.window(peer);
+        final Link link = byPeer.get(peer);
+        return link == null ? tunnelWindow :
+            Math.min(tunnelWindow, (long)(link.shaper.impairment().limit() - link.shaper.queued()) * slotSize);
     }
 
     @Override

@@ -434,6 +434,10 @@ final class Router implements BridgePort, Overlay.Receiver
                 congestedPeer = route.network;
                 drops.increment(DropReason.TUNNEL_BACK_PRESSURED);
                 return false;
+            case Overlay.QUEUE_FULL:
+                tunnelCongested = true; // counted by the link: the pods hold back until it drains
+                congestedPeer = route.network;
+                return false;
             case Overlay.TOO_LARGE:
                 drops.increment(DropReason.FRAME_TOO_LARGE);
                 return false;
