@@ -1,6 +1,8 @@
 package dev.podnet.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.podnet.chaos.ChaosRun.Event;
+import dev.podnet.chaos.ChaosRun.Verdict;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,14 +86,6 @@ public final class LinkChaos
         {
             return Arrays.stream(values()).filter(s -> s.label.equals(label)).findFirst().orElse(null);
         }
-    }
-
-    public record Event(long at, String what)
-    {
-    }
-
-    public record Verdict(String invariant, boolean held, String detail)
-    {
     }
 
     public record Report(Scenario scenario, String a, String b, long startedAt, List<Event> timeline, List<Verdict> verdicts,
