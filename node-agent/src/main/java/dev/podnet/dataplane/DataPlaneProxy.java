@@ -274,8 +274,15 @@ public final class DataPlaneProxy
     {
         return submit((dp, now, result) ->
         {
-            dp.pod(pod);
-            dp.tracer().arm(traceId, filter, now + window.toNanos());
+            dp.requirePort(pod);
+            try
+            {
+                dp.tracer().arm(traceId, filter, now, now + window.toNanos());
+            }
+            catch (final IllegalStateException ex)
+            {
+                throw new DataPlaneException(DataPlaneException.Kind.UNAVAILABLE, ex.getMessage());
+            }
             result.complete(null);
         });
     }

@@ -601,6 +601,15 @@ public final class NodeDataPlane implements Agent
         return commands.offer(command);
     }
 
+    /** Fails unless a pod (emulated or real) of that name is on this node. */
+    void requirePort(final String name)
+    {
+        if (!podsByName.containsKey(name))
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
+        }
+    }
+
     /** The emulated pod {@code name}, which runs the tools (ping, UDP calls); a real pod runs its own. */
     Pod pod(final String name)
     {

@@ -3,6 +3,7 @@ package dev.podnet.http;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.podnet.dataplane.DataPlaneException;
 import dev.podnet.dataplane.DataPlaneProxy;
 import dev.podnet.dataplane.Endpoint;
 import dev.podnet.packet.Ipv4Address;
@@ -182,9 +183,20 @@ final class TraceApi
             {
                 injected.get(timeoutMs + Await.GRACE.toMillis(), TimeUnit.MILLISECONDS);
             }
-            catch (final ExecutionException | TimeoutException ex)
+            catch (final ExecutionException ex)
             {
-                // the trace says what happened to the packet; the tool's own failure adds nothing
+                if (ex.getCause() instanceof DataPlaneException refused)
+                {
+                    // nothing was sent (a real pod: its kernel sends its packets, not the data plane)
+                    Await.await(proxy.disarmTrace(id), quick, "disarming the trace");
+                    throw new DataPlaneException(refused.kind(), refused.getMessage() +
+                        "; to trace what it sends by itself, use live: true");
+                }
+                // else the trace says what happened to the packet; the tool's own failure adds nothing
+            }
+            catch (final TimeoutException ex)
+            {
+                // the trace says what happened to the packet
             }
             Thread.sleep(SETTLE.toMillis());
         }

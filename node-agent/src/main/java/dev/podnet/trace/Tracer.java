@@ -74,12 +74,24 @@ public final class Tracer
         this.stage = component;
     }
 
-    /** Traces the next frame a pod sends that matches {@code filter}, until {@code untilNanos} (data-plane clock). */
-    public void arm(final int traceId, final TraceFilter filter, final long untilNanos)
+    /**
+     * Traces the next frame a pod sends that matches {@code filter}, until {@code untilNanos} (data-plane clock).
+     *
+     * @throws IllegalStateException when {@value #MAX_ARMED} traces already wait for their packet
+     */
+    public void arm(final int traceId, final TraceFilter filter, final long nowNanos, final long untilNanos)
     {
+        for (int i = 0; i < armed; i++)
+        {
+            if (nowNanos > armedUntil[i])
+            {
+                remove(i--);
+            }
+        }
         if (armed == MAX_ARMED)
         {
-            throw new IllegalStateException("already " + MAX_ARMED + " traces waiting for their packet on this node");
+            throw new IllegalStateException("already " + MAX_ARMED + " traces wait for their packet on node " + node +
+                ": try again when one has ended");
         }
         armedIds[armed] = traceId;
         armedFilters[armed] = filter;

@@ -11,13 +11,14 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code POST /api/v1/trace} against three real agents in one JVM (a1, a2 on node-1, b1, b2 on node-2, c1, c2 on
  * node-3): the packet's walk as every stage on every node reported it, for a pod on the same node, one across the
- * tunnel (with the trace id carried over), an impaired link, an address no route leads to and a closed UDP port.
+ * tunnel (with the trace id carried over), an impaired link, an address no route leads to and a closed UDP port; and a live packet the pod sent by itself.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TraceApiTest
@@ -184,6 +185,36 @@ class TraceApiTest
         assertThat(trace.get("drop").asText()).startsWith("node-2 pod b1: no-socket: no socket listens on that UDP port");
         assertThat(walk(trace)).containsSubsequence("node-2 pod b1 received", "node-2 pod b1 dropped", "node-2 pod b1 sent",
             "node-3 pod c2 received");
+    }
+
+    @Test
+    void shouldFollowTheNextMatchingLivePacketInjectingNothing() throws Exception
+    {
+        final CompletableFuture<Reply> live = CompletableFuture.supplyAsync(() ->
+            Http.post(cluster.api(2) + "/api/v1/trace", "{\"from\": \"c1\", \"to\": \"a2\", \"protocol\": \"udp\", " +
+                "\"port\": 8081, \"live\": true, \"timeoutMs\": 20000}"));
+        // what the pod sends by itself, now and then, until the trace has caught one of them
+        while (!live.isDone())
+        {
+            Http.post(cluster.api(3) + "/api/v1/pods/c1/udp", "{\"target\": \"a2\", \"port\": 8081, \"payload\": \"hostname\"}");
+            Thread.sleep(200);
+        }
+
+        final Reply reply = live.get();
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        final JsonNode trace = reply.json();
+        assertThat(trace.get("live").asBoolean()).isTrue();
+        assertThat(trace.get("verdict").asText()).isEqualTo("delivered to a2; the answer came back to c1");
+        assertThat(trace.get("hops").get(0).get("headers").asText()).contains("UDP").contains(" > 8081 ");
+        assertThat(walk(trace)).startsWith("node-3 pod c1 sent").endsWith("node-3 pod c1 received");
+    }
+
+    @Test
+    void shouldSayWhenNoLivePacketCame()
+    {
+        assertError(Http.post(cluster.api(1) + "/api/v1/trace",
+            "{\"from\": \"a1\", \"to\": \"b1\", \"protocol\": \"udp\", \"port\": 4444, \"live\": true, \"timeoutMs\": 300}"),
+            504, "no matching packet within 300 ms");
     }
 
     @Test
