@@ -1,5 +1,6 @@
 package dev.podnet.agent;
 
+import dev.podnet.transport.TunnelConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -133,6 +134,12 @@ final class AgentCommand implements Callable<Integer>
             "(default 5000: Akka's 20 s is for production; 5 s still rides out a flap)")
     String stableAfter;
 
+    @Option(names = "--stop-on-stdin-close", paramLabel = "BOOLEAN", arity = "0..1", fallbackValue = "true",
+        description = "PODNET_STOP_ON_STDIN_CLOSE: stop as on SIGTERM, within 2 s, and exit 0 when standard input reaches its " +
+            "end: a supervisor that starts the agent with a pipe and keeps its end open takes the agent with it when it " +
+            "dies, however it dies (podnet demo does; default false)")
+    String stopOnStdinClose;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -156,6 +163,12 @@ final class AgentCommand implements Callable<Integer>
         if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging)
         {
             logging.putProperty("node", settings.nodeName());
+        }
+        if (settings.stopOnStdinClose())
+        {
+            SupervisorPipe.watch(System.in, settings.nodeName(), SupervisorPipe.GRACE, System::exit,
+                () -> TunnelConfig.removeAeronDirectories(settings.nodeName(), ProcessHandle.current().pid()),
+                Runtime.getRuntime()::halt);
         }
         return settings.clusterMode() ? runInCluster(settings, err) : runStatic(settings, err);
     }
@@ -231,6 +244,7 @@ final class AgentCommand implements Callable<Integer>
         put(flags, AgentSettings.Setting.HEARTBEAT_INTERVAL, heartbeatInterval);
         put(flags, AgentSettings.Setting.ACCEPTABLE_PAUSE, acceptablePause);
         put(flags, AgentSettings.Setting.STABLE_AFTER, stableAfter);
+        put(flags, AgentSettings.Setting.STOP_ON_STDIN_CLOSE, stopOnStdinClose);
         return flags;
     }
 
