@@ -525,130 +525,31 @@ public final class ChaosRun
 
     // ------------------------------------------------------------------ judging
 
+    /** What the verdicts are judged from: this run's probes and samples, and the cluster as it is now. */
     private List<Verdict> judge(
         final Scenario scenario, final List<String> victims, final Map<String, long[]> windows,
         final Map<String, Integer> restartsAtStart, final Map<String, Long> measured)
     {
-        final List<Verdict> verdicts = new ArrayList<>();
         final List<Probe> all;
         synchronized (probes)
         {
             all = new ArrayList<>(probes);
         }
-        measured.put("probes", (long)all.size());
-        measured.put("probes-failed", all.stream().filter(probe -> !probe.ok()).count());
-
-        // 1. probes between pods of untouched nodes never fail
-        final List<Probe> untouched = all.stream().filter(probe -> untouched(probe, windows)).toList();
-        final List<Probe> lost = untouched.stream().filter(probe -> !probe.ok()).toList();
-        measured.put("probes-untouched", (long)untouched.size());
-        measured.put("probes-untouched-failed", (long)lost.size());
-        verdicts.add(new Verdict("probes between pods of untouched nodes never fail", lost.isEmpty() && !untouched.isEmpty(),
-            untouched.size() + " probes, " + lost.size() + " failed" + (lost.isEmpty() ? "" : ": " + describe(lost))));
-
-        if (scenario != Scenario.ROLLING_RESTART)
-        {
-            // 2. probes to the victims' pods, once routes are withdrawn, are ICMP unreachable, not timeouts
-            final long withdrawnAt = eventTime("routes withdrawn");
-            final long healedAt = eventTime(scenario == Scenario.PARTITION ? "reconnected" : "started again");
-            final List<Probe> toDead = all.stream()
-                .filter(probe -> !victims.contains(podNode.get(probe.from())) && !victims.contains(probe.observer()) &&
-                    victims.contains(podNode.get(probe.to())) &&
-                    probe.at() > withdrawnAt + PROBE_TIMEOUT_MS && probe.at() < healedAt - PROBE_TIMEOUT_MS)
-                .toList();
-            final long timeouts = toDead.stream().filter(probe -> probe.result().equals("timeout")).count();
-            final long unreachable = toDead.stream().filter(probe -> probe.result().endsWith("-unreachable")).count();
-            measured.put("probes-to-dead", (long)toDead.size());
-            measured.put("probes-to-dead-unreachable", unreachable);
-            verdicts.add(new Verdict("probes to a dead node's pods get fast ICMP unreachable, not timeouts",
-                !toDead.isEmpty() && timeouts == 0 && unreachable == toDead.size(),
-                toDead.size() + " probes while it was gone: " + unreachable + " unreachable, " + timeouts + " timeouts"));
-            verdicts.add(new Verdict("routes withdrawn within " + DETECTION_BOUND.toSeconds() + " s of the fault",
-                measured.get("withdrawn") <= DETECTION_BOUND.toMillis(), measured.get("withdrawn") + " ms"));
-        }
-        verdicts.add(new Verdict("traffic to the victims restored within " + RECOVERY_BOUND.toSeconds() + " s of the heal",
-            measured.getOrDefault("restored", Long.MAX_VALUE) <= RECOVERY_BOUND.toMillis(), measured.get("restored") + " ms"));
-
-        // 3. leases and addresses
-        verdicts.add(new Verdict("no two nodes ever hold one CIDR; no two live pods ever share an IP", violations.isEmpty(),
-            violations.isEmpty() ? "checked every " + SAMPLE_MS + " ms on every node" : violations.get(0)));
-        final Map<String, String> leasesNow = leases();
-        final List<String> moved = new ArrayList<>();
-        for (final String victim : victims)
-        {
-            if (!leasesAtStart.get(victim).equals(leasesNow.get(victim)))
-            {
-                moved.add(victim + ": " + leasesAtStart.get(victim) + " -> " + leasesNow.get(victim));
-            }
-        }
-        verdicts.add(new Verdict("a restarted node gets its old CIDR", moved.isEmpty(),
-            moved.isEmpty() ? victims + " kept " + victims.stream().map(leasesAtStart::get).toList() : String.join("; ", moved)));
-        verdicts.add(routesToMembersOnly());
-
-        // 4. nobody dies but the victims; no unexpected ERROR lines
         final Map<String, Integer> restartsNow = restartCounts();
-        final List<String> died = new ArrayList<>();
-        for (final String node : cluster.nodes())
-        {
-            // an exit the restart policy answered counts up; a `docker start` resets the count
-            final boolean restarted = restartsNow.get(node) > restartsAtStart.get(node);
-            final boolean allowed = scenario == Scenario.PARTITION && victims.contains(node);
-            if (restarted && !allowed)
-            {
-                died.add(node + " restarted " + (restartsNow.get(node) - restartsAtStart.get(node)) + " time(s)");
-            }
-            if (!cluster.docker().state(cluster.container(node)).running())
-            {
-                died.add(node + " is not running");
-            }
-        }
-        verdicts.add(new Verdict("no agent dies from anything but the run's own faults", died.isEmpty(),
-            died.isEmpty() ? "restart counts unchanged" + (scenario == Scenario.PARTITION ? " but the partitioned node's" : "") :
-                String.join("; ", died)));
-        if (scenario == Scenario.PARTITION)
-        {
-            final String victim = victims.get(0);
-            final int restarts = restartsNow.get(victim) - restartsAtStart.get(victim);
-            verdicts.add(new Verdict("the partitioned minority is downed, restarts and rejoins after the heal", restarts >= 1,
-                victim + " exited (status 3: removed) and was restarted " + restarts + " time(s); Ready again after the heal"));
-            final List<String> majority = survivors(victims);
-            final long majorityFailures = majority.stream().mapToLong(node -> apiFailures.getOrDefault(node, new AtomicLong()).get()).sum();
-            verdicts.add(new Verdict("the majority never stops serving", majorityFailures == 0,
-                "API calls to " + majority + " that failed during the run: " + majorityFailures));
-        }
-        final List<String> errors = unexpectedErrors();
-        verdicts.add(new Verdict("no ERROR log lines but the expected ones", errors.isEmpty(),
-            errors.isEmpty() ? "none" : errors.size() + ", first: " + errors.get(0)));
-        return verdicts;
+        final List<String> notRunning = cluster.nodes().stream()
+            .filter(node -> !cluster.docker().state(cluster.container(node)).running()).toList();
+        final long majorityFailures = survivors(victims).stream()
+            .mapToLong(node -> apiFailures.getOrDefault(node, new AtomicLong()).get()).sum();
+        final ChaosVerdicts.Observations seen = new ChaosVerdicts.Observations(scenario, cluster.nodes(), victims, all,
+            Map.copyOf(podNode), windows, eventTime("routes withdrawn"),
+            eventTime(scenario == Scenario.PARTITION ? "reconnected" : "started again"), measured, List.copyOf(violations),
+            leasesAtStart, leases(), strayRoutes(), restartsAtStart, restartsNow, notRunning, majorityFailures,
+            unexpectedErrors(), startedAt);
+        return ChaosVerdicts.judge(seen);
     }
 
-    /** Failed probes in short: when (seconds into the run), which pairs, what came back. */
-    private String describe(final List<Probe> failed)
-    {
-        final Map<String, Integer> pairs = new java.util.TreeMap<>();
-        for (final Probe probe : failed)
-        {
-            pairs.merge(probe.from() + "->" + probe.to() + " " + probe.kind() + " " + probe.result(), 1, Integer::sum);
-        }
-        return String.format("sent %.1f..%.1f s, %s", (failed.get(0).at() - startedAt) / 1000.0,
-            (failed.get(failed.size() - 1).at() - startedAt) / 1000.0, pairs);
-    }
-
-    /** A probe between two pods whose nodes were not in a fault window (widened by a probe's timeout) when it was sent. */
-    private boolean untouched(final Probe probe, final Map<String, long[]> windows)
-    {
-        for (final String node : new String[] {probe.observer(), podNode.get(probe.from()), podNode.get(probe.to())})
-        {
-            final long[] window = node == null ? null : windows.get(node);
-            if (node == null || window != null && probe.at() > window[0] - PROBE_TIMEOUT_MS - SAMPLE_MS && probe.at() < window[1])
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private Verdict routesToMembersOnly()
+    /** After convergence every node routes to every other node and to no node that is gone: what is not so. */
+    private List<String> strayRoutes()
     {
         final List<String> stray = new ArrayList<>();
         for (final String node : cluster.nodes())
@@ -672,8 +573,7 @@ public final class ChaosRun
                 stray.add(node + " has " + routes.size() + " routes for " + (cluster.nodes().size() - 1) + " other nodes");
             }
         }
-        return new Verdict("after convergence every node routes to every other node, and to no node that is gone",
-            stray.isEmpty(), stray.isEmpty() ? "checked on every node at the end" : String.join("; ", stray));
+        return stray;
     }
 
     private List<String> unexpectedErrors()
