@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -232,12 +233,11 @@ public final class ChaosRun
     {
         requireEnoughNodes(scenario, cluster.nodes().size());
         note("scenario " + scenario.label() + ": " + scenario.description());
-        final Fault fault = new Fault(scenario);
-        if (!fault.awaitConverged())
+        final Optional<Report> notConverged = startWatching(scenario);
+        if (notConverged.isPresent())
         {
-            return fault.judge();
+            return notConverged.get();
         }
-        startWatching();
         try
         {
             return fault(scenario);
@@ -248,9 +248,18 @@ public final class ChaosRun
         }
     }
 
-    /** The probes and the samples start; the first segment starts 3 s later. */
-    void startWatching()
+    /**
+     * Once every node is Ready in every node's view, the probes and the samples start, and the first
+     * segment 3 s later. When the cluster does not converge within the bound, nothing starts: the report
+     * of a {@code first} that never started says so.
+     */
+    Optional<Report> startWatching(final Scenario first)
     {
+        final Fault fault = new Fault(first);
+        if (!fault.awaitConverged())
+        {
+            return Optional.of(fault.judge());
+        }
         for (final String node : cluster.nodes())
         {
             startProbing(node);
@@ -261,6 +270,7 @@ public final class ChaosRun
         sampler.start();
         pause(Duration.ofSeconds(3));
         segmentStart = System.currentTimeMillis();
+        return Optional.empty();
     }
 
     void stopWatching()

@@ -1,12 +1,16 @@
 package dev.podnet.it.containers;
 
+import dev.podnet.chaos.ChaosCluster;
+import dev.podnet.chaos.DockerCli;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.containers.wait.strategy.Wait;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -110,6 +114,17 @@ public final class ContainerCluster implements AutoCloseable
     public List<Integer> indexes()
     {
         return IntStream.rangeClosed(1, nodes.size()).boxed().toList();
+    }
+
+    /** These containers as the chaos engine works on them: node-i by container id, on this network. */
+    public ChaosCluster chaos()
+    {
+        final Map<String, String> byNode = new LinkedHashMap<>();
+        for (final int i : indexes())
+        {
+            byNode.put("node-" + i, container(i).getContainerId());
+        }
+        return new ChaosCluster(new DockerCli(), networkId(), byNode);
     }
 
     @Override
