@@ -23,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The five chaos scenarios against five node containers with two pods each, one after the other on the
  * same cluster, while every pod probes every pod: {@link ChaosRun} injects each fault, watches, and
  * judges the invariants. Each run's report (timeline, figures, verdicts) goes to
- * {@code it/target/chaos/SCENARIO.txt}; docs/CHAOS.md records them. The soak is {@link ChaosSoakIT}, run on demand.
+ * {@code it/target/chaos/SCENARIO.txt}, every agent's log so far to {@code it/target/chaos/SCENARIO-logs/}; docs/CHAOS.md
+ * records them. The soak is {@link ChaosSoakIT}, run on demand.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -89,6 +90,7 @@ class ChaosIT
         final ChaosRun.Report report = new ChaosRun(cluster, line -> System.out.println("chaos: " + line)).run(scenario);
         final Path dir = Files.createDirectories(Docker.repositoryRoot().resolve("it/target/chaos"));
         Files.writeString(dir.resolve(scenario.label() + ".txt"), report.format(), StandardCharsets.UTF_8);
+        containers.saveLogs(dir.resolve(scenario.label() + "-logs"));
         System.out.println(report.format());
         assertThat(report.passed()).as(report.format()).isTrue();
     }

@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * flock /tmp/podnet-docker.lock mvn -B -pl it -am verify -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dit.test=ChaosSoakIT -Dchaos.soak.minutes=10 [-Dchaos.soak.seed=42]
  * </pre>
- * The totals and every failed fault's report go to {@code it/target/chaos/soak.txt}.
+ * The totals and every failed fault's report go to {@code it/target/chaos/soak.txt}, every agent's log to
+ * {@code it/target/chaos/soak-logs/}.
  */
 class ChaosSoakIT
 {
@@ -47,6 +48,7 @@ class ChaosSoakIT
                 .collect(Collectors.joining("\n"));
             final Path dir = Files.createDirectories(Docker.repositoryRoot().resolve("it/target/chaos"));
             Files.writeString(dir.resolve("soak.txt"), totals + (failed.isEmpty() ? "" : "\n" + failed), StandardCharsets.UTF_8);
+            containers.saveLogs(dir.resolve("soak-logs"));
             System.out.println(totals);
             assertThat(result.totals().passed()).as("%s%n%s", totals, failed).isTrue();
             assertThat(result.totals().faultCount()).as("faults injected").isPositive();

@@ -178,7 +178,7 @@ public final class ChaosRun
             final StringBuilder out = new StringBuilder();
             out.append("scenario ").append(scenario.label()).append(" (").append(scenario.description()).append("), victims ")
                 .append(String.join(", ", victims)).append('\n');
-            out.append("timeline:\n");
+            out.append("timeline (seconds from ").append(Instant.ofEpochMilli(startedAt)).append("):\n");
             for (final Event event : timeline)
             {
                 out.append(String.format("  %6.1f s  %s%n", (event.at() - startedAt) / 1000.0, event.what()));
