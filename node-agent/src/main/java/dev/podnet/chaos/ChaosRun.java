@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -240,7 +241,7 @@ public final class ChaosRun
         }
         try
         {
-            return fault(scenario);
+            return fault(scenario, null);
         }
         finally
         {
@@ -287,10 +288,13 @@ public final class ChaosRun
     }
 
     /**
-     * One fault while the watch runs ({@link #startWatching()}): waits until the cluster has converged,
+     * One fault while the watch runs ({@link #startWatching}): waits until the cluster has converged,
      * injects, heals, and judges the segment from the end of the previous one to now.
+     *
+     * @param draw where the victims are drawn from among the nodes the scenario may hit; null: the
+     *             youngest of them, always the same (a single run)
      */
-    Report fault(final Scenario scenario)
+    Report fault(final Scenario scenario, final Random draw)
     {
         final Fault fault = new Fault(scenario);
         if (fault.awaitConverged())
@@ -298,7 +302,7 @@ public final class ChaosRun
             fault.restartsAtStart = restartCounts();
             fault.leasesAtStart = leases();
             apiFailures.clear();
-            fault.victims = victims(scenario);
+            fault.victims = victims(scenario, draw);
             if (scenario == Scenario.ROLLING_RESTART)
             {
                 fault.rollingRestart();
@@ -330,12 +334,17 @@ public final class ChaosRun
         }
     }
 
-    private List<String> victims(final Scenario scenario)
+    /** The allocator's node for kill-allocator, every node for the rolling restart, else nodes that do not host it. */
+    private List<String> victims(final Scenario scenario, final Random draw)
     {
         final String allocator = allocator();
         final List<String> others = new ArrayList<>(cluster.nodes());
         others.remove(allocator);
         Collections.reverse(others); // the youngest first: the last node
+        if (draw != null)
+        {
+            Collections.shuffle(others, draw);
+        }
         switch (scenario)
         {
             case KILL_ALLOCATOR:

@@ -17,12 +17,15 @@ import java.util.stream.Collectors;
 /**
  * A soak: faults drawn at random from the five scenarios, back to back, for a given time, while every
  * pod probes every pod throughout; every invariant judged after each heal, and the totals at the end.
+ * The victims are drawn too, among the nodes the scenario may hit (any but the lease allocator's for
+ * kill-one, kill-two and partition; the allocator's for kill-allocator; all of them, in order, for the
+ * rolling restart).
  * <p>
  * One {@link ChaosRun} watches the whole soak: the probes and the samples never stop, and each fault
  * is judged on its segment, from the end of the previous fault's to its own end, so every probe sent
  * during the soak is judged exactly once; those that are not to, from or through a fault's victims
- * while it was broken must all succeed. The draw is a {@link Random} with a seed the soak prints, so
- * that a sequence of faults can be run again. A fault starts only while time is left; the last one
+ * while it was broken must all succeed. The draws come from one {@link Random} with a seed the soak
+ * prints, so that a sequence of faults can be run again on the same cluster. A fault starts only while time is left; the last one
  * runs to its end. The soak stops early when the cluster does not converge before a fault (the next
  * faults would judge a broken cluster, not themselves).
  * <p>
@@ -87,7 +90,7 @@ public final class ChaosSoak
 
         private static void row(final StringBuilder out, final String name, final String value)
         {
-            out.append(String.format("  %-40s %s%n", name, value));
+            out.append(String.format("  %-41s %s%n", name, value));
         }
     }
 
@@ -145,7 +148,7 @@ public final class ChaosSoak
             {
                 progress.accept(String.format("fault %d at %.1f min: %s", reports.size() + 1,
                     (System.nanoTime() - startedAt) / 60e9, scenario.label()));
-                final Report report = run.fault(scenario);
+                final Report report = run.fault(scenario, random);
                 reports.add(report);
                 if (!report.passed())
                 {

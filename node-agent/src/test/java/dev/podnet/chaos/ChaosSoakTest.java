@@ -40,7 +40,7 @@ class ChaosSoakTest
         assertThat(totals.untouchedFailed()).isZero();
         assertThat(totals.passed()).isTrue();
         assertThat(totals.format()).contains("soak: 10.0 min, seed 42: 3 faults injected (kill-one 2, rolling-restart 1)",
-            "failures between untouched pods          0 of 3700", "all invariants held after every fault");
+            "failures between untouched pods           0 of 3700", "all invariants held after every fault");
     }
 
     @Test
