@@ -245,7 +245,8 @@ class DemoIT
             "--add-opens", "java.base/java.nio=ALL-UNNAMED",
             "-jar", jar.toString(), "demo", "--nodes", Integer.toString(NODES), "--pods", "2",
             "--api-port", Integer.toString(apiBase), "--cluster-port", Integer.toString(clusterBase),
-            "--tunnel-port", Integer.toString(tunnelBase), "--logs", logs.resolve("agents-" + demos).toString());
+            "--tunnel-port", Integer.toString(tunnelBase), "--logs", logs.resolve("agents-" + demos).toString(),
+            "--state-dir", logs.resolve("state").toString()); // one for every demo, as a user's default is
         final ProcessBuilder builder;
         if (inScript)
         {
