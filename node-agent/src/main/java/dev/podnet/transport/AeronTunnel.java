@@ -77,6 +77,8 @@ public final class AeronTunnel implements Overlay
     static final long RESOLVE_INTERVAL_MS = 5_000;
     private static final long RESOLVE_INTERVAL_NANOS = RESOLVE_INTERVAL_MS * 1_000_000L;
     private static final long RESOLVE_AGAIN_NANOS = 1_000_000_000L;
+    /** At most one driver error line a second ({@link DriverErrors}): a partitioned node's failed sends are thousands. */
+    private static final long DRIVER_ERROR_LOG_INTERVAL_NANOS = 1_000_000_000L;
 
     private static final class Peer
     {
@@ -154,7 +156,8 @@ public final class AeronTunnel implements Overlay
             // the executor only resolves peer host names, off the duty cycle; polled every 1 ms by default it
             // costs ~0.01 core per idle agent, so it sleeps 10 ms between looks
             .asyncExecutorIdleStrategy(new SleepingMillisIdleStrategy(10))
-            .errorHandler(ex -> LOG.warn("tunnel media driver of node {}: {}", nodeName, ex.toString()));
+            .errorHandler(new DriverErrors(line -> LOG.warn("tunnel media driver of node {}: {}", nodeName, line), System::nanoTime,
+                DRIVER_ERROR_LOG_INTERVAL_NANOS));
         MediaDriver launched = null;
         Aeron client = null;
         try
