@@ -130,6 +130,7 @@ public final class TcpConnection
     private long closeAt = NONE;
     private int retransmissions;
     private int probes;
+    private int persistBackoff;
     private long lastOutOfWindowAckAt = Long.MIN_VALUE;
 
     // acknowledgments owed
@@ -378,7 +379,11 @@ public final class TcpConnection
         final int segLength = segment.sequenceLength();
         if (!acceptable(seq, segLength, rcvWnd))
         {
-            if ((flags & RST) == 0)
+            if ((flags & SYN) != 0)
+            {
+                challengeAck(now); // RFC 5961 4.2: a SYN, whatever its sequence number
+            }
+            else if ((flags & RST) == 0)
             {
                 stack.counters.increment(TcpCounter.OUT_OF_WINDOW);
                 acknowledgeUnacceptable(segLength, now);
@@ -460,6 +465,10 @@ public final class TcpConnection
         {
             handler.onReadable(this, now);
         }
+        if (state == TcpState.TIME_WAIT)
+        {
+            notifyClosed(CloseReason.CLOSED, now); // after the application read what came with the FIN
+        }
     }
 
     /** The four cases of RFC 9293 3.10.7.4 "first, check sequence number". */
@@ -482,7 +491,7 @@ public final class TcpConnection
     {
         if (segLength == 0)
         {
-            if (now - lastOutOfWindowAckAt < OUT_OF_WINDOW_ACK_INTERVAL_NANOS)
+            if (lastOutOfWindowAckAt != Long.MIN_VALUE && now - lastOutOfWindowAckAt < OUT_OF_WINDOW_ACK_INTERVAL_NANOS)
             {
                 return;
             }
@@ -555,7 +564,7 @@ public final class TcpConnection
         {
             // acknowledges something not yet sent
             stack.counters.increment(TcpCounter.OUT_OF_WINDOW);
-            acknowledgeUnacceptable(0, now);
+            acknowledgeUnacceptable(segment.sequenceLength(), now);
             return false;
         }
         if (Seq.lt(ack, sndUna - maxSndWnd))
@@ -594,14 +603,14 @@ public final class TcpConnection
             if (opened)
             {
                 persistAt = NONE;
-                probes = 0;
+                persistBackoff = 0;
                 if (sndMax != sndUna)
                 {
                     rtoAt = now + rtt.rtoNanos();
                 }
             }
         }
-        probes = 0;
+        probes = 0; // the peer answers: probing goes on as long as it does (Linux)
         onOwnFinAcknowledged(now);
         return state != TcpState.CLOSED;
     }
@@ -632,8 +641,13 @@ public final class TcpConnection
         pruneScoreboard();
         if (cc.onAck(ack, acked, flightBefore, sndMax) == CongestionControl.AckAction.RETRANSMIT_FIRST)
         {
-            // RFC 6582 3.2 step 3: a partial ACK: retransmit the next hole and restart the timer
-            retransmitHole(sndUna, now);
+            // RFC 6582 3.2 step 3: a partial ACK: retransmit the first unacknowledged segment, or with SACK the
+            // first hole not retransmitted yet (the others went on earlier duplicate ACKs)
+            final int hole = sackOk && Seq.lt(sndUna, highRxt) ? nextHole(highRxt) : sndUna;
+            if (hole != sndMax)
+            {
+                retransmitHole(hole, now);
+            }
         }
         if (sndUna == sndMax)
         {
@@ -833,7 +847,6 @@ public final class TcpConnection
         rtoAt = NONE;
         persistAt = NONE;
         closeAt = now + settings.timeWait().toNanos();
-        notifyClosed(CloseReason.CLOSED, now);
     }
 
     /**
@@ -935,11 +948,28 @@ public final class TcpConnection
         rtoAt = now + rtt.rtoNanos();
     }
 
-    /** RFC 9293 3.8.6.1: the peer's window is zero and we have data: probe it, one byte, backing off. */
+    /**
+     * RFC 9293 3.8.6.1: the peer's window is zero and we have data: probe it, one byte, backing off. A window
+     * smaller than a segment that silly window avoidance held back is filled instead (3.8.6.2.1's override).
+     */
     private void onPersistTimeout(final long now)
     {
-        if (sndWnd != 0 || !hasDataToSend())
+        if (!windowHeld())
         {
+            return;
+        }
+        final int room = sndUna + sndWnd - sndNxt;
+        if (sndWnd > 0 && room > 0 && sndMax == sndUna)
+        {
+            // RFC 9293 3.8.6.2.1 override: a window too small for a full segment is filled after all
+            final int sent = transmit(sndNxt, ACK, sndNxt - sndUna, Math.min(room, sendBuffer.size() - (sndNxt - sndUna)), now);
+            sndNxt += sent;
+            if (Seq.gt(sndNxt, sndMax))
+            {
+                bytesSent += sndNxt - sndMax;
+                sndMax = sndNxt;
+            }
+            rtoAt = now + rtt.rtoNanos();
             return;
         }
         probes++;
@@ -968,7 +998,8 @@ public final class TcpConnection
             // only the FIN waits: an old sequence number asks for an ACK with the window (as Linux probes)
             transmit(sndUna - 1, ACK, 0, 0, now);
         }
-        persistAt = now + Math.min(settings.rtoMax().toNanos(), rtt.rtoNanos() << Math.min(probes, 16));
+        persistBackoff++;
+        persistAt = now + Math.min(settings.rtoMax().toNanos(), rtt.rtoNanos() << Math.min(persistBackoff, 16));
     }
 
     // ---------------------------------------------------------------- sending
@@ -1062,7 +1093,7 @@ public final class TcpConnection
     /** Nothing outstanding, data waiting, a zero window: the persist timer runs instead of the retransmission timer. */
     private void armPersist(final long now)
     {
-        if (sndWnd == 0 && hasDataToSend() && Seq.ge(sndNxt, sndMax) && Seq.le(sndMax, sndUna + 1))
+        if (windowHeld() && Seq.ge(sndNxt, sndMax) && Seq.le(sndMax, sndUna + 1))
         {
             rtoAt = NONE;
             if (persistAt == NONE)
@@ -1070,6 +1101,17 @@ public final class TcpConnection
                 persistAt = now + rtt.rtoNanos();
             }
         }
+    }
+
+    /** Data waits and the peer's window is zero, or too small to send any under silly window avoidance. */
+    private boolean windowHeld()
+    {
+        if (!hasDataToSend())
+        {
+            return false;
+        }
+        final int unsent = sendBuffer.size() - (sndNxt - sndUna);
+        return sndWnd == 0 || sndUna + sndWnd - sndNxt < Math.min(mss, unsent);
     }
 
     private boolean hasDataToSend()
@@ -1104,9 +1146,14 @@ public final class TcpConnection
         stack.counters.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
     }
 
+    /**
+     * A segment with nothing but the ACK. Its sequence number is SND.MAX, the highest sent (what Linux's
+     * {@code snd_nxt} is): after a timeout SND.NXT goes back to resend, and an ACK carrying that older number would
+     * fall before the peer's RCV.NXT and be dropped unread, its acknowledgment with it.
+     */
     private void sendAck(final long now)
     {
-        transmit(sndNxt, ACK, 0, 0, now);
+        transmit(sndMax, ACK, 0, 0, now);
     }
 
     /**
@@ -1450,16 +1497,17 @@ public final class TcpConnection
         return finReceived && receiveBuffer.readable() == 0;
     }
 
-    /** After reading: announce a window that grew a lot (Linux's {@code tcp_cleanup_rbuf}). */
+    /** After reading: announce a window that reopened (Linux's {@code tcp_cleanup_rbuf}, RFC 9293 3.8.6.2.2). */
     private void afterRead(final int count)
     {
         if (count <= 0 || !state.synchronizedState() || finReceived)
         {
             return;
         }
+        // the sender may be stalled by a nearly closed window: no segment of its would bring the news
         final int promised = rcvAdvRight - rcvNxt;
         final int room = receiveBuffer.window();
-        if (2 * promised <= settings.receiveBufferMax() && room >= 2 * promised && room - promised >= windowThreshold)
+        if (promised <= 2 * announcedMss && room - promised >= windowThreshold)
         {
             ackNow = true;
             stack.requestOutput(this);
@@ -1545,8 +1593,8 @@ public final class TcpConnection
         final long now = stack.now();
         if (state != TcpState.SYN_SENT && state != TcpState.TIME_WAIT)
         {
-            // RFC 9293 3.10.5 <SEQ=SND.NXT><CTL=RST>, with the ACK Linux adds
-            stack.sendReset(remoteIp, localPort, remotePort, sndNxt, rcvNxt, true, now);
+            // RFC 9293 3.10.5 <SEQ=SND.NXT><CTL=RST> (the highest sent), with the ACK Linux adds
+            stack.sendReset(remoteIp, localPort, remotePort, sndMax, rcvNxt, true, now);
         }
         terminate(CloseReason.ABORTED, null, now);
     }

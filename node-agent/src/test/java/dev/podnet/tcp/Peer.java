@@ -15,6 +15,8 @@ final class Peer implements TcpHandler
     private UnsafeBuffer toSend = new UnsafeBuffer(new byte[0]);
     private int sent;
     boolean closeWhenSent;
+    /** With {@link #closeWhenSent}: shut the output down only (a FIN), keep reading. */
+    boolean halfClose;
     boolean closeWhenPeerCloses;
     boolean reading = true;
     boolean established;
@@ -58,7 +60,17 @@ final class Peer implements TcpHandler
             peerClosed = true;
             if (closeWhenPeerCloses)
             {
-                connection.close();
+                closeWhenPeerCloses = false;
+                if (allSent())
+                {
+                    connection.close();
+                }
+                else
+                {
+                    // what is left goes first
+                    closeWhenSent = true;
+                    halfClose = false;
+                }
             }
         }
     }
@@ -99,7 +111,14 @@ final class Peer implements TcpHandler
         if (sent == toSend.capacity() && closeWhenSent)
         {
             closeWhenSent = false;
-            connection.close();
+            if (halfClose)
+            {
+                connection.shutdownOutput();
+            }
+            else
+            {
+                connection.close();
+            }
         }
     }
 
