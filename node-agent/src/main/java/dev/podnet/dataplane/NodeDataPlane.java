@@ -115,6 +115,13 @@ public final class NodeDataPlane implements Agent
             return router.tunnelCongested();
         }
 
+        @Override
+        public boolean hasRoom()
+        {
+            // a bulk sender (TCP) may fill half the node's frame queue; the rest stays for ACKs and other pods
+            return frames.size() < frames.capacity() / 2 && !router.tunnelCongested();
+        }
+
         /**
          * Anti-spoofing on the pod's port (what Cilium and Calico enforce on a pod's veth): the frame's
          * source MAC, and its sender IPv4 address for IPv4 and ARP, must be the pod's own.
@@ -289,20 +296,26 @@ public final class NodeDataPlane implements Agent
         int count = 0;
         while (count < FRAMES_PER_CYCLE && !frames.isEmpty())
         {
-            final int ingress = frames.headIngressPort();
-            final PodPort pod = ingress == GATEWAY_PORT ? null : podsByPort.get(ingress);
-            if (pod != null && !pod.admits(frames.headBuffer(), frames.headLength()))
-            {
-                drops.increment(DropReason.SPOOFED_SOURCE);
-            }
-            else
-            {
-                bridge.forward(ingress, frames.headBuffer(), 0, frames.headLength(), now);
-            }
-            frames.pop();
+            switchFrame(now);
             count++;
         }
         return count;
+    }
+
+    /** The oldest queued frame through anti-spoofing and the bridge. */
+    private void switchFrame(final long now)
+    {
+        final int ingress = frames.headIngressPort();
+        final PodPort pod = ingress == GATEWAY_PORT ? null : podsByPort.get(ingress);
+        if (pod != null && !pod.admits(frames.headBuffer(), frames.headLength()))
+        {
+            drops.increment(DropReason.SPOOFED_SOURCE);
+        }
+        else
+        {
+            bridge.forward(ingress, frames.headBuffer(), 0, frames.headLength(), now);
+        }
+        frames.pop();
     }
 
     // ---------------------------------------------------------------- commands (data-plane thread)
@@ -383,17 +396,25 @@ public final class NodeDataPlane implements Agent
 
     void deletePod(final String name)
     {
-        final PodPort port = podsByName.remove(name);
+        final PodPort port = podsByName.get(name);
         if (port == null)
         {
             throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
         }
+        // a deleted pod's processes die before its network goes: its sockets close first (TCP resets its
+        // connections), and what that sent leaves through its port while the port still exists
+        port.pod.close();
+        final long now = clock.nanoTime();
+        for (int pending = frames.size(); pending > 0 && !frames.isEmpty(); pending--)
+        {
+            switchFrame(now);
+        }
+        podsByName.remove(name);
         podList = podsByName.values().toArray(new PodPort[0]);
         podsByPort.remove(port.id);
         bridge.removePort(port.id);
         localEndpoints.remove(port.pod.ip() & 0xFFFFFFFFL);
         ipam.release(port.pod.ip());
-        port.pod.close();
         podsChanged();
     }
 

@@ -23,4 +23,13 @@ public interface FrameSink
     {
         return false;
     }
+
+    /**
+     * Whether a bulk sender may queue more frames now: the way out is not congested and the node's queue keeps
+     * room for everyone else. TCP holds its data back while this is false (Linux's TCP small queues).
+     */
+    default boolean hasRoom()
+    {
+        return !congested();
+    }
 }

@@ -119,6 +119,19 @@ public final class TcpStack
         return now;
     }
 
+    /**
+     * The clock as given by a caller. With no timer pending, the wheel's current tick jumps to it, so a stack made
+     * before its clock was known (or idle for long) does not replay the ticks in between.
+     */
+    private void advance(final long nowNanos)
+    {
+        now = nowNanos;
+        if (wheel.timerCount() == 0)
+        {
+            wheel.currentTickTime(nowNanos);
+        }
+    }
+
     /** @return the counters. */
     public TcpCounters counters()
     {
@@ -148,7 +161,7 @@ public final class TcpStack
         final int sourceIp, final int destinationIp, final MutableDirectBuffer buffer, final int offset, final int length,
         final long nowNanos)
     {
-        now = nowNanos;
+        advance(nowNanos);
         final TcpFlyweight segment = rx.wrap(buffer, offset, length);
         final PacketError error = segment.check(sourceIp, destinationIp);
         if (error != PacketError.NONE)
@@ -296,7 +309,7 @@ public final class TcpStack
         final String type, final boolean fragmentation, final int nextHopMtu, final int remoteIp, final int localPort,
         final int remotePort, final int quotedSeq, final long nowNanos)
     {
-        now = nowNanos;
+        advance(nowNanos);
         final TcpConnection connection = connections.get(key(remoteIp, remotePort, localPort));
         if (connection == null)
         {
@@ -350,7 +363,7 @@ public final class TcpStack
      */
     public TcpConnection connect(final int remoteIp, final int remotePort, final TcpHandler handler, final long nowNanos)
     {
-        now = nowNanos;
+        advance(nowNanos);
         final int range = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
         for (int i = 0; i < range && connections.size() < settings.maxConnections(); i++)
         {
@@ -377,7 +390,7 @@ public final class TcpStack
     public TcpConnection connect(
         final int remoteIp, final int remotePort, final int localPort, final TcpHandler handler, final long nowNanos)
     {
-        now = nowNanos;
+        advance(nowNanos);
         if (connections.size() >= settings.maxConnections() || connections.containsKey(key(remoteIp, remotePort, localPort)))
         {
             return null;
@@ -452,7 +465,7 @@ public final class TcpStack
      */
     public int pump(final long nowNanos)
     {
-        now = nowNanos;
+        advance(nowNanos);
         if (!blocked.isEmpty() && output.canSendData())
         {
             TcpConnection connection;
@@ -490,10 +503,9 @@ public final class TcpStack
      */
     public int onTimer(final long nowNanos)
     {
-        now = nowNanos;
+        advance(nowNanos);
         if (wheel.timerCount() == 0)
         {
-            wheel.currentTickTime(nowNanos);
             return 0;
         }
         for (int polls = 0; polls < MAX_POLLS && wheel.currentTickTime() <= nowNanos; polls++)
@@ -589,12 +601,9 @@ public final class TcpStack
 
     /**
      * The pod goes away: every connection is aborted (a reset to each peer) and every listener closed.
-     *
-     * @param nowNanos the clock.
      */
-    public void close(final long nowNanos)
+    public void close()
     {
-        now = nowNanos;
         listeners.clear();
         for (final TcpConnection connection : new ArrayList<>(connections.values()))
         {
