@@ -116,10 +116,11 @@ public final class NodeDataPlane implements Agent
         }
 
         @Override
-        public boolean hasRoom()
+        public boolean hasRoom(final int destinationIp)
         {
-            // a bulk sender (TCP) may fill half the node's frame queue; the rest stays for ACKs and other pods
-            return frames.size() < frames.capacity() / 2 && !router.tunnelCongested();
+            // a bulk sender (TCP) may fill half the node's frame queue, the rest stays for ACKs and other pods; and
+            // the tunnel to the destination's node must take what is queued (all of it, at worst) and more
+            return frames.size() < frames.capacity() / 2 && router.tunnelHasRoom(destinationIp, frames.queuedBytes());
         }
 
         /**

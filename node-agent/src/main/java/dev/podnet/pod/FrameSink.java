@@ -25,10 +25,11 @@ public interface FrameSink
     }
 
     /**
-     * Whether a bulk sender may queue more frames now: the way out is not congested and the node's queue keeps
-     * room for everyone else. TCP holds its data back while this is false (Linux's TCP small queues).
+     * Whether a bulk sender may queue more frames for {@code destinationIp} now: the node's queue keeps room for
+     * everyone else, and the way to the destination (the tunnel to its node) takes what is queued and more. TCP
+     * holds its data back while this is false (Linux's TCP small queues).
      */
-    default boolean hasRoom()
+    default boolean hasRoom(final int destinationIp)
     {
         return !congested();
     }

@@ -538,9 +538,9 @@ public final class Pod implements ArpCache.Actions
         }
 
         @Override
-        public boolean canSendData()
+        public boolean canSendData(final int remoteIp)
         {
-            return sink.hasRoom();
+            return sink.hasRoom(remoteIp);
         }
     }
 

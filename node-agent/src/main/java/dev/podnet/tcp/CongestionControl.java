@@ -68,6 +68,14 @@ interface CongestionControl
      */
     void onRetransmitTimeout(int flight, int highestSent);
 
+    /**
+     * A retransmission timeout turned out spurious (RFC 4015): put back the window and threshold it had before.
+     *
+     * @param cwnd     the congestion window before the timeout.
+     * @param ssthresh the slow-start threshold before the timeout.
+     */
+    void undo(int cwnd, int ssthresh);
+
     /** @return the congestion window: bytes the connection may have outstanding. */
     int cwnd();
 

@@ -132,6 +132,16 @@ final class NewReno implements CongestionControl
     }
 
     @Override
+    public void undo(final int cwnd, final int ssthresh)
+    {
+        this.cwnd = Math.max(this.cwnd, cwnd);
+        this.ssthresh = Math.max(this.ssthresh, ssthresh);
+        this.inRecovery = false;
+        this.dupAcks = 0;
+        this.recoverSet = false;
+    }
+
+    @Override
     public int cwnd()
     {
         return cwnd;

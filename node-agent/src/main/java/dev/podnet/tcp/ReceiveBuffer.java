@@ -16,8 +16,8 @@ import org.agrona.MutableDirectBuffer;
  */
 final class ReceiveBuffer
 {
-    /** Out-of-order ranges kept at most. */
-    static final int MAX_RANGES = 16;
+    /** Out-of-order ranges kept at most (a burst of losses leaves one per lost segment). */
+    static final int MAX_RANGES = 64;
 
     private final ByteRing ring;
     private final int maxCapacity;

@@ -30,11 +30,13 @@ public interface SegmentOutput
     void sendSegment(int remoteIp, int length, long nowNanos);
 
     /**
-     * Whether data may go out now. When the way out is full (the node's frame queue, a pushed-back tunnel), a
-     * connection holds its data back, as Linux's TCP small queues do, rather than have it dropped and retransmitted;
-     * {@link TcpStack#pump(long)} lets it continue. ACKs and resets go regardless.
+     * Whether data for {@code remoteIp} may go out now. When the way there is full (the node's frame queue, the
+     * tunnel to the destination's node), a connection holds its data back, as Linux's TCP small queues do, rather
+     * than have it dropped and retransmitted; {@link TcpStack#pump(long)} lets it try again. ACKs and resets go
+     * regardless.
      *
+     * @param remoteIp the destination.
      * @return true when there is room.
      */
-    boolean canSendData();
+    boolean canSendData(int remoteIp);
 }

@@ -119,6 +119,11 @@ public final class TcpConnection
     private int timedSeq;
     private long timedAt;
     private int highRxt;
+    // Eifel detection of a spurious timeout (RFC 3522): what the first retransmission's TSval was, and what to undo
+    private boolean eifelPending;
+    private int eifelTsValue;
+    private int eifelCwnd;
+    private int eifelSsthresh;
     private int scoreboardRanges;
     private final int[] sackedStart = new int[SCOREBOARD_RANGES];
     private final int[] sackedEnd = new int[SCOREBOARD_RANGES];
@@ -585,6 +590,18 @@ public final class TcpConnection
         final int window = segment.window() << sndWscale;
         if (Seq.gt(ack, sndUna))
         {
+            if (eifelPending)
+            {
+                eifelPending = false;
+                if (segment.hasTimestamps() && Seq.lt(segment.timestampEchoReply(), eifelTsValue))
+                {
+                    // RFC 4015: a spurious timeout: restore the window, and send new data rather than resend what
+                    // arrived
+                    stack.counters.increment(TcpCounter.SPURIOUS_TIMEOUTS);
+                    cc.undo(eifelCwnd, eifelSsthresh);
+                    sndNxt = sndMax;
+                }
+            }
             onNewAck(ack, now);
         }
         else if (ack == sndUna && segment.payloadLength() == 0 && !segment.hasFlags(FIN) && window == sndWnd &&
@@ -941,6 +958,15 @@ public final class TcpConnection
             rtoAt = now + rtt.rtoNanos();
             return;
         }
+        if (tsOk && retransmissions == 1)
+        {
+            // RFC 3522: if the ACK that follows echoes an older timestamp than this retransmission's, the original
+            // arrived and the timeout was spurious (a stall, not a loss): remember what to put back
+            eifelPending = true;
+            eifelTsValue = tsValue(now);
+            eifelCwnd = cc.cwnd();
+            eifelSsthresh = cc.ssthresh();
+        }
         cc.onRetransmitTimeout(sndMax - sndUna, sndMax);
         scoreboardRanges = 0; // RFC 2018 8: SACK information is advisory, forgotten after a timeout
         highRxt = sndUna;
@@ -1006,7 +1032,7 @@ public final class TcpConnection
 
     /**
      * Send what the windows allow: new data, retransmissions after a timeout (go-back-N), the FIN, and any ACK owed.
-     * Data waits while the way out is full ({@link SegmentOutput#canSendData()}); the stack calls again.
+     * Data waits while the way out is full ({@link SegmentOutput#canSendData(int)}); the stack calls again.
      *
      * @param now the stack's clock.
      */
@@ -1057,7 +1083,7 @@ public final class TcpConnection
             {
                 break;
             }
-            if (!stack.output.canSendData())
+            if (!stack.output.canSendData(remoteIp))
             {
                 stack.blocked(this);
                 break;
@@ -1146,6 +1172,12 @@ public final class TcpConnection
         stack.counters.increment(TcpCounter.RETRANSMITTED_SEGMENTS);
     }
 
+    /** @return the TSval clock: milliseconds, from this connection's random offset (RFC 7323 5.4). */
+    private int tsValue(final long now)
+    {
+        return (int)(now / 1_000_000L) + tsOffset;
+    }
+
     /**
      * A segment with nothing but the ACK. Its sequence number is SND.MAX, the highest sent (what Linux's
      * {@code snd_nxt} is): after a timeout SND.NXT goes back to resend, and an ACK carrying that older number would
@@ -1168,7 +1200,7 @@ public final class TcpConnection
         final int at = output.segmentOffset();
         final TcpFlyweight tx = stack.tx;
         final boolean syn = (flags & SYN) != 0;
-        final int tsValue = (int)(now / 1_000_000L) + tsOffset;
+        final int tsValue = tsValue(now);
         tx.wrap(buffer, at, TcpFlyweight.MAX_HEADER_LENGTH);
         final int options;
         if (syn)

@@ -21,6 +21,8 @@ public enum TcpCounter
     SEGMENTS_OUT,
     /** Segments sent again (Linux RetransSegs). */
     RETRANSMITTED_SEGMENTS,
+    /** Retransmission timeouts found spurious by their ACK's timestamp and undone (RFC 3522, 4015; Linux TCPSpuriousRTOs). */
+    SPURIOUS_TIMEOUTS,
     /** Fast retransmits on duplicate ACKs (Linux TCPFastRetrans). */
     FAST_RETRANSMITS,
     /** Retransmission timer expiries (Linux TCPTimeouts). */
@@ -48,7 +50,9 @@ public enum TcpCounter
     /** ICMP errors about a connection that did not match what it sent (RFC 5927), ignored. */
     ICMP_IGNORED,
     /** Zero-window probes sent. */
-    WINDOW_PROBES;
+    WINDOW_PROBES,
+    /** Times data waited because the way out (node queue, tunnel) had no room: TCP small queues at work. */
+    SEND_BLOCKED;
 
     private final String label = name().toLowerCase(Locale.ROOT).replace('_', '-');
 

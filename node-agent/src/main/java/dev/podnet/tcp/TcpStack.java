@@ -450,6 +450,7 @@ public final class TcpStack
     /** A connection found the way out full: it goes on when there is room. */
     void blocked(final TcpConnection connection)
     {
+        counters.increment(TcpCounter.SEND_BLOCKED);
         if (!connection.queued)
         {
             connection.queued = true;
@@ -466,13 +467,10 @@ public final class TcpStack
     public int pump(final long nowNanos)
     {
         advance(nowNanos);
-        if (!blocked.isEmpty() && output.canSendData())
+        TcpConnection held;
+        while ((held = blocked.pollFirst()) != null)
         {
-            TcpConnection connection;
-            while ((connection = blocked.pollFirst()) != null)
-            {
-                ready.addLast(connection);
-            }
+            ready.addLast(held); // each tries again: the way to its destination may have room now
         }
         int work = 0;
         for (int i = ready.size(); i > 0; i--)

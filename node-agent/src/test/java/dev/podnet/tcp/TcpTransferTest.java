@@ -113,6 +113,25 @@ class TcpTransferTest
     }
 
     @Test
+    void shouldUndoATimeoutThatTheAcksTimestampShowsSpurious()
+    {
+        final byte[] data = random(300_000, 7);
+        final Session session = session(TcpSettings.defaults(), TcpSettings.defaults(), data);
+        wire.runUntil(() -> session.server.received.size() > 100_000, Duration.ofSeconds(2));
+        final int cwndBefore = session.connection.cwnd();
+        wire.holdUntil = wire.now() + 400_000_000L;
+        wire.holdIf = s -> s.from() == B; // the ACKs stall for 400 ms, longer than the 200 ms RTO; none is lost
+
+        wire.runUntil(() -> session.connection.bytesAcked() == data.length, Duration.ofSeconds(5));
+
+        assertThat(session.server.received.toByteArray()).isEqualTo(data);
+        assertThat(session.a.stack.counters().get(TcpCounter.TIMEOUTS)).as("the stall outlasted the RTO").isEqualTo(1);
+        assertThat(session.a.stack.counters().get(TcpCounter.SPURIOUS_TIMEOUTS)).as("RFC 3522").isEqualTo(1);
+        assertThat(session.connection.retransmits()).as("only the first segment went again").isEqualTo(1);
+        assertThat(session.connection.cwnd()).as("RFC 4015: the window put back").isGreaterThanOrEqualTo(cwndBefore);
+    }
+
+    @Test
     void shouldProbeAZeroWindowForAsLongAsThePeerAnswersAndResumeWhenItReads()
     {
         final TcpSettings small = TcpSettings.defaults().withBuffers(65536, 16384);

@@ -77,7 +77,7 @@ final class Wire
         }
 
         @Override
-        public boolean canSendData()
+        public boolean canSendData(final int remoteIp)
         {
             return room;
         }
@@ -101,6 +101,9 @@ final class Wire
     double reordering;
     /** Segments matching this are dropped on purpose (once each, unless it keeps matching). */
     Predicate<Segment> dropIf = segment -> false;
+    /** Segments matching this are held back until {@link #holdUntil} (a stall on the way). */
+    Predicate<Segment> holdIf = segment -> false;
+    long holdUntil;
     /** Record segments (tests that move megabytes turn it off). */
     boolean recording = true;
 
@@ -148,6 +151,10 @@ final class Wire
             return;
         }
         long delay = latencyNanos;
+        if (holdIf.test(segment) && now + delay < holdUntil)
+        {
+            delay = holdUntil - now;
+        }
         if (random != null && random.nextDouble() < reordering)
         {
             delay += (long)(random.nextDouble() * 4 * latencyNanos);
