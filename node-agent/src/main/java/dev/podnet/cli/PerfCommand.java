@@ -35,8 +35,12 @@ final class PerfCommand extends Verb
     @Parameters(index = "1", paramLabel = "TARGET", description = "a pod name or an IPv4 address")
     String target;
 
-    @Option(names = {"-t", "--seconds"}, paramLabel = "N", description = "how long to send (1..300, default 10)")
+    @Option(names = {"-t", "--seconds"}, paramLabel = "N",
+        description = "how long to send (1..300, default 10); with --bytes, how long it may take (default 60)")
     Integer seconds;
+
+    @Option(names = {"-n", "--bytes"}, paramLabel = "N", description = "send N bytes in all and stop, instead of for a time")
+    Integer bytes;
 
     @Option(names = {"-P", "--streams"}, paramLabel = "N", description = "connections at once (1..16, default 1)")
     Integer streams;
@@ -56,9 +60,10 @@ final class PerfCommand extends Verb
         final Output.Format format = format(output, Output.Format.JSON);
         final Map<String, Object> body = new LinkedHashMap<>();
         body.put("target", target);
-        final int duration = seconds == null ? 10 : seconds;
+        final int duration = seconds == null ? (bytes == null ? 10 : 60) : seconds;
         requireRange("--seconds", duration, 1, 300);
         body.put("seconds", duration);
+        putInRange(body, "bytes", "--bytes", bytes, 1, Integer.MAX_VALUE);
         putInRange(body, "streams", "--streams", streams, 1, 16);
         putInRange(body, "port", "--port", port, 1, 65_535);
         putMillis(body, "intervalMs", "--interval", interval, 100);

@@ -176,14 +176,30 @@ public final class DataPlaneProxy
         final String pod, final int target, final int port, final int streams, final Duration duration, final Duration interval,
         final Duration connectTimeout)
     {
+        return tcpPerf(pod, target, port, streams, duration, 0, interval, connectTimeout);
+    }
+
+    /**
+     * {@code tcp-perf} as above, sending {@code bytes} in all (0: for the whole duration) and closing: the transfer
+     * ends when every byte is acknowledged and every connection closed in order, or fails at {@code duration}.
+     */
+    public CompletableFuture<TcpPerfResult> tcpPerf(
+        final String pod, final int target, final int port, final int streams, final Duration duration, final long bytes,
+        final Duration interval, final Duration connectTimeout)
+    {
+        if (bytes < 0)
+        {
+            return CompletableFuture.failedFuture(new DataPlaneException(DataPlaneException.Kind.INVALID,
+                "tcp-perf needs 0 or more bytes: " + bytes));
+        }
         if (streams < 1 || streams > 128 || port < 1 || port > 65535 || duration.isNegative() || duration.isZero() ||
             duration.toSeconds() > 600 || interval.isNegative() || interval.isZero())
         {
             return CompletableFuture.failedFuture(new DataPlaneException(DataPlaneException.Kind.INVALID,
                 "tcp-perf needs 1..128 streams, a port 1..65535, a duration of 1 ms..600 s and a positive interval"));
         }
-        return submit((dp, now, result) -> dp.pod(pod).tcpPerf(target, port, streams, duration.toNanos(), interval.toNanos(),
-            connectTimeout.toNanos(), result, now));
+        return submit((dp, now, result) -> dp.pod(pod).tcpPerf(target, port, streams, duration.toNanos(), bytes,
+            interval.toNanos(), connectTimeout.toNanos(), result, now));
     }
 
     /** A pod's TCP sockets: listening ports, then connections, as {@code ss -tin} lists them. */

@@ -18,8 +18,10 @@ import java.util.List;
  * <ul>
  *   <li>{@code POST /api/v1/pods/{name}/http {url, timeoutMs?}}: {@code curl URL} from the pod: status, headers,
  *       body and timings; 502 when no response came (refused, reset, unreachable), 504 on the timeout;</li>
- *   <li>{@code POST /api/v1/pods/{name}/tcp-perf {target, port?, seconds, streams?, intervalMs?}}: a bulk transfer
- *       to the target's discard service: bytes, bits per second, retransmits and samples over time;</li>
+ *   <li>{@code POST /api/v1/pods/{name}/tcp-perf {target, port?, seconds?, bytes?, streams?, intervalMs?}}: a bulk
+ *       transfer to the target's discard service for {@code seconds}, or of {@code bytes} (then {@code seconds},
+ *       default {@value #DEFAULT_BYTES_LIMIT_SECONDS}, is how long it may take): bytes, bits per second, retransmits
+ *       and samples over time;</li>
  *   <li>{@code GET /api/v1/pods/{name}/sockets}: the pod's listening ports and connections, as {@code ss -tin}.</li>
  * </ul>
  * URLs name a pod or an IPv4 address as their host: {@code http://b-1:8080/hostname}; the port defaults to 80.
@@ -30,6 +32,7 @@ final class TcpApi
     static final int MAX_PERF_SECONDS = 300;
     static final int MAX_STREAMS = 16;
     static final int DEFAULT_PERF_PORT = 9;
+    static final int DEFAULT_BYTES_LIMIT_SECONDS = 60;
     private static final Duration PERF_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     /** Finds the address a target (a pod name or an IPv4 address) means; 400/404 when none. */
@@ -84,16 +87,19 @@ final class TcpApi
 
     ApiResponse perf(final ApiRequest request) throws InterruptedException
     {
-        final JsonBody body = request.json("target", "port", "seconds", "streams", "intervalMs");
+        final JsonBody body = request.json("target", "port", "seconds", "bytes", "streams", "intervalMs");
         final String target = body.requiredString("target");
         final int port = body.optionalInt("port", DEFAULT_PERF_PORT, 1, 65_535);
-        final int seconds = body.requiredInt("seconds", 1, MAX_PERF_SECONDS);
+        final int bytes = body.optionalInt("bytes", 0, 1, Integer.MAX_VALUE);
+        final int seconds = bytes == 0 ? body.requiredInt("seconds", 1, MAX_PERF_SECONDS) :
+            body.optionalInt("seconds", DEFAULT_BYTES_LIMIT_SECONDS, 1, MAX_PERF_SECONDS);
         final int streams = body.optionalInt("streams", 1, 1, MAX_STREAMS);
         final int intervalMs = body.optionalInt("intervalMs", 1_000, 100, 60_000);
         final int ip = resolver.resolve(target, "target");
         final Duration duration = Duration.ofSeconds(seconds);
         final TcpPerfResult result = Await.await(
-            proxy.tcpPerf(request.param("name"), ip, port, streams, duration, Duration.ofMillis(intervalMs), PERF_CONNECT_TIMEOUT),
+            proxy.tcpPerf(request.param("name"), ip, port, streams, duration, bytes, Duration.ofMillis(intervalMs),
+                PERF_CONNECT_TIMEOUT),
             duration.plus(PERF_CONNECT_TIMEOUT).plus(Await.GRACE), "tcp-perf to " + target);
         final String to = Ipv4Address.format(ip) + ":" + port;
         if (result.ok())
@@ -102,8 +108,9 @@ final class TcpApi
         }
         if ("timeout".equals(result.error()))
         {
-            return ApiResponse.json(504, new Views.ErrorBody("timeout", "no connection to " + to + " within " +
-                PERF_CONNECT_TIMEOUT.toSeconds() + " s"));
+            return ApiResponse.json(504, new Views.ErrorBody("timeout", bytes > 0 && result.connectNanos() > 0 ?
+                bytes + " bytes did not reach " + to + " within " + seconds + " s" :
+                "no connection to " + to + " within " + PERF_CONNECT_TIMEOUT.toSeconds() + " s"));
         }
         return ApiResponse.json(502, new Views.ErrorBody(result.error(), describe(result.error(), to)));
     }

@@ -683,12 +683,15 @@ public final class Pod implements ArpCache.Actions
         tcp.http(ip, port, host, path, timeoutNanos, result, nowNanos);
     }
 
-    /** {@code tcp-perf}: {@code streams} bulk connections to {@code ip:port} for {@code durationNanos}. */
+    /**
+     * {@code tcp-perf}: {@code streams} bulk connections to {@code ip:port} for {@code durationNanos}, or until
+     * {@code bytes} (when not 0) went through, the duration then being the limit.
+     */
     public void tcpPerf(
-        final int ip, final int port, final int streams, final long durationNanos, final long intervalNanos,
+        final int ip, final int port, final int streams, final long durationNanos, final long bytes, final long intervalNanos,
         final long connectTimeoutNanos, final CompletableFuture<TcpPerfResult> result, final long nowNanos)
     {
-        tcp.perf(ip, port, streams, durationNanos, intervalNanos, connectTimeoutNanos, result, nowNanos);
+        tcp.perf(ip, port, streams, durationNanos, bytes, intervalNanos, connectTimeoutNanos, result, nowNanos);
     }
 
     /** Opens a TCP connection for {@code handler} (which then runs on the data-plane thread); null when none is free. */

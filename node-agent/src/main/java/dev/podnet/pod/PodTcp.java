@@ -89,11 +89,11 @@ final class PodTcp
 
     /** A bulk transfer to {@code ip:port}. */
     void perf(
-        final int ip, final int port, final int streams, final long durationNanos, final long intervalNanos,
+        final int ip, final int port, final int streams, final long durationNanos, final long bytes, final long intervalNanos,
         final long connectTimeoutNanos, final CompletableFuture<TcpPerfResult> result, final long nowNanos)
     {
-        final TcpPerf perf = new TcpPerf(stack, ip, port, streams, durationNanos, intervalNanos, connectTimeoutNanos, result,
-            nowNanos);
+        final TcpPerf perf = new TcpPerf(stack, ip, port, streams, durationNanos, bytes, intervalNanos, connectTimeoutNanos,
+            result, nowNanos);
         if (!perf.isDone())
         {
             perfs.add(perf);

@@ -11,10 +11,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A bulk transfer from a pod, iperf-style: {@code streams} connections to a discard service, each kept full for
- * the duration (it writes whenever its send buffer has room, so TCP's windows alone set the pace), sampled every
- * interval for the bytes acknowledged, the congestion windows and the RTT. At the end the connections close in
- * order after what they still hold. Writes copy one constant pattern: no allocation while it runs.
+ * A bulk transfer from a pod, iperf-style: {@code streams} connections to a discard service, each kept full (it
+ * writes whenever its send buffer has room, so TCP's windows alone set the pace), sampled every interval for the
+ * bytes acknowledged, the congestion windows and the RTT. Either for a duration ({@code iperf3 -t}: at the end the
+ * connections close in order after what they still hold), or for a number of bytes ({@code iperf3 -n}: each stream
+ * sends its share, closes, and the transfer ends when every stream has closed in order, its last byte
+ * acknowledged; the duration is then the longest it may take). Writes copy one constant pattern: no allocation
+ * while it runs.
  */
 final class TcpPerf
 {
@@ -23,6 +26,7 @@ final class TcpPerf
     private final int remoteIp;
     private final int remotePort;
     private final long durationNanos;
+    private final long byteLimit;
     private final long intervalNanos;
     private final long connectDeadline;
     private final CompletableFuture<TcpPerfResult> future;
@@ -35,19 +39,21 @@ final class TcpPerf
 
     TcpPerf(
         final TcpStack stack, final int remoteIp, final int remotePort, final int streamCount, final long durationNanos,
-        final long intervalNanos, final long connectTimeoutNanos, final CompletableFuture<TcpPerfResult> future,
-        final long nowNanos)
+        final long byteLimit, final long intervalNanos, final long connectTimeoutNanos,
+        final CompletableFuture<TcpPerfResult> future, final long nowNanos)
     {
         this.remoteIp = remoteIp;
         this.remotePort = remotePort;
         this.durationNanos = durationNanos;
+        this.byteLimit = byteLimit;
         this.intervalNanos = intervalNanos;
         this.future = future;
         this.openedAt = nowNanos;
         this.connectDeadline = nowNanos + connectTimeoutNanos;
         for (int i = 0; i < streamCount; i++)
         {
-            final Stream stream = new Stream();
+            final Stream stream = new Stream(byteLimit == 0 ? Long.MAX_VALUE :
+                byteLimit / streamCount + (i < byteLimit % streamCount ? 1 : 0));
             stream.connection = stack.connect(remoteIp, remotePort, stream, nowNanos);
             if (stream.connection == null)
             {
@@ -85,9 +91,30 @@ final class TcpPerf
         }
         if (nowNanos >= startedAt + durationNanos)
         {
-            finish(nowNanos);
+            if (byteLimit > 0)
+            {
+                fail("timeout", nowNanos); // the bytes did not all get through in time
+            }
+            else
+            {
+                finish(nowNanos);
+            }
         }
         return future.isDone();
+    }
+
+    /** Bytes mode: every stream sent its share and closed in order. */
+    private void onStreamClosed(final long nowNanos)
+    {
+        for (final Stream stream : streams)
+        {
+            if (!stream.closedInOrder)
+            {
+                return;
+            }
+        }
+        sample(nowNanos);
+        finish(nowNanos);
     }
 
     private void sample(final long nowNanos)
@@ -154,9 +181,17 @@ final class TcpPerf
     private final class Stream implements TcpHandler
     {
         TcpConnection connection;
+        private final long share;
+        private long written;
         private boolean stopped;
+        private boolean closedInOrder;
         private long ackedAtStop = -1;
         private long retransmitsAtStop;
+
+        Stream(final long share)
+        {
+            this.share = share;
+        }
 
         @Override
         public void onEstablished(final TcpConnection connection, final long nowNanos)
@@ -179,6 +214,15 @@ final class TcpPerf
         @Override
         public void onClosed(final TcpConnection connection, final CloseReason reason, final long nowNanos)
         {
+            if (byteLimit > 0 && reason == CloseReason.CLOSED && written == share)
+            {
+                closedInOrder = true;
+                if (!future.isDone())
+                {
+                    onStreamClosed(nowNanos);
+                }
+                return;
+            }
             if (!stopped && !future.isDone())
             {
                 fail(reason == CloseReason.UNREACHABLE && connection.errorDetail() != null ?
@@ -188,14 +232,23 @@ final class TcpPerf
 
         private void fill(final TcpConnection connection)
         {
-            if (stopped)
+            if (stopped || written == share)
             {
                 return;
             }
-            while (connection.write(PATTERN, 0, PATTERN.capacity()) == PATTERN.capacity())
+            int accepted;
+            do
             {
-                // keep the send buffer full
+                final int chunk = (int)Math.min(PATTERN.capacity(), share - written);
+                accepted = connection.write(PATTERN, 0, chunk);
+                written += accepted;
+                if (written == share)
+                {
+                    connection.close(); // the FIN follows the last byte
+                    return;
+                }
             }
+            while (accepted == PATTERN.capacity()); // keep the send buffer full
         }
 
         void stop()

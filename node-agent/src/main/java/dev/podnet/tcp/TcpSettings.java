@@ -137,6 +137,17 @@ public record TcpSettings(
     }
 
     /**
+     * @param rtoMin lower bound of the retransmission timeout (RFC 6298 2.4 recommends 1 s; Linux uses 200 ms).
+     * @return these settings with another RTO minimum; the initial RTO is raised to it if below.
+     */
+    public TcpSettings withRtoMin(final Duration rtoMin)
+    {
+        return new TcpSettings(sendBufferMax, receiveBufferMax, bufferInitial, timeWait, finWait2Timeout,
+            rtoInitial.compareTo(rtoMin) < 0 ? rtoMin : rtoInitial, rtoMin, rtoMax, delayedAck, synRetries, retries,
+            windowScaling, sack, timestamps, initialWindow, maxConnections, backlog);
+    }
+
+    /**
      * @param synRetries SYN retransmissions at most.
      * @param retries    data retransmissions at most.
      * @return these settings with other retry limits.

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -38,14 +39,16 @@ final class OverlayCluster implements AutoCloseable
         final AeronTunnel tunnel;
         final Node node;
 
-        Member(final String name, final Ipv4Cidr cidr, final int tunnelPort, final TunnelConfig tunnelConfig)
+        Member(final String name, final Ipv4Cidr cidr, final int tunnelPort, final TunnelConfig tunnelConfig,
+            final UnaryOperator<dev.podnet.dataplane.Overlay> wrap, final UnaryOperator<PodSettings> pods)
         {
             this.name = name;
             this.cidr = cidr;
             this.tunnelPort = tunnelPort;
             this.tunnel = AeronTunnel.launch(tunnelConfig, name, cidr.network(), drops);
             this.node = Node.start(
-                NodeConfig.defaults(name, cidr).withPod(PodSettings.defaults().withMtu(tunnel.innerMtu())), drops, tunnel);
+                NodeConfig.defaults(name, cidr).withPod(pods.apply(PodSettings.defaults().withMtu(tunnel.innerMtu()))), drops,
+                wrap.apply(tunnel));
         }
 
         DataPlaneProxy proxy()
@@ -60,6 +63,19 @@ final class OverlayCluster implements AutoCloseable
     /** Starts nodes named by {@code names}, node i owning 10.244.(i+1).0/24, fully meshed. */
     static OverlayCluster start(final String... names)
     {
+        return start(overlay -> overlay, names);
+    }
+
+    /** As {@link #start(String...)}, each node's tunnel seen through {@code wrap} (a test hook: loss, ...). */
+    static OverlayCluster start(final UnaryOperator<dev.podnet.dataplane.Overlay> wrap, final String... names)
+    {
+        return start(wrap, settings -> settings, names);
+    }
+
+    /** As {@link #start(UnaryOperator, String...)}, each node's pods made with the settings {@code pods} gives. */
+    static OverlayCluster start(
+        final UnaryOperator<dev.podnet.dataplane.Overlay> wrap, final UnaryOperator<PodSettings> pods, final String... names)
+    {
         final OverlayCluster cluster = new OverlayCluster();
         try
         {
@@ -68,7 +84,7 @@ final class OverlayCluster implements AutoCloseable
                 final int port = LoopbackPorts.freeUdpPort();
                 final Ipv4Cidr cidr = Ipv4Cidr.parse("10.244." + (i + 1) + ".0/24");
                 cluster.members.put(names[i], new Member(
-                    names[i], cidr, port, TunnelConfig.defaults(port).withBindAddress("127.0.0.1")));
+                    names[i], cidr, port, TunnelConfig.defaults(port).withBindAddress("127.0.0.1"), wrap, pods));
             }
             for (final Member member : cluster.members.values())
             {
