@@ -53,13 +53,19 @@ final class PodTcp
     void onTimer(final long nowNanos)
     {
         stack.onTimer(nowNanos);
-        if (!calls.isEmpty())
+        for (int i = calls.size() - 1; i >= 0; i--)
         {
-            calls.removeIf(call -> call.onTimer(nowNanos));
+            if (calls.get(i).onTimer(nowNanos))
+            {
+                calls.remove(i);
+            }
         }
-        if (!perfs.isEmpty())
+        for (int i = perfs.size() - 1; i >= 0; i--)
         {
-            perfs.removeIf(perf -> perf.onTimer(nowNanos));
+            if (perfs.get(i).onTimer(nowNanos))
+            {
+                perfs.remove(i);
+            }
         }
     }
 
