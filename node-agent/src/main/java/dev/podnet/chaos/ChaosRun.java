@@ -545,6 +545,12 @@ public final class ChaosRun
         measured.put("probes-untouched-failed", (long)lost.size());
         verdicts.add(new Verdict("probes between pods of untouched nodes never fail", lost.isEmpty() && !untouched.isEmpty(),
             untouched.size() + " probes, " + lost.size() + " failed" + (lost.isEmpty() ? "" : ": " + describe(lost))));
+        // 1b. ... and a long-lived TCP connection between them is never reset, never stalls longer than 1 s
+        final List<Probe> tcp = untouched.stream().filter(probe -> probe.kind().equals("tcp")).toList();
+        final List<Probe> broken = tcp.stream().filter(probe -> !probe.ok()).toList();
+        verdicts.add(new Verdict("TCP connections between pods of untouched nodes are never reset and never stall > 1 s",
+            broken.isEmpty() && !tcp.isEmpty(), tcp.size() + " probes on long-lived connections, " + broken.size() +
+            " reset, stalled or lost" + (broken.isEmpty() ? "" : ": " + describe(broken))));
 
         if (scenario != Scenario.ROLLING_RESTART)
         {

@@ -7,6 +7,7 @@ import dev.podnet.pod.PingRequest;
 import dev.podnet.pod.PingResult;
 import dev.podnet.pod.PodStats;
 import dev.podnet.pod.TcpPerfResult;
+import dev.podnet.pod.TcpProbeResult;
 import dev.podnet.pod.UdpFloodResult;
 import dev.podnet.tcp.SocketInfo;
 import dev.podnet.pod.TracerouteResult;
@@ -200,6 +201,15 @@ public final class DataPlaneProxy
         }
         return submit((dp, now, result) -> dp.pod(pod).tcpPerf(target, port, streams, duration.toNanos(), bytes,
             interval.toNanos(), connectTimeout.toNanos(), result, now));
+    }
+
+    /**
+     * A probe from {@code pod} on its long-lived TCP connection to {@code target}'s echo service (port 7): a line
+     * sent and echoed; the connection is kept for the next probe, and its loss is reported once.
+     */
+    public CompletableFuture<TcpProbeResult> tcpProbe(final String pod, final int target, final Duration timeout)
+    {
+        return submit((dp, now, result) -> dp.pod(pod).tcpProbe(target, 7, timeout.toNanos(), result, now));
     }
 
     /** A pod's TCP sockets: listening ports, then connections, as {@code ss -tin} lists them. */

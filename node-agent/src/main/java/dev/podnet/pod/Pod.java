@@ -694,6 +694,16 @@ public final class Pod implements ArpCache.Actions
         tcp.perf(ip, port, streams, durationNanos, bytes, intervalNanos, connectTimeoutNanos, result, nowNanos);
     }
 
+    /**
+     * A probe on the pod's long-lived TCP connection to {@code ip:port} (an echo service; opened on first use, and
+     * again after it was lost): what continuous probing and chaos runs watch.
+     */
+    public void tcpProbe(final int ip, final int port, final long timeoutNanos, final CompletableFuture<TcpProbeResult> result,
+        final long nowNanos)
+    {
+        tcp.probe(ip, port, timeoutNanos, result, nowNanos);
+    }
+
     /** Opens a TCP connection for {@code handler} (which then runs on the data-plane thread); null when none is free. */
     public TcpConnection tcpConnect(final int ip, final int port, final TcpHandler handler, final long nowNanos)
     {

@@ -29,6 +29,7 @@ final class PodTcp
     private final TcpDiscard discard = new TcpDiscard();
     private final List<HttpCall> calls = new ArrayList<>();
     private final List<TcpPerf> perfs = new ArrayList<>();
+    private final org.agrona.collections.Long2ObjectHashMap<TcpProbe> probes = new org.agrona.collections.Long2ObjectHashMap<>();
 
     PodTcp(final String podName, final int ip, final int mtu, final TcpSettings settings, final SegmentOutput output)
     {
@@ -67,6 +68,27 @@ final class PodTcp
                 perfs.remove(i);
             }
         }
+        if (!probes.isEmpty())
+        {
+            for (final TcpProbe probe : probes.values())
+            {
+                probe.onTimer(nowNanos);
+            }
+        }
+    }
+
+    /** One probe on the long-lived connection to {@code ip:port}'s echo service (made on first use). */
+    void probe(final int ip, final int port, final long timeoutNanos, final CompletableFuture<TcpProbeResult> result,
+        final long nowNanos)
+    {
+        final long key = ((long)ip << 16) | port;
+        TcpProbe probe = probes.get(key);
+        if (probe == null)
+        {
+            probe = new TcpProbe(this, ip, port);
+            probes.put(key, probe);
+        }
+        probe.probe(timeoutNanos, result, nowNanos);
     }
 
     int pump(final long nowNanos)
@@ -142,8 +164,13 @@ final class PodTcp
         {
             perf.abort(reason);
         }
+        for (final TcpProbe probe : probes.values())
+        {
+            probe.abort(reason);
+        }
         calls.clear();
         perfs.clear();
+        probes.clear();
         stack.close();
     }
 }

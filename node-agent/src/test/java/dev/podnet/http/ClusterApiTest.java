@@ -282,8 +282,8 @@ class ClusterApiTest
         assertThat(started.json().get("running").asBoolean()).isTrue();
         assertThat(started.json().get("node").asText()).isEqualTo("node-2");
 
-        // two rounds: from b1 and b2 to the 5 others, ping and udp each = 20 probes a round
-        LocalCluster.await(() -> Http.get(cluster.api(3) + "/api/v1/nodes/node-2/probes").json().get("probes").size() >= 40,
+        // two rounds: from b1 and b2 to the 5 others, ping, udp and tcp each = 30 probes a round
+        LocalCluster.await(() -> Http.get(cluster.api(3) + "/api/v1/nodes/node-2/probes").json().get("probes").size() >= 60,
             LocalCluster.CONVERGE, "two rounds of probes logged");
         final JsonNode page = Http.get(cluster.api(2) + "/api/v1/nodes/node-2/probes?limit=40").json();
         assertThat(page.get("probes")).hasSize(40);
@@ -296,7 +296,17 @@ class ClusterApiTest
             assertThat(probe.get("at").asLong()).isPositive();
             kinds.add(probe.get("kind").asText());
         });
-        assertThat(kinds).contains("ping", "udp");
+        assertThat(kinds).contains("ping", "udp", "tcp");
+        final List<String> tcpPorts = new ArrayList<>();
+        Http.get(cluster.api(2) + "/api/v1/pods/b1/sockets").json().forEach(socket ->
+        {
+            if ("probe".equals(socket.get("app").asText()))
+            {
+                tcpPorts.add(socket.get("local").asText() + " > " + socket.get("peer").asText() + " " + socket.get("state").asText());
+            }
+        });
+        assertThat(tcpPorts).as("one long-lived connection per target, kept across rounds").hasSize(5)
+            .allSatisfy(line -> assertThat(line).endsWith(":7 ESTAB"));
         final long next = page.get("next").asLong();
         assertThat(page.get("probes").get(39).get("seq").asLong()).isEqualTo(next);
         LocalCluster.await(() -> Http.get(cluster.api(2) + "/api/v1/nodes/node-2/probes?after=" + next + "&limit=5").json()
