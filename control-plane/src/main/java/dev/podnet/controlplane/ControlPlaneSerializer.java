@@ -77,6 +77,7 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                 .setIncarnation(endpoint.incarnation())
                 .setVersion(endpoint.version())
                 .setPublishedAt(endpoint.publishedAt())
+                .setNetns(endpoint.netns() == null ? "" : endpoint.netns())
                 .build()
                 .toByteArray();
         }
@@ -90,6 +91,8 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                 .setTunnelPort(acquire.tunnelPort())
                 .setApiPort(acquire.apiPort())
                 .setIncarnation(acquire.incarnation())
+                .setAddress(acquire.address())
+                .setUid(acquire.uid())
                 .setReplyTo(resolver().toSerializationFormat(acquire.replyTo()))
                 .build()
                 .toByteArray();
@@ -124,7 +127,7 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                     final EndpointRecord record = EndpointRecord.parseFrom(bytes);
                     return new EndpointInfo(
                         record.getIp(), record.getMac(), record.getNode(), record.getPod(), record.getIncarnation(), record.getVersion(),
-                        record.getPublishedAt());
+                        record.getPublishedAt(), record.getNetns().isEmpty() ? null : record.getNetns());
                 }
                 case ACQUIRE:
                 {
@@ -132,7 +135,8 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                     final ActorRef<LeaseAllocator.LeaseReply> replyTo = resolver().resolveActorRef(acquire.getReplyTo());
                     return new LeaseAllocator.Acquire(
                         acquire.getNode(), acquire.getClusterCidr(), acquire.getNodePrefix(), acquire.getTunnelHost(),
-                        acquire.getTunnelPort(), acquire.getApiPort(), acquire.getIncarnation(), replyTo);
+                        acquire.getTunnelPort(), acquire.getApiPort(), acquire.getIncarnation(), acquire.getAddress(), acquire.getUid(),
+                        replyTo);
                 }
                 case REPLY:
                 {
@@ -172,6 +176,8 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
             .setApiPort(lease.apiPort())
             .setIncarnation(lease.incarnation())
             .setReleasedAt(lease.releasedAt())
+            .setHolderAddress(lease.holder())
+            .setHolderUid(lease.holderUid())
             .build();
     }
 
@@ -179,6 +185,6 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
     {
         return new LeaseInfo(
             lease.getNode(), lease.getCidr(), lease.getTunnelHost(), lease.getTunnelPort(), lease.getApiPort(),
-            lease.getIncarnation(), lease.getReleasedAt());
+            lease.getIncarnation(), lease.getReleasedAt(), lease.getHolderAddress(), lease.getHolderUid());
     }
 }

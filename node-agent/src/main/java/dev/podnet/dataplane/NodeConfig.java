@@ -17,6 +17,9 @@ import java.util.regex.Pattern;
  * @param fdbMaxEntries MACs the bridge learns at most
  * @param frameQueue    frames in flight inside the node at most
  * @param idleMode      how the data-plane thread waits when idle
+ * @param commandQueue  commands other threads may have queued for the data plane at once (rounded up to a
+ *                      power of two); a full queue refuses a command, which its sender retries. 1024 by
+ *                      default; tests make it tiny to prove that nothing is lost when it is full
  */
 public record NodeConfig(
     String nodeName,
@@ -25,8 +28,11 @@ public record NodeConfig(
     Duration fdbAging,
     int fdbMaxEntries,
     int frameQueue,
-    IdleMode idleMode)
+    IdleMode idleMode,
+    int commandQueue)
 {
+    public static final int DEFAULT_COMMAND_QUEUE = 1024;
+
     private static final Pattern DNS_1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
     public NodeConfig
@@ -60,26 +66,36 @@ public record NodeConfig(
         {
             throw new IllegalArgumentException("idle mode is required");
         }
+        if (commandQueue < 2 || commandQueue > 1 << 16)
+        {
+            throw new IllegalArgumentException("command queue " + commandQueue + " outside 2..65536");
+        }
     }
 
     public static NodeConfig defaults(final String nodeName, final Ipv4Cidr podCidr)
     {
-        return new NodeConfig(nodeName, podCidr, PodSettings.defaults(), Duration.ofSeconds(300), 4096, 1024, IdleMode.EFFICIENT);
+        return new NodeConfig(nodeName, podCidr, PodSettings.defaults(), Duration.ofSeconds(300), 4096, 1024, IdleMode.EFFICIENT,
+            DEFAULT_COMMAND_QUEUE);
     }
 
     public NodeConfig withPod(final PodSettings pod)
     {
-        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode);
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, commandQueue);
     }
 
     public NodeConfig withFdbAging(final Duration fdbAging)
     {
-        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode);
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, commandQueue);
     }
 
     public NodeConfig withIdleMode(final IdleMode idleMode)
     {
-        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode);
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, commandQueue);
+    }
+
+    public NodeConfig withCommandQueue(final int commandQueue)
+    {
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, commandQueue);
     }
 
     /** Kubernetes object names: lower-case alphanumerics and '-', at most 63, alphanumeric at both ends. */

@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * one ping, then netexec {@code hostname} (must answer the target's name: the packet reached the
  * right pod) and netexec {@code clientip} (must answer the source pod's own address: nobody
  * rewrote it, no NAT), both over UDP, then {@code GET /clientip} over TCP from netexec's HTTP server
- * (the same answer: a TCP connection between the two pods works and keeps the source address).
+ * (the same answer: a TCP connection between the two pods works and keeps the source address). A real pod
+ * runs no netexec, so a pair towards one is ping only; a pair from one
+ * uses its kernel: {@code ping} and UDP sockets inside its namespace ({@link RealPodProbe}).
  * <p>
  * Pods check in parallel; each pod checks its targets {@value #PER_POD_IN_FLIGHT} at a time, after a
  * first pair alone (its first packets wait for ARP, and a pod holds only a few frames per unresolved
@@ -34,9 +36,13 @@ final class ConnectivityCheck
     /** Netexec's HTTP port. */
     static final int HTTP_PORT = 8080;
 
-    /** A pod to reach. */
-    record Target(String name, String ip)
+    /** A pod to reach; {@code netns} is a real pod's namespace (on its node), null for an emulated pod. */
+    record Target(String name, String ip, String netns)
     {
+        boolean real()
+        {
+            return netns != null;
+        }
     }
 
     /** One pair's verdict: {@code rttUs} of the ping when it was answered, {@code error} null when ok. */
@@ -45,10 +51,12 @@ final class ConnectivityCheck
     }
 
     private final DataPlaneProxy proxy;
+    private final RealPodProbe realPods;
 
     ConnectivityCheck(final DataPlaneProxy proxy)
     {
         this.proxy = proxy;
+        this.realPods = new RealPodProbe(proxy.realPods());
     }
 
     /** How long checking {@code targets} from one pod may take at worst (every pair timing out thrice). */
@@ -127,6 +135,10 @@ final class ConnectivityCheck
 
     private CompletableFuture<Pair> checkPair(final Target source, final Target target, final Duration timeout)
     {
+        if (source.real())
+        {
+            return realPods.checkPair(source, target, timeout);
+        }
         final int ip = Ipv4Address.parse(target.ip());
         final PingRequest ping = new PingRequest(ip, 1, Duration.ZERO, PingRequest.DEFAULT_SIZE, false, timeout, 64);
         return proxy.ping(source.name(), ping).thenComposeAsync(result ->
@@ -137,6 +149,11 @@ final class ConnectivityCheck
                     new Pair(source.name(), target.name(), false, 0, "ping: " + describe(result)));
             }
             final long rttUs = result.replies().get(0).rttNanos() / 1_000;
+            if (target.real())
+            {
+                // a real pod runs what its user runs, not netexec: ping is the check
+                return CompletableFuture.completedFuture(new Pair(source.name(), target.name(), true, rttUs, null));
+            }
             return udp(source, ip, PAYLOAD_HOSTNAME, timeout).thenComposeAsync(hostname ->
             {
                 if (!hostname.ok() || !hostname.replyText().trim().equals(target.name()))

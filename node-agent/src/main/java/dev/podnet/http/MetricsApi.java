@@ -25,7 +25,8 @@ import java.util.function.Supplier;
  *       tunnel state, back-pressure, drops by reason (every reason, zeros included, so {@code rate()}
  *       works from the first scrape);</li>
  *   <li>control plane (cluster mode): readiness, lease held, leases reclaimed, members by status and
- *       reachability, replicated endpoint-table size, endpoint propagation lag (histogram), routes withdrawn.</li>
+ *       reachability, replicated endpoint-table size, endpoint propagation lag (histogram), routes withdrawn,
+ *       the sync layer's pending changes, resyncs and repairs.</li>
  * </ul>
  */
 final class MetricsApi
@@ -146,6 +147,14 @@ final class MetricsApi
         sample(out, "podnet_endpoints", self, view == null ? 0 : view.endpoints().size());
         family(out, "podnet_routes_withdrawn_total", "counter", "routes to other nodes withdrawn (node unreachable or gone)");
         sample(out, "podnet_routes_withdrawn_total", self, cluster.sync().routesWithdrawn());
+        family(out, "podnet_sync_pending_changes", "gauge",
+            "routes and endpoints the data plane does not have as the control plane wants them yet");
+        sample(out, "podnet_sync_pending_changes", self, cluster.sync().pendingChanges());
+        family(out, "podnet_sync_resyncs_total", "counter", "full resyncs: the data plane's tables read back and compared");
+        sample(out, "podnet_sync_resyncs_total", self, cluster.sync().resyncs());
+        family(out, "podnet_sync_repairs_total", "counter",
+            "routes and endpoints installed again after a refused command, a full command queue or a resync showed them missing");
+        sample(out, "podnet_sync_repairs_total", self, cluster.sync().repairs());
 
         final PropagationLag lag = cluster.sync().propagationLag();
         family(out, "podnet_endpoint_propagation_lag_seconds", "histogram",

@@ -4,6 +4,7 @@ import dev.podnet.controlplane.ClusterView;
 import dev.podnet.controlplane.ControlPlane;
 import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.controlplane.EndpointInfo;
+import dev.podnet.controlplane.LeaseAllocator;
 import dev.podnet.controlplane.LeaseInfo;
 import dev.podnet.dataplane.DataPlaneProxy;
 import dev.podnet.dataplane.Node;
@@ -62,23 +63,50 @@ public final class ClusterNode implements AutoCloseable
         final Duration leaseTimeout,
         final Consumer<String> onRemoved)
     {
-        final ClusterSync sync = new ClusterSync();
+        return start(settings, SyncSettings.defaults(), tunnelConfig, nodeConfig, leaseTimeout, onRemoved, reason -> { });
+    }
+
+    /**
+     * As {@link #start(ControlPlaneSettings, TunnelConfig, Function, Duration, Consumer)}, with the sync layer's
+     * settings and {@code notReady}, told each new reason the control plane gives while the node waits for its
+     * lease. A node refused because another live member holds its name ({@link LeaseAllocator#NAME_IN_USE})
+     * gives up after {@link ControlPlaneSettings#nameInUseWait()}.
+     */
+    public static ClusterNode start(
+        final ControlPlaneSettings settings,
+        final SyncSettings syncSettings,
+        final TunnelConfig tunnelConfig,
+        final Function<Ipv4Cidr, NodeConfig> nodeConfig,
+        final Duration leaseTimeout,
+        final Consumer<String> onRemoved,
+        final Consumer<String> notReady)
+    {
+        final ClusterSync sync = new ClusterSync(syncSettings);
         final ControlPlane controlPlane = ControlPlane.start(settings, sync, onRemoved);
+        Node started = null;
         try
         {
-            final LeaseInfo lease = awaitLease(sync, settings.nodeName(), leaseTimeout);
+            final LeaseInfo lease = awaitLease(sync, controlPlane, settings, leaseTimeout, notReady);
             final Ipv4Cidr cidr = Ipv4Cidr.parse(lease.cidr());
             final DropCounters drops = new DropCounters();
             final NodeConfig config = nodeConfig.apply(cidr);
             final AeronTunnel tunnel = AeronTunnel.launch(tunnelConfig, settings.nodeName(), cidr.network(), drops);
             final Node node = Node.start(config, drops, tunnel);
+            started = node;
             skipPreviousLifeAddresses(readEndpoints(controlPlane), settings.nodeName(), cidr, node.proxy());
-            sync.attach(node.proxy(), controlPlane);
+            node.proxy().onPodsChanged(pods -> controlPlane.publishPods(toEndpoints(pods))).orTimeout(10, TimeUnit.SECONDS).join();
+            sync.attach(node.proxy());
             return new ClusterNode(controlPlane, sync, node, lease);
         }
         catch (final RuntimeException ex)
         {
-            controlPlane.crash();
+            sync.close();
+            // a member that gives up (its name in use, say) leaves, rather than making the others suspect and down it
+            controlPlane.close();
+            if (started != null)
+            {
+                started.close();
+            }
             throw ex;
         }
     }
@@ -120,10 +148,14 @@ public final class ClusterNode implements AutoCloseable
         }
     }
 
-    private static LeaseInfo awaitLease(final ClusterSync sync, final String nodeName, final Duration timeout)
+    private static LeaseInfo awaitLease(
+        final ClusterSync sync, final ControlPlane controlPlane, final ControlPlaneSettings settings, final Duration timeout,
+        final Consumer<String> notReady)
     {
+        final String nodeName = settings.nodeName();
         final long deadline = System.nanoTime() + timeout.toNanos();
         long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long nameInUseSince = 0;
         String reason = "joining the cluster";
         while (true)
         {
@@ -132,11 +164,30 @@ public final class ClusterNode implements AutoCloseable
             {
                 return view.lease();
             }
-            if (view != null && view.reason() != null)
+            if (view != null && view.reason() != null && !view.reason().equals(reason))
             {
                 reason = view.reason();
+                notReady.accept(reason);
+            }
+            final String failure = controlPlane.failure().toCompletableFuture().getNow(null);
+            if (failure != null)
+            {
+                throw new IllegalStateException("node " + nodeName + " cannot get a lease: " + failure);
             }
             final long now = System.nanoTime();
+            if (!reason.startsWith(LeaseAllocator.NAME_IN_USE))
+            {
+                nameInUseSince = 0;
+            }
+            else if (nameInUseSince == 0)
+            {
+                nameInUseSince = now;
+            }
+            else if (now - nameInUseSince > settings.nameInUseWait().toNanos())
+            {
+                throw new IllegalStateException("node " + nodeName + " gave up after " + settings.nameInUseWait().toSeconds() +
+                    " s: " + reason);
+            }
             if (now > deadline)
             {
                 throw new IllegalStateException("node " + nodeName + " got no CIDR lease within " + timeout + ": " + reason);
@@ -170,9 +221,20 @@ public final class ClusterNode implements AutoCloseable
         return lease;
     }
 
+    private static java.util.List<EndpointInfo> toEndpoints(final java.util.List<dev.podnet.dataplane.PodInfo> pods)
+    {
+        final java.util.List<EndpointInfo> result = new java.util.ArrayList<>(pods.size());
+        for (final dev.podnet.dataplane.PodInfo pod : pods)
+        {
+            result.add(new EndpointInfo(Ipv4Address.format(pod.ip()), pod.mac(), pod.node(), pod.name(), 0, 0, 0, pod.netns()));
+        }
+        return result;
+    }
+
     /** Stops as a crashed process would: no goodbye to the cluster. For tests and chaos. */
     public void crash()
     {
+        sync.close();
         controlPlane.crash();
         node.close();
         controlPlane.whenTerminated().toCompletableFuture().join();
@@ -188,6 +250,7 @@ public final class ClusterNode implements AutoCloseable
         }
         finally
         {
+            sync.close();
             node.close();
         }
     }
