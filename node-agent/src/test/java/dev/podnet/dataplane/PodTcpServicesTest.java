@@ -142,14 +142,15 @@ class PodTcpServicesTest
     }
 
     @Test
-    void shouldResetConnectionsOfADeletedPod()
+    void shouldResetConnectionsOfADeletedPod() throws Exception
     {
         final java.util.concurrent.CompletableFuture<TcpPerfResult> perf = node.proxy.tcpPerf("pod-a", b.ip(), 9, 1,
             Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofSeconds(2));
         node.advance(Duration.ofMillis(50));
 
-        node.await(node.proxy.deletePod("pod-a"));
+        final java.util.concurrent.CompletableFuture<Void> deleted = node.proxy.deletePod("pod-a");
         node.advance(Duration.ofMillis(10));
+        deleted.get(10, java.util.concurrent.TimeUnit.SECONDS); // completed off the data plane, on the releases executor
 
         assertThat(perf).isCompletedExceptionally();
         assertThat(node.await(node.proxy.sockets("pod-b"))).filteredOn(s -> !s.state().equals("LISTEN")).isEmpty();
