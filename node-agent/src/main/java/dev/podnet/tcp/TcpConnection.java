@@ -1035,23 +1035,28 @@ public final class TcpConnection
      * Data waits while the way out is full ({@link SegmentOutput#canSendData(int)}); the stack calls again.
      *
      * @param now the stack's clock.
+     * @return segments sent.
      */
-    void dispatch(final long now)
+    int dispatch(final long now)
     {
         queued = false;
+        int sent = 0;
         if (state.synchronizedState() && state != TcpState.TIME_WAIT)
         {
-            sendData(now);
+            sent += sendData(now);
         }
         if (ackNow && state != TcpState.CLOSED && state != TcpState.SYN_SENT)
         {
             sendAck(now);
+            sent++;
         }
+        return sent;
     }
 
-    private void sendData(final long now)
+    private int sendData(final long now)
     {
-        for (int segments = 0; segments < SEGMENTS_PER_DISPATCH; segments++)
+        int segments = 0;
+        for (; segments < SEGMENTS_PER_DISPATCH; segments++)
         {
             final int offset = sndNxt - sndUna; // of the next byte to send, from SND.UNA, in the send buffer
             final int unsent = sendBuffer.size() - offset;
@@ -1114,6 +1119,7 @@ public final class TcpConnection
             }
         }
         armPersist(now);
+        return segments;
     }
 
     /** Nothing outstanding, data waiting, a zero window: the persist timer runs instead of the retransmission timer. */

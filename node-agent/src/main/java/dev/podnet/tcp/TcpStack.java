@@ -462,7 +462,8 @@ public final class TcpStack
      * Let connections send what they hold: after application calls, or once the way out has room again.
      *
      * @param nowNanos the clock.
-     * @return connections served: the duty cycle's work count.
+     * @return segments sent: the duty cycle's work count. A connection still held back by a full way out sends
+     * nothing and counts no work, so that an idle strategy may back off rather than spin on it.
      */
     public int pump(final long nowNanos)
     {
@@ -481,12 +482,11 @@ public final class TcpStack
             {
                 continue;
             }
-            connection.dispatch(nowNanos);
+            work += connection.dispatch(nowNanos);
             if (connection.state() != TcpState.CLOSED)
             {
                 reschedule(connection);
             }
-            work++;
         }
         return work;
     }
