@@ -214,7 +214,7 @@ final class HttpNetexec implements TcpAcceptor
         }
         else if (regionEquals(head, targetStart, pathEnd, PATH_CLIENT_IP))
         {
-            bodyLength = putIp(body, 0, clientIp);
+            bodyLength = Netexec.putIp(body, 0, clientIp);
             body.putByte(bodyLength++, (byte)':');
             bodyLength += body.putIntAscii(bodyLength, clientPort);
         }
@@ -381,24 +381,6 @@ final class HttpNetexec implements TcpAcceptor
         return at;
     }
 
-    /** @return whether the connection stays open after the request just parsed. */
-    boolean keepAlive()
-    {
-        return keepAlive;
-    }
-
-    /** @return the request head buffer, for tests. */
-    UnsafeBuffer headBuffer()
-    {
-        return head;
-    }
-
-    /** @return the response buffer, for tests. */
-    UnsafeBuffer responseBuffer()
-    {
-        return response;
-    }
-
     private static int hex(final byte b)
     {
         if (b >= '0' && b <= '9')
@@ -468,20 +450,6 @@ final class HttpNetexec implements TcpAcceptor
             }
         }
         return false;
-    }
-
-    static int putIp(final UnsafeBuffer buffer, final int index, final int ip)
-    {
-        int at = index;
-        for (int shift = 24; shift >= 0; shift -= 8)
-        {
-            at += buffer.putIntAscii(at, (ip >>> shift) & 0xFF);
-            if (shift > 0)
-            {
-                buffer.putByte(at++, (byte)'.');
-            }
-        }
-        return at - index;
     }
 
     private static byte[] ascii(final String text)
