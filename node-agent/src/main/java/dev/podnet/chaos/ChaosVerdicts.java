@@ -70,6 +70,7 @@ final class ChaosVerdicts
         final List<Verdict> verdicts = new ArrayList<>();
         verdicts.add(steps(seen));
         verdicts.add(untouchedProbes(seen));
+        verdicts.add(untouchedConnections(seen));
         final boolean injected = !seen.missed(Milestone.CONVERGED);
         if (injected && seen.scenario() != Scenario.ROLLING_RESTART)
         {
@@ -119,6 +120,16 @@ final class ChaosVerdicts
         measured.put("probes-untouched-failed", (long)lost.size());
         return new Verdict("probes between pods of untouched nodes never fail", lost.isEmpty() && !untouched.isEmpty(),
             untouched.size() + " probes, " + lost.size() + " failed" + (lost.isEmpty() ? "" : ": " + describe(lost, seen.startedAt())));
+    }
+
+    /** 1b. a long-lived TCP connection between pods of untouched nodes is never reset and never stalls longer than 1 s. */
+    private static Verdict untouchedConnections(final Observations seen)
+    {
+        final List<Probe> tcp = seen.probes().stream().filter(probe -> probe.kind().equals("tcp") && untouched(probe, seen)).toList();
+        final List<Probe> broken = tcp.stream().filter(probe -> !probe.ok()).toList();
+        return new Verdict("TCP connections between pods of untouched nodes are never reset and never stall > 1 s",
+            broken.isEmpty() && !tcp.isEmpty(), tcp.size() + " probes on long-lived connections, " + broken.size() +
+            " reset, stalled or lost" + (broken.isEmpty() ? "" : ": " + describe(broken, seen.startedAt())));
     }
 
     /** 2. probes to the victims' pods, once routes are withdrawn and until the heal, are ICMP unreachable, not timeouts. */

@@ -71,6 +71,12 @@ public final class AeronTunnel implements Overlay
     static final long LOW_STORAGE_WARNING_BYTES = 16L * 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(AeronTunnel.class);
     private static final int FRAGMENT_LIMIT = 64;
+    /**
+     * Driver duty cycles run per data-plane duty cycle at most, while they find work. An INVOKER-mode driver's
+     * sender sends one datagram per publication per duty cycle, and its receiver reads one per transport: invoked
+     * once per data-plane cycle, the tunnel would carry one frame per cycle each way, whatever the window.
+     */
+    static final int DRIVER_CYCLES = 16;
     private static final long PEER_CHECK_INTERVAL_NANOS = 10_000_000L;
     private static final long FIRST_RETRY_NANOS = 100_000_000L;
     private static final long MAX_RETRY_NANOS = 5_000_000_000L;
@@ -227,7 +233,7 @@ public final class AeronTunnel implements Overlay
     public int doWork(final long nowNanos, final Receiver receiver)
     {
         this.now = nowNanos;
-        int work = driverInvoker.invoke();
+        int work = invokeDriver(driverInvoker);
         work += clientInvoker.invoke();
         if (nowNanos >= nextPeerCheckAt)
         {
@@ -236,6 +242,22 @@ public final class AeronTunnel implements Overlay
         }
         this.receiver = receiver;
         work += subscription.poll(onFragment, FRAGMENT_LIMIT);
+        return work;
+    }
+
+    /** Runs the driver's duty cycle while it finds work, {@value #DRIVER_CYCLES} times at most. */
+    public static int invokeDriver(final org.agrona.concurrent.AgentInvoker invoker)
+    {
+        int work = 0;
+        for (int i = 0; i < DRIVER_CYCLES; i++)
+        {
+            final int done = invoker.invoke();
+            work += done;
+            if (done == 0)
+            {
+                break;
+            }
+        }
         return work;
     }
 

@@ -35,7 +35,8 @@ class ChaosVerdictsTest
     private final List<Probe> probes = new ArrayList<>(List.of(
         new Probe("node-1", T0 - 2_000, "a1", "b1", "ping", true, "ok"),
         new Probe("node-1", T0 + 7_000, "a1", "c1", "ping", false, "net-unreachable"),
-        new Probe("node-2", T0 + 20_000, "b1", "a1", "udp", true, "ok")));
+        new Probe("node-2", T0 + 20_000, "b1", "a1", "udp", true, "ok"),
+        new Probe("node-2", T0 + 20_500, "b1", "a1", "tcp", true, "ok")));
     private final List<String> duplicates = new ArrayList<>();
     private final Map<String, Integer> restartsNow = new HashMap<>(Map.of("node-1", 0, "node-2", 0, "node-3", 0));
     private final List<String> victims = new ArrayList<>(List.of("node-3"));
@@ -63,9 +64,18 @@ class ChaosVerdictsTest
         assertThat(verdicts).allMatch(Verdict::held, "held");
         assertThat(verdict(verdicts, "every step").detail()).isEqualTo("converged before the fault, fault injected, detected, " +
             "routes withdrawn, healed, Ready again, traffic restored");
-        assertThat(measured).containsEntry("probes", 3L).containsEntry("probes-untouched", 2L)
+        assertThat(measured).containsEntry("probes", 4L).containsEntry("probes-untouched", 3L)
             .containsEntry("probes-untouched-failed", 0L).containsEntry("probes-to-dead", 1L).containsEntry("duplicates", 0L)
             .containsEntry("restarts-unexpected", 0L);
+    }
+
+    @Test
+    void shouldFailWhenALongLivedConnectionBetweenUntouchedNodesWasReset()
+    {
+        probes.add(new Probe("node-2", T0 + 21_000, "b1", "a1", "tcp", false, "reset"));
+
+        assertThat(verdict(judge(), "TCP connections between pods of untouched nodes")).extracting(Verdict::held, Verdict::detail)
+            .containsExactly(false, "2 probes on long-lived connections, 1 reset, stalled or lost: sent 26.0..26.0 s, {b1->a1 tcp reset=1}");
     }
 
     @Test
@@ -115,11 +125,13 @@ class ChaosVerdictsTest
         final List<Verdict> verdicts = judge();
 
         assertThat(verdicts).extracting(Verdict::invariant).containsExactly("every step of the scenario happened",
-            "probes between pods of untouched nodes never fail", "no two nodes ever hold one CIDR; no two live pods ever share an IP");
+            "probes between pods of untouched nodes never fail",
+            "TCP connections between pods of untouched nodes are never reset and never stall > 1 s",
+            "no two nodes ever hold one CIDR; no two live pods ever share an IP");
         assertThat(verdicts.get(0).held()).isFalse();
         assertThat(verdicts.get(0).detail()).startsWith("converged before the fault never happened");
         assertThat(verdict(verdicts, "probes between").detail()).as("no window: every probe counts")
-            .startsWith("3 probes, 1 failed: sent 12.0..12.0 s, {a1->c1 ping net-unreachable=1}");
+            .startsWith("4 probes, 1 failed: sent 12.0..12.0 s, {a1->c1 ping net-unreachable=1}");
     }
 
     @Test

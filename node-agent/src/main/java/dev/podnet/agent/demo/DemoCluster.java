@@ -278,7 +278,7 @@ public final class DemoCluster
     {
         final DemoLayout.Node node = layout.nodes().get(0);
         console.line("");
-        console.line("connectivity: POST %s/api/v1/check (ping, netexec hostname, netexec clientip), row = from, column = to:",
+        console.line("connectivity: POST %s/api/v1/check (ping, netexec hostname, netexec clientip over UDP and HTTP), row = from, column = to:",
             node.apiUrl());
         final long deadline = System.nanoTime() + options.checkTimeout().toNanos();
         ConnectivityMatrix matrix = null;
