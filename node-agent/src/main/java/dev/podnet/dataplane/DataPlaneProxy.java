@@ -257,6 +257,66 @@ public final class DataPlaneProxy
         });
     }
 
+    /**
+     * Swaps in a compiled Service table (kube-proxy's sync); completes with how many stale UDP
+     * connections it flushed, once the data plane runs it.
+     */
+    public CompletableFuture<Integer> installServices(final dev.podnet.service.ServiceTable table)
+    {
+        return submit((dp, now, result) -> result.complete(dp.installServices(table)));
+    }
+
+    /** Swaps in a compiled cluster DNS zone; completes once the data plane answers from it. */
+    public CompletableFuture<Void> installDnsZone(final dev.podnet.dns.DnsZone zone)
+    {
+        return submit((dp, now, result) ->
+        {
+            dp.installDnsZone(zone);
+            result.complete(null);
+        });
+    }
+
+    /** The node's tracked connections, as {@code conntrack -L} lists them. */
+    public CompletableFuture<List<dev.podnet.conntrack.ConntrackEntry>> connections()
+    {
+        return submit((dp, now, result) -> result.complete(dp.connections(now)));
+    }
+
+    /** The Service table the data plane runs now. */
+    public CompletableFuture<dev.podnet.service.ServiceTable> serviceTable()
+    {
+        return submit((dp, now, result) -> result.complete(dp.services().table()));
+    }
+
+    /** Service, conntrack and DNS counters by name (readable from any thread). */
+    public Map<String, Long> serviceCounters()
+    {
+        final Map<String, Long> counters = new java.util.LinkedHashMap<>();
+        final dev.podnet.service.ServiceStage services = dataPlane.services();
+        for (int i = 0; i < dev.podnet.service.ServiceStage.COUNTERS.length; i++)
+        {
+            counters.put("service_" + dev.podnet.service.ServiceStage.COUNTERS[i], services.counter(i));
+        }
+        final dev.podnet.conntrack.ConntrackTable conntrack = services.conntrack();
+        counters.put("conntrack_entries", (long)conntrack.size());
+        counters.put("conntrack_max", (long)conntrack.capacity());
+        for (int i = 0; i < dev.podnet.conntrack.ConntrackTable.COUNTERS.length; i++)
+        {
+            counters.put("conntrack_" + dev.podnet.conntrack.ConntrackTable.COUNTERS[i], conntrack.counter(i));
+        }
+        for (int i = 0; i < dev.podnet.dns.DnsResponder.COUNTED.length; i++)
+        {
+            counters.put("dns_" + dev.podnet.dns.DnsResponder.COUNTED[i], dataPlane.dns().responder().count(i));
+        }
+        return counters;
+    }
+
+    /** Runs {@code action} on the data-plane thread with the data plane itself (tests of this package). */
+    <T> CompletableFuture<T> onDataPlane(final java.util.function.Function<NodeDataPlane, T> action)
+    {
+        return submit((dp, now, result) -> result.complete(action.apply(dp)));
+    }
+
     /** Non-zero drop counters by reason. */
     public Map<String, Long> drops()
     {

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
  * @param fdbMaxEntries MACs the bridge learns at most
  * @param frameQueue    frames in flight inside the node at most
  * @param idleMode      how the data-plane thread waits when idle
+ * @param services      Services and cluster DNS: the Service CIDR, the DNS address and domain, connection tracking
  */
 public record NodeConfig(
     String nodeName,
@@ -25,7 +26,8 @@ public record NodeConfig(
     Duration fdbAging,
     int fdbMaxEntries,
     int frameQueue,
-    IdleMode idleMode)
+    IdleMode idleMode,
+    ServiceSettings services)
 {
     private static final Pattern DNS_1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
@@ -60,26 +62,36 @@ public record NodeConfig(
         {
             throw new IllegalArgumentException("idle mode is required");
         }
+        if (services == null)
+        {
+            throw new IllegalArgumentException("service settings are required");
+        }
     }
 
     public static NodeConfig defaults(final String nodeName, final Ipv4Cidr podCidr)
     {
-        return new NodeConfig(nodeName, podCidr, PodSettings.defaults(), Duration.ofSeconds(300), 4096, 1024, IdleMode.EFFICIENT);
+        return new NodeConfig(nodeName, podCidr, PodSettings.defaults(), Duration.ofSeconds(300), 4096, 1024, IdleMode.EFFICIENT,
+            ServiceSettings.defaults());
     }
 
     public NodeConfig withPod(final PodSettings pod)
     {
-        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode);
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services);
     }
 
     public NodeConfig withFdbAging(final Duration fdbAging)
     {
-        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode);
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services);
     }
 
     public NodeConfig withIdleMode(final IdleMode idleMode)
     {
-        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode);
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services);
+    }
+
+    public NodeConfig withServices(final ServiceSettings services)
+    {
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services);
     }
 
     /** Kubernetes object names: lower-case alphanumerics and '-', at most 63, alphanumeric at both ends. */

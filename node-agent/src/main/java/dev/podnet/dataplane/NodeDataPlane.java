@@ -1,6 +1,11 @@
 package dev.podnet.dataplane;
 
+import dev.podnet.conntrack.ConntrackEntry;
+import dev.podnet.conntrack.ConntrackTable;
+import dev.podnet.dns.DnsZone;
 import dev.podnet.packet.EthernetFlyweight;
+import dev.podnet.packet.Ipv4Flyweight;
+import dev.podnet.packet.PacketError;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.packet.MacAddress;
@@ -10,6 +15,8 @@ import dev.podnet.pod.DropReason;
 import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.Pod;
 import dev.podnet.pod.RateLimiter;
+import dev.podnet.service.ServiceStage;
+import dev.podnet.service.ServiceTable;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2LongHashMap;
@@ -60,6 +67,9 @@ public final class NodeDataPlane implements Agent
     private final Int2ObjectHashMap<PodPort> podsByPort = new Int2ObjectHashMap<>();
     private final RouteTable routes = new RouteTable();
     private final Overlay overlay;
+    private final ServiceStage services;
+    private final ClusterDns dns;
+    private final Ipv4Flyweight bridgedIpv4 = new Ipv4Flyweight();
     private final ManyToOneConcurrentArrayQueue<Command<?>> commands;
     private PodPort[] podList = new PodPort[0];
     private int nextPortId = GATEWAY_PORT + 1;
@@ -187,12 +197,17 @@ public final class NodeDataPlane implements Agent
         this.ipam = new HostLocalIpam(config.podCidr());
         this.commands = new ManyToOneConcurrentArrayQueue<>(1024);
         final int gatewayIp = config.podCidr().address(1);
+        final ServiceSettings serviceSettings = config.services();
+        this.services = new ServiceStage(new ConntrackTable(serviceSettings.conntrackMax(), serviceSettings.timeouts()),
+            ServiceTable.empty(serviceSettings.serviceCidr()), gatewayIp, config.podCidr().network(), serviceSettings.affinityCapacity());
+        this.dns = new ClusterDns(serviceSettings.dnsIp(), serviceSettings.clusterDomain());
         this.router = new Router(
             GATEWAY_PORT, config.podCidr(), MacAddress.podMac(gatewayIp), localEndpoints, routes, new GatewaySink(), drops,
-            new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()));
+            new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()), services, dns);
         router.overlay(overlay);
         bridge.addPort(router);
         bridge.addPermanent(router.mac(), GATEWAY_PORT);
+        bridge.hook(this::onSwitch);
     }
 
     @Override
@@ -233,6 +248,7 @@ public final class NodeDataPlane implements Agent
             {
                 port.pod.onTimer(now);
             }
+            services.onTimer(now);
             if (now >= nextAgeingAt)
             {
                 nextAgeingAt = now + AGEING_INTERVAL_NANOS;
@@ -303,6 +319,28 @@ public final class NodeDataPlane implements Agent
             count++;
         }
         return count;
+    }
+
+    /**
+     * {@code br_netfilter}: an IPv4 frame switched from one pod to another passes connection tracking,
+     * so the reply of an endpoint to a client on its own node is translated back although no router
+     * sees it.
+     */
+    private void onSwitch(
+        final int ingressPort, final long destinationMac, final MutableDirectBuffer buffer, final int offset, final int length,
+        final long nowNanos)
+    {
+        if (ingressPort == GATEWAY_PORT || destinationMac == router.mac() || length < EthernetFlyweight.HEADER_LENGTH + 20 ||
+            (buffer.getShort(offset + EthernetFlyweight.ETHER_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) !=
+                EthernetFlyweight.ETHER_TYPE_IPV4)
+        {
+            return;
+        }
+        bridgedIpv4.wrap(buffer, offset + EthernetFlyweight.HEADER_LENGTH, length - EthernetFlyweight.HEADER_LENGTH);
+        if (bridgedIpv4.check() == PacketError.NONE)
+        {
+            services.bridged(bridgedIpv4, nowNanos);
+        }
     }
 
     // ---------------------------------------------------------------- commands (data-plane thread)
@@ -547,16 +585,45 @@ public final class NodeDataPlane implements Agent
     void addTap(final FrameTap tap)
     {
         bridge.addTap(tap);
+        router.taps(bridge.taps());
     }
 
     void removeTap(final FrameTap tap)
     {
         bridge.removeTap(tap);
+        router.taps(bridge.taps());
     }
 
     void tap(final FrameTap tap)
     {
         bridge.tap(tap);
+        router.taps(bridge.taps());
+    }
+
+    /** Swaps in a new Service table; returns how many stale UDP connections it flushed. */
+    int installServices(final ServiceTable table)
+    {
+        return services.install(table);
+    }
+
+    void installDnsZone(final DnsZone zone)
+    {
+        dns.zone(zone);
+    }
+
+    ServiceStage services()
+    {
+        return services;
+    }
+
+    ClusterDns dns()
+    {
+        return dns;
+    }
+
+    List<ConntrackEntry> connections(final long nowNanos)
+    {
+        return services.connections(nowNanos);
     }
 
     long framesForwarded()
