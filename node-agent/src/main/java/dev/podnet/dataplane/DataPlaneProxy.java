@@ -44,6 +44,28 @@ public final class DataPlaneProxy
         return submit((dp, now, result) -> result.complete(dp.createPod(name)));
     }
 
+    /** Creates a pod in its namespace, with its labels and ports, at the next free IP of the node's CIDR. */
+    public CompletableFuture<PodInfo> createPod(final PodSpec spec)
+    {
+        return submit((dp, now, result) -> result.complete(dp.createPod(spec)));
+    }
+
+    /** Gives a pod new labels (Services that select it follow). */
+    public CompletableFuture<PodInfo> relabelPod(final String pod, final Map<String, String> labels)
+    {
+        final Map<String, String> copy = Map.copyOf(labels);
+        return submit((dp, now, result) -> result.complete(dp.relabel(pod, copy)));
+    }
+
+    /**
+     * Resolves {@code name} with {@code pod}'s stub resolver (its search path and ndots, queries to its
+     * name server over the pod network); completes when it has an answer or gave up.
+     */
+    public CompletableFuture<dev.podnet.dns.StubResolver.Result> resolve(final String pod, final String name, final int type)
+    {
+        return submit((dp, now, result) -> dp.pod(pod).resolve(name, type, result, now));
+    }
+
     /** New pods get addresses after {@code ip} (a restarted node skips what its previous life used). */
     public CompletableFuture<Void> skipAddressesUpTo(final int ip)
     {

@@ -9,7 +9,24 @@ package dev.podnet.dataplane;
  * @param mac  its MAC
  * @param node the node it runs on
  * @param pod  its name
+ * @param namespace its namespace
  */
-public record Endpoint(int ip, long mac, String node, String pod)
+public record Endpoint(int ip, long mac, String node, String pod, String namespace)
 {
+    public Endpoint
+    {
+        namespace = namespace == null ? PodSpec.DEFAULT_NAMESPACE : namespace;
+    }
+
+    /** A pod of {@code default}. */
+    public Endpoint(final int ip, final long mac, final String node, final String pod)
+    {
+        this(ip, mac, node, pod, PodSpec.DEFAULT_NAMESPACE);
+    }
+
+    /** {@code namespace/name}, or null for an address without a pod name. */
+    public String key()
+    {
+        return pod == null ? null : PodSpec.key(namespace, pod);
+    }
 }

@@ -100,6 +100,15 @@ public record NodeConfig(
         return name != null && DNS_1123_LABEL.matcher(name).matches();
     }
 
+    static void requireDnsLabel(final String name, final String what, final DataPlaneException.Kind kind)
+    {
+        if (!isDnsLabel(name))
+        {
+            throw new DataPlaneException(kind, what + " '" + name + "' is not a DNS-1123 label " +
+                "(lower-case letters, digits and '-', 1..63 characters, starting and ending with a letter or digit)");
+        }
+    }
+
     static void requireDnsLabel(final String what, final String name)
     {
         if (!isDnsLabel(name))

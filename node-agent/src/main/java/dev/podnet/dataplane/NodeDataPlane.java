@@ -3,6 +3,7 @@ package dev.podnet.dataplane;
 import dev.podnet.conntrack.ConntrackEntry;
 import dev.podnet.conntrack.ConntrackTable;
 import dev.podnet.dns.DnsZone;
+import dev.podnet.dns.ResolvConf;
 import dev.podnet.packet.EthernetFlyweight;
 import dev.podnet.packet.Ipv4Flyweight;
 import dev.podnet.packet.PacketError;
@@ -82,11 +83,17 @@ public final class NodeDataPlane implements Agent
     {
         private final int id;
         private final Pod pod;
+        private final String portName;
+        private PodSpec spec;
 
-        PodPort(final int id, final String name, final int ip)
+        PodPort(final int id, final PodSpec spec, final int ip)
         {
             this.id = id;
-            this.pod = new Pod(name, ip, config.podCidr(), config.pod(), this, drops);
+            this.spec = spec;
+            this.pod = new Pod(spec.namespace(), spec.name(), ip, config.podCidr(), config.pod(), this, drops,
+                ResolvConf.forPod(config.services().dnsIp(), spec.namespace(), config.services().clusterDomain()));
+            // a pod of default is named as before; another namespace's pod may share its name, so its key names it
+            this.portName = PodSpec.DEFAULT_NAMESPACE.equals(spec.namespace()) ? spec.name() : spec.key();
         }
 
         @Override
@@ -98,7 +105,7 @@ public final class NodeDataPlane implements Agent
         @Override
         public String name()
         {
-            return pod.name();
+            return portName;
         }
 
         @Override
@@ -382,36 +389,49 @@ public final class NodeDataPlane implements Agent
         return commands.offer(command);
     }
 
-    Pod pod(final String name)
+    /** The pod {@code reference} names: {@code ns/name}, or a bare name in {@code default}. */
+    Pod pod(final String reference)
     {
-        final PodPort port = podsByName.get(name);
+        return port(reference).pod;
+    }
+
+    private PodPort port(final String reference)
+    {
+        final PodPort port = podsByName.get(PodSpec.keyOf(reference));
         if (port == null)
         {
-            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
+            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + reference + "' on node " + config.nodeName());
         }
-        return port.pod;
+        return port;
     }
 
     PodInfo createPod(final String name)
     {
-        if (!NodeConfig.isDnsLabel(name))
+        return createPod(PodSpec.named(name));
+    }
+
+    PodInfo createPod(final PodSpec spec)
+    {
+        NodeConfig.requireDnsLabel(spec.namespace(), "namespace", DataPlaneException.Kind.INVALID);
+        if (!NodeConfig.isDnsLabel(spec.name()))
         {
-            throw new DataPlaneException(DataPlaneException.Kind.INVALID, "pod name '" + name + "' is not a DNS-1123 label " +
+            throw new DataPlaneException(DataPlaneException.Kind.INVALID, "pod name '" + spec.name() + "' is not a DNS-1123 label " +
                 "(lower-case letters, digits and '-', 1..63 characters, starting and ending with a letter or digit)");
         }
-        if (podsByName.containsKey(name))
+        if (podsByName.containsKey(spec.key()))
         {
-            throw new DataPlaneException(DataPlaneException.Kind.CONFLICT, "pod '" + name + "' already exists on node " + config.nodeName());
+            throw new DataPlaneException(DataPlaneException.Kind.CONFLICT, "pod '" + spec.name() + "' already exists in namespace " +
+                spec.namespace() + " on node " + config.nodeName());
         }
         final int ip = ipam.allocate();
-        final PodPort port = new PodPort(nextPortId++, name, ip);
-        podsByName.put(name, port);
+        final PodPort port = new PodPort(nextPortId++, spec, ip);
+        podsByName.put(spec.key(), port);
         podsByPort.put(port.id, port);
         podList = podsByName.values().toArray(new PodPort[0]);
         localEndpoints.put(ip & 0xFFFFFFFFL, port.pod.mac());
         bridge.addPort(port);
         podsChanged();
-        return info(port.pod);
+        return info(port);
     }
 
     void skipAddressesUpTo(final int ip)
@@ -419,12 +439,21 @@ public final class NodeDataPlane implements Agent
         ipam.skipPast(ip);
     }
 
-    void deletePod(final String name)
+    /** New labels for a pod (what selects it changes; its address does not). */
+    PodInfo relabel(final String reference, final java.util.Map<String, String> labels)
     {
-        final PodPort port = podsByName.remove(name);
+        final PodPort port = port(reference);
+        port.spec = new PodSpec(port.spec.namespace(), port.spec.name(), labels, port.spec.ports());
+        podsChanged();
+        return info(port);
+    }
+
+    void deletePod(final String reference)
+    {
+        final PodPort port = podsByName.remove(PodSpec.keyOf(reference));
         if (port == null)
         {
-            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
+            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + reference + "' on node " + config.nodeName());
         }
         podList = podsByName.values().toArray(new PodPort[0]);
         podsByPort.remove(port.id);
@@ -456,9 +485,9 @@ public final class NodeDataPlane implements Agent
         final List<PodInfo> result = new ArrayList<>(podList.length);
         for (final PodPort port : podList)
         {
-            result.add(info(port.pod));
+            result.add(info(port));
         }
-        result.sort(Comparator.comparing(PodInfo::name));
+        result.sort(Comparator.comparing(PodInfo::namespace).thenComparing(PodInfo::name));
         return result;
     }
 
@@ -482,11 +511,7 @@ public final class NodeDataPlane implements Agent
      */
     boolean inject(final String podName, final byte[] frame)
     {
-        final PodPort port = podsByName.get(podName);
-        if (port == null)
-        {
-            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + podName + "' on node " + config.nodeName());
-        }
+        final PodPort port = port(podName);
         if (frame.length == 0 || frame.length > frames.slotCapacity())
         {
             drops.increment(DropReason.FRAME_TOO_LARGE);
@@ -576,7 +601,7 @@ public final class NodeDataPlane implements Agent
         final List<Endpoint> result = routes.endpoints();
         for (final PodPort port : podList)
         {
-            result.add(new Endpoint(port.pod.ip(), port.pod.mac(), config.nodeName(), port.pod.name()));
+            result.add(new Endpoint(port.pod.ip(), port.pod.mac(), config.nodeName(), port.pod.name(), port.pod.namespace()));
         }
         result.sort(Comparator.comparingLong(e -> e.ip() & 0xFFFFFFFFL));
         return result;
@@ -636,9 +661,10 @@ public final class NodeDataPlane implements Agent
         return bridge.framesFlooded();
     }
 
-    private PodInfo info(final Pod pod)
+    private PodInfo info(final PodPort port)
     {
-        return new PodInfo(pod.name(), config.nodeName(), pod.ip(), pod.mac());
+        return new PodInfo(port.spec.name(), config.nodeName(), port.pod.ip(), port.pod.mac(), port.spec.namespace(),
+            port.spec.labels(), port.spec.ports());
     }
 
     @Override
