@@ -372,10 +372,9 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
         for (final EndpointInfo pod : wanted.values())
         {
             final EndpointInfo current = published.get(pod.ip());
-            if (current == null || current.mac() != pod.mac() || !current.pod().equals(pod.pod()))
+            if (!pod.sameContent(current))
             {
-                final EndpointInfo entry = new EndpointInfo(
-                    pod.ip(), pod.mac(), settings.nodeName(), pod.pod(), settings.incarnation(), ++version,
+                final EndpointInfo entry = pod.published(settings.nodeName(), settings.incarnation(), ++version,
                     System.currentTimeMillis());
                 published.put(entry.ip(), entry);
                 replicator.askUpdate(
