@@ -3,6 +3,7 @@ package dev.podnet.agent;
 import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.dataplane.IdleMode;
 import dev.podnet.dataplane.NodeConfig;
+import dev.podnet.dataplane.ServiceSettings;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.pod.PodSettings;
 import dev.podnet.transport.TunnelConfig;
@@ -47,6 +48,7 @@ import java.util.regex.Pattern;
  * @param idleMode    how the data-plane thread waits when idle
  * @param topology    peers (static mode only) and the pods to create at start
  * @param cluster     how to join the cluster; null in static mode
+ * @param services    Services and cluster DNS: Service CIDR, cluster domain, connection-tracking size
  */
 public record AgentSettings(
     String nodeName,
@@ -60,7 +62,8 @@ public record AgentSettings(
     int apiPort,
     IdleMode idleMode,
     StaticTopology topology,
-    ClusterSettings cluster)
+    ClusterSettings cluster,
+    ServiceSettings services)
 {
     public static final String DEFAULT_BIND = "0.0.0.0";
     /** The usual alternative HTTP port. */
@@ -98,7 +101,10 @@ public record AgentSettings(
         LEASE_GRACE("--lease-grace", "PODNET_LEASE_GRACE"),
         HEARTBEAT_INTERVAL("--heartbeat-interval-ms", "PODNET_HEARTBEAT_INTERVAL_MS"),
         ACCEPTABLE_PAUSE("--acceptable-pause-ms", "PODNET_ACCEPTABLE_PAUSE_MS"),
-        STABLE_AFTER("--stable-after-ms", "PODNET_STABLE_AFTER_MS");
+        STABLE_AFTER("--stable-after-ms", "PODNET_STABLE_AFTER_MS"),
+        SERVICE_CIDR("--service-cidr", "PODNET_SERVICE_CIDR"),
+        CLUSTER_DOMAIN("--cluster-domain", "PODNET_CLUSTER_DOMAIN"),
+        CONNTRACK_MAX("--conntrack-max", "PODNET_CONNTRACK_MAX");
 
         /** Settings that only mean something in cluster mode (besides {@link #SEEDS}, which chooses it). */
         static final List<Setting> CLUSTER_ONLY = List.of(CLUSTER_PORT, ADVERTISED_HOST, CLUSTER_BIND, CLUSTER_CIDR,
@@ -136,6 +142,10 @@ public record AgentSettings(
         {
             topology = new StaticTopology(List.of(), List.of());
         }
+        if (services == null)
+        {
+            services = ServiceSettings.defaults();
+        }
     }
 
     /** The tunnel's configuration (Aeron directory picked per process, default term length). */
@@ -164,7 +174,7 @@ public record AgentSettings(
     public NodeConfig nodeConfig(final Ipv4Cidr cidr)
     {
         final NodeConfig defaults = NodeConfig.defaults(nodeName, cidr);
-        return defaults.withPod(defaults.pod().withMtu(podMtu)).withIdleMode(idleMode);
+        return defaults.withPod(defaults.pod().withMtu(podMtu)).withIdleMode(idleMode).withServices(services);
     }
 
     /**
@@ -273,12 +283,37 @@ public record AgentSettings(
             pods(values.get(Setting.PODS), nodeName, (1L << (32 - cluster.nodePrefix())) - 3, "a /" + cluster.nodePrefix() + " lease");
 
         final AgentSettings settings = new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, networkId, podMtu,
-            apiBind, apiPort, idleMode, new StaticTopology(peers, pods), cluster);
+            apiBind, apiPort, idleMode, new StaticTopology(peers, pods), cluster, services(values, podCidr, cluster));
         if (cluster != null)
         {
             settings.controlPlaneSettings(System.currentTimeMillis()); // its own checks, which name the variables too
         }
         return settings;
+    }
+
+    /**
+     * Services and cluster DNS: a Service CIDR that overlaps no pod address, a cluster domain, a
+     * connection-tracking size; the first two the same on every node.
+     */
+    private static ServiceSettings services(final Values values, final Ipv4Cidr podCidr, final ClusterSettings cluster)
+    {
+        final Ipv4Cidr serviceCidr = cidr(Setting.SERVICE_CIDR, values.getOr(Setting.SERVICE_CIDR, "10.96.0.0/12"));
+        require(serviceCidr.prefixLength() >= 12 && serviceCidr.prefixLength() <= 24, Setting.SERVICE_CIDR,
+            serviceCidr + ": prefix length must be 12..24");
+        final Ipv4Cidr pods = cluster != null ? cluster.clusterCidr() : podCidr;
+        require(!overlaps(serviceCidr, pods), Setting.SERVICE_CIDR, serviceCidr + " overlaps the pod addresses " + pods +
+            (cluster != null ? " (" + Setting.CLUSTER_CIDR.label() + ")" : ""));
+        final String domain = values.getOr(Setting.CLUSTER_DOMAIN, ServiceSettings.DEFAULT_DOMAIN);
+        final int conntrackMax = integer(values, Setting.CONNTRACK_MAX, dev.podnet.conntrack.ConntrackTable.DEFAULT_CAPACITY, 16,
+            1 << 22);
+        try
+        {
+            return ServiceSettings.of(serviceCidr, domain, conntrackMax);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw invalid(Setting.CLUSTER_DOMAIN, "'" + domain + "' is not a domain name (e.g. cluster.local)");
+        }
     }
 
     /**

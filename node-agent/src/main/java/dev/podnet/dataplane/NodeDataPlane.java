@@ -443,7 +443,7 @@ public final class NodeDataPlane implements Agent
     PodInfo relabel(final String reference, final java.util.Map<String, String> labels)
     {
         final PodPort port = port(reference);
-        port.spec = new PodSpec(port.spec.namespace(), port.spec.name(), labels, port.spec.ports());
+        port.spec = port.spec.withLabels(labels);
         podsChanged();
         return info(port);
     }
@@ -664,7 +664,7 @@ public final class NodeDataPlane implements Agent
     private PodInfo info(final PodPort port)
     {
         return new PodInfo(port.spec.name(), config.nodeName(), port.pod.ip(), port.pod.mac(), port.spec.namespace(),
-            port.spec.labels(), port.spec.ports());
+            port.spec.labels(), port.spec.ports(), port.spec.hostname(), port.spec.subdomain());
     }
 
     @Override

@@ -13,21 +13,25 @@ import java.util.Map;
  * @param namespace its namespace
  * @param labels    its labels
  * @param ports     its containers' declared ports
+ * @param hostname  {@code spec.hostname}, or empty
+ * @param subdomain {@code spec.subdomain}, or empty
  */
 public record PodInfo(String name, String node, int ip, long mac, String namespace, Map<String, String> labels,
-    List<ContainerPort> ports)
+    List<ContainerPort> ports, String hostname, String subdomain)
 {
     public PodInfo
     {
         namespace = namespace == null ? PodSpec.DEFAULT_NAMESPACE : namespace;
         labels = labels == null ? Map.of() : labels;
         ports = ports == null ? List.of() : ports;
+        hostname = hostname == null ? "" : hostname;
+        subdomain = subdomain == null ? "" : subdomain;
     }
 
     /** A pod of {@code default} without labels. */
     public PodInfo(final String name, final String node, final int ip, final long mac)
     {
-        this(name, node, ip, mac, PodSpec.DEFAULT_NAMESPACE, Map.of(), List.of());
+        this(name, node, ip, mac, PodSpec.DEFAULT_NAMESPACE, Map.of(), List.of(), "", "");
     }
 
     /** {@code namespace/name}. */

@@ -11,8 +11,11 @@ import java.util.TreeMap;
  * @param name      its name, unique in its namespace (a DNS-1123 label)
  * @param labels    its labels (what Service selectors match)
  * @param ports     its containers' declared ports
+ * @param hostname  {@code spec.hostname}, or empty
+ * @param subdomain {@code spec.subdomain} (a headless Service publishing {@code hostname}), or empty
  */
-public record PodSpec(String namespace, String name, Map<String, String> labels, List<ContainerPort> ports)
+public record PodSpec(String namespace, String name, Map<String, String> labels, List<ContainerPort> ports, String hostname,
+    String subdomain)
 {
     public static final String DEFAULT_NAMESPACE = "default";
 
@@ -21,6 +24,18 @@ public record PodSpec(String namespace, String name, Map<String, String> labels,
         namespace = namespace == null || namespace.isEmpty() ? DEFAULT_NAMESPACE : namespace;
         labels = labels == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(labels));
         ports = ports == null ? List.of() : List.copyOf(ports);
+        hostname = hostname == null ? "" : hostname;
+        subdomain = subdomain == null ? "" : subdomain;
+    }
+
+    public PodSpec(final String namespace, final String name, final Map<String, String> labels, final List<ContainerPort> ports)
+    {
+        this(namespace, name, labels, ports, "", "");
+    }
+
+    public PodSpec withLabels(final Map<String, String> newLabels)
+    {
+        return new PodSpec(namespace, name, newLabels, ports, hostname, subdomain);
     }
 
     public static PodSpec named(final String name)

@@ -5,6 +5,8 @@ import dev.podnet.controlplane.ControlPlane;
 import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.controlplane.EndpointInfo;
 import dev.podnet.controlplane.LeaseInfo;
+import dev.podnet.controlplane.services.ServiceControl;
+import dev.podnet.controlplane.services.ServiceRegistrySettings;
 import dev.podnet.dataplane.DataPlaneProxy;
 import dev.podnet.dataplane.Node;
 import dev.podnet.dataplane.NodeConfig;
@@ -38,13 +40,18 @@ public final class ClusterNode implements AutoCloseable
     private final ClusterSync sync;
     private final Node node;
     private final LeaseInfo lease;
+    private final ServiceSync serviceSync;
+    private final ServiceControl services;
 
-    private ClusterNode(final ControlPlane controlPlane, final ClusterSync sync, final Node node, final LeaseInfo lease)
+    private ClusterNode(final ControlPlane controlPlane, final ClusterSync sync, final Node node, final LeaseInfo lease,
+        final ServiceSync serviceSync, final ServiceControl services)
     {
         this.controlPlane = controlPlane;
         this.sync = sync;
         this.node = node;
         this.lease = lease;
+        this.serviceSync = serviceSync;
+        this.services = services;
     }
 
     /**
@@ -74,7 +81,13 @@ public final class ClusterNode implements AutoCloseable
             final Node node = Node.start(config, drops, tunnel);
             skipPreviousLifeAddresses(readEndpoints(controlPlane), settings.nodeName(), cidr, node.proxy());
             sync.attach(node.proxy(), controlPlane);
-            return new ClusterNode(controlPlane, sync, node, lease);
+            // Services: the registry and endpoints controller (singletons), this node's watch, and its sync into the data plane
+            final ServiceSync serviceSync = new ServiceSync(settings.nodeName(), config.services());
+            final ServiceControl services = controlPlane.startServices(new ServiceRegistrySettings(config.services().serviceCidr().toString(),
+                Ipv4Address.format(config.services().dnsIp()), ServiceRegistrySettings.NODE_PORT_FIRST,
+                ServiceRegistrySettings.NODE_PORT_LAST), serviceSync);
+            serviceSync.attach(node.proxy());
+            return new ClusterNode(controlPlane, sync, node, lease, serviceSync, services);
         }
         catch (final RuntimeException ex)
         {
@@ -170,9 +183,22 @@ public final class ClusterNode implements AutoCloseable
         return lease;
     }
 
+    /** The Service objects: registry requests and this node's view of them. */
+    public ServiceControl services()
+    {
+        return services;
+    }
+
+    /** Programs this node's data plane with the Services. */
+    public ServiceSync serviceSync()
+    {
+        return serviceSync;
+    }
+
     /** Stops as a crashed process would: no goodbye to the cluster. For tests and chaos. */
     public void crash()
     {
+        serviceSync.close();
         controlPlane.crash();
         node.close();
         controlPlane.whenTerminated().toCompletableFuture().join();
@@ -184,6 +210,7 @@ public final class ClusterNode implements AutoCloseable
     {
         try
         {
+            serviceSync.close();
             controlPlane.close();
         }
         finally

@@ -243,7 +243,7 @@ public final class ClusterSync implements Consumer<ClusterView>
         final List<EndpointInfo> result = new ArrayList<>(pods.size());
         for (final PodInfo pod : pods)
         {
-            result.add(new EndpointInfo(Ipv4Address.format(pod.ip()), pod.mac(), pod.node(), pod.name(), 0, 0, 0));
+            result.add(PodRecords.toRecord(pod));
         }
         return result;
     }
