@@ -25,7 +25,7 @@ import java.util.Map;
         "  podnetctl ping a-1 b-1",
         "  podnetctl ping a-1 10.244.1.2 -c 5 -i 0.5",
         "  podnetctl ping a-1 b-1 -s 1500 -M do     # Frag needed and DF set (mtu = 1413)",
-        "  podnetctl ping a-1 10.99.0.1 -c 1        # Destination Net Unreachable, exit 1"})
+        "  podnetctl ping a-1 10.200.0.1 -c 1        # Destination Net Unreachable, exit 1"})
 final class PingCommand extends Verb
 {
     /** The API's default payload size, printed in the first line when -s is not given. */

@@ -27,7 +27,7 @@ import java.util.Map;
         "  #  1  10.244.0.1  0.210 ms",
         "  #  2  10.244.2.0  0.412 ms",
         "  #  3  10.244.2.2  0.530 ms",
-        "  podnetctl traceroute a-1 10.99.0.1 --max-hops 4"})
+        "  podnetctl traceroute a-1 10.200.0.1 --max-hops 4"})
 final class TracerouteCommand extends Verb
 {
     static final int DEFAULT_MAX_HOPS = 16;

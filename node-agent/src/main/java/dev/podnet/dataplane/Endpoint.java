@@ -24,6 +24,12 @@ public record Endpoint(int ip, long mac, String node, String pod, String namespa
         this(ip, mac, node, pod, PodSpec.DEFAULT_NAMESPACE);
     }
 
+    /** How tools name the pod: its name in {@code default}, {@code namespace/name} elsewhere (also its bridge port's name). */
+    public String reference()
+    {
+        return pod == null || PodSpec.DEFAULT_NAMESPACE.equals(namespace) ? pod : PodSpec.key(namespace, pod);
+    }
+
     /** {@code namespace/name}, or null for an address without a pod name. */
     public String key()
     {

@@ -89,7 +89,7 @@ final class CheckApi
         final Map<String, List<Target>> sourcesByNode = new LinkedHashMap<>();
         for (final Endpoint pod : directory.pods())
         {
-            final Target target = new Target(pod.pod(), Ipv4Address.format(pod.ip()));
+            final Target target = new Target(pod.reference(), Ipv4Address.format(pod.ip()));
             targets.add(target);
             sourcesByNode.computeIfAbsent(pod.node(), node -> new ArrayList<>()).add(target);
         }

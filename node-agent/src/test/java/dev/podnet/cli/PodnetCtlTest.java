@@ -273,14 +273,14 @@ class PodnetCtlTest
     @Test
     void shouldExitWith1WhenAPingGetsNoReply()
     {
-        final Run run = ctl("ping", "a1", "10.99.0.1", "-c", "1");
+        final Run run = ctl("ping", "a1", "10.200.0.1", "-c", "1");
 
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.lines()).containsExactly(
-            "PING 10.99.0.1 (10.99.0.1) 56(84) bytes of data.",
+            "PING 10.200.0.1 (10.200.0.1) 56(84) bytes of data.",
             "From " + gateway(1) + " icmp_seq=1 Destination Net Unreachable",
             "",
-            "--- 10.99.0.1 ping statistics ---",
+            "--- 10.200.0.1 ping statistics ---",
             "1 packets transmitted, 0 received, +1 errors, 100% packet loss");
         assertThat(run.err()).isEmpty();
     }
@@ -339,11 +339,11 @@ class PodnetCtlTest
     @Test
     void shouldExitWith1WhenTracerouteDoesNotReachTheTarget()
     {
-        final Run run = ctl("traceroute", "a1", "10.99.0.1", "--max-hops", "4");
+        final Run run = ctl("traceroute", "a1", "10.200.0.1", "--max-hops", "4");
 
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.lines()).hasSize(3);
-        assertThat(run.lines().get(0)).isEqualTo("traceroute to 10.99.0.1 (10.99.0.1), 4 hops max");
+        assertThat(run.lines().get(0)).isEqualTo("traceroute to 10.200.0.1 (10.200.0.1), 4 hops max");
         assertThat(run.lines().get(1)).as("TTL 1 expires at the gateway").matches(" 1  " + Pattern.quote(gateway(1)) + "  \\d+\\.\\d{3} ms");
         assertThat(run.lines().get(2)).as("which has no route").matches(" 2  " + Pattern.quote(gateway(1)) + "  \\d+\\.\\d{3} ms !N");
     }
