@@ -79,7 +79,7 @@ final class PingCommand extends Verb
         final long runs = (long)((count == null ? DEFAULT_COUNT : count) - 1) *
             (int)body.getOrDefault("intervalMs", DEFAULT_INTERVAL_MS) + (int)body.getOrDefault("timeoutMs", DEFAULT_TIMEOUT_MS);
 
-        final JsonNode ping = api().post("/api/v1/pods/" + ApiClient.segment(pod) + "/ping", body,
+        final JsonNode ping = api().post(podPath(pod) + "/ping", body,
             Duration.ofMillis(Math.min(runs, Duration.ofDays(1).toMillis())).plus(ApiClient.GRACE));
         PingReport.lines(ping, size == null ? DEFAULT_SIZE : size).forEach(out()::println);
         return ping.path("received").asInt() > 0 ? PodnetCtl.EXIT_OK : PodnetCtl.EXIT_FAILED;

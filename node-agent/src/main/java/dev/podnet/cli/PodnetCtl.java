@@ -25,15 +25,18 @@ import java.util.Map;
     description = "Inspects and drives a podnet cluster (an emulated Kubernetes pod network) through any agent's " +
         "HTTP API, the way kubectl drives Kubernetes.",
     subcommands = {
-        GetCommand.class, DescribeCommand.class, CreateCommand.class, DeleteCommand.class,
-        PingCommand.class, TracerouteCommand.class, UdpCommand.class, CheckCommand.class,
-        ArpCommand.class, FdbCommand.class, RoutesCommand.class, CaptureCommand.class, ChaosCommand.class,
+        GetCommand.class, DescribeCommand.class, CreateCommand.class, DeleteCommand.class, ApplyCommand.class,
+        PingCommand.class, TracerouteCommand.class, UdpCommand.class, NslookupCommand.class, CheckCommand.class,
+        ArpCommand.class, FdbCommand.class, RoutesCommand.class, ConntrackCommand.class, CaptureCommand.class, ChaosCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExamples:%n",
     footer = {
         "  podnetctl get nodes -o wide",
         "  podnetctl create pod web --node b",
         "  podnetctl ping a-1 web -c 5",
+        "  podnetctl apply -f app.yaml",
+        "  podnetctl get svc -A",
+        "  podnetctl udp a-1 web 80 hostname       # web: a Service, resolved by a-1's resolver",
         "  podnetctl check",
         "  podnetctl capture a-1 -w - --seconds 30 | wireshark -k -i -",
         "  podnetctl chaos kill-one           # against a docker compose cluster",
@@ -64,6 +67,19 @@ public final class PodnetCtl implements Runnable
         description = "the agent API to talk to: host:port or http://host:port (port 8080 when left out); " +
             "default: $" + SERVER_ENV + ", else " + DEFAULT_SERVER)
     String server;
+
+    @Option(
+        names = {"-n", "--namespace"},
+        scope = ScopeType.INHERIT,
+        paramLabel = "NS",
+        description = "the namespace of the pods, Services and endpoints named or listed (default: default)")
+    String namespace;
+
+    @Option(
+        names = {"-A", "--all-namespaces"},
+        scope = ScopeType.INHERIT,
+        description = "list the objects of every namespace (get)")
+    boolean allNamespaces;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -98,6 +114,23 @@ public final class PodnetCtl implements Runnable
         return new CommandLine(new PodnetCtl(env))
             .setExecutionExceptionHandler(PodnetCtl::executionFailed)
             .setParameterExceptionHandler(PodnetCtl::usageError);
+    }
+
+    /** The namespace asked for with {@code -n}, else {@code default}. */
+    String namespace()
+    {
+        return namespace == null || namespace.isBlank() ? "default" : namespace;
+    }
+
+    /** Whether {@code -n} was given. */
+    boolean namespaceGiven()
+    {
+        return namespace != null && !namespace.isBlank();
+    }
+
+    boolean allNamespaces()
+    {
+        return allNamespaces;
     }
 
     /** The environment this run sees. */

@@ -55,7 +55,7 @@ final class TracerouteCommand extends Verb
         final int hops = maxHops == null ? DEFAULT_MAX_HOPS : maxHops;
         final long runs = (long)hops * (int)body.getOrDefault("timeoutMs", DEFAULT_TIMEOUT_MS);
 
-        final JsonNode trace = api().post("/api/v1/pods/" + ApiClient.segment(pod) + "/traceroute", body,
+        final JsonNode trace = api().post(podPath(pod) + "/traceroute", body,
             Duration.ofMillis(runs).plus(ApiClient.GRACE));
         out().println("traceroute to " + trace.path("target").asText() + " (" + trace.path("targetIp").asText() + "), " +
             hops + " hops max");

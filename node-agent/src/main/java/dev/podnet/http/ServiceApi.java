@@ -196,7 +196,17 @@ final class ServiceApi
         }
         for (final Endpoint pod : cluster.directory().podsIn(name))
         {
-            deletePod(request, pod.namespace(), pod.pod());
+            try
+            {
+                deletePod(request, pod.namespace(), pod.pod());
+            }
+            catch (final ApiException ex)
+            {
+                if (ex.status() != 404)
+                {
+                    throw ex; // a pod deleted a moment ago may still be listed: it is gone all the same
+                }
+            }
         }
         final ServiceRegistry.RegistryReply reply = ask(services.deleteNamespace(name), "deleting namespace " + name);
         if (!reply.ok())

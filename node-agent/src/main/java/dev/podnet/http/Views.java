@@ -256,8 +256,11 @@ final class Views
         }
     }
 
-    /** One address of a Service's endpoints: {@code ports} as {@code ip:port/protocol}, one per Service port it serves. */
-    record EndpointAddress(String ip, String node, String pod, String hostname, List<String> ports)
+    /**
+     * One address of a Service's endpoints: {@code ports} as {@code ip:port/protocol}, one per Service port it
+     * serves; {@code targetPorts} the port per Service port, in the Service's order, 0 where it does not serve it.
+     */
+    record EndpointAddress(String ip, String node, String pod, String hostname, List<String> ports, List<Integer> targetPorts)
     {
     }
 
@@ -280,7 +283,7 @@ final class Views
             final List<dev.podnet.controlplane.services.EndpointAddressInfo> addresses)
         {
             return addresses.stream().map(a -> new EndpointAddress(a.ip(), a.node(), a.pod(), a.hostname(),
-                ServiceApi.endpointPorts(service, a))).toList();
+                ServiceApi.endpointPorts(service, a), a.targetPorts())).toList();
         }
     }
 
