@@ -42,7 +42,7 @@ final class CheckApi
      * ones; {@code node} is the agent that ran it.
      */
     record Result(String node, String startedAt, long durationMs, List<String> pods, int pairs, int ok,
-                  List<Failure> failed, List<Pair> matrix)
+                  List<Failure> failed, List<Pair> matrix, List<String> services)
     {
     }
 
@@ -93,6 +93,8 @@ final class CheckApi
             targets.add(target);
             sourcesByNode.computeIfAbsent(pod.node(), node -> new ArrayList<>()).add(target);
         }
+        final int podCount = targets.size();
+        targets.addAll(serviceTargets(cluster.services()));
         final Instant startedAt = Instant.now();
         final long start = System.nanoTime();
         final Duration bound = ConnectivityCheck.bound(targets.size(), timeout);
@@ -113,9 +115,42 @@ final class CheckApi
             .map(pair -> new Failure(pair.from(), pair.to(), pair.error()))
             .toList();
         final Result result = new Result(self, startedAt.toString(), (System.nanoTime() - start) / 1_000_000,
-            targets.stream().map(Target::name).toList(), pairs.size(), pairs.size() - failed.size(), failed, pairs);
+            targets.subList(0, podCount).stream().map(Target::name).toList(), pairs.size(), pairs.size() - failed.size(), failed, pairs,
+            targets.subList(podCount, targets.size()).stream().map(Target::name).toList());
         last = result;
         return ApiResponse.ok(result);
+    }
+
+    /**
+     * The Services a pod can check: a ClusterIP, a UDP port onto netexec's 8081 and ready endpoints
+     * (named {@code name.namespace}, as a pod of another namespace would reach them).
+     */
+    static List<Target> serviceTargets(final dev.podnet.controlplane.services.ServiceView view)
+    {
+        final List<Target> services = new ArrayList<>();
+        for (final dev.podnet.controlplane.services.ServiceInfo service : view.services().values())
+        {
+            final dev.podnet.controlplane.services.ServiceEndpointsInfo endpoints = view.endpoints().get(service.key());
+            if (service.headless() || service.clusterIp().isEmpty() || endpoints == null || endpoints.addresses().isEmpty())
+            {
+                continue;
+            }
+            for (int i = 0; i < service.ports().size(); i++)
+            {
+                final int index = i;
+                final List<String> expected = endpoints.addresses().stream()
+                    .filter(address -> index < address.targetPorts().size() && address.targetPorts().get(index) == 8081)
+                    .map(dev.podnet.controlplane.services.EndpointAddressInfo::pod)
+                    .toList();
+                if ("UDP".equals(service.ports().get(i).protocol()) && expected.size() == endpoints.addresses().size())
+                {
+                    services.add(new Target(service.name() + "." + service.namespace() + ":" + service.ports().get(i).port(),
+                        service.clusterIp(), service.ports().get(i).port(), expected));
+                    break;
+                }
+            }
+        }
+        return services;
     }
 
     /** Pairs from {@code sources} (pods of {@code node}): here, or by that node's agent; never a failed future. */
@@ -206,9 +241,17 @@ final class CheckApi
         final List<Target> targets = new ArrayList<>();
         for (int i = 0; i < targetNodes.size(); i++)
         {
-            final String name = JsonBody.text("targets", i, targetNodes.get(i), "name");
-            final String ip = JsonBody.text("targets", i, targetNodes.get(i), "ip");
-            targets.add(new Target(name, Ipv4Address.format(ClusterDirectory.parseIp(ip, "targets[" + i + "].ip"))));
+            final JsonNode node = targetNodes.get(i);
+            final String name = JsonBody.text("targets", i, node, "name");
+            final String ip = JsonBody.text("targets", i, node, "ip");
+            final int port = node.path("port").asInt(0);
+            final List<String> expected = new ArrayList<>();
+            node.path("expected").forEach(pod -> expected.add(pod.asText()));
+            if (port < 0 || port > 65535)
+            {
+                throw ApiException.badRequest("field 'targets[" + i + "].port': " + port + " outside 0..65535");
+            }
+            targets.add(new Target(name, Ipv4Address.format(ClusterDirectory.parseIp(ip, "targets[" + i + "].ip")), port, expected));
         }
         final List<Target> sources = new ArrayList<>();
         for (int i = 0; i < sourceNames.size(); i++)

@@ -70,6 +70,12 @@ final class ClusterApi implements AutoCloseable
         this.prober = new Prober(proxy, this, self);
     }
 
+    /** The Service objects this node knows. */
+    dev.podnet.controlplane.services.ServiceView services()
+    {
+        return services.get();
+    }
+
     /** This node's own routes, registered after these (whose paths they shadow). */
     NodeApi local()
     {

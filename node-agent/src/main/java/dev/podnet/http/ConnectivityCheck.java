@@ -17,7 +17,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Kubernetes' network conformance test in small: from each of this node's pods to every target pod,
  * one ping, then netexec {@code hostname} (must answer the target's name: the packet reached the
  * right pod) and netexec {@code clientip} (must answer the source pod's own address: nobody
- * rewrote it, no NAT).
+ * rewrote it, no NAT). A Service target (a ClusterIP and port in front of netexec pods) is checked the
+ * same way without the ping (kube-proxy answers no ping to a ClusterIP): {@code hostname} must answer one
+ * of its endpoints, {@code clientip} the source's own address — unless the source is one of them, whose
+ * hairpin traffic kube-proxy masquerades.
  * <p>
  * Pods check in parallel; each pod checks its targets {@value #PER_POD_IN_FLIGHT} at a time, after a
  * first pair alone (its first packets wait for ARP, and a pod holds only a few frames per unresolved
@@ -30,9 +33,26 @@ final class ConnectivityCheck
     static final String PAYLOAD_HOSTNAME = "hostname";
     static final String PAYLOAD_CLIENT_IP = "clientip";
 
-    /** A pod to reach. */
-    record Target(String name, String ip)
+    /**
+     * A pod to reach, or a Service: {@code port} its Service port (0 for a pod, whose netexec listens on
+     * 8081) and {@code expected} the pods behind it.
+     */
+    record Target(String name, String ip, int port, List<String> expected)
     {
+        Target
+        {
+            expected = expected == null ? List.of() : List.copyOf(expected);
+        }
+
+        Target(final String name, final String ip)
+        {
+            this(name, ip, 0, List.of());
+        }
+
+        boolean service()
+        {
+            return port != 0;
+        }
     }
 
     /** One pair's verdict: {@code rttUs} of the ping when it was answered, {@code error} null when ok. */
@@ -123,6 +143,10 @@ final class ConnectivityCheck
 
     private CompletableFuture<Pair> checkPair(final Target source, final Target target, final Duration timeout)
     {
+        if (target.service())
+        {
+            return checkService(source, target, timeout);
+        }
         final int ip = Ipv4Address.parse(target.ip());
         final PingRequest ping = new PingRequest(ip, 1, Duration.ZERO, PingRequest.DEFAULT_SIZE, false, timeout, 64);
         return proxy.ping(source.name(), ping).thenComposeAsync(result ->
@@ -135,10 +159,11 @@ final class ConnectivityCheck
             final long rttUs = result.replies().get(0).rttNanos() / 1_000;
             return udp(source, ip, PAYLOAD_HOSTNAME, timeout).thenComposeAsync(hostname ->
             {
-                if (!hostname.ok() || !hostname.replyText().trim().equals(target.name()))
+                final String podName = target.name().substring(target.name().indexOf('/') + 1); // its hostname: no namespace
+                if (!hostname.ok() || !hostname.replyText().trim().equals(podName))
                 {
                     return CompletableFuture.completedFuture(new Pair(source.name(), target.name(), false, rttUs,
-                        "hostname: " + describe(hostname, "'" + target.name() + "'")));
+                        "hostname: " + describe(hostname, "'" + podName + "'")));
                 }
                 return udp(source, ip, PAYLOAD_CLIENT_IP, timeout).thenApply(clientIp ->
                 {
@@ -153,9 +178,39 @@ final class ConnectivityCheck
         });
     }
 
+    /** Pod to Service: netexec behind the ClusterIP answers as one of the Service's pods, to the pod's own address. */
+    private CompletableFuture<Pair> checkService(final Target source, final Target service, final Duration timeout)
+    {
+        final int ip = Ipv4Address.parse(service.ip());
+        return udp(source, ip, service.port(), PAYLOAD_HOSTNAME, timeout).thenComposeAsync(hostname ->
+        {
+            if (!hostname.ok() || !service.expected().contains(hostname.replyText().trim()))
+            {
+                return CompletableFuture.completedFuture(new Pair(source.name(), service.name(), false, 0,
+                    "hostname: " + describe(hostname, "one of " + service.expected())));
+            }
+            final boolean hairpin = service.expected().contains(source.name().substring(source.name().indexOf('/') + 1));
+            return udp(source, ip, service.port(), PAYLOAD_CLIENT_IP, timeout).thenApply(clientIp ->
+            {
+                if (!clientIp.ok() || (!hairpin && !clientIp.replyText().trim().startsWith(source.ip() + ":")))
+                {
+                    return new Pair(source.name(), service.name(), false, 0,
+                        "clientip: " + describe(clientIp, source.ip() + ":<port> (the source address was rewritten)"));
+                }
+                return new Pair(source.name(), service.name(), true, 0, null);
+            });
+        });
+    }
+
     private CompletableFuture<UdpExchange> udp(final Target source, final int ip, final String payload, final Duration timeout)
     {
-        return proxy.udp(source.name(), ip, 8081, payload.getBytes(StandardCharsets.US_ASCII), timeout);
+        return udp(source, ip, 8081, payload, timeout);
+    }
+
+    private CompletableFuture<UdpExchange> udp(final Target source, final int ip, final int port, final String payload,
+        final Duration timeout)
+    {
+        return proxy.udp(source.name(), ip, port, payload.getBytes(StandardCharsets.US_ASCII), timeout);
     }
 
     private static String describe(final PingResult result)

@@ -328,6 +328,21 @@ class ServicesEndToEndTest
 
     @Test
     @Order(12)
+    void shouldCheckEveryPodToEveryServiceInTheAllPairsCheck()
+    {
+        final Run check = ctl("check");
+
+        assertThat(check.exit()).as(check.out() + check.err()).isZero();
+        assertThat(check.out()).contains("FROM\\SERVICE").contains("web.shop:80").contains("solo.shop:80").contains("sticky.shop:80")
+            .doesNotContain("empty.shop").doesNotContain("pets.shop");
+        final JsonNode result = Http.get(server + "/api/v1/check").json();
+        assertThat(result.path("services")).hasSize(3);
+        assertThat(result.path("failed")).isEmpty();
+        assertThat(result.path("pairs").asInt()).as("5 pods to 4 others, and to 3 Services").isEqualTo(5 * 4 + 5 * 3);
+    }
+
+    @Test
+    @Order(13)
     void shouldFollowAPodsDeletionAndRecreationWithoutABlackHole()
     {
         final String recreate = MANIFEST.substring(MANIFEST.indexOf("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-1"),
@@ -371,7 +386,7 @@ class ServicesEndToEndTest
     }
 
     @Test
-    @Order(13)
+    @Order(14)
     void shouldRefuseBadManifestsNamingTheFieldAndApplyNothing()
     {
         final Http.Reply bad = Http.post(server + "/api/v1/apply", "apiVersion: v1\nkind: Namespace\nmetadata: {name: fresh}\n---\n" +
@@ -390,7 +405,7 @@ class ServicesEndToEndTest
     }
 
     @Test
-    @Order(14)
+    @Order(15)
     void shouldDeleteWhatAManifestHolds()
     {
         final Run deleted = ctl("delete", "-f", manifest.toString());
