@@ -209,6 +209,24 @@ class ServiceTranslationTest
     }
 
     @Test
+    void shouldServeANodePortOnTheNodesAddressMasqueradedAsExternalTrafficPolicyClusterDoes()
+    {
+        node.await(node.proxy.installServices(ServiceTable.of(ServiceTable.DEFAULT_SERVICE_CIDR, List.of(
+            new ServiceTable.Frontend("default/web:http", CLUSTER_IP, UDP, 80, 30080, new int[] {b.ip()}, new int[] {8081}, 0)), 1, 0)));
+        final int nodeAddress = ip("10.244.1.1");
+
+        final UdpExchange clientIp = node.await(node.proxy.udp("pod-a", nodeAddress, 30080, "clientip".getBytes(StandardCharsets.UTF_8),
+            TIMEOUT));
+        final UdpExchange otherPort = node.await(node.proxy.udp("pod-a", nodeAddress, 30081, "x".getBytes(StandardCharsets.UTF_8),
+            TIMEOUT));
+
+        assertThat(clientIp.ok()).as(clientIp.error()).isTrue();
+        assertThat(Ipv4Address.format(clientIp.fromIp()) + ":" + clientIp.fromPort()).isEqualTo("10.244.1.1:30080");
+        assertThat(clientIp.replyText()).as("masqueraded to the node's address").startsWith("10.244.1.1:");
+        assertThat(otherPort.error()).as("no node port there: the node itself refuses").isEqualTo("port-unreachable");
+    }
+
+    @Test
     void shouldListTheTranslatedConnectionAsConntrackDoes()
     {
         install(0, b);
