@@ -36,6 +36,8 @@ final class ClusterApi implements AutoCloseable
     /** Bound for a forwarded read or command: the other agent answers within its own bounds. */
     static final Duration FORWARD_QUICK = ApiServer.COMMAND_TIMEOUT.plus(Await.GRACE);
     /** Bound for a forwarded ping or traceroute, which may run as long as one request may. */
+    /** How long a pod's creation waits to hear of its namespace (a few gossip rounds). */
+    static final Duration NAMESPACE_WAIT = Duration.ofSeconds(3);
     static final Duration FORWARD_LONG = NodeApi.MAX_RUN_TIME.plus(Await.GRACE).plus(Await.GRACE);
 
     private final DataPlaneProxy proxy;
@@ -198,8 +200,7 @@ final class ClusterApi implements AutoCloseable
                 "digits and '-', 1..63 characters, starting and ending with a letter or digit)");
         }
         final String namespace = request.namespace();
-        final ServiceView known = services.get();
-        if (!known.namespaces().isEmpty() && !known.namespaces().containsKey(namespace))
+        if (!namespaceExists(namespace))
         {
             throw ApiException.notFound("namespaces \"" + namespace + "\" not found");
         }
@@ -228,6 +229,29 @@ final class ClusterApi implements AutoCloseable
         forwarded.put("node", target.name());
         return forwarder.forward(target.name(), target.api(), request.withBody(request.mapper().writeValueAsBytes(forwarded)),
             FORWARD_QUICK);
+    }
+
+    /**
+     * Whether {@code namespace} exists as this node sees it, waiting a moment for one it does not see yet:
+     * the registry confirms a namespace once a majority has it, this node may hear of it a gossip round
+     * later (an {@code apply} of a namespace and its pods must not trip over that).
+     */
+    private boolean namespaceExists(final String namespace) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + NAMESPACE_WAIT.toNanos();
+        while (true)
+        {
+            final ServiceView known = services.get();
+            if (known.namespaces().isEmpty() || known.namespaces().containsKey(namespace))
+            {
+                return true; // empty: no Service objects known yet (static mode, or before the first view)
+            }
+            if (System.nanoTime() > deadline)
+            {
+                return false;
+            }
+            Thread.sleep(20);
+        }
     }
 
     /** Where a pod goes when nobody said: the Ready node with the fewest pods, this one on a tie. */

@@ -144,8 +144,9 @@ class PodnetCtlTest
         }
         assertAligned(run.lines());
         assertThat(wide.exit()).isZero();
-        assertThat(cells(wide.lines().get(0))).containsExactly("NAME", "NODE", "IP", "MAC");
+        assertThat(cells(wide.lines().get(0))).containsExactly("NAME", "NODE", "IP", "MAC", "LABELS");
         assertThat(cells(wide.lines().get(3)).get(3)).matches("0a:58:0a:f4:[0-9a-f]{2}:02");
+        assertThat(cells(wide.lines().get(3)).get(4)).isEqualTo("<none>");
     }
 
     @Test
@@ -165,7 +166,7 @@ class PodnetCtlTest
         final Run format = ctl("get", "pods", "-o", "yaml");
 
         assertThat(missing.exit()).isEqualTo(2);
-        assertThat(missing.err()).startsWith("error: missing resource type: nodes or pods");
+        assertThat(missing.err()).startsWith("error: missing resource type: nodes, pods, services, endpoints or namespaces");
         assertThat(format.exit()).isEqualTo(2);
         assertThat(format.err()).startsWith("error: -o: unknown output format 'yaml' (expected: wide, json)")
             .contains("See 'podnetctl get pods --help' for usage.");

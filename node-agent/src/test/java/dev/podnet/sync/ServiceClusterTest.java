@@ -130,7 +130,10 @@ class ServiceClusterTest
     {
         for (int i = 1; i <= 3; i++)
         {
-            assertThat(node(i).serviceSync().programmingLatency().count()).as("node-%d", i).isPositive();
+            awaitEndpoints(i, 2);
+            final PropagationLag latency = node(i).serviceSync().programmingLatency();
+            LocalCluster.await(() -> latency.count() > 0, Duration.ofSeconds(10), "node-" + i + " measured a programming latency");
+            assertThat(latency.sumMs()).as("node-%d: within the test's lifetime", i).isLessThan(180_000L * latency.count());
         }
     }
 }
