@@ -268,11 +268,11 @@ public final class Manifests
             }
             if (containers.size() > 0)
             {
-                ignored.add(0, "spec.containers (image, command, resources, probes, ...) but their ports");
+                ignored.add(0, "spec.containers (all but their ports)");
             }
             if (!ignored.isEmpty())
             {
-                fields.warn(String.join(", ", ignored) + ": ignored — an emulated pod runs netexec (UDP 8081) whatever its spec says");
+                fields.warn("ignored, an emulated pod runs netexec (UDP 8081) whatever its spec says: " + String.join(", ", ignored));
             }
         }
         if (nodeName != null && Names.dnsLabelProblem(nodeName) != null)
