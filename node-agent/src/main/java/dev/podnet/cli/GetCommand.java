@@ -129,7 +129,7 @@ final class GetCommand extends ResourceVerb
         final Table table = new Table(columns.stream().map(field -> field.toUpperCase(Locale.ROOT)).toList());
         for (final JsonNode item : items(answer))
         {
-            table.row(columns.stream().map(field -> text(item, field)).toList());
+            table.row(columns.stream().map(field -> item.path(field).isObject() ? labels(item.path(field)) : text(item, field)).toList());
         }
         return table;
     }
@@ -183,21 +183,7 @@ final class GetCommand extends ResourceVerb
         int run()
         {
             final Output.Format format = format(output, Output.Format.WIDE, Output.Format.JSON);
-            return show(format, namespaced(this, "pods", name), answer ->
-            {
-                final List<String> columns = new ArrayList<>(withNamespace(this, FIELDS));
-                if (format == Output.Format.WIDE)
-                {
-                    columns.addAll(WIDE_FIELDS);
-                }
-                final Table table = new Table(columns.stream().map(field -> field.toUpperCase(Locale.ROOT)).toList());
-                for (final JsonNode pod : items(answer))
-                {
-                    table.row(columns.stream().map(field -> field.equals("labels") ? labels(pod.path("labels")) : text(pod, field))
-                        .toList());
-                }
-                return table;
-            });
+            return show(format, namespaced(this, "pods", name), answer -> table(answer, format, withNamespace(this, FIELDS), WIDE_FIELDS));
         }
     }
 

@@ -6,23 +6,18 @@ import dev.podnet.dns.DnsZone;
 import dev.podnet.dns.StubResolver;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.pod.UdpExchange;
+import dev.podnet.testing.Tshark;
 import dev.podnet.service.ServiceTable;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * Wireshark's verdict on cluster DNS and Service translation: a pod resolves a Service by name and
@@ -42,13 +37,7 @@ class ServiceCaptureTsharkTest
     @BeforeAll
     static void requireTshark()
     {
-        final boolean present = Files.isExecutable(Path.of("/usr/bin/tshark")) || onPath();
-        final String message = "tshark is not installed: apt-get install tshark (.ci/run does)";
-        if (!present && System.getenv("CI") != null)
-        {
-            fail(message);
-        }
-        Assumptions.assumeTrue(present, message);
+        Tshark.require();
     }
 
     @Test
@@ -82,62 +71,27 @@ class ServiceCaptureTsharkTest
         final String clientIp = Ipv4Address.format(client.ip());
         final String webIp = Ipv4Address.format(web.ip());
 
-        assertThat(tshark(bridgeFile, "dns", "dns.flags.response", "dns.qry.name", "dns.flags.authoritative", "dns.flags.rcode", "dns.a",
+        assertThat(Tshark.fields(bridgeFile, "dns", "dns.flags.response", "dns.qry.name", "dns.flags.authoritative", "dns.flags.rcode", "dns.a",
             "ip.src", "ip.dst", "udp.checksum.status"))
             .containsExactly(
                 "0,web.default.svc.cluster.local,,,," + clientIp + ",10.96.0.10,1",
                 "1,web.default.svc.cluster.local,1,0," + CLUSTER_IP + ",10.96.0.10," + clientIp + ",1");
-        final String port = tshark(bridgeFile, "udp.dstport == 80", "udp.srcport").get(0);
-        assertThat(tshark(bridgeFile, "udp.port == 80 || udp.port == 8081", "ip.src", "ip.dst", "udp.srcport", "udp.dstport",
+        final String port = Tshark.fields(bridgeFile, "udp.dstport == 80", "udp.srcport").get(0);
+        assertThat(Tshark.fields(bridgeFile, "udp.port == 80 || udp.port == 8081", "ip.src", "ip.dst", "udp.srcport", "udp.dstport",
             "ip.checksum.status", "udp.checksum.status"))
             .as("on the bridge: the client's packet to the ClusterIP, the node's translation to the endpoint, its reply")
             .containsExactly(
                 String.join(",", clientIp, CLUSTER_IP, port, "80", "1", "1"),
                 String.join(",", clientIp, webIp, port, "8081", "1", "1"),
                 String.join(",", webIp, clientIp, "8081", port, "1", "1"));
-        assertThat(tshark(clientFile, "udp.port == 80", "ip.src", "ip.dst", "udp.srcport", "udp.dstport", "udp.checksum.status"))
+        assertThat(Tshark.fields(clientFile, "udp.port == 80", "ip.src", "ip.dst", "udp.srcport", "udp.dstport", "udp.checksum.status"))
             .as("at the client: the reply comes from the ClusterIP (translated on the bridge)")
             .containsExactly(
                 String.join(",", clientIp, CLUSTER_IP, port, "80", "1"),
                 String.join(",", CLUSTER_IP, clientIp, "80", port, "1"));
-        assertThat(tshark(bridgeFile, "_ws.malformed || _ws.expert.severity >= 0x600000", "frame.number")).isEmpty();
-        assertThat(tshark(clientFile, "_ws.malformed || _ws.expert.severity >= 0x600000", "frame.number")).isEmpty();
+        assertThat(Tshark.fields(bridgeFile, "_ws.malformed || _ws.expert.severity >= 0x600000", "frame.number")).isEmpty();
+        assertThat(Tshark.fields(clientFile, "_ws.malformed || _ws.expert.severity >= 0x600000", "frame.number")).isEmpty();
     }
 
-    private static List<String> tshark(final Path file, final String filter, final String... fields)
-        throws IOException, InterruptedException
-    {
-        final List<String> command = new ArrayList<>(List.of(
-            "tshark", "-n", "-r", file.toString(), "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
-            "-Y", filter, "-T", "fields", "-E", "separator=,"));
-        for (final String field : fields)
-        {
-            command.add("-e");
-            command.add(field);
-        }
-        final Process process = new ProcessBuilder(command).start();
-        final byte[] stdout = process.getInputStream().readAllBytes();
-        final String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as("tshark failed: %s", stderr).isZero();
-        final String out = new String(stdout, StandardCharsets.UTF_8).strip();
-        return out.isEmpty() ? List.of() : List.of(out.split("\n"));
-    }
 
-    private static boolean onPath()
-    {
-        final String path = System.getenv("PATH");
-        if (path == null)
-        {
-            return false;
-        }
-        for (final String each : path.split(java.io.File.pathSeparator))
-        {
-            if (Files.isExecutable(Path.of(each, "tshark")))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
 }
