@@ -40,12 +40,14 @@ import java.nio.ByteOrder;
  * <ol>
  *   <li>drains the command queue (pod create/delete, tools, table reads) — the only way other threads
  *       reach the data plane, so commands apply in the order they were sent;</li>
- *   <li>runs timers (ARP, ping schedules, call timeouts) at most once per millisecond, and bridge
- *       ageing once per second;</li>
+ *   <li>runs timers (ARP, ping schedules, call timeouts, a slice of connection-tracking expiry) at most
+ *       once per millisecond, and bridge ageing once per second;</li>
  *   <li>switches up to {@value #FRAMES_PER_CYCLE} queued frames through the bridge; whatever the
  *       receivers send back is queued behind them.</li>
  * </ol>
- * Forwarding a frame allocates nothing and takes no lock.
+ * Forwarding a frame allocates nothing and takes no lock. The router runs the Service stage
+ * (kube-proxy) and answers cluster DNS for this node's pods; the bridge hands pod-to-pod IPv4 to the
+ * same stage ({@code br_netfilter}), so replies of same-node endpoints are translated back.
  */
 public final class NodeDataPlane implements Agent
 {
