@@ -48,7 +48,8 @@ final class GetCommand extends ResourceVerb
             {
                 throw verb.usage("a resource cannot be retrieved by name across all namespaces");
             }
-            return "/api/v1/" + collection;
+            // /api/v1/endpoints is a node's endpoint table in podnet (it was there before Services)
+            return "/api/v1/" + (collection.equals("endpoints") ? "service-endpoints" : collection);
         }
         return path(verb.namespacePath() + "/" + collection, name);
     }

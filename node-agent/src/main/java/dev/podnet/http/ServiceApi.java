@@ -30,7 +30,8 @@ import java.util.concurrent.TimeoutException;
  *       pods and Services go with it);</li>
  *   <li>{@code GET /api/v1/services}, {@code GET/POST /api/v1/namespaces/{ns}/services},
  *       {@code GET/DELETE /api/v1/namespaces/{ns}/services/{name}};</li>
- *   <li>{@code GET /api/v1/endpoints}, {@code GET /api/v1/namespaces/{ns}/endpoints[/{name}]};</li>
+ *   <li>{@code GET /api/v1/service-endpoints} (every namespace's), {@code GET /api/v1/namespaces/{ns}/endpoints[/{name}]}
+ *       ({@code /api/v1/endpoints} stays what it was before Services: the answering node's endpoint table);</li>
  *   <li>{@code POST /api/v1/apply} and {@code POST /api/v1/delete}: a manifest (YAML or JSON, several
  *       documents), {@code ?namespace=} for objects that name none. Every document is parsed and
  *       validated before anything is changed; then each object is applied in order.</li>
@@ -64,7 +65,7 @@ final class ServiceApi
             .add("POST", "/api/v1/namespaces/{namespace}/services", this::createService)
             .add("GET", "/api/v1/namespaces/{namespace}/services/{name}", request -> ApiResponse.ok(serviceView(service(request))))
             .add("DELETE", "/api/v1/namespaces/{namespace}/services/{name}", this::deleteService)
-            .add("GET", "/api/v1/endpoints", request -> ApiResponse.ok(endpointViews(null)))
+            .add("GET", "/api/v1/service-endpoints", request -> ApiResponse.ok(endpointViews(null)))
             .add("GET", "/api/v1/namespaces/{namespace}/endpoints", request -> ApiResponse.ok(endpointViews(request.namespace())))
             .add("GET", "/api/v1/namespaces/{namespace}/endpoints/{name}", request ->
                 ApiResponse.ok(endpointView(service(request))))

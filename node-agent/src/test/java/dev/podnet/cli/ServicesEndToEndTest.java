@@ -205,6 +205,7 @@ class ServicesEndToEndTest
         final Run endpoints = ctl("-n", "shop", "get", "endpoints", "web");
         final Run namespaces = ctl("get", "ns");
         final Run all = ctl("get", "svc", "-A");
+        final Run allEndpoints = ctl("get", "ep", "-A");
 
         assertThat(services.lines().get(0).split(" {2,}")).containsExactly("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE");
         assertThat(services.out()).containsPattern("web +ClusterIP +" + webIp.replace(".", "\\.") + " +<none> +80/UDP")
@@ -212,6 +213,7 @@ class ServicesEndToEndTest
         assertThat(endpoints.lines().get(1)).matches("web +10\\.244\\.\\d+\\.\\d+:8081,10\\.244\\.\\d+\\.\\d+:8081");
         assertThat(namespaces.out()).contains("default").contains("kube-system").contains("shop");
         assertThat(all.out()).containsPattern("kube-system +kube-dns +ClusterIP +10\\.96\\.0\\.10 +<none> +53/UDP,53/TCP");
+        assertThat(allEndpoints.out()).containsPattern("shop +web +10\\.244").containsPattern("kube-system +kube-dns +<none>");
     }
 
     @Test
