@@ -1,6 +1,7 @@
 package dev.podnet.controlplane;
 
 import akka.actor.CoordinatedShutdown;
+import akka.actor.setup.ActorSystemSetup;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.javadsl.AskPattern;
 import com.typesafe.config.Config;
@@ -29,6 +30,11 @@ public final class ControlPlane implements AutoCloseable
     private final ActorSystem<NodeControlPlane.Command> system;
     private final AtomicLong reclaimed = new AtomicLong();
     private final ControlPlaneSettings settings;
+    private final StateDirectory stateDirectory;
+    /** The actor system stopped and the state directory is released. */
+    private final java.util.concurrent.CompletableFuture<?> terminated;
+    /** Completes with the reason when the control plane cannot go on (its lease store would not load). */
+    private final java.util.concurrent.CompletableFuture<String> failure = new java.util.concurrent.CompletableFuture<>();
     private volatile boolean leaving;
     /** The cluster removed this node: it can write nothing any more, its pods stay listed until it returns. */
     private volatile boolean removed;
@@ -36,20 +42,58 @@ public final class ControlPlane implements AutoCloseable
     private ControlPlane(final ControlPlaneSettings settings, final Consumer<ClusterView> listener, final Consumer<String> onRemoved)
     {
         this.settings = settings;
+        this.stateDirectory = settings.stateDir() == null ? null : StateDirectory.open(settings.stateDir());
         final Config config = ConfigFactory
             .parseString("akka.cluster.roles = [\"" + LeaseAllocator.NODE_ROLE_PREFIX + settings.nodeName() + "\"]")
             .withFallback(settings.akkaConfig());
-        this.system = ActorSystem.create(
-            NodeControlPlane.create(settings, reclaimed, listener, previousStatus ->
-            {
-                removed = true;
-                if (!leaving)
+        final ActorSystemSetup setup = settings.actorSystemSetup(config);
+        try
+        {
+            this.system = ActorSystem.create(
+                NodeControlPlane.create(settings, reclaimed, listener, previousStatus ->
                 {
-                    onRemoved.accept(previousStatus);
-                }
-            }),
-            SYSTEM_NAME,
-            config);
+                    removed = true;
+                    if (!leaving)
+                    {
+                        onRemoved.accept(previousStatus);
+                    }
+                }, this::failed),
+                SYSTEM_NAME,
+                setup);
+        }
+        catch (final RuntimeException ex)
+        {
+            closeStateDirectory();
+            throw ex;
+        }
+        terminated = system.getWhenTerminated().toCompletableFuture().handle((done, failure) ->
+        {
+            closeStateDirectory();
+            return done;
+        });
+    }
+
+    private void failed(final String reason)
+    {
+        LOG.error("node {}: {}", settings.nodeName(), reason);
+        failure.complete(reason);
+    }
+
+    private void closeStateDirectory()
+    {
+        if (stateDirectory != null)
+        {
+            stateDirectory.close();
+        }
+    }
+
+    /**
+     * Completes with the reason when this control plane cannot work at all: its replica of the lease table
+     * (in the state directory) would not load. The node should stop: it cannot be given a lease safely.
+     */
+    public CompletionStage<String> failure()
+    {
+        return failure;
     }
 
     /**
@@ -120,7 +164,7 @@ public final class ControlPlane implements AutoCloseable
         {
             // downed: nobody to tell; its pods stay listed under it until it returns
             CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.clusterLeavingReason());
-            return system.getWhenTerminated();
+            return terminated;
         }
         // bounded by the JDK's clock too: a system that stops meanwhile takes its scheduler (and the ask's timeout) along
         return AskPattern.<NodeControlPlane.Command, akka.Done>ask(
@@ -136,7 +180,7 @@ public final class ControlPlane implements AutoCloseable
                 CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.clusterLeavingReason());
                 return done;
             })
-            .thenCompose(ignored -> system.getWhenTerminated());
+            .thenCompose(ignored -> terminated);
     }
 
     /**
@@ -149,10 +193,10 @@ public final class ControlPlane implements AutoCloseable
         system.terminate();
     }
 
-    /** Completes when the actor system has stopped (left, crashed or downed). */
+    /** Completes when the actor system has stopped (left, crashed or downed) and the state directory is released. */
     public CompletionStage<?> whenTerminated()
     {
-        return system.getWhenTerminated();
+        return terminated;
     }
 
     /** Leaves gracefully and waits (bounded) for the actor system to stop. */

@@ -77,6 +77,7 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                 .setIncarnation(endpoint.incarnation())
                 .setVersion(endpoint.version())
                 .setPublishedAt(endpoint.publishedAt())
+                .setNetns(endpoint.netns() == null ? "" : endpoint.netns())
                 .setNamespace(endpoint.namespace())
                 .putAllLabels(endpoint.labels())
                 .setHostname(endpoint.hostname())
@@ -98,6 +99,8 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                 .setTunnelPort(acquire.tunnelPort())
                 .setApiPort(acquire.apiPort())
                 .setIncarnation(acquire.incarnation())
+                .setAddress(acquire.address())
+                .setUid(acquire.uid())
                 .setReplyTo(resolver().toSerializationFormat(acquire.replyTo()))
                 .build()
                 .toByteArray();
@@ -137,8 +140,8 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                     }
                     return new EndpointInfo(
                         record.getIp(), record.getMac(), record.getNode(), record.getPod(), record.getIncarnation(), record.getVersion(),
-                        record.getPublishedAt(), record.getNamespace(), record.getLabelsMap(), ports, record.getHostname(),
-                        record.getSubdomain());
+                        record.getPublishedAt(), record.getNetns().isEmpty() ? null : record.getNetns(), record.getNamespace(),
+                        record.getLabelsMap(), ports, record.getHostname(), record.getSubdomain());
                 }
                 case ACQUIRE:
                 {
@@ -146,7 +149,8 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                     final ActorRef<LeaseAllocator.LeaseReply> replyTo = resolver().resolveActorRef(acquire.getReplyTo());
                     return new LeaseAllocator.Acquire(
                         acquire.getNode(), acquire.getClusterCidr(), acquire.getNodePrefix(), acquire.getTunnelHost(),
-                        acquire.getTunnelPort(), acquire.getApiPort(), acquire.getIncarnation(), replyTo);
+                        acquire.getTunnelPort(), acquire.getApiPort(), acquire.getIncarnation(), acquire.getAddress(), acquire.getUid(),
+                        replyTo);
                 }
                 case REPLY:
                 {
@@ -186,6 +190,8 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
             .setApiPort(lease.apiPort())
             .setIncarnation(lease.incarnation())
             .setReleasedAt(lease.releasedAt())
+            .setHolderAddress(lease.holder())
+            .setHolderUid(lease.holderUid())
             .build();
     }
 
@@ -193,6 +199,6 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
     {
         return new LeaseInfo(
             lease.getNode(), lease.getCidr(), lease.getTunnelHost(), lease.getTunnelPort(), lease.getApiPort(),
-            lease.getIncarnation(), lease.getReleasedAt());
+            lease.getIncarnation(), lease.getReleasedAt(), lease.getHolderAddress(), lease.getHolderUid());
     }
 }

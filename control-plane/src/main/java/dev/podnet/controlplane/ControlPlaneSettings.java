@@ -1,8 +1,14 @@
 package dev.podnet.controlplane;
 
+import akka.actor.BootstrapSetup;
+import akka.actor.setup.ActorSystemSetup;
+import akka.remote.artery.tcp.SSLEngineProviderSetup;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -26,6 +32,12 @@ import java.util.stream.Collectors;
  * @param acceptablePause   heartbeats missed for this long make a node unreachable
  * @param stableAfter       the split brain resolver acts after membership was stable this long
  * @param extraConfig       HOCON that overrides anything above (tests, experts)
+ * @param clusterSecret     what a node needs to join: the cluster port speaks TLS with a key made from it
+ *                          ({@link ClusterTls}); null: plain TCP, anyone who reaches the port may join (tests in
+ *                          one JVM only: {@code podnet agent} always has one)
+ * @param stateDir          where this node keeps its replica of the lease table ({@link StateDirectory}), so that
+ *                          leases survive a restart of the whole cluster; null keeps it in memory only
+ *                          (benchmarks, tests of other things)
  */
 public record ControlPlaneSettings(
     String nodeName,
@@ -42,7 +54,9 @@ public record ControlPlaneSettings(
     Duration heartbeatInterval,
     Duration acceptablePause,
     Duration stableAfter,
-    String extraConfig)
+    String extraConfig,
+    ClusterSecret clusterSecret,
+    Path stateDir)
 {
     public static final String DEFAULT_CLUSTER_CIDR = "10.244.0.0/16";
     public static final int DEFAULT_NODE_PREFIX = 24;
@@ -100,6 +114,13 @@ public record ControlPlaneSettings(
         requirePositive("acceptable heartbeat pause", acceptablePause);
         requirePositive("split brain resolver stable-after", stableAfter);
         extraConfig = extraConfig == null ? "" : extraConfig;
+        stateDir = stateDir == null ? null : stateDir.toAbsolutePath().normalize();
+    }
+
+    /** Whether the cluster port speaks TLS with a key made from a {@link ClusterSecret}. */
+    public boolean secured()
+    {
+        return clusterSecret != null;
     }
 
     /** Settings with every default, for a node reachable at {@code host:clusterPort}. */
@@ -109,43 +130,85 @@ public record ControlPlaneSettings(
         return new ControlPlaneSettings(
             nodeName, DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_PREFIX, host, host, clusterPort, seeds, tunnelPort, 0,
             DEFAULT_LEASE_GRACE, System.currentTimeMillis(), DEFAULT_HEARTBEAT_INTERVAL, DEFAULT_ACCEPTABLE_PAUSE,
-            DEFAULT_STABLE_AFTER, "");
+            DEFAULT_STABLE_AFTER, "", null, null);
     }
 
     public ControlPlaneSettings withClusterCidr(final String cidr, final int prefix)
     {
         return new ControlPlaneSettings(nodeName, cidr, prefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret, stateDir);
     }
 
     public ControlPlaneSettings withLeaseGrace(final Duration grace)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            grace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+            grace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret, stateDir);
     }
 
     public ControlPlaneSettings withFailureDetection(final Duration heartbeat, final Duration pause, final Duration stable)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeat, pause, stable, extraConfig);
+            leaseGrace, incarnation, heartbeat, pause, stable, extraConfig, clusterSecret, stateDir);
     }
 
     public ControlPlaneSettings withApiPort(final int port)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, port,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret, stateDir);
     }
 
     public ControlPlaneSettings withBindHost(final String bind)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bind, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret, stateDir);
+    }
+
+    /** These settings with the cluster secret the cluster port's TLS key is made from. */
+    public ControlPlaneSettings withClusterSecret(final ClusterSecret secret)
+    {
+        return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, secret, stateDir);
     }
 
     public ControlPlaneSettings withExtraConfig(final String hocon)
     {
         return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
-            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, hocon);
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, hocon, clusterSecret, stateDir);
+    }
+
+    public ControlPlaneSettings withStateDir(final Path dir)
+    {
+        return new ControlPlaneSettings(nodeName, clusterCidr, nodePrefix, host, bindHost, clusterPort, seeds, tunnelPort, apiPort,
+            leaseGrace, incarnation, heartbeatInterval, acceptablePause, stableAfter, extraConfig, clusterSecret, dir);
+    }
+
+    /**
+     * How long a node refused its lease because another live member holds its name ({@link LeaseAllocator#NAME_IN_USE})
+     * waits before it gives up: long enough for a holder that died without leaving to be noticed and downed
+     * (twice the acceptable heartbeat pause plus the split brain resolver's stable-after, plus 10 s), after
+     * which the lease is its own again.
+     */
+    public Duration nameInUseWait()
+    {
+        return acceptablePause.plus(stableAfter).multipliedBy(2).plusSeconds(10);
+    }
+
+    /**
+     * What this node's ActorSystem is made with: {@code config} (this node's {@link #akkaConfig()}, perhaps with
+     * more), and with a cluster secret the TLS whose key is made from it, here: the secret never enters the
+     * Akka configuration, which Akka may log.
+     */
+    public ActorSystemSetup actorSystemSetup(final Config config)
+    {
+        final ActorSystemSetup setup = ActorSystemSetup.create(BootstrapSetup.create(config));
+        if (clusterSecret == null)
+        {
+            return setup;
+        }
+        final ClusterTls tls = new ClusterTls(nodeName, clusterSecret);
+        LoggerFactory.getLogger(ControlPlaneSettings.class).info(
+            "node {} cluster port: TLS with the key of its cluster secret (fingerprint {})", nodeName, tls.fingerprint());
+        return setup.withSetup(SSLEngineProviderSetup.create(system -> tls));
     }
 
     /** The Akka configuration of this node. */
@@ -168,7 +231,7 @@ public record ControlPlaneSettings(
             "    serialization-bindings { \"dev.podnet.controlplane.ControlPlaneMessage\" = podnet }",
             "  }",
             "  remote.artery {",
-            "    transport = tcp",
+            "    transport = " + (clusterSecret == null ? "tcp" : "tls-tcp"),
             "    canonical.hostname = \"" + host + "\"",
             "    canonical.port = " + clusterPort,
             "    bind.hostname = \"" + bindHost + "\"",
@@ -191,6 +254,7 @@ public record ControlPlaneSettings(
             "    distributed-data {",
             "      gossip-interval = 200ms",
             "      notify-subscribers-interval = 20ms",
+            durable(),
             "    }",
             "  }",
             "  coordinated-shutdown {",
@@ -202,6 +266,25 @@ public record ControlPlaneSettings(
         return ConfigFactory.parseString(extraConfig)
             .withFallback(ConfigFactory.parseString(hocon))
             .withFallback(ConfigFactory.load());
+    }
+
+    /** The lease table in LMDB under the state directory (Akka's durable Distributed Data), when there is one. */
+    private String durable()
+    {
+        if (stateDir == null)
+        {
+            return "";
+        }
+        final String dir = stateDir.resolve(StateDirectory.LEASE_STORE).toString().replace("\\", "\\\\").replace("\"", "\\\"");
+        return String.join("\n",
+            "      durable {",
+            "        keys = [\"" + LeaseAllocator.LEASES.id() + "\"]",
+            "        lmdb {",
+            "          dir = \"" + dir + "\"",
+            "          map-size = " + StateDirectory.MAP_SIZE,
+            "          write-behind-interval = off",
+            "        }",
+            "      }");
     }
 
     private static void requirePort(final String name, final int port, final boolean zeroAllowed)

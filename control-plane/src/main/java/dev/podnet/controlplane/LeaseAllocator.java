@@ -39,11 +39,22 @@ import java.util.concurrent.atomic.AtomicLong;
  *       name), written only by this singleton with write-majority; a new singleton after a failover
  *       first reads them with read-majority (retried until it succeeds) and serves nobody before. Any
  *       majority it reads overlaps the majority every granted lease was written to.</li>
- *   <li><b>Sticky.</b> A node that asks again (a restart under the same name) gets the lease it holds,
- *       active or released. A lease is granted only once its write reached a majority.</li>
+ *   <li><b>Sticky, to one life at a time.</b> A node that asks again (a restart under the same name) gets
+ *       the lease it holds, active or released, once its previous life is gone: removed, downed, or
+ *       restarted at the same address. A lease records the member it was granted to (address and uid);
+ *       while that member is alive at another address, a second agent with the same name is refused
+ *       ({@value #NAME_IN_USE}, with the holder's address) instead of taking over its CIDR and moving
+ *       every node's route to itself. A lease is granted only once its write reached a majority.</li>
  *   <li><b>Kept while owned.</b> A lease stays its owner's while the owner is a member in any state,
  *       reachable or not. When the owner is removed from the cluster the lease is marked released
- *       and kept for the grace period (default 2 minutes), then reclaimed: logged, counted, freed.</li>
+ *       and kept for the grace period (default 2 minutes), then reclaimed: logged, counted, freed. The
+ *       period runs only while an allocator serves: after a restart of the whole cluster every lease
+ *       released before it gets its full grace period again, so its node has time to come back.</li>
+ *   <li><b>Durable.</b> With a state directory, every node keeps its replica of the table in LMDB
+ *       (Akka's durable Distributed Data, key {@code leases}) and loads it before it serves anything,
+ *       so a cluster stopped entirely (gracefully or killed) and started again hands every node its
+ *       CIDR back; the causal metadata of the CRDT is stored with it, so a replica that was down
+ *       while a lease was reclaimed never brings that lease back.</li>
  *   <li><b>Refusals, not crashes.</b> An exhausted pool, or a node configured with another cluster CIDR,
  *       gets a reply with the reason; the node stays NotReady and says why.</li>
  * </ul>
@@ -60,10 +71,18 @@ public final class LeaseAllocator extends AbstractBehavior<LeaseAllocator.Comman
     {
     }
 
-    /** A node asks for its lease. */
+    /** How a refusal because another live member holds the node's name starts. */
+    public static final String NAME_IN_USE = "name-in-use";
+
+    /**
+     * A node asks for its lease.
+     *
+     * @param address the asking member's cluster address ({@code host:port})
+     * @param uid     the asking member's Akka uid (this life of the node)
+     */
     public record Acquire(
         String node, String clusterCidr, int nodePrefix, String tunnelHost, int tunnelPort, int apiPort, long incarnation,
-        ActorRef<LeaseReply> replyTo) implements Command, ControlPlaneMessage
+        String address, long uid, ActorRef<LeaseReply> replyTo) implements Command, ControlPlaneMessage
     {
     }
 
@@ -105,6 +124,8 @@ public final class LeaseAllocator extends AbstractBehavior<LeaseAllocator.Comman
     private final AtomicLong reclaimed;
     private LWWMap<String, LeaseInfo> leases = LWWMap.create();
     private boolean loaded;
+    /** When this allocator started serving: a grace period runs only while an allocator does. */
+    private long servingSinceMs;
     /** Members (any status but removed) by unique address, from this actor's own subscription. */
     private final Map<akka.cluster.UniqueAddress, Member> members = new java.util.HashMap<>();
     private boolean membershipKnown;
@@ -179,6 +200,7 @@ public final class LeaseAllocator extends AbstractBehavior<LeaseAllocator.Comman
             return this;
         }
         this.loaded = true;
+        this.servingSinceMs = System.currentTimeMillis();
         getContext().getLog().info("lease allocator serving from {}: {} leases in {} (/{} each)",
             getContext().getSystem().address(), leases.getEntries().size(), clusterCidr, nodePrefix);
         releaseLeasesOfNonMembers();
@@ -206,6 +228,16 @@ public final class LeaseAllocator extends AbstractBehavior<LeaseAllocator.Comman
         final String cidr;
         if (held != null)
         {
+            final Member holder = liveHolder(held, request);
+            if (holder != null)
+            {
+                final String reason = NAME_IN_USE + ": node name " + request.node() + " is held by the live member at " +
+                    memberAddress(holder) + " (" + holder.status() + "), which has lease " + held.cidr() + "; stop that agent " +
+                    "or give this one another name";
+                getContext().getLog().warn("lease refused to the member at {}: {}", request.address(), reason);
+                request.replyTo().tell(new LeaseReply(null, reason));
+                return this;
+            }
             cidr = held.cidr();
         }
         else
@@ -222,7 +254,8 @@ public final class LeaseAllocator extends AbstractBehavior<LeaseAllocator.Comman
             }
         }
         final LeaseInfo lease = new LeaseInfo(
-            request.node(), cidr, request.tunnelHost(), request.tunnelPort(), request.apiPort(), request.incarnation(), 0L);
+            request.node(), cidr, request.tunnelHost(), request.tunnelPort(), request.apiPort(), request.incarnation(), 0L,
+            request.address(), request.uid());
         write(lease, request.replyTo());
         return this;
     }
@@ -293,7 +326,8 @@ public final class LeaseAllocator extends AbstractBehavior<LeaseAllocator.Comman
         final long now = System.currentTimeMillis();
         for (final LeaseInfo lease : new ArrayList<>(leases.getEntries().values()))
         {
-            if (lease.isReleased() && now - lease.releasedAt() >= grace.toMillis())
+            // a lease released before this allocator started (the whole cluster was down meanwhile) gets its full grace
+            if (lease.isReleased() && now - Math.max(lease.releasedAt(), servingSinceMs) >= grace.toMillis())
             {
                 leases = leases.remove(self, lease.node());
                 replicator.askUpdate(
@@ -341,6 +375,34 @@ public final class LeaseAllocator extends AbstractBehavior<LeaseAllocator.Comman
                 write(lease.released(0L), null);
             }
         }
+    }
+
+    /**
+     * The member that holds {@code held} and is another life of the node than the one asking, while it is
+     * alive: a member in any status but Down, at another address. Null when the lease is free to give to
+     * the asker: the same life asking again, a holder that is gone (removed, downed, never recorded) or
+     * one restarted at the same address (Akka removes the old life when the new one joins).
+     */
+    private Member liveHolder(final LeaseInfo held, final Acquire request)
+    {
+        if (held.holderUid() == 0 || held.holder().equals(request.address()))
+        {
+            return null;
+        }
+        for (final Member member : members.values())
+        {
+            if (member.uniqueAddress().longUid() == held.holderUid() && memberAddress(member).equals(held.holder()))
+            {
+                return member.status() == MemberStatus.down() || member.status() == MemberStatus.removed() ? null : member;
+            }
+        }
+        return null;
+    }
+
+    /** A member's cluster address as {@code host:port}. */
+    public static String memberAddress(final Member member)
+    {
+        return member.address().host().getOrElse(() -> "") + ":" + member.address().port().getOrElse(() -> 0);
     }
 
     /** The node name a member carries as its role, or its address when it has none. */

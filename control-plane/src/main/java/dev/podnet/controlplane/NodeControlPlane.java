@@ -136,6 +136,7 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
     private final ControlPlaneSettings settings;
     private final Consumer<ClusterView> listener;
     private final Consumer<String> onRemoved;
+    private final Consumer<String> onFailure;
     private final TimerScheduler<Command> timers;
     private final ActorRef<LeaseAllocator.Command> allocator;
     private final ReplicatorMessageAdapter<Command, LWWMap<String, ControlPlaneMessage>> replicator;
@@ -145,6 +146,9 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
     private LeaseInfo lease;
     private String reason = "joining the cluster";
     private Map<String, MemberView> members = Map.of();
+    /** Every member (any status but removed) by unique address, and those the failure detector does not hear. */
+    private final Map<akka.cluster.UniqueAddress, Member> allMembers = new HashMap<>();
+    private final java.util.Set<akka.cluster.UniqueAddress> unreachable = new java.util.HashSet<>();
     private Map<String, LeaseInfo> leases = Map.of();
     private Map<String, EndpointInfo> endpoints = Map.of();
     private long version;
@@ -158,12 +162,14 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
         final AtomicLong reclaimed,
         final Consumer<ClusterView> listener,
         final Consumer<String> onRemoved,
+        final Consumer<String> onFailure,
         final ReplicatorMessageAdapter<Command, LWWMap<String, ControlPlaneMessage>> replicator)
     {
         super(context);
         this.settings = settings;
         this.listener = listener;
         this.onRemoved = onRemoved;
+        this.onFailure = onFailure;
         this.timers = timers;
         this.replicator = replicator;
         this.self = DistributedData.get(context.getSystem()).selfUniqueAddress();
@@ -175,6 +181,9 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
         cluster.subscriptions().tell(Subscribe.create(membership.narrow(), ClusterEvent.MemberEvent.class));
         cluster.subscriptions().tell(Subscribe.create(membership.narrow(), ClusterEvent.ReachabilityEvent.class));
         cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(SelfRemoved.class, Removed::new), SelfRemoved.class));
+        // the replicator stops when its durable store cannot load the lease table (and only then while this actor lives)
+        context.watch(akka.actor.typed.javadsl.Adapter.toTyped(
+            akka.cluster.ddata.DistributedData.get(akka.actor.typed.javadsl.Adapter.toClassic(context.getSystem())).replicator()));
         replicator.subscribe(LEASES_KEY, Changed::new);
         replicator.subscribe(ENDPOINTS_KEY, Changed::new);
         timers.startSingleTimer(AcquireTick.INSTANCE, Duration.ZERO);
@@ -184,12 +193,13 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
         final ControlPlaneSettings settings,
         final AtomicLong reclaimed,
         final Consumer<ClusterView> listener,
-        final Consumer<String> onRemoved)
+        final Consumer<String> onRemoved,
+        final Consumer<String> onFailure)
     {
         return Behaviors.withTimers(timers -> Behaviors.setup(context ->
             DistributedData.withReplicatorMessageAdapter(
                 (ReplicatorMessageAdapter<Command, LWWMap<String, ControlPlaneMessage>> replicator) ->
-                    new NodeControlPlane(context, timers, settings, reclaimed, listener, onRemoved, replicator))));
+                    new NodeControlPlane(context, timers, settings, reclaimed, listener, onRemoved, onFailure, replicator))));
     }
 
     @Override
@@ -208,6 +218,7 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
             .onMessage(GetView.class, this::onGetView)
             .onMessage(ReadEndpoints.class, this::onReadEndpoints)
             .onMessage(EndpointsRead.class, this::onEndpointsRead)
+            .onSignal(akka.actor.typed.Terminated.class, this::onReplicatorStopped)
             .build();
     }
 
@@ -223,7 +234,8 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
             Duration.ofSeconds(5),
             replyTo -> new LeaseAllocator.Acquire(
                 settings.nodeName(), settings.clusterCidr(), settings.nodePrefix(), settings.host(), settings.tunnelPort(),
-                settings.apiPort(), settings.incarnation(), replyTo),
+                settings.apiPort(), settings.incarnation(), LeaseAllocator.memberAddress(selfMember()),
+                selfMember().uniqueAddress().longUid(), replyTo),
             LeaseAnswer::new);
         return this;
     }
@@ -263,6 +275,7 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
                 final Map<String, LeaseInfo> updated = new TreeMap<>();
                 value.get(LEASES_KEY).getEntries().forEach((node, lease) -> updated.put(node, (LeaseInfo)lease));
                 leases = updated;
+                members = membersByName();
             }
             else
             {
@@ -301,40 +314,96 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
     private Behavior<Command> onMembershipChanged(final MembershipChanged changed)
     {
         final Object event = changed.event();
-        final Map<String, MemberView> view = new LinkedHashMap<>(members);
         if (event instanceof ClusterEvent.CurrentClusterState state)
         {
-            view.clear();
+            allMembers.clear();
+            unreachable.clear();
             for (final Member member : state.getMembers())
             {
-                view.put(LeaseAllocator.nodeName(member), memberView(member, !state.getUnreachable().contains(member)));
+                allMembers.put(member.uniqueAddress(), member);
+            }
+            for (final Member member : state.getUnreachable())
+            {
+                unreachable.add(member.uniqueAddress());
             }
         }
         else if (event instanceof ClusterEvent.MemberRemoved removed)
         {
-            final MemberView current = view.get(LeaseAllocator.nodeName(removed.member()));
-            if (current != null && current.address().equals(address(removed.member())))
-            {
-                view.remove(current.node());
-            }
+            allMembers.remove(removed.member().uniqueAddress());
+            unreachable.remove(removed.member().uniqueAddress());
         }
         else if (event instanceof ClusterEvent.MemberEvent memberEvent)
         {
-            final MemberView current = view.get(LeaseAllocator.nodeName(memberEvent.member()));
-            view.put(LeaseAllocator.nodeName(memberEvent.member()),
-                memberView(memberEvent.member(), current == null || current.reachable()));
+            allMembers.put(memberEvent.member().uniqueAddress(), memberEvent.member());
         }
-        else if (event instanceof ClusterEvent.UnreachableMember unreachable)
+        else if (event instanceof ClusterEvent.UnreachableMember member)
         {
-            view.computeIfPresent(LeaseAllocator.nodeName(unreachable.member()), (name, m) -> memberView(unreachable.member(), false));
+            unreachable.add(member.member().uniqueAddress());
         }
-        else if (event instanceof ClusterEvent.ReachableMember reachable)
+        else if (event instanceof ClusterEvent.ReachableMember member)
         {
-            view.computeIfPresent(LeaseAllocator.nodeName(reachable.member()), (name, m) -> memberView(reachable.member(), true));
+            unreachable.remove(member.member().uniqueAddress());
         }
-        members = view;
+        members = membersByName();
         publishView();
         return this;
+    }
+
+    /**
+     * One member per node name. Two members may carry one name for a while: a node restarted at the same
+     * address (the old life is on its way out) or a second agent started with a name in use (refused its
+     * lease). The one that stands for the name is the member its lease was granted to unless it is Down,
+     * else the one furthest along (Up before Joining, anything before Down), so that a refused newcomer
+     * never takes over, or takes away, the holder's routes, and a life restarted at the same address
+     * takes over from the downed one at once.
+     */
+    private Map<String, MemberView> membersByName()
+    {
+        final Map<String, Member> chosen = new TreeMap<>();
+        for (final Member member : allMembers.values())
+        {
+            final String name = LeaseAllocator.nodeName(member);
+            final Member current = chosen.get(name);
+            if (current == null || rank(member, leases.get(name)) > rank(current, leases.get(name)))
+            {
+                chosen.put(name, member);
+            }
+        }
+        final Map<String, MemberView> view = new LinkedHashMap<>();
+        chosen.forEach((name, member) -> view.put(name, memberView(member, !unreachable.contains(member.uniqueAddress()))));
+        return view;
+    }
+
+    private static int rank(final Member member, final LeaseInfo lease)
+    {
+        final akka.cluster.MemberStatus status = member.status();
+        if (status != akka.cluster.MemberStatus.down() && lease != null && lease.holderUid() == member.uniqueAddress().longUid() &&
+            lease.holder().equals(address(member)))
+        {
+            return 100;
+        }
+        if (status == akka.cluster.MemberStatus.up())
+        {
+            return 6;
+        }
+        if (status == akka.cluster.MemberStatus.weaklyUp())
+        {
+            return 5;
+        }
+        if (status == akka.cluster.MemberStatus.leaving())
+        {
+            return 4;
+        }
+        if (status == akka.cluster.MemberStatus.joining())
+        {
+            return 3;
+        }
+        return status == akka.cluster.MemberStatus.exiting() ? 2 : 1;
+    }
+
+    private Member selfMember()
+    {
+        return Cluster.get(getContext().getSystem()).selfMember();
     }
 
     private static MemberView memberView(final Member member, final boolean reachable)
@@ -344,7 +413,7 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
 
     private static String address(final Member member)
     {
-        return member.address().host().getOrElse(() -> "") + ":" + member.address().port().getOrElse(() -> 0);
+        return LeaseAllocator.memberAddress(member);
     }
 
     private static String statusName(final Member member)
@@ -359,6 +428,18 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
             settings.nodeName(), removed.event().previousStatus());
         onRemoved.accept(removed.event().previousStatus().toString());
         return Behaviors.stopped();
+    }
+
+    private Behavior<Command> onReplicatorStopped(final akka.actor.typed.Terminated terminated)
+    {
+        reason = settings.stateDir() == null ?
+            "the Distributed Data replicator stopped (see the error above)" :
+            "the lease store in " + settings.stateDir().resolve(StateDirectory.LEASE_STORE) + " could not be loaded (see the error " +
+                "above): if it is damaged, move the state directory away; the node then starts with the lease table the " +
+                "other nodes hold";
+        publishView();
+        onFailure.accept(reason);
+        return this;
     }
 
     private Behavior<Command> onPublishPods(final PublishPods publish)

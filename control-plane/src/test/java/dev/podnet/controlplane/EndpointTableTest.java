@@ -65,8 +65,9 @@ class EndpointTableTest
         final TestCluster.TestNode stale = cluster.start("stale", s -> new ControlPlaneSettings(
             "n2", s.clusterCidr(), s.nodePrefix(), s.host(), s.bindHost(), s.clusterPort(), s.seeds(), s.tunnelPort(), s.apiPort(),
             s.leaseGrace(), current.settings.incarnation() - 60_000, s.heartbeatInterval(), s.acceptablePause(), s.stableAfter(),
-            s.extraConfig()));
-        await(() -> stale.cidr() != null, CONVERGE, "the stale life got n2's (sticky) lease");
+            s.extraConfig(), s.clusterSecret(), null));
+        await(() -> stale.view() != null && stale.view().reason() != null &&
+            stale.view().reason().startsWith(LeaseAllocator.NAME_IN_USE), CONVERGE, "the stale life is refused n2's lease: n2 is alive");
         for (int i = 0; i < 5; i++)
         {
             stale.controlPlane.publishPods(List.of(pod("10.244.9.7", "old-life-" + i), pod("10.244.9.8", "old-only")));

@@ -67,6 +67,62 @@ class LeaseAllocationTest
     }
 
     @Test
+    void shouldRefuseTheNameOfALiveNodeToASecondAgentAndSayWhichMemberHoldsIt()
+    {
+        cluster = new TestCluster(1);
+        cluster.start("n1");
+        final TestCluster.TestNode n2 = cluster.start("n2");
+        await(() -> n2.cidr() != null, CONVERGE, "n2 holds a lease");
+        cluster.awaitConverged("n1", "n2");
+        final LeaseInfo lease = cluster.node("n1").view().leases().get("n2");
+
+        final TestCluster.TestNode impostor = cluster.start("impostor", TestCluster.named("n2"));
+
+        await(() -> impostor.view() != null && impostor.view().reason() != null &&
+            impostor.view().reason().startsWith(LeaseAllocator.NAME_IN_USE), CONVERGE, "the second n2 is refused");
+        assertThat(impostor.view().reason()).isEqualTo("name-in-use: node name n2 is held by the live member at 127.0.0.1:" +
+            n2.settings.clusterPort() + " (Up), which has lease " + lease.cidr() + "; stop that agent or give this one another name");
+        assertThat(impostor.cidr()).isNull();
+        await(() -> impostor.view().members().size() == 2, CONVERGE, "the second n2 is a member");
+        for (final TestCluster.TestNode viewer : List.of(cluster.node("n1"), n2))
+        {
+            assertThat(viewer.view().leases().get("n2")).as("n2's lease, tunnel included, on " + viewer.name).isEqualTo(lease);
+            assertThat(viewer.view().members().get("n2").address()).as("n2 stands for the name on " + viewer.name)
+                .isEqualTo("127.0.0.1:" + n2.settings.clusterPort());
+        }
+
+        impostor.controlPlane.close();
+        assertThat(cluster.node("n1").view().members().get("n2").address()).isEqualTo("127.0.0.1:" + n2.settings.clusterPort());
+        assertThat(cluster.node("n1").view().routableLeases()).as("n1 still routes to n2").containsExactly(lease);
+    }
+
+    @Test
+    void shouldGiveTheLeaseToANewLifeElsewhereOnceThePreviousOneIsDownedOrLeft()
+    {
+        cluster = new TestCluster(1);
+        cluster.start("n1");
+        cluster.start("n2");
+        cluster.start("n3");
+        await(() -> cluster.node("n2").cidr() != null && cluster.node("n3").cidr() != null, CONVERGE, "leases held");
+        cluster.awaitConverged("n1", "n2", "n3");
+        final String leaseN2 = cluster.node("n2").cidr();
+        final String leaseN3 = cluster.node("n3").cidr();
+
+        // killed: refused while it is an unreachable member, granted once the split brain resolver downed it
+        cluster.crash("n2");
+        final TestCluster.TestNode n2 = cluster.start("n2-elsewhere", TestCluster.named("n2"));
+        await(() -> n2.cidr() != null, CONVERGE, "the new n2 gets a lease");
+        assertThat(n2.cidr()).isEqualTo(leaseN2);
+        cluster.awaitConverged("n1", "n2-elsewhere", "n3");
+
+        // left: granted at once
+        cluster.leave("n3");
+        final TestCluster.TestNode n3 = cluster.start("n3-elsewhere", TestCluster.named("n3"));
+        await(() -> n3.cidr() != null, CONVERGE, "the new n3 gets a lease");
+        assertThat(n3.cidr()).isEqualTo(leaseN3);
+    }
+
+    @Test
     void shouldKeepALeaseForTheGracePeriodAfterItsNodeIsGoneThenReclaimIt()
     {
         cluster = new TestCluster(1);

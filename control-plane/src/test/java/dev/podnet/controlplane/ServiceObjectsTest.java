@@ -210,6 +210,6 @@ class ServiceObjectsTest
 
     private static EndpointInfo pod(final String ip, final String name, final Map<String, String> labels, final List<PodPortInfo> ports)
     {
-        return new EndpointInfo(ip, 1L, "", name, 0, 0, 0, "default", labels, ports, "", "");
+        return new EndpointInfo(ip, 1L, "", name, 0, 0, 0, null, "default", labels, ports, "", "");
     }
 }

@@ -54,9 +54,17 @@ final class TestCluster implements AutoCloseable
     private final List<Integer> seedPorts = new ArrayList<>();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private int nextTunnelPort = 40000;
+    /** Where each node keeps its state ({@code DIR/NAME}), or null to keep nothing. */
+    private final java.nio.file.Path stateDirs;
 
     TestCluster(final int seedCount)
     {
+        this(seedCount, null);
+    }
+
+    TestCluster(final int seedCount, final java.nio.file.Path stateDirs)
+    {
+        this.stateDirs = stateDirs;
         for (int i = 0; i < seedCount; i++)
         {
             final int port = freePort();
@@ -76,10 +84,19 @@ final class TestCluster implements AutoCloseable
         final int port = ports.computeIfAbsent(name, n -> ports.size() < seedPorts.size() ? seedPorts.get(ports.size()) : freePort());
         final ControlPlaneSettings settings = customize.apply(ControlPlaneSettings.of(name, "127.0.0.1", port, seeds, nextTunnelPort++)
             .withFailureDetection(Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofMillis(1500))
-            .withLeaseGrace(Duration.ofSeconds(3)));
+            .withLeaseGrace(Duration.ofSeconds(3))
+            .withStateDir(stateDirs == null ? null : stateDirs.resolve(name)));
         final TestNode node = new TestNode(settings);
         nodes.put(name, node);
         return node;
+    }
+
+    /** Settings under another node name (a second agent started with a name that is taken, say); the rest unchanged. */
+    static UnaryOperator<ControlPlaneSettings> named(final String nodeName)
+    {
+        return s -> new ControlPlaneSettings(nodeName, s.clusterCidr(), s.nodePrefix(), s.host(), s.bindHost(), s.clusterPort(),
+            s.seeds(), s.tunnelPort(), s.apiPort(), s.leaseGrace(), s.incarnation(), s.heartbeatInterval(), s.acceptablePause(),
+            s.stableAfter(), s.extraConfig(), s.clusterSecret(), s.stateDir());
     }
 
     TestNode node(final String name)
@@ -117,7 +134,7 @@ final class TestCluster implements AutoCloseable
                 }
                 for (final String name : names)
                 {
-                    final MemberView member = view.members().get(name);
+                    final MemberView member = view.members().get(nodes.get(name).name);
                     if (member == null || !member.status().equals("Up") || !member.reachable())
                     {
                         return false;
@@ -153,12 +170,17 @@ final class TestCluster implements AutoCloseable
         }
     }
 
+    /** Stops every node at once and waits until each has stopped (and released its state directory). */
     @Override
     public void close()
     {
         for (final TestNode node : nodes.values())
         {
             node.controlPlane.crash();
+        }
+        for (final TestNode node : nodes.values())
+        {
+            node.controlPlane.whenTerminated().toCompletableFuture().orTimeout(30, TimeUnit.SECONDS).join();
         }
     }
 }

@@ -314,11 +314,13 @@ class ClusterProcessIT
             "--tunnel-bind", "127.0.0.1", "--tunnel-port", Integer.toString(LoopbackPorts.freeUdpPort()),
             "--api-bind", "127.0.0.1", "--api-port", Integer.toString(apiPort),
             "--heartbeat-interval-ms", "200", "--acceptable-pause-ms", "1000", "--stable-after-ms", "1500",
+            "--state-dir", logs.resolve("../cluster-process-state/" + node + "-" + System.nanoTime()).normalize().toString(),
             "--pods", "2")
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
         // the agent's settings come from flags only: variables of whoever runs the build must not leak in
         builder.environment().keySet().removeIf(name -> name.startsWith("PODNET_"));
+        builder.environment().put("PODNET_CLUSTER_SECRET", "cluster-process-it-secret-0123");
         final Agent agent = new Agent(node, builder.start(), apiPort, clusterPort, log);
         agents.add(agent);
         return agent;

@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The shipped {@code compose/docker-compose.yml} itself, run the way the README says: {@code up} builds
  * the image from this checkout and starts three nodes, {@code podnetctl check} passes inside node-1,
- * node-1's published API answers on the host, {@code podnetctl chaos kill-one} passes against it, and
+ * node-1's published API answers on the host's loopback (and only there), {@code podnetctl chaos kill-one} passes
+ * against it, {@code stop} then {@code start} gives every node its CIDR back (its lease table is on a volume of its own), and
  * {@code down} leaves no container or network behind.
  * Uses {@code docker compose} (v2) when the machine has it, else {@code docker-compose} (v1).
  */
@@ -36,7 +37,8 @@ class ComposeIT
         final String image = "podnet-compose-it:" + id;
         final int apiPort = LoopbackPorts.freeTcpPort();
         final Map<String, String> env = Map.of(
-            "PODNET_IMAGE", image, "PODNET_BASE_IMAGE", Docker.baseImage(), "PODNET_API_PORT", Integer.toString(apiPort));
+            "PODNET_IMAGE", image, "PODNET_BASE_IMAGE", Docker.baseImage(), "PODNET_API_PORT", Integer.toString(apiPort),
+            "PODNET_CLUSTER_SECRET", "compose-it-secret-" + id + "-0123");
         try
         {
             final DockerCli.Result up = compose(env, project, 600, "up", "-d", "--build");
@@ -55,6 +57,10 @@ class ComposeIT
 
             final String node1 = Docker.run(List.of("docker", "ps", "-q", "--filter", "label=com.docker.compose.project=" + project,
                 "--filter", "label=com.docker.compose.service=node-1"), 30).output().trim();
+            final String published = Docker.run(List.of("docker", "port", node1, "8080/tcp"), 30).output().trim();
+            assertThat(published.lines().toList()).as("node-1's API is published on the host's loopback only")
+                .containsExactly("127.0.0.1:" + apiPort);
+
             final DockerCli.Result check = Docker.run(List.of("docker", "exec", node1, "podnetctl", "check"), 120);
             assertThat(check.exitCode()).as(check.output()).isZero();
             assertThat(check.output()).contains("30/30 pairs ok");
@@ -68,6 +74,17 @@ class ComposeIT
             assertThat(chaosExit).as(chaos.toString()).isZero();
             assertThat(chaos.toString()).contains("SIGKILL node-3").contains("routes withdrawn").contains("all invariants held");
 
+            // every node keeps its lease table on a volume of its own: stopped entirely and started again, same CIDRs
+            final Map<String, String> leases = cidrs(api);
+            final DockerCli.Result stop = compose(env, project, 180, "stop");
+            assertThat(stop.exitCode()).as(stop.output()).isZero();
+            final DockerCli.Result start = compose(env, project, 180, "start");
+            assertThat(start.exitCode()).as(start.output()).isZero();
+            AgentApi.await(() -> containers(project).size() == 3 && containers(project).stream().allMatch(ComposeIT::healthy),
+                CONVERGE, "the 3 containers of " + project + " healthy again");
+            AgentApi.await(() -> cidrs(api).size() == 3, CONVERGE, "node-1's API lists 3 Ready nodes again");
+            assertThat(cidrs(api)).as("every node's CIDR after a restart of the whole cluster").isEqualTo(leases);
+
             final DockerCli.Result down = compose(env, project, 180, "down");
             assertThat(down.exitCode()).as(down.output()).isZero();
             assertThat(containers(project)).as("containers left by down").isEmpty();
@@ -76,9 +93,35 @@ class ComposeIT
         }
         finally
         {
+            // the agents' logs, for when something above failed: it/target/container-logs/
+            final DockerCli.Result logs = compose(env, project, 60, "logs", "--no-color", "--tail", "200");
+            try
+            {
+                final java.nio.file.Path dir = java.nio.file.Path.of("target", "container-logs");
+                java.nio.file.Files.createDirectories(dir);
+                java.nio.file.Files.writeString(dir.resolve(project + ".log"), logs.output());
+            }
+            catch (final java.io.IOException ex)
+            {
+                System.out.println("cannot keep the compose logs: " + ex);
+            }
             compose(env, project, 180, "down", "--volumes", "--remove-orphans");
             Docker.run(List.of("docker", "rmi", "-f", image), 60);
         }
+    }
+
+    /** Each Ready node's CIDR, by name, as node-1's API lists them. */
+    private static Map<String, String> cidrs(final AgentApi api)
+    {
+        final Map<String, String> cidrs = new java.util.TreeMap<>();
+        for (final JsonNode node : api.get("/api/v1/nodes").json())
+        {
+            if ("Ready".equals(node.get("status").asText()))
+            {
+                cidrs.put(node.get("name").asText(), node.get("cidr").asText());
+            }
+        }
+        return cidrs;
     }
 
     private static DockerCli.Result compose(final Map<String, String> env, final String project, final int seconds, final String... args)

@@ -94,7 +94,8 @@ class DemoIT
             "--add-opens", "java.base/java.nio=ALL-UNNAMED",
             "-jar", jar.toString(), "demo", "--nodes", Integer.toString(NODES), "--pods", "2",
             "--api-port", Integer.toString(apiBase), "--cluster-port", Integer.toString(clusterBase),
-            "--tunnel-port", Integer.toString(tunnelBase), "--logs", logs.resolve("agents").toString())
+            "--tunnel-port", Integer.toString(tunnelBase), "--logs", logs.resolve("agents").toString(),
+            "--state-dir", logs.resolve("state").toString())
             .redirectErrorStream(true);
         builder.environment().keySet().removeIf(name -> name.startsWith("PODNET_"));
         // to a file, not a pipe: Process.destroy() closes the pipe, and the last lines (the stop) would be lost

@@ -26,8 +26,9 @@ import java.util.concurrent.Callable;
             "(--seeds): the node joins an Akka cluster, whose control plane leases its pod CIDR and tells it the other " +
             "nodes and their pods; it waits for its lease as long as it takes (GET /readyz says why it is not ready).",
         "Every option can also be set by the environment variable named in its description; the option wins.",
-        "Exit codes: 1 when something cannot start (a port in use, ...), 2 on a bad setting, 3 when the cluster " +
-            "removed the node (downed or cut off: let the supervisor restart it)."})
+        "Exit codes: 1 when something cannot start (a port in use, a state directory that cannot be used, a node name " +
+            "another live agent holds, ...), 2 on a bad setting, 3 when the cluster removed the node (downed or cut off: " +
+            "let the supervisor restart it)."})
 final class AgentCommand implements Callable<Integer>
 {
     @Option(names = "--node", paramLabel = "NAME",
@@ -52,7 +53,8 @@ final class AgentCommand implements Callable<Integer>
     String underlayMtu;
 
     @Option(names = "--network-id", paramLabel = "ID",
-        description = "PODNET_NETWORK_ID: the overlay's id, 1..16777215; frames of other networks are dropped (default 1)")
+        description = "PODNET_NETWORK_ID: static mode: the overlay's id, 1..16777215; frames of other networks are dropped " +
+            "(default 1; in cluster mode it is derived from the cluster secret)")
     String networkId;
 
     @Option(names = "--pod-mtu", paramLabel = "BYTES",
@@ -61,12 +63,18 @@ final class AgentCommand implements Callable<Integer>
     String podMtu;
 
     @Option(names = "--api-bind", paramLabel = "ADDRESS",
-        description = "PODNET_API_BIND: address the HTTP API listens on (default 0.0.0.0)")
+        description = "PODNET_API_BIND: address the HTTP API listens on (default 127.0.0.1: only this host; " +
+            "0.0.0.0 serves every interface, then set a token)")
     String apiBind;
 
     @Option(names = "--api-port", paramLabel = "PORT",
         description = "PODNET_API_PORT: the HTTP API's TCP port (default 8080)")
     String apiPort;
+
+    @Option(names = "--api-token-file", paramLabel = "FILE",
+        description = "PODNET_API_TOKEN_FILE: the API then needs 'Authorization: Bearer TOKEN' (the file's first line) on " +
+            "every request but /healthz and /readyz; PODNET_API_TOKEN may hold the token itself instead (default: no token)")
+    String apiTokenFile;
 
     @Option(names = "--idle-mode", paramLabel = "MODE",
         description = "PODNET_IDLE_MODE: how the data-plane thread waits when idle: efficient, low-latency, sleeping, " +
@@ -132,6 +140,25 @@ final class AgentCommand implements Callable<Integer>
         description = "PODNET_STABLE_AFTER_MS: membership must be stable this long before unreachable nodes are downed " +
             "(default 5000: Akka's 20 s is for production; 5 s still rides out a flap)")
     String stableAfter;
+
+    @Option(names = "--cluster-secret-file", paramLabel = "FILE",
+        description = "PODNET_CLUSTER_SECRET_FILE: cluster mode: the secret every node of the cluster shares (the file's " +
+            "first line, 16+ characters); PODNET_CLUSTER_SECRET may hold it instead. Required in cluster mode: the cluster " +
+            "port speaks TLS with a key made from it (a node with another secret cannot join), and the tunnel's network id " +
+            "is derived from it")
+    String clusterSecretFile;
+
+    @Option(names = "--resync-interval", paramLabel = "SECONDS",
+        description = "PODNET_RESYNC_INTERVAL: how often the node reads its data plane's routes and endpoints back, " +
+            "compares them with what the control plane wants and repairs any difference, 1..3600 (default 30, as " +
+            "kube-proxy's sync period; changes themselves are applied and confirmed as they come)")
+    String resyncInterval;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+        description = "PODNET_STATE_DIR: where the node keeps its copy of the cluster's lease table, so that every " +
+            "node gets its CIDR back after the whole cluster was stopped; one per node, locked while the agent runs " +
+            "(default $XDG_STATE_HOME/podnet/NODE, else ~/.local/state/podnet/NODE; /var/lib/podnet in the image)")
+    String stateDir;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -218,6 +245,7 @@ final class AgentCommand implements Callable<Integer>
         put(flags, AgentSettings.Setting.POD_MTU, podMtu);
         put(flags, AgentSettings.Setting.API_BIND, apiBind);
         put(flags, AgentSettings.Setting.API_PORT, apiPort);
+        put(flags, AgentSettings.Setting.API_TOKEN_FILE, apiTokenFile);
         put(flags, AgentSettings.Setting.IDLE_MODE, idleMode);
         put(flags, AgentSettings.Setting.PEERS, peers == null ? null : String.join(",", peers));
         put(flags, AgentSettings.Setting.PODS, pods);
@@ -231,6 +259,9 @@ final class AgentCommand implements Callable<Integer>
         put(flags, AgentSettings.Setting.HEARTBEAT_INTERVAL, heartbeatInterval);
         put(flags, AgentSettings.Setting.ACCEPTABLE_PAUSE, acceptablePause);
         put(flags, AgentSettings.Setting.STABLE_AFTER, stableAfter);
+        put(flags, AgentSettings.Setting.CLUSTER_SECRET_FILE, clusterSecretFile);
+        put(flags, AgentSettings.Setting.RESYNC_INTERVAL, resyncInterval);
+        put(flags, AgentSettings.Setting.STATE_DIR, stateDir);
         return flags;
     }
 

@@ -1,16 +1,20 @@
 package dev.podnet.agent;
 
+import dev.podnet.controlplane.ClusterSecret;
 import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.dataplane.IdleMode;
 import dev.podnet.dataplane.NodeConfig;
 import dev.podnet.dataplane.ServiceSettings;
+import dev.podnet.http.ApiToken;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.pod.PodSettings;
+import dev.podnet.sync.SyncSettings;
 import dev.podnet.transport.TunnelConfig;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -41,13 +45,16 @@ import java.util.regex.Pattern;
  * @param tunnelBind  address the tunnel listens on
  * @param tunnelPort  the tunnel's UDP port
  * @param underlayMtu MTU of the network between nodes
- * @param networkId   the overlay network's id: frames of other networks are dropped
+ * @param networkId   the overlay network's id: frames of other networks are dropped (cluster mode: derived from the
+ *                    cluster secret)
  * @param podMtu      the pods' MTU: at most what the tunnel carries in one datagram
- * @param apiBind     address the HTTP API listens on
+ * @param apiBind     address the HTTP API listens on (loopback unless told otherwise: the API has no other guard
+ *                    without a token)
  * @param apiPort     the HTTP API's TCP port
  * @param idleMode    how the data-plane thread waits when idle
  * @param topology    peers (static mode only) and the pods to create at start
  * @param cluster     how to join the cluster; null in static mode
+ * @param apiToken    the bearer token the API requires; null: none
  * @param services    Services and cluster DNS: Service CIDR, cluster domain, connection-tracking size
  */
 public record AgentSettings(
@@ -63,15 +70,25 @@ public record AgentSettings(
     IdleMode idleMode,
     StaticTopology topology,
     ClusterSettings cluster,
+    ApiToken apiToken,
     ServiceSettings services)
 {
+    /** The tunnel and the cluster port listen everywhere: other nodes must reach them (each has its own guard). */
     public static final String DEFAULT_BIND = "0.0.0.0";
+    /** The API listens on loopback unless told otherwise ({@code --api-bind}; the image says 0.0.0.0 inside its container). */
+    public static final String DEFAULT_API_BIND = "127.0.0.1";
+    /** The API token itself, from the environment only (a flag's value would show in {@code ps}). */
+    public static final String API_TOKEN_ENV = "PODNET_API_TOKEN";
+    /** The cluster secret itself, from the environment only. */
+    public static final String CLUSTER_SECRET_ENV = "PODNET_CLUSTER_SECRET";
     /** The usual alternative HTTP port. */
     public static final int DEFAULT_API_PORT = 8080;
     /** A VXLAN VNI has 24 bits; the tunnel frame's field is wider, but no cluster needs more. */
     public static final int MAX_NETWORK_ID = (1 << 24) - 1;
     /** Pods {@code --pods N} may create at most; a /24 holds 253. */
     public static final int MAX_PODS = 1_000;
+    /** Longest resync interval: an hour (the resync is the safety net; rarer would not be one). */
+    public static final int MAX_RESYNC_INTERVAL_SECONDS = 3600;
     /** Longest lease grace period: a week (a node away longer is not coming back with its pods). */
     public static final int MAX_LEASE_GRACE_SECONDS = 7 * 24 * 3600;
     /** A host name or IPv4 address as Akka and the tunnel take it (it also ends up in HOCON, quoted). */
@@ -89,6 +106,7 @@ public record AgentSettings(
         POD_MTU("--pod-mtu", "PODNET_POD_MTU"),
         API_BIND("--api-bind", "PODNET_API_BIND"),
         API_PORT("--api-port", "PODNET_API_PORT"),
+        API_TOKEN_FILE("--api-token-file", "PODNET_API_TOKEN_FILE"),
         IDLE_MODE("--idle-mode", "PODNET_IDLE_MODE"),
         PEERS("--peer", "PODNET_PEERS"),
         PODS("--pods", "PODNET_PODS"),
@@ -102,13 +120,17 @@ public record AgentSettings(
         HEARTBEAT_INTERVAL("--heartbeat-interval-ms", "PODNET_HEARTBEAT_INTERVAL_MS"),
         ACCEPTABLE_PAUSE("--acceptable-pause-ms", "PODNET_ACCEPTABLE_PAUSE_MS"),
         STABLE_AFTER("--stable-after-ms", "PODNET_STABLE_AFTER_MS"),
+        CLUSTER_SECRET_FILE("--cluster-secret-file", "PODNET_CLUSTER_SECRET_FILE"),
+        RESYNC_INTERVAL("--resync-interval", "PODNET_RESYNC_INTERVAL"),
+        STATE_DIR("--state-dir", "PODNET_STATE_DIR"),
         SERVICE_CIDR("--service-cidr", "PODNET_SERVICE_CIDR"),
         CLUSTER_DOMAIN("--cluster-domain", "PODNET_CLUSTER_DOMAIN"),
         CONNTRACK_MAX("--conntrack-max", "PODNET_CONNTRACK_MAX");
 
         /** Settings that only mean something in cluster mode (besides {@link #SEEDS}, which chooses it). */
         static final List<Setting> CLUSTER_ONLY = List.of(CLUSTER_PORT, ADVERTISED_HOST, CLUSTER_BIND, CLUSTER_CIDR,
-            NODE_PREFIX, LEASE_GRACE, HEARTBEAT_INTERVAL, ACCEPTABLE_PAUSE, STABLE_AFTER);
+            NODE_PREFIX, LEASE_GRACE, HEARTBEAT_INTERVAL, ACCEPTABLE_PAUSE, STABLE_AFTER, RESYNC_INTERVAL, STATE_DIR,
+            CLUSTER_SECRET_FILE);
 
         private final String flag;
         private final String env;
@@ -190,7 +212,8 @@ public record AgentSettings(
         }
         return new ControlPlaneSettings(nodeName, cluster.clusterCidr().toString(), cluster.nodePrefix(),
             cluster.advertisedHost(), cluster.clusterBind(), cluster.clusterPort(), cluster.seeds(), tunnelPort, apiPort,
-            cluster.leaseGrace(), incarnation, cluster.heartbeatInterval(), cluster.acceptablePause(), cluster.stableAfter(), "");
+            cluster.leaseGrace(), incarnation, cluster.heartbeatInterval(), cluster.acceptablePause(), cluster.stableAfter(), "",
+            cluster.secret(), cluster.stateDir());
     }
 
     /**
@@ -227,12 +250,14 @@ public record AgentSettings(
         final Ipv4Cidr podCidr;
         if (seeds != null)
         {
-            cluster = cluster(values, seeds, hostName);
+            cluster = cluster(values, seeds, hostName, nodeName, env);
             require(values.get(Setting.POD_CIDR) == null, Setting.POD_CIDR,
                 "the pod CIDR is leased by the control plane in cluster mode (" + Setting.SEEDS.env() + " is set)");
             require(values.get(Setting.PEERS) == null, Setting.PEERS,
                 "every other node's CIDR is leased by the control plane in cluster mode (" + Setting.SEEDS.env() +
                     " is set): the nodes find each other through the cluster");
+            require(values.get(Setting.NETWORK_ID) == null, Setting.NETWORK_ID,
+                "derived from the cluster secret in cluster mode (" + Setting.SEEDS.env() + " is set): leave it out");
             podCidr = null;
         }
         else
@@ -241,6 +266,12 @@ public record AgentSettings(
             {
                 require(values.get(setting) == null, setting, "only used in cluster mode: set " + Setting.SEEDS.label() +
                     " as well (the seed nodes to join), or leave it out");
+            }
+            final String secret = env.get(CLUSTER_SECRET_ENV);
+            if (secret != null && !secret.isBlank())
+            {
+                throw new IllegalArgumentException(CLUSTER_SECRET_ENV + ": only used in cluster mode: set " +
+                    Setting.SEEDS.label() + " as well (the seed nodes to join), or leave it out");
             }
             cluster = null;
             final String cidrText = values.get(Setting.POD_CIDR);
@@ -254,7 +285,8 @@ public record AgentSettings(
         final String tunnelBind = bindAddress(Setting.TUNNEL_BIND, values.getOr(Setting.TUNNEL_BIND, DEFAULT_BIND));
         final int tunnelPort = integer(values, Setting.TUNNEL_PORT, TunnelConfig.DEFAULT_PORT, 1, 65535);
         final int underlayMtu = integer(values, Setting.UNDERLAY_MTU, TunnelConfig.DEFAULT_UNDERLAY_MTU, 1280, 9216);
-        final int networkId = integer(values, Setting.NETWORK_ID, TunnelConfig.DEFAULT_NETWORK_ID, 1, MAX_NETWORK_ID);
+        final int networkId = cluster != null ? cluster.secret().networkId() :
+            integer(values, Setting.NETWORK_ID, TunnelConfig.DEFAULT_NETWORK_ID, 1, MAX_NETWORK_ID);
 
         final int tunnelMtu = tunnelConfig(networkId, tunnelBind, tunnelPort, underlayMtu).innerMtu();
         // a jumbo underlay (9120+) would allow more than a pod stack takes: the default stops at the pods' maximum
@@ -264,8 +296,9 @@ public record AgentSettings(
             "carries in one datagram with " + Setting.UNDERLAY_MTU.label() + " " + underlayMtu +
             ": lower the pod MTU or raise the underlay MTU (see docs/MTU.md)");
 
-        final String apiBind = bindAddress(Setting.API_BIND, values.getOr(Setting.API_BIND, DEFAULT_BIND));
+        final String apiBind = bindAddress(Setting.API_BIND, values.getOr(Setting.API_BIND, DEFAULT_API_BIND));
         final int apiPort = integer(values, Setting.API_PORT, DEFAULT_API_PORT, 1, 65535);
+        final ApiToken apiToken = apiToken(values, env);
 
         final IdleMode idleMode;
         try
@@ -283,7 +316,7 @@ public record AgentSettings(
             pods(values.get(Setting.PODS), nodeName, (1L << (32 - cluster.nodePrefix())) - 3, "a /" + cluster.nodePrefix() + " lease");
 
         final AgentSettings settings = new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, networkId, podMtu,
-            apiBind, apiPort, idleMode, new StaticTopology(peers, pods), cluster, services(values, podCidr, cluster));
+            apiBind, apiPort, idleMode, new StaticTopology(peers, pods), cluster, apiToken, services(values, podCidr, cluster));
         if (cluster != null)
         {
             settings.controlPlaneSettings(System.currentTimeMillis()); // its own checks, which name the variables too
@@ -320,7 +353,8 @@ public record AgentSettings(
      * The cluster settings, each checked; the defaults are {@link ControlPlaneSettings}' (fast failure
      * detection for an emulator, not so fast that a GC pause on a busy box makes nodes flap).
      */
-    private static ClusterSettings cluster(final Values values, final String seedsText, final Supplier<String> hostName)
+    private static ClusterSettings cluster(
+        final Values values, final String seedsText, final Supplier<String> hostName, final String nodeName, final Map<String, String> env)
     {
         final List<String> seeds = seeds(seedsText);
         final int clusterPort = integer(values, Setting.CLUSTER_PORT, ControlPlaneSettings.DEFAULT_CLUSTER_PORT, 1, 65535);
@@ -356,9 +390,96 @@ public record AgentSettings(
             Setting.HEARTBEAT_INTERVAL.label() + " " + heartbeatMs + " ms: nodes would be suspected between two heartbeats");
         final int stableMs = integer(values, Setting.STABLE_AFTER,
             (int)ControlPlaneSettings.DEFAULT_STABLE_AFTER.toMillis(), 100, 600_000);
+        final int resyncSeconds = integer(values, Setting.RESYNC_INTERVAL,
+            (int)SyncSettings.DEFAULT_RESYNC_INTERVAL.toSeconds(), 1, MAX_RESYNC_INTERVAL_SECONDS);
+        final String stateDirText = values.get(Setting.STATE_DIR);
+        final Path stateDir;
+        try
+        {
+            stateDir = stateDirText == null ? defaultStateDir(env, nodeName) : Path.of(stateDirText).toAbsolutePath().normalize();
+        }
+        catch (final java.nio.file.InvalidPathException ex)
+        {
+            throw invalid(Setting.STATE_DIR, "'" + stateDirText + "' is not a path: " + ex.getMessage());
+        }
+
+        final ClusterSecret secret = clusterSecret(values, env);
 
         return new ClusterSettings(seeds, clusterPort, advertisedHost, clusterBind, clusterCidr, nodePrefix,
-            Duration.ofSeconds(graceSeconds), Duration.ofMillis(heartbeatMs), Duration.ofMillis(pauseMs), Duration.ofMillis(stableMs));
+            Duration.ofSeconds(graceSeconds), Duration.ofMillis(heartbeatMs), Duration.ofMillis(pauseMs), Duration.ofMillis(stableMs),
+            secret, Duration.ofSeconds(resyncSeconds), stateDir);
+    }
+
+    /** The API token (null: none), from the file {@code --api-token-file} names or {@code PODNET_API_TOKEN}. */
+    private static ApiToken apiToken(final Values values, final Map<String, String> env)
+    {
+        return fileOrVariable(values, env, Setting.API_TOKEN_FILE, API_TOKEN_ENV, "token", ApiToken::read, ApiToken::of);
+    }
+
+    /** The cluster secret, required in cluster mode: from the file {@code --cluster-secret-file} names or {@code PODNET_CLUSTER_SECRET}. */
+    private static ClusterSecret clusterSecret(final Values values, final Map<String, String> env)
+    {
+        final ClusterSecret secret = fileOrVariable(values, env, Setting.CLUSTER_SECRET_FILE, CLUSTER_SECRET_ENV, "secret",
+            ClusterSecret::read, ClusterSecret::of);
+        if (secret == null)
+        {
+            throw new IllegalArgumentException(CLUSTER_SECRET_ENV + " / " + Setting.CLUSTER_SECRET_FILE.flag() +
+                ": required in cluster mode: the secret every node of the cluster shares, at least " + ClusterSecret.MIN_LENGTH +
+                " characters (e.g. openssl rand -hex 16); a node with another one cannot join");
+        }
+        return secret;
+    }
+
+    /**
+     * A credential given in a file ({@code fileSetting}: flag or variable) or, itself, in the variable
+     * {@code variable} (never on the command line, where {@code ps} shows it); both at once is an error (which
+     * would win?), neither is null. Messages name the setting and never show the credential.
+     */
+    private static <T> T fileOrVariable(
+        final Values values, final Map<String, String> env, final Setting fileSetting, final String variable, final String what,
+        final java.util.function.Function<Path, T> read, final java.util.function.Function<String, T> parse)
+    {
+        final String file = values.get(fileSetting);
+        final String value = env.get(variable);
+        final boolean given = value != null && !value.isBlank();
+        if (file != null)
+        {
+            require(!given, fileSetting, "give the " + what + " either in a file or in " + variable + ", not both");
+            try
+            {
+                return read.apply(Path.of(file));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw invalid(fileSetting, ex.getMessage());
+            }
+        }
+        if (!given)
+        {
+            return null;
+        }
+        try
+        {
+            return parse.apply(value);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(variable + ": " + ex.getMessage());
+        }
+    }
+
+    /**
+     * Where a node keeps what must survive a restart of the whole cluster (its copy of the lease table),
+     * when {@link Setting#STATE_DIR} is not given: per user and per node name, as the XDG base directory
+     * specification places state ({@code $XDG_STATE_HOME/podnet/NODE}, else {@code ~/.local/state/podnet/NODE}),
+     * so that several agents of one user on one host never share one. The image sets {@code /var/lib/podnet}.
+     */
+    public static Path defaultStateDir(final Map<String, String> env, final String nodeName)
+    {
+        final String xdg = env.get("XDG_STATE_HOME");
+        final Path base = xdg != null && !xdg.isBlank() && Path.of(xdg.trim()).isAbsolute() ?
+            Path.of(xdg.trim()) : Path.of(System.getProperty("user.home"), ".local", "state");
+        return base.resolve("podnet").resolve(nodeName).toAbsolutePath().normalize();
     }
 
     /** {@code HOST:PORT}, comma-separated, at least one, none twice. */

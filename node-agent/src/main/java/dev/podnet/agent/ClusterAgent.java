@@ -1,6 +1,7 @@
 package dev.podnet.agent;
 
 import dev.podnet.controlplane.ClusterView;
+import dev.podnet.controlplane.LeaseAllocator;
 import dev.podnet.controlplane.MemberView;
 import dev.podnet.http.ApiServer;
 import dev.podnet.http.NodeStatus;
@@ -109,6 +110,11 @@ public final class ClusterAgent implements AutoCloseable
             "waiting for a CIDR lease from the control plane (joining through seeds " + String.join(",", cluster.seeds()) +
                 "; the agent's log says every 5 s what it waits for)");
         final ApiServer server = startApi();
+        if (isLoopback(settings.apiBind()) && !isLoopback(cluster.advertisedHost()))
+        {
+            LOG.warn("node {} API listens on {} only: agents on other hosts cannot forward requests to it (set {} to an " +
+                "address they reach, and a token)", settings.nodeName(), settings.apiBind(), AgentSettings.Setting.API_BIND.label());
+        }
         synchronized (lock)
         {
             if (closed.get())
@@ -122,8 +128,8 @@ public final class ClusterAgent implements AutoCloseable
         final ClusterNode started;
         try
         {
-            started = ClusterNode.start(settings.controlPlaneSettings(incarnation), settings.tunnelConfig(),
-                settings::nodeConfig, leaseTimeout, this::removed);
+            started = ClusterNode.start(settings.controlPlaneSettings(incarnation), cluster.syncSettings(), settings.tunnelConfig(),
+                settings::nodeConfig, leaseTimeout, this::removed, this::waiting);
         }
         catch (final RuntimeException ex)
         {
@@ -174,16 +180,42 @@ public final class ClusterAgent implements AutoCloseable
             cluster.address(), cluster.clusterBind(), String.join(",", cluster.seeds()));
     }
 
+    private static boolean isLoopback(final String host)
+    {
+        try
+        {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            return false;
+        }
+    }
+
     private ApiServer startApi()
     {
         try
         {
-            return ApiServer.startNotReady(settings.apiBind(), settings.apiPort(), settings.nodeName(), this::status);
+            return ApiServer.startNotReady(settings.apiBind(), settings.apiPort(), settings.nodeName(), this::status,
+                settings.apiToken());
         }
         catch (final RuntimeException ex)
         {
             throw new IllegalStateException(ex.getMessage() + " (" + AgentSettings.Setting.API_BIND.label() + ", " +
                 AgentSettings.Setting.API_PORT.label() + ")", ex);
+        }
+    }
+
+    /**
+     * Why the control plane gives no lease yet: shown by {@code /readyz} and {@code /api/v1/node}. A name held by
+     * another live member is the reason itself ({@code name-in-use: ...}, with the holder's address).
+     */
+    private void waiting(final String reason)
+    {
+        if (!closed.get() && !reason.equals("joining the cluster"))
+        {
+            status = NodeStatus.notReady(settings.nodeName(), NodeStatus.CLUSTER, null,
+                reason.startsWith(LeaseAllocator.NAME_IN_USE) ? reason : "waiting for a CIDR lease from the control plane: " + reason);
         }
     }
 

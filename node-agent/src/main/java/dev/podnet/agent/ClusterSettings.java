@@ -1,7 +1,10 @@
 package dev.podnet.agent;
 
+import dev.podnet.controlplane.ClusterSecret;
 import dev.podnet.packet.Ipv4Cidr;
+import dev.podnet.sync.SyncSettings;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -20,6 +23,10 @@ import java.util.List;
  * @param heartbeatInterval failure-detector heartbeat interval
  * @param acceptablePause   heartbeats missed for this long make a node unreachable
  * @param stableAfter       membership must be stable this long before the split brain resolver downs nodes
+ * @param secret            what a node needs to join; the cluster port's TLS key and the tunnel's network id are made from it
+ * @param resyncInterval    how often the sync layer reads the data plane's tables back and repairs what differs
+ * @param stateDir          where the node keeps its copy of the lease table, so that leases survive a restart
+ *                          of the whole cluster
  */
 public record ClusterSettings(
     List<String> seeds,
@@ -31,11 +38,20 @@ public record ClusterSettings(
     Duration leaseGrace,
     Duration heartbeatInterval,
     Duration acceptablePause,
-    Duration stableAfter)
+    Duration stableAfter,
+    ClusterSecret secret,
+    Duration resyncInterval,
+    Path stateDir)
 {
     public ClusterSettings
     {
         seeds = List.copyOf(seeds);
+    }
+
+    /** The sync layer's settings. */
+    public SyncSettings syncSettings()
+    {
+        return new SyncSettings(resyncInterval);
     }
 
     /** This node's cluster address as the others see it: {@code host:port}. */

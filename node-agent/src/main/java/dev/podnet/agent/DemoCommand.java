@@ -80,6 +80,12 @@ public final class DemoCommand implements Callable<Integer>
     @Option(names = "--keep-logs", description = "keep the logs even when everything went fine")
     boolean keepLogs;
 
+    @Option(names = "--state-dir", paramLabel = "DIR",
+        description = "where the nodes keep their copy of the lease table, one directory per node name (DIR/node-1, ...), " +
+            "kept from one demo to the next so that every node gets its CIDR back (default $XDG_STATE_HOME/podnet/demo, " +
+            "else ~/.local/state/podnet/demo)")
+    Path stateDir;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -90,7 +96,9 @@ public final class DemoCommand implements Callable<Integer>
         final DemoConsole console = new DemoConsole(spec.commandLine().getOut(), spec.commandLine().getErr());
         final DemoCluster.Options options = new DemoCluster.Options(Duration.ofSeconds(readyTimeout), Duration.ofSeconds(stopTimeout),
             Duration.ofSeconds(30), logs, keepLogs);
-        return new DemoCluster(layout, AgentLaunch.ofThisJvm(agentJvmOptions, idleMode), options, console).run();
+        final Path states = stateDir != null ? stateDir.toAbsolutePath().normalize() :
+            AgentSettings.defaultStateDir(System.getenv(), "demo");
+        return new DemoCluster(layout, AgentLaunch.ofThisJvm(agentJvmOptions, idleMode, states), options, console).run();
     }
 
     /** Every option checked, then every port: a usage error (exit status 2) names the option to change. */

@@ -109,7 +109,7 @@ public final class NodeAgent implements AutoCloseable
     {
         try
         {
-            return ApiServer.start(settings.apiBind(), settings.apiPort(), node.proxy(), settings.nodeName());
+            return ApiServer.start(settings.apiBind(), settings.apiPort(), node.proxy(), settings.nodeName(), settings.apiToken());
         }
         catch (final RuntimeException ex)
         {

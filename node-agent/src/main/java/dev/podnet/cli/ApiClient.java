@@ -44,12 +44,21 @@ final class ApiClient
     static final Duration GRACE = Duration.ofSeconds(30);
 
     private final URI base;
+    /** The {@code Authorization} header value, null without a token. */
+    private final String authorization;
     private final HttpClient http;
     private final ObjectMapper mapper = new ObjectMapper();
 
     ApiClient(final URI base)
     {
+        this(base, null);
+    }
+
+    /** @param authorization the {@code Authorization} header every request carries ({@code Bearer TOKEN}), or null */
+    ApiClient(final URI base, final String authorization)
+    {
         this.base = base;
+        this.authorization = authorization;
         this.http = HttpClient.newBuilder()
             .connectTimeout(CONNECT_TIMEOUT)
             .version(HttpClient.Version.HTTP_1_1)
@@ -290,6 +299,10 @@ final class ApiClient
     private HttpRequest request(final String method, final String path, final Object body, final Duration timeout)
     {
         final HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout);
+        if (authorization != null)
+        {
+            builder.header("Authorization", authorization);
+        }
         if (body == null)
         {
             builder.method(method, HttpRequest.BodyPublishers.noBody());
@@ -338,6 +351,10 @@ final class ApiClient
     /** The body of a 2xx answer; anything else is a refusal with the API's detail. */
     static JsonNode require(final Reply reply)
     {
+        if (reply.status() == 401)
+        {
+            throw CtlException.unauthorized(reply.detail());
+        }
         if (reply.status() / 100 != 2)
         {
             throw CtlException.refused(reply.detail());

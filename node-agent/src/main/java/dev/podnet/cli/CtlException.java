@@ -31,6 +31,14 @@ final class CtlException extends RuntimeException
         return new CtlException(PodnetCtl.EXIT_REFUSED, detail, null, null);
     }
 
+    /** The API answered 401: exit 3, with a hint on where podnetctl takes the token from. */
+    static CtlException unauthorized(final String detail)
+    {
+        return new CtlException(PodnetCtl.EXIT_REFUSED, detail,
+            "give the agent's API token with --token-file FILE, " + PodnetCtl.TOKEN_ENV + ", or 'token' in " +
+                PodnetCtl.CONFIG_FILE_HINT, null);
+    }
+
     /** Nothing answers at the server address: exit 4, with a hint on how to get an agent to talk to. */
     static CtlException unreachable(final String message, final Throwable cause)
     {

@@ -130,7 +130,9 @@ final class GetCommand extends ResourceVerb
         final Table table = new Table(columns.stream().map(field -> field.toUpperCase(Locale.ROOT)).toList());
         for (final JsonNode item : items(answer))
         {
-            table.row(columns.stream().map(field -> item.path(field).isObject() ? labels(item.path(field)) : text(item, field)).toList());
+            // a pod's netns: "-" for an emulated pod, which has none; a map (labels) as k=v,...
+            table.row(columns.stream().map(field -> item.path(field).isObject() ? labels(item.path(field)) :
+                field.equals("netns") && text(item, field).isEmpty() ? "-" : text(item, field)).toList());
         }
         return table;
     }
@@ -166,13 +168,14 @@ final class GetCommand extends ResourceVerb
         name = "pods",
         aliases = {"pod", "po"},
         mixinStandardHelpOptions = true,
-        description = "Lists the pods of a namespace (-n, default) or of all (-A): NAME NODE IP; -o wide adds MAC and LABELS.",
+        description = "Lists the pods of a namespace (-n, default) or of all (-A): NAME NODE IP; -o wide adds MAC, NETNS (a " +
+            "real pod's network namespace on its node, - for an emulated pod) and LABELS.",
         footerHeading = "%nExamples:%n",
         footer = {"  podnetctl get pods", "  podnetctl get pods -o wide", "  podnetctl get pods -A", "  podnetctl get pod a-1 -o json"})
     static final class Pods extends Verb
     {
         static final List<String> FIELDS = List.of("name", "node", "ip");
-        static final List<String> WIDE_FIELDS = List.of("mac", "labels");
+        static final List<String> WIDE_FIELDS = List.of("mac", "netns", "labels");
 
         @Parameters(arity = "0..1", paramLabel = "NAME", description = "only this pod")
         String name;

@@ -41,7 +41,10 @@ import java.util.Map;
         "  podnetctl capture a-1 -w - --seconds 30 | wireshark -k -i -",
         "  podnetctl chaos kill-one           # against a docker compose cluster",
         "",
-        "The server is --server, else the variable " + PodnetCtl.SERVER_ENV + ", else " + PodnetCtl.DEFAULT_SERVER + "."},
+        "The server is --server, else the variable " + PodnetCtl.SERVER_ENV + ", else 'server' in the config file, else " +
+            PodnetCtl.DEFAULT_SERVER + ".",
+        "An agent started with an API token wants it too: --token-file FILE, else the variable " + PodnetCtl.TOKEN_ENV +
+            ", else 'token' in the config file, " + PodnetCtl.CONFIG_FILE_HINT + " (lines 'server = HOST:PORT' and 'token = TOKEN')."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:success",
@@ -59,6 +62,9 @@ public final class PodnetCtl implements Runnable
     public static final int EXIT_UNREACHABLE = 4;
     static final String SERVER_ENV = "PODNETCTL_SERVER";
     static final String DEFAULT_SERVER = "localhost:8080";
+    static final String TOKEN_ENV = "PODNETCTL_TOKEN";
+    /** Where the per-user config file is, as the help says it. */
+    static final String CONFIG_FILE_HINT = "$XDG_CONFIG_HOME/podnetctl/config (~/.config/podnetctl/config)";
 
     @Option(
         names = "--server",
@@ -67,6 +73,14 @@ public final class PodnetCtl implements Runnable
         description = "the agent API to talk to: host:port or http://host:port (port 8080 when left out); " +
             "default: $" + SERVER_ENV + ", else " + DEFAULT_SERVER)
     String server;
+
+    @Option(
+        names = "--token-file",
+        scope = ScopeType.INHERIT,
+        paramLabel = "FILE",
+        description = "a file holding the agent's API token (sent as 'Authorization: Bearer TOKEN'); default: $" + TOKEN_ENV +
+            ", else 'token' in " + CONFIG_FILE_HINT)
+    java.nio.file.Path tokenFile;
 
     @Option(
         names = {"-n", "--namespace"},
@@ -145,8 +159,28 @@ public final class PodnetCtl implements Runnable
      */
     ApiClient client(final CommandLine cmd)
     {
-        final String given = server != null ? server : env.getOrDefault(SERVER_ENV, "");
-        final String chosen = given.isBlank() ? DEFAULT_SERVER : given;
+        final CtlConfig config = CtlConfig.load(env, cmd);
+        final String source;
+        String chosen;
+        if (server != null)
+        {
+            chosen = server;
+            source = "--server";
+        }
+        else if (!env.getOrDefault(SERVER_ENV, "").isBlank())
+        {
+            chosen = env.get(SERVER_ENV);
+            source = SERVER_ENV;
+        }
+        else
+        {
+            chosen = config.server();
+            source = "'server' in " + config.path();
+        }
+        if (chosen == null || chosen.isBlank())
+        {
+            chosen = DEFAULT_SERVER;
+        }
         final URI base;
         try
         {
@@ -154,9 +188,43 @@ public final class PodnetCtl implements Runnable
         }
         catch (final IllegalArgumentException ex)
         {
-            throw new CommandLine.ParameterException(cmd, (server != null ? "--server: " : SERVER_ENV + ": ") + ex.getMessage());
+            throw new CommandLine.ParameterException(cmd, source + ": " + ex.getMessage());
         }
-        return new ApiClient(base);
+        return new ApiClient(base, authorization(cmd, config));
+    }
+
+    /** {@code Bearer TOKEN} from --token-file, else {@value #TOKEN_ENV}, else the config file; null when none is given. */
+    private String authorization(final CommandLine cmd, final CtlConfig config)
+    {
+        try
+        {
+            if (tokenFile != null)
+            {
+                return dev.podnet.http.ApiToken.read(tokenFile).header();
+            }
+            final String fromEnv = env.get(TOKEN_ENV);
+            if (fromEnv != null && !fromEnv.isBlank())
+            {
+                return withSource(TOKEN_ENV, fromEnv);
+            }
+            return config.token() == null ? null : withSource("'token' in " + config.path(), config.token());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new CommandLine.ParameterException(cmd, (tokenFile != null ? "--token-file: " : "") + ex.getMessage());
+        }
+    }
+
+    private static String withSource(final String source, final String token)
+    {
+        try
+        {
+            return dev.podnet.http.ApiToken.of(token).header();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(source + ": " + ex.getMessage(), ex);
+        }
     }
 
     private static int executionFailed(final Exception ex, final CommandLine cmd, final CommandLine.ParseResult parseResult)

@@ -18,6 +18,9 @@ import java.util.regex.Pattern;
  * @param frameQueue    frames in flight inside the node at most
  * @param idleMode      how the data-plane thread waits when idle
  * @param services      Services and cluster DNS: the Service CIDR, the DNS address and domain, connection tracking
+ * @param commandQueue  commands other threads may have queued for the data plane at once (rounded up to a
+ *                      power of two); a full queue refuses a command, which its sender retries. 1024 by
+ *                      default; tests make it tiny to prove that nothing is lost when it is full
  */
 public record NodeConfig(
     String nodeName,
@@ -27,8 +30,11 @@ public record NodeConfig(
     int fdbMaxEntries,
     int frameQueue,
     IdleMode idleMode,
-    ServiceSettings services)
+    ServiceSettings services,
+    int commandQueue)
 {
+    public static final int DEFAULT_COMMAND_QUEUE = 1024;
+
     private static final Pattern DNS_1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
     public NodeConfig
@@ -66,32 +72,41 @@ public record NodeConfig(
         {
             throw new IllegalArgumentException("service settings are required");
         }
+        if (commandQueue < 2 || commandQueue > 1 << 16)
+        {
+            throw new IllegalArgumentException("command queue " + commandQueue + " outside 2..65536");
+        }
     }
 
     public static NodeConfig defaults(final String nodeName, final Ipv4Cidr podCidr)
     {
         return new NodeConfig(nodeName, podCidr, PodSettings.defaults(), Duration.ofSeconds(300), 4096, 1024, IdleMode.EFFICIENT,
-            ServiceSettings.defaults());
+            ServiceSettings.defaults(), DEFAULT_COMMAND_QUEUE);
     }
 
     public NodeConfig withPod(final PodSettings pod)
     {
-        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services);
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services, commandQueue);
     }
 
     public NodeConfig withFdbAging(final Duration fdbAging)
     {
-        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services);
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services, commandQueue);
     }
 
     public NodeConfig withIdleMode(final IdleMode idleMode)
     {
-        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services);
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services, commandQueue);
     }
 
     public NodeConfig withServices(final ServiceSettings services)
     {
-        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services);
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services, commandQueue);
+    }
+
+    public NodeConfig withCommandQueue(final int commandQueue)
+    {
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services, commandQueue);
     }
 
     /** Kubernetes object names: lower-case alphanumerics and '-', at most 63, alphanumeric at both ends. */

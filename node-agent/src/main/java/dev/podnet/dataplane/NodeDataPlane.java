@@ -15,9 +15,11 @@ import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.DropReason;
 import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.Pod;
+import dev.podnet.pod.PodStats;
 import dev.podnet.pod.RateLimiter;
 import dev.podnet.service.ServiceStage;
 import dev.podnet.service.ServiceTable;
+import dev.podnet.tap.TapDevice;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2LongHashMap;
@@ -31,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One node's data plane: the bridge, its gateway/router, the pods attached to it and the frames in
@@ -42,6 +45,8 @@ import java.nio.ByteOrder;
  *       reach the data plane, so commands apply in the order they were sent;</li>
  *   <li>runs timers (ARP, ping schedules, call timeouts, a slice of connection-tracking expiry) at most
  *       once per millisecond, and bridge ageing once per second;</li>
+ *   <li>polls the tunnel, the emulated pods' queued sends and the real pods' TAP devices (up to
+ *       {@value #FRAMES_PER_TAP_POLL} frames each, read non-blocking straight into frame-queue slots);</li>
  *   <li>switches up to {@value #FRAMES_PER_CYCLE} queued frames through the bridge; whatever the
  *       receivers send back is queued behind them.</li>
  * </ol>
@@ -52,6 +57,11 @@ import java.nio.ByteOrder;
 public final class NodeDataPlane implements Agent
 {
     static final int FRAMES_PER_CYCLE = 256;
+    /** Frames read from one real pod's TAP per duty cycle at most: the others' and the tunnel's get their turn. */
+    static final int FRAMES_PER_TAP_POLL = 64;
+    private static final int ETHER_TYPE_IPV6 = 0x86DD;
+    /** Longest a congested tunnel holds the real pods' frames in their TAP queues before they are read anyway. */
+    static final long TAP_HOLD_NANOS = 5_000_000L;
     private static final int COMMANDS_PER_CYCLE = 64;
     private static final long TIMER_INTERVAL_NANOS = 1_000_000L;
     private static final long AGEING_INTERVAL_NANOS = 1_000_000_000L;
@@ -75,26 +85,35 @@ public final class NodeDataPlane implements Agent
     private final Ipv4Flyweight bridgedIpv4 = new Ipv4Flyweight();
     private final ManyToOneConcurrentArrayQueue<Command<?>> commands;
     private PodPort[] podList = new PodPort[0];
+    private Pod[] emulatedPods = new Pod[0];
+    private TapPort[] tapPorts = new TapPort[0];
     private int nextPortId = GATEWAY_PORT + 1;
     private java.util.function.Consumer<List<PodInfo>> podListener;
     private long nextTimerAt;
     private long nextAgeingAt;
+    private long tapsHeldSince;
 
-    /** One pod's port on the bridge, and its transmit side into the frame queue. */
-    private final class PodPort implements BridgePort, FrameSink
+    /**
+     * A pod's port on the bridge: an emulated pod's NIC ({@link EmulatedPort}), or a real pod's TAP
+     * device ({@link TapPort}). Anti-spoofing, counters and captures are the port's, whatever is behind it.
+     */
+    private abstract class PodPort implements BridgePort
     {
-        private final int id;
-        private final Pod pod;
-        private final String portName;
-        private PodSpec spec;
+        final int id;
+        final String name;
+        final int ip;
+        final long mac;
+        /** The bridge port's name: the pod's name in default, namespace/name elsewhere (names are unique per namespace). */
+        final String portName;
+        PodSpec spec;
 
         PodPort(final int id, final PodSpec spec, final int ip)
         {
             this.id = id;
             this.spec = spec;
-            this.pod = new Pod(spec.namespace(), spec.name(), ip, config.podCidr(), config.pod(), this, drops,
-                ResolvConf.forPod(config.services().dnsIp(), spec.namespace(), config.services().clusterDomain()));
-            // a pod of default is named as before; another namespace's pod may share its name, so its key names it
+            this.name = spec.name();
+            this.ip = ip;
+            this.mac = MacAddress.podMac(ip);
             this.portName = PodSpec.DEFAULT_NAMESPACE.equals(spec.namespace()) ? spec.name() : spec.key();
         }
 
@@ -108,6 +127,89 @@ public final class NodeDataPlane implements Agent
         public String name()
         {
             return portName;
+        }
+
+        /** The pod as the outside world sees it; {@code netns} null for an emulated pod. */
+        PodInfo info(final String netns)
+        {
+            return new PodInfo(name, config.nodeName(), ip, mac, netns, spec.namespace(), spec.labels(), spec.ports(),
+                spec.hostname(), spec.subdomain());
+        }
+
+        /** The emulated pod behind the port; null for a real pod. */
+        abstract Pod emulated();
+
+        abstract PodInfo info();
+
+        abstract PodStats stats();
+
+        abstract void close();
+
+        /**
+         * Anti-spoofing on the pod's port (what Cilium and Calico enforce on a pod's veth): the frame's
+         * source MAC, and its sender IPv4 address for IPv4 and ARP, must be the pod's own.
+         *
+         * @return why the frame is dropped, or null when it may enter the bridge
+         */
+        DropReason refuse(final MutableDirectBuffer buffer, final int length)
+        {
+            if (length < EthernetFlyweight.HEADER_LENGTH)
+            {
+                return null; // the bridge counts it as truncated
+            }
+            if (MacAddress.getMac(buffer, EthernetFlyweight.SOURCE_OFFSET) != mac)
+            {
+                return DropReason.SPOOFED_SOURCE;
+            }
+            final int etherType = buffer.getShort(EthernetFlyweight.ETHER_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            final int l3 = EthernetFlyweight.HEADER_LENGTH;
+            if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && length >= l3 + 20)
+            {
+                return buffer.getInt(l3 + 12, ByteOrder.BIG_ENDIAN) == ip ? null : DropReason.SPOOFED_SOURCE;
+            }
+            if (etherType == EthernetFlyweight.ETHER_TYPE_ARP && length >= l3 + 28)
+            {
+                return MacAddress.getMac(buffer, l3 + 8) == mac && buffer.getInt(l3 + 14, ByteOrder.BIG_ENDIAN) == ip ?
+                    null : DropReason.SPOOFED_SOURCE;
+            }
+            return null;
+        }
+    }
+
+    /** An emulated pod's port on the bridge, and its transmit side into the frame queue. */
+    private final class EmulatedPort extends PodPort implements FrameSink
+    {
+        private final Pod pod;
+
+        EmulatedPort(final int id, final PodSpec spec, final int ip)
+        {
+            super(id, spec, ip);
+            this.pod = new Pod(spec.namespace(), spec.name(), ip, config.podCidr(), config.pod(), this, drops,
+                ResolvConf.forPod(config.services().dnsIp(), spec.namespace(), config.services().clusterDomain()));
+        }
+
+        @Override
+        Pod emulated()
+        {
+            return pod;
+        }
+
+        @Override
+        PodInfo info()
+        {
+            return info(null);
+        }
+
+        @Override
+        PodStats stats()
+        {
+            return pod.stats();
+        }
+
+        @Override
+        void close()
+        {
+            pod.close();
         }
 
         @Override
@@ -133,32 +235,103 @@ public final class NodeDataPlane implements Agent
         {
             return router.tunnelCongested();
         }
+    }
 
-        /**
-         * Anti-spoofing on the pod's port (what Cilium and Calico enforce on a pod's veth): the frame's
-         * source MAC, and its sender IPv4 address for IPv4 and ARP, must be the pod's own.
-         */
-        boolean admits(final MutableDirectBuffer buffer, final int length)
+    /**
+     * A real pod's port: a TAP device whose other end is {@code eth0} in the pod's network namespace.
+     * The data plane polls its non-blocking descriptor from the duty cycle, reading each frame straight
+     * into a frame-queue slot, and writes what the bridge delivers straight from the bridge's buffer: no
+     * copy, no allocation, no thread of its own. IPv6 from the pod's kernel is dropped and counted as
+     * {@code ipv6} (podnet's network is IPv4): where the namespace is the agent's, IPv6 is off there anyway.
+     */
+    private final class TapPort extends PodPort
+    {
+        private final TapDevice tap;
+        private final String netns;
+        private final AtomicLong framesIn = new AtomicLong();
+        private final AtomicLong framesOut = new AtomicLong();
+        /** The device failed a read (its namespace was deleted under it): counted once, polled no more. */
+        private boolean broken;
+
+        TapPort(final int id, final PodSpec spec, final int ip, final TapDevice tap, final String netns)
         {
-            if (length < EthernetFlyweight.HEADER_LENGTH)
+            super(id, spec, ip);
+            this.tap = tap;
+            this.netns = netns;
+        }
+
+        @Override
+        Pod emulated()
+        {
+            return null;
+        }
+
+        @Override
+        PodInfo info()
+        {
+            return info(netns);
+        }
+
+        @Override
+        PodStats stats()
+        {
+            return new PodStats(name, framesIn.get(), framesOut.get(), 0, 0);
+        }
+
+        @Override
+        void close()
+        {
+            // the descriptor is closed by whoever attached it, once the data plane let go of it
+        }
+
+        /** Frames the pod's kernel sent, into the frame queue: at most {@value #FRAMES_PER_TAP_POLL}. */
+        int poll()
+        {
+            int count = 0;
+            while (count < FRAMES_PER_TAP_POLL && !broken)
             {
-                return true; // the bridge counts it as truncated
+                final MutableDirectBuffer slot = frames.claim();
+                if (slot == null)
+                {
+                    return count; // the queue is full: the frames wait in the TAP's queue
+                }
+                final int length = tap.read(slot.addressOffset(), frames.slotCapacity());
+                if (length <= 0)
+                {
+                    if (length < 0)
+                    {
+                        drops.increment(DropReason.TAP_READ_FAILED);
+                        broken = true;
+                    }
+                    return count;
+                }
+                framesOut.lazySet(framesOut.get() + 1);
+                frames.commit(length, id);
+                count++;
             }
-            if (MacAddress.getMac(buffer, EthernetFlyweight.SOURCE_OFFSET) != pod.mac())
+            return count;
+        }
+
+        @Override
+        public void deliver(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos)
+        {
+            if (buffer.byteArray() != null || !tap.write(buffer.addressOffset() + offset, length))
             {
-                return false;
+                drops.increment(DropReason.TAP_WRITE_FAILED);
+                return;
             }
-            final int etherType = buffer.getShort(EthernetFlyweight.ETHER_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            final int l3 = EthernetFlyweight.HEADER_LENGTH;
-            if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && length >= l3 + 20)
+            framesIn.lazySet(framesIn.get() + 1);
+        }
+
+        @Override
+        DropReason refuse(final MutableDirectBuffer buffer, final int length)
+        {
+            if (length >= EthernetFlyweight.HEADER_LENGTH &&
+                (buffer.getShort(EthernetFlyweight.ETHER_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) == ETHER_TYPE_IPV6)
             {
-                return buffer.getInt(l3 + 12, ByteOrder.BIG_ENDIAN) == pod.ip();
+                return DropReason.IPV6;
             }
-            if (etherType == EthernetFlyweight.ETHER_TYPE_ARP && length >= l3 + 28)
-            {
-                return MacAddress.getMac(buffer, l3 + 8) == pod.mac() && buffer.getInt(l3 + 14, ByteOrder.BIG_ENDIAN) == pod.ip();
-            }
-            return true;
+            return super.refuse(buffer, length);
         }
     }
 
@@ -204,15 +377,15 @@ public final class NodeDataPlane implements Agent
         this.frames = new FrameQueue(config.frameQueue(), maxFrame);
         this.bridge = new Bridge(config.fdbAging().toNanos(), config.fdbMaxEntries(), drops);
         this.ipam = new HostLocalIpam(config.podCidr());
-        this.commands = new ManyToOneConcurrentArrayQueue<>(1024);
+        this.commands = new ManyToOneConcurrentArrayQueue<>(config.commandQueue());
         final int gatewayIp = config.podCidr().address(1);
         final ServiceSettings serviceSettings = config.services();
         this.services = new ServiceStage(new ConntrackTable(serviceSettings.conntrackMax(), serviceSettings.timeouts()),
             ServiceTable.empty(serviceSettings.serviceCidr()), gatewayIp, config.podCidr().network(), serviceSettings.affinityCapacity());
         this.dns = new ClusterDns(serviceSettings.dnsIp(), serviceSettings.clusterDomain());
         this.router = new Router(
-            GATEWAY_PORT, config.podCidr(), MacAddress.podMac(gatewayIp), localEndpoints, routes, new GatewaySink(), drops,
-            new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()), services, dns);
+            GATEWAY_PORT, config.podCidr(), config.pod().mtu(), MacAddress.podMac(gatewayIp), localEndpoints, routes,
+            new GatewaySink(), drops, new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()), services, dns);
         router.overlay(overlay);
         bridge.addPort(router);
         bridge.addPermanent(router.mac(), GATEWAY_PORT);
@@ -253,9 +426,9 @@ public final class NodeDataPlane implements Agent
         if (now >= nextTimerAt)
         {
             nextTimerAt = now + TIMER_INTERVAL_NANOS;
-            for (final PodPort port : podList)
+            for (final Pod pod : emulatedPods)
             {
-                port.pod.onTimer(now);
+                pod.onTimer(now);
             }
             services.onTimer(now);
             if (now >= nextAgeingAt)
@@ -269,9 +442,16 @@ public final class NodeDataPlane implements Agent
             work += overlay.doWork(now, router);
             router.refreshCongestion();
         }
-        for (final PodPort port : podList)
+        for (final Pod pod : emulatedPods)
         {
-            work += port.pod.pump(now);
+            work += pod.pump(now);
+        }
+        if (tapPorts.length > 0 && !holdTaps(now))
+        {
+            for (final TapPort port : tapPorts)
+            {
+                work += port.poll();
+            }
         }
         work += switchFrames(now);
         return work;
@@ -289,12 +469,39 @@ public final class NodeDataPlane implements Agent
         }
         for (final PodPort port : podList)
         {
-            port.pod.close();
+            port.close();
         }
         if (overlay != null)
         {
             overlay.close();
         }
+    }
+
+    /**
+     * Whether the real pods' frames wait in their TAP devices' queues this cycle: while the tunnel pushes
+     * back, for at most {@value #TAP_HOLD_NANOS} ns at a time. Frames left in a TAP's queue hold their
+     * sockets' buffers (TCP small queues), so the pods' kernels slow down instead of losing segment after
+     * segment to a full tunnel (measured: TCP through the tunnel doubled); the bound keeps a tunnel that
+     * never drains (a dead peer) from silencing the pods. Frames already read are not held back: at the
+     * head of the frame queue they would block the node's other traffic (the ACKs coming back included).
+     */
+    private boolean holdTaps(final long now)
+    {
+        if (!router.tunnelCongested())
+        {
+            tapsHeldSince = 0;
+            return false;
+        }
+        if (tapsHeldSince == 0)
+        {
+            tapsHeldSince = now;
+        }
+        if (now - tapsHeldSince < TAP_HOLD_NANOS)
+        {
+            return true;
+        }
+        tapsHeldSince = 0;
+        return false;
     }
 
     private int drainCommands()
@@ -316,9 +523,10 @@ public final class NodeDataPlane implements Agent
         {
             final int ingress = frames.headIngressPort();
             final PodPort pod = ingress == GATEWAY_PORT ? null : podsByPort.get(ingress);
-            if (pod != null && !pod.admits(frames.headBuffer(), frames.headLength()))
+            final DropReason refused = pod == null ? null : pod.refuse(frames.headBuffer(), frames.headLength());
+            if (refused != null)
             {
-                drops.increment(DropReason.SPOOFED_SOURCE);
+                drops.increment(refused);
             }
             else
             {
@@ -391,12 +599,22 @@ public final class NodeDataPlane implements Agent
         return commands.offer(command);
     }
 
-    /** The pod {@code reference} names: {@code ns/name}, or a bare name in {@code default}. */
-    Pod pod(final String reference)
+    /**
+     * The emulated pod {@code name} ({@code ns/name}, or a bare name in {@code default}), which runs the tools
+     * (ping, UDP calls, name lookups); a real pod runs its own.
+     */
+    Pod pod(final String name)
     {
-        return port(reference).pod;
+        final PodPort port = port(name);
+        if (port.emulated() == null)
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.INVALID, "pod '" + name + "' is a real pod (network namespace " +
+                ((TapPort)port).netns + "): its own kernel and programs do this, run them inside its namespace");
+        }
+        return port.emulated();
     }
 
+    /** The port of pod {@code reference}: {@code ns/name}, or a bare name in {@code default}. */
     private PodPort port(final String reference)
     {
         final PodPort port = podsByName.get(PodSpec.keyOf(reference));
@@ -414,6 +632,41 @@ public final class NodeDataPlane implements Agent
 
     PodInfo createPod(final PodSpec spec)
     {
+        requireNewPod(spec);
+        return addPort(new EmulatedPort(nextPortId++, spec, ipam.allocate()));
+    }
+
+    /**
+     * Attaches a real pod: {@code tap} becomes its port, with the next free address. The caller then
+     * configures the device inside the namespace; until then the port is quiet.
+     */
+    PodInfo attachTap(final String name, final TapDevice tap, final String netns)
+    {
+        final PodSpec spec = PodSpec.named(name);
+        requireNewPod(spec);
+        return addPort(new TapPort(nextPortId++, spec, ipam.allocate(), tap, netns));
+    }
+
+    private PodInfo addPort(final PodPort port)
+    {
+        podsByName.put(port.spec.key(), port);
+        podsByPort.put(port.id, port);
+        portsChanged();
+        localEndpoints.put(port.ip & 0xFFFFFFFFL, port.mac);
+        bridge.addPort(port);
+        podsChanged();
+        return port.info();
+    }
+
+    private void portsChanged()
+    {
+        podList = podsByName.values().toArray(new PodPort[0]);
+        emulatedPods = podsByName.values().stream().map(PodPort::emulated).filter(java.util.Objects::nonNull).toArray(Pod[]::new);
+        tapPorts = podsByName.values().stream().filter(TapPort.class::isInstance).map(TapPort.class::cast).toArray(TapPort[]::new);
+    }
+
+    private void requireNewPod(final PodSpec spec)
+    {
         NodeConfig.requireDnsLabel(spec.namespace(), "namespace", DataPlaneException.Kind.INVALID);
         if (!NodeConfig.isDnsLabel(spec.name()))
         {
@@ -422,23 +675,10 @@ public final class NodeDataPlane implements Agent
         }
         if (podsByName.containsKey(spec.key()))
         {
-            throw new DataPlaneException(DataPlaneException.Kind.CONFLICT, "pod '" + spec.name() + "' already exists in namespace " +
-                spec.namespace() + " on node " + config.nodeName());
+            throw new DataPlaneException(DataPlaneException.Kind.CONFLICT, "pod '" + spec.name() + "' already exists" +
+                (PodSpec.DEFAULT_NAMESPACE.equals(spec.namespace()) ? "" : " in namespace " + spec.namespace()) + " on node " +
+                config.nodeName());
         }
-        final int ip = ipam.allocate();
-        final PodPort port = new PodPort(nextPortId++, spec, ip);
-        podsByName.put(spec.key(), port);
-        podsByPort.put(port.id, port);
-        podList = podsByName.values().toArray(new PodPort[0]);
-        localEndpoints.put(ip & 0xFFFFFFFFL, port.pod.mac());
-        bridge.addPort(port);
-        podsChanged();
-        return info(port);
-    }
-
-    void skipAddressesUpTo(final int ip)
-    {
-        ipam.skipPast(ip);
     }
 
     /** New labels for a pod (what selects it changes; its address does not). */
@@ -447,23 +687,52 @@ public final class NodeDataPlane implements Agent
         final PodPort port = port(reference);
         port.spec = port.spec.withLabels(labels);
         podsChanged();
-        return info(port);
+        return port.info();
     }
 
-    void deletePod(final String reference)
+    void skipAddressesUpTo(final int ip)
     {
-        final PodPort port = podsByName.remove(PodSpec.keyOf(reference));
+        ipam.skipPast(ip);
+    }
+
+    /**
+     * Deletes a pod: its port leaves the bridge and its address is released.
+     *
+     * @return a real pod's TAP device, which the data plane no longer touches (the caller closes it); null
+     *         for an emulated pod
+     */
+    TapDevice deletePod(final String name)
+    {
+        final PodPort port = podsByName.remove(PodSpec.keyOf(name));
         if (port == null)
         {
-            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + reference + "' on node " + config.nodeName());
+            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
         }
-        podList = podsByName.values().toArray(new PodPort[0]);
+        portsChanged();
         podsByPort.remove(port.id);
         bridge.removePort(port.id);
-        localEndpoints.remove(port.pod.ip() & 0xFFFFFFFFL);
-        ipam.release(port.pod.ip());
-        port.pod.close();
+        localEndpoints.remove(port.ip & 0xFFFFFFFFL);
+        ipam.release(port.ip);
+        port.close();
         podsChanged();
+        return port instanceof TapPort tapPort ? tapPort.tap : null;
+    }
+
+    /** A pod's frame counters (and, for an emulated pod, its discard service's). */
+    PodStats podStats(final String name)
+    {
+        return port(name).stats();
+    }
+
+    /** The TAP devices of the real pods, for closing them once the data plane stopped. */
+    List<TapDevice> tapDevices()
+    {
+        final List<TapDevice> devices = new ArrayList<>();
+        for (final TapPort port : tapPorts)
+        {
+            devices.add(port.tap);
+        }
+        return devices;
     }
 
     /** Who hears about every pod created or deleted (the sync layer publishes them to the cluster). */
@@ -487,7 +756,7 @@ public final class NodeDataPlane implements Agent
         final List<PodInfo> result = new ArrayList<>(podList.length);
         for (final PodPort port : podList)
         {
-            result.add(info(port));
+            result.add(port.info());
         }
         result.sort(Comparator.comparing(PodInfo::namespace).thenComparing(PodInfo::name));
         return result;
@@ -581,6 +850,43 @@ public final class NodeDataPlane implements Agent
         return routes.removeEndpoint(ip) != null;
     }
 
+    List<TableChange.Refused> apply(final List<TableChange> changes)
+    {
+        List<TableChange.Refused> refused = List.of();
+        for (int i = 0; i < changes.size(); i++)
+        {
+            try
+            {
+                final TableChange change = changes.get(i);
+                if (change instanceof TableChange.PutRoute put)
+                {
+                    addRoute(put.node(), put.cidr(), put.host(), put.port());
+                }
+                else if (change instanceof TableChange.RemoveRoute remove)
+                {
+                    removeRoute(remove.cidr());
+                }
+                else if (change instanceof TableChange.PutEndpoint put)
+                {
+                    putEndpoint(put.endpoint());
+                }
+                else if (change instanceof TableChange.RemoveEndpoint remove)
+                {
+                    removeEndpoint(remove.ip());
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                if (refused.isEmpty())
+                {
+                    refused = new ArrayList<>();
+                }
+                refused.add(new TableChange.Refused(i, ex.getMessage()));
+            }
+        }
+        return refused;
+    }
+
     List<Route> routes()
     {
         final List<Route> result = new ArrayList<>();
@@ -603,7 +909,7 @@ public final class NodeDataPlane implements Agent
         final List<Endpoint> result = routes.endpoints();
         for (final PodPort port : podList)
         {
-            result.add(new Endpoint(port.pod.ip(), port.pod.mac(), config.nodeName(), port.pod.name(), port.pod.namespace()));
+            result.add(new Endpoint(port.ip, port.mac, config.nodeName(), port.name, port.info().netns(), port.spec.namespace()));
         }
         result.sort(Comparator.comparingLong(e -> e.ip() & 0xFFFFFFFFL));
         return result;
@@ -661,12 +967,6 @@ public final class NodeDataPlane implements Agent
     long framesFlooded()
     {
         return bridge.framesFlooded();
-    }
-
-    private PodInfo info(final PodPort port)
-    {
-        return new PodInfo(port.spec.name(), config.nodeName(), port.pod.ip(), port.pod.mac(), port.spec.namespace(),
-            port.spec.labels(), port.spec.ports(), port.spec.hostname(), port.spec.subdomain());
     }
 
     @Override

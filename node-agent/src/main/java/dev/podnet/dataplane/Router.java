@@ -44,6 +44,9 @@ import static dev.podnet.packet.IcmpFlyweight.TYPE_TIME_EXCEEDED;
  * </ol>
  * Frames from the tunnel are checked first: the sender must be a node in the route table, the inner
  * source address inside that node's CIDR and the destination inside ours (no transit, no spoofing).
+ * A packet larger than the next hop's MTU (the tunnel's inner MTU, or the pods' MTU on the bridge, which
+ * is also what a frame slot holds) is dropped as {@code fragmentation-needed}, with an ICMP error when it
+ * has don't-fragment set; the router does not fragment in transit (Linux would, for a packet without DF).
  * ICMP errors follow RFC 1122 (never about an ICMP error, a non-initial fragment or a broadcast) and
  * are rate-limited as Linux does.
  * <p>
@@ -69,6 +72,8 @@ final class Router implements BridgePort, Overlay.Receiver
 
     private final int portId;
     private final Ipv4Cidr podCidr;
+    /** The bridge's MTU (the pods'): the largest packet routed onto it; a frame slot holds that and no more. */
+    private final int bridgeMtu;
     private final int gatewayIp;
     private final int tunnelIp;
     private final long gatewayMac;
@@ -104,6 +109,7 @@ final class Router implements BridgePort, Overlay.Receiver
     Router(
         final int portId,
         final Ipv4Cidr podCidr,
+        final int bridgeMtu,
         final long gatewayMac,
         final Long2LongHashMap localEndpoints,
         final RouteTable routes,
@@ -115,6 +121,7 @@ final class Router implements BridgePort, Overlay.Receiver
     {
         this.portId = portId;
         this.podCidr = podCidr;
+        this.bridgeMtu = bridgeMtu;
         this.gatewayIp = podCidr.address(1);
         this.tunnelIp = podCidr.network();
         this.gatewayMac = gatewayMac;
@@ -370,6 +377,13 @@ final class Router implements BridgePort, Overlay.Receiver
                 sendIcmpError(TYPE_DESTINATION_UNREACHABLE, IcmpFlyweight.CODE_HOST_UNREACHABLE, 0, hopAddress, nowNanos);
                 return;
             }
+            if (ipv4.totalLength() > bridgeMtu)
+            {
+                // larger than the pods' MTU (a peer with a larger pod MTU, or a hand-made frame): a router that
+                // does not fragment in transit drops it, and says so to a sender that set don't-fragment
+                fragmentationNeeded(bridgeMtu, hopAddress, nowNanos);
+                return;
+            }
             toBridge(mac);
             return;
         }
@@ -390,11 +404,7 @@ final class Router implements BridgePort, Overlay.Receiver
         final int innerMtu = overlay.innerMtu();
         if (ipv4.totalLength() > innerMtu)
         {
-            drops.increment(DropReason.FRAGMENTATION_NEEDED);
-            if (ipv4.dontFragment())
-            {
-                sendIcmpError(TYPE_DESTINATION_UNREACHABLE, IcmpFlyweight.CODE_FRAGMENTATION_NEEDED, innerMtu, hopAddress, nowNanos);
-            }
+            fragmentationNeeded(innerMtu, hopAddress, nowNanos);
             return;
         }
         if (ipv4.isFragment() && !admitFragment(route))
@@ -409,6 +419,16 @@ final class Router implements BridgePort, Overlay.Receiver
         if (!toTunnel(route, frameLength) && ipv4.isFragment())
         {
             dropRestOfDatagram();
+        }
+    }
+
+    /** The packet in {@link #ipv4} does not fit the next hop's {@code mtu}: counted, and an ICMP error if it said don't-fragment. */
+    private void fragmentationNeeded(final int mtu, final int hopAddress, final long nowNanos)
+    {
+        drops.increment(DropReason.FRAGMENTATION_NEEDED);
+        if (ipv4.dontFragment())
+        {
+            sendIcmpError(TYPE_DESTINATION_UNREACHABLE, IcmpFlyweight.CODE_FRAGMENTATION_NEEDED, mtu, hopAddress, nowNanos);
         }
     }
 

@@ -25,8 +25,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -35,13 +40,27 @@ import java.util.function.Supplier;
  * The node agent's HTTP API: JSON over the JDK's {@link HttpServer}, the way tests and tools in
  * other processes drive a node.
  * <p>
- * Threading: the server's one dispatcher thread accepts connections and hands every exchange to a
- * small fixed pool ({@value #THREADS} threads). A pool thread reads the body (at most
- * {@value #MAX_BODY_BYTES} bytes), checks it, offers a command to the data plane through its proxy and
+ * Threading, so that no client can starve the others (slowloris, many long pings, a flood):
+ * <ul>
+ *   <li>the server's one dispatcher thread accepts connections and waits (selector, no thread) for a
+ *       request's first byte; the exchange, which reads the request blocking, then gets a thread of its
+ *       own from a pool that grows to {@value #MAX_THREADS} threads (no queue: a request never waits
+ *       behind another);</li>
+ *   <li>reading a request, headers and body ({@value #MAX_BODY_BYTES} bytes at most), may take
+ *       {@value #REQUEST_READ_SECONDS} s ({@code sun.net.httpserver.maxReqTime}): a client that trickles
+ *       its request is disconnected then, and its thread freed;</li>
+ *   <li>at most {@value #MAX_LONG_OPERATIONS} long operations (ping, traceroute, UDP exchange, check,
+ *       capture, here or forwarded) run at once; one more is a 429 {@code too-many-requests} with
+ *       {@code Retry-After}, at once. Everything else (tables, pods, status, metrics) is short: answered
+ *       within {@link #COMMAND_TIMEOUT} by the data plane;</li>
+ *   <li>when every thread is taken, a request is answered 503 {@code overloaded} (with
+ *       {@code Retry-After}) by a small second pool; only when that is full too is the connection
+ *       closed unanswered.</li>
+ * </ul>
+ * A request thread reads the body, checks it, offers a command to the data plane through its proxy and
  * waits for the future with a bound (the request's own timeouts plus {@link Await#GRACE}), then writes
  * the JSON. The data-plane thread only completes futures: it never serialises, never blocks, and a
- * stuck or stopped data plane costs a request a 504 or 503, never a hung connection. A pool thread
- * is busy for as long as its request runs (a long ping holds one); requests beyond the pool queue.
+ * stuck or stopped data plane costs a request a 504 or 503, never a hung connection.
  * <p>
  * Errors are JSON {@code {error, detail}}: bad input of any kind is a 400 with a detail that names
  * the field, an unknown path a 404, a wrong method a 405 (with {@code Allow}), a body over 64 KiB a
@@ -56,7 +75,24 @@ import java.util.function.Supplier;
  */
 public final class ApiServer implements AutoCloseable
 {
+    /** Threads kept while idle. */
     static final int THREADS = 8;
+    /** Most requests served at once (each has its thread); then 503 {@code overloaded}. */
+    static final int MAX_THREADS = 200;
+    /** Most long operations (ping, traceroute, udp, check, capture) at once; then 429. */
+    static final int MAX_LONG_OPERATIONS = 32;
+    /** Longest a client may take to send its request, headers and body ({@code sun.net.httpserver.maxReqTime}). */
+    static final int REQUEST_READ_SECONDS = 5;
+    /** Threads that answer 503 when every request thread is taken, and the requests they may queue. */
+    private static final int OVERLOAD_THREADS = 2;
+    private static final int OVERLOAD_QUEUE = 256;
+    /**
+     * Paths served without the token: liveness and readiness (a kubelet or compose probes them without
+     * credentials; they say nothing but ok or why not), and the web view's page and assets (static files,
+     * no cluster data: the page asks for the token when the API answers 401).
+     */
+    static final Set<List<String>> UNAUTHENTICATED = Set.of(List.of("healthz"), List.of("readyz"), List.of(""),
+        List.of("ui", "app.js"), List.of("ui", "style.css"));
     static final int MAX_BODY_BYTES = 64 * 1024;
     /** How long a command or table read may take: the data plane answers within a duty cycle when it runs. */
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
@@ -71,6 +107,11 @@ public final class ApiServer implements AutoCloseable
         {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
+        // A slow client may hold a request thread this long at most (the JDK server reads requests blocking).
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null)
+        {
+            System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(REQUEST_READ_SECONDS));
+        }
     }
 
     /** Who owns the node's routes to other nodes and its remote endpoints. */
@@ -84,10 +125,14 @@ public final class ApiServer implements AutoCloseable
 
     private final HttpServer server;
     private final ExecutorService executor;
+    private final ExecutorService overload;
+    private final Semaphore longOperations = new Semaphore(MAX_LONG_OPERATIONS);
     private final ObjectMapper mapper;
     private final String nodeName;
     private final Supplier<NodeStatus> status;
     private final Duration commandTimeout;
+    /** The bearer token every request but {@link #UNAUTHENTICATED} needs; null: none (loopback is the guard). */
+    private final ApiToken token;
     /** Replaced whole (never changed in place) when the node's routes are added: requests read it unlocked. */
     private volatile Dispatcher dispatcher;
     private volatile boolean serving;
@@ -95,10 +140,12 @@ public final class ApiServer implements AutoCloseable
     private volatile AutoCloseable background;
 
     private ApiServer(
-        final HttpServer server, final ExecutorService executor, final String nodeName, final Supplier<NodeStatus> status,
-        final Duration commandTimeout)
+        final HttpServer server, final ExecutorService executor, final ExecutorService overload, final String nodeName,
+        final Supplier<NodeStatus> status, final Duration commandTimeout, final ApiToken token)
     {
         this.server = server;
+        this.overload = overload;
+        this.token = token;
         this.executor = executor;
         this.nodeName = nodeName;
         this.status = status;
@@ -121,16 +168,33 @@ public final class ApiServer implements AutoCloseable
      */
     public static ApiServer start(final String bind, final int port, final DataPlaneProxy proxy, final String nodeName)
     {
-        return start(bind, port, proxy, nodeName, COMMAND_TIMEOUT);
+        return start(bind, port, proxy, nodeName, COMMAND_TIMEOUT, null);
+    }
+
+    /**
+     * As {@link #start(String, int, DataPlaneProxy, String)}; with a {@code token}, every request but
+     * {@code /healthz} and {@code /readyz} must carry it ({@code Authorization: Bearer TOKEN}) or is a 401.
+     */
+    public static ApiServer start(
+        final String bind, final int port, final DataPlaneProxy proxy, final String nodeName, final ApiToken token)
+    {
+        return start(bind, port, proxy, nodeName, COMMAND_TIMEOUT, token);
     }
 
     /** As {@link #start(String, int, DataPlaneProxy, String)}, with another bound for commands (tests). */
     static ApiServer start(
         final String bind, final int port, final DataPlaneProxy proxy, final String nodeName, final Duration commandTimeout)
     {
+        return start(bind, port, proxy, nodeName, commandTimeout, null);
+    }
+
+    private static ApiServer start(
+        final String bind, final int port, final DataPlaneProxy proxy, final String nodeName, final Duration commandTimeout,
+        final ApiToken token)
+    {
         final String cidr = proxy.config().podCidr().toString();
         final NodeStatus ready = NodeStatus.ready(nodeName, NodeStatus.STATIC, cidr);
-        final ApiServer api = listen(bind, port, nodeName, () -> ready, commandTimeout);
+        final ApiServer api = listen(bind, port, nodeName, () -> ready, commandTimeout, token);
         api.serve(proxy, ConfigSource.STATIC);
         return api;
     }
@@ -146,7 +210,14 @@ public final class ApiServer implements AutoCloseable
     public static ApiServer startNotReady(
         final String bind, final int port, final String nodeName, final Supplier<NodeStatus> status)
     {
-        return listen(bind, port, nodeName, status, COMMAND_TIMEOUT);
+        return startNotReady(bind, port, nodeName, status, null);
+    }
+
+    /** As {@link #startNotReady(String, int, String, Supplier)}, requiring {@code token} when not null. */
+    public static ApiServer startNotReady(
+        final String bind, final int port, final String nodeName, final Supplier<NodeStatus> status, final ApiToken token)
+    {
+        return listen(bind, port, nodeName, status, COMMAND_TIMEOUT, token);
     }
 
     /**
@@ -174,7 +245,7 @@ public final class ApiServer implements AutoCloseable
         if (cluster != null)
         {
             final ClusterApi clusterApi = new ClusterApi(proxy, nodeName, cluster.sync()::latest, () -> cluster.services().view(),
-                new Forwarder(nodeName), commandTimeout);
+                new Forwarder(nodeName, token), commandTimeout);
             clusterApi.register(all);
             new ServiceApi(clusterApi, cluster.services()).register(all);
             background = clusterApi;
@@ -193,7 +264,8 @@ public final class ApiServer implements AutoCloseable
     }
 
     private static ApiServer listen(
-        final String bind, final int port, final String nodeName, final Supplier<NodeStatus> status, final Duration commandTimeout)
+        final String bind, final int port, final String nodeName, final Supplier<NodeStatus> status, final Duration commandTimeout,
+        final ApiToken token)
     {
         final HttpServer server;
         try
@@ -204,19 +276,29 @@ public final class ApiServer implements AutoCloseable
         {
             throw new UncheckedIOException("cannot serve the API on " + bind + ":" + port + ": " + ex.getMessage(), ex);
         }
-        final AtomicInteger threads = new AtomicInteger();
-        final ExecutorService executor = Executors.newFixedThreadPool(THREADS, task ->
-        {
-            final Thread thread = new Thread(task, "podnet-api-" + nodeName + "-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
-        final ApiServer api = new ApiServer(server, executor, nodeName, status, commandTimeout);
+        // overloaded: a small pool answers 503 at once; when even its queue is full, the JDK server closes the connection
+        final ThreadPoolExecutor overload = new ThreadPoolExecutor(OVERLOAD_THREADS, OVERLOAD_THREADS, 0, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(OVERLOAD_QUEUE), threads("podnet-api-overload-" + nodeName));
+        final ThreadPoolExecutor executor = new ThreadPoolExecutor(THREADS, MAX_THREADS, 30, TimeUnit.SECONDS,
+            new SynchronousQueue<>(), threads("podnet-api-" + nodeName), (task, pool) -> overload.execute(task));
+        final ApiServer api = new ApiServer(server, executor, overload, nodeName, status, commandTimeout, token);
         server.createContext("/", api::handle);
         server.setExecutor(executor);
         server.start();
-        LOG.info("node {} API listening on http://{}:{}", nodeName, bind, api.port());
+        LOG.info("node {} API listening on http://{}:{} ({})", nodeName, bind, api.port(),
+            token == null ? "no token: anyone who reaches this address may use it" : "bearer token required");
         return api;
+    }
+
+    private static ThreadFactory threads(final String prefix)
+    {
+        final AtomicInteger count = new AtomicInteger();
+        return task ->
+        {
+            final Thread thread = new Thread(task, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 
     /** The port the server listens on (the bound one when started with port 0). */
@@ -243,6 +325,7 @@ public final class ApiServer implements AutoCloseable
         }
         server.stop(0);
         executor.shutdownNow();
+        overload.shutdownNow();
         try
         {
             if (!executor.awaitTermination(5, TimeUnit.SECONDS))
@@ -258,12 +341,28 @@ public final class ApiServer implements AutoCloseable
 
     private void handle(final HttpExchange exchange)
     {
+        boolean holdsLongOperation = false;
         try (exchange)
         {
             ApiResponse response;
             try
             {
-                response = dispatch(exchange);
+                if (Thread.currentThread().getName().startsWith("podnet-api-overload-"))
+                {
+                    throw overloaded("all " + MAX_THREADS + " request threads of node " + nodeName + " are busy");
+                }
+                // a permit is taken once the request is read: a client trickling its body holds no permit
+                final byte[] body = readBody(exchange);
+                if (isLong(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath()))
+                {
+                    holdsLongOperation = longOperations.tryAcquire();
+                    if (!holdsLongOperation)
+                    {
+                        throw new ApiException(429, "too-many-requests", "node " + nodeName + " already runs " +
+                            MAX_LONG_OPERATIONS + " long operations (ping, traceroute, udp, check, capture); retry when one ends");
+                    }
+                }
+                response = dispatch(exchange, body);
             }
             catch (final Exception ex)
             {
@@ -276,13 +375,54 @@ public final class ApiServer implements AutoCloseable
             LOG.debug("node {} API: could not answer {} {}: {}", nodeName, exchange.getRequestMethod(),
                 exchange.getRequestURI(), ex.toString());
         }
+        finally
+        {
+            if (holdsLongOperation)
+            {
+                longOperations.release();
+            }
+        }
     }
 
-    private ApiResponse dispatch(final HttpExchange exchange) throws Exception
+    private static ApiException overloaded(final String why)
     {
-        final byte[] body = readBody(exchange);
+        return new ApiException(503, "overloaded", why + "; retry later");
+    }
+
+    /**
+     * Whether a request runs for as long as its client asks (seconds to minutes): a pod's ping,
+     * traceroute or UDP exchange, a connectivity check, a capture. Judged on the raw path: a route that
+     * does not exist is still counted until it is refused, which costs nothing.
+     */
+    static boolean isLong(final String method, final String rawPath)
+    {
+        if (rawPath == null)
+        {
+            return false;
+        }
+        if ("GET".equals(method))
+        {
+            return rawPath.equals("/api/v1/capture");
+        }
+        if (!"POST".equals(method))
+        {
+            return false;
+        }
+        return rawPath.equals("/api/v1/check") ||
+            rawPath.startsWith("/api/v1/nodes/") && rawPath.endsWith("/check") ||
+            rawPath.startsWith("/api/v1/pods/") &&
+                (rawPath.endsWith("/ping") || rawPath.endsWith("/traceroute") || rawPath.endsWith("/udp"));
+    }
+
+    private ApiResponse dispatch(final HttpExchange exchange, final byte[] body) throws Exception
+    {
         final String method = exchange.getRequestMethod();
         final List<String> path = decodePath(exchange.getRequestURI().getRawPath());
+        if (token != null && !UNAUTHENTICATED.contains(path) && !token.accepts(exchange.getRequestHeaders().getFirst("Authorization")))
+        {
+            throw new ApiException(401, "unauthorized", "this API needs a bearer token: Authorization: Bearer TOKEN " +
+                "(the agent's --api-token-file or PODNET_API_TOKEN; podnetctl --token-file or PODNETCTL_TOKEN)");
+        }
         final Dispatcher.Match match;
         try
         {
@@ -373,6 +513,14 @@ public final class ApiServer implements AutoCloseable
     {
         if (ex instanceof ApiException api)
         {
+            if (api.status() == 401)
+            {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"podnet\"");
+            }
+            if (api.status() == 429 || "overloaded".equals(api.error()))
+            {
+                exchange.getResponseHeaders().set("Retry-After", "1");
+            }
             return error(api.status(), api.error(), api.getMessage());
         }
         if (ex instanceof Dispatcher.MethodNotAllowed notAllowed)

@@ -89,7 +89,7 @@ final class CheckApi
         final Map<String, List<Target>> sourcesByNode = new LinkedHashMap<>();
         for (final Endpoint pod : directory.pods())
         {
-            final Target target = new Target(pod.reference(), Ipv4Address.format(pod.ip()));
+            final Target target = new Target(pod.reference(), Ipv4Address.format(pod.ip()), pod.netns());
             targets.add(target);
             sourcesByNode.computeIfAbsent(pod.node(), node -> new ArrayList<>()).add(target);
         }
@@ -145,7 +145,7 @@ final class CheckApi
                 if ("UDP".equals(service.ports().get(i).protocol()) && expected.size() == endpoints.addresses().size())
                 {
                     services.add(new Target(service.name() + "." + service.namespace() + ":" + service.ports().get(i).port(),
-                        service.clusterIp(), service.ports().get(i).port(), expected));
+                        service.clusterIp(), null, service.ports().get(i).port(), expected));
                     break;
                 }
             }
@@ -232,7 +232,7 @@ final class CheckApi
         final JsonNode targetNodes = body.optionalArray("targets");
         if (sourceNames == null || targetNodes == null)
         {
-            throw ApiException.badRequest("fields 'sources' (pod names) and 'targets' ([{name, ip}]) are required");
+            throw ApiException.badRequest("fields 'sources' (pod names) and 'targets' ([{name, ip, netns?}]) are required");
         }
         if (sourceNames.size() > MAX_PODS || targetNodes.size() > MAX_PODS)
         {
@@ -244,6 +244,7 @@ final class CheckApi
             final JsonNode node = targetNodes.get(i);
             final String name = JsonBody.text("targets", i, node, "name");
             final String ip = JsonBody.text("targets", i, node, "ip");
+            final JsonNode netns = node.get("netns");
             final int port = node.path("port").asInt(0);
             final List<String> expected = new ArrayList<>();
             node.path("expected").forEach(pod -> expected.add(pod.asText()));
@@ -251,7 +252,8 @@ final class CheckApi
             {
                 throw ApiException.badRequest("field 'targets[" + i + "].port': " + port + " outside 0..65535");
             }
-            targets.add(new Target(name, Ipv4Address.format(ClusterDirectory.parseIp(ip, "targets[" + i + "].ip")), port, expected));
+            targets.add(new Target(name, Ipv4Address.format(ClusterDirectory.parseIp(ip, "targets[" + i + "].ip")),
+                netns == null || !netns.isTextual() ? null : netns.textValue(), port, expected));
         }
         final List<Target> sources = new ArrayList<>();
         for (int i = 0; i < sourceNames.size(); i++)

@@ -189,9 +189,11 @@ final class ClusterApi implements AutoCloseable
 
     ApiResponse createPod(final ApiRequest request) throws Exception
     {
-        final JsonBody body = request.json("name", "node", "labels", "ports", "hostname", "subdomain");
+        final JsonBody body = request.json("name", "node", "netns", "ifname", "labels", "ports", "hostname", "subdomain");
         final String name = body.requiredString("name");
-        final String node = body.optionalString("node");
+        final boolean real = body.optionalTrueOrString("netns", name) != null;
+        // a real pod's namespace is on the machine of the agent asked, unless another node is named
+        final String node = body.optionalString("node") != null ? body.optionalString("node") : real ? self : null;
         body.optionalLabels("labels");
         NodeApi.ports(body);
         if (!NodeConfig.isDnsLabel(name))
@@ -219,7 +221,7 @@ final class ClusterApi implements AutoCloseable
         }
         if (target.name().equals(self))
         {
-            return local.createPod(request);
+            return local.createPod(request.namespace(), name, body);
         }
         if (request.forwarded())
         {

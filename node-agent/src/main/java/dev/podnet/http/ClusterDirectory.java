@@ -48,7 +48,7 @@ final class ClusterDirectory
         final List<Endpoint> all = new ArrayList<>();
         for (final PodInfo pod : localPods)
         {
-            all.add(new Endpoint(pod.ip(), pod.mac(), pod.node(), pod.name(), pod.namespace()));
+            all.add(new Endpoint(pod.ip(), pod.mac(), pod.node(), pod.name(), pod.netns(), pod.namespace()));
             labels.put(pod.ip(), pod.labels());
         }
         if (view != null)
@@ -60,7 +60,7 @@ final class ClusterDirectory
                     (view.members().containsKey(endpoint.node()) || view.leases().containsKey(endpoint.node())))
                 {
                     final int ip = Ipv4Address.parse(endpoint.ip());
-                    all.add(new Endpoint(ip, endpoint.mac(), endpoint.node(), endpoint.pod(), endpoint.namespace()));
+                    all.add(new Endpoint(ip, endpoint.mac(), endpoint.node(), endpoint.pod(), endpoint.netns(), endpoint.namespace()));
                     labels.put(ip, endpoint.labels());
                 }
             }

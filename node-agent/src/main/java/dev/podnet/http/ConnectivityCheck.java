@@ -17,10 +17,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Kubernetes' network conformance test in small: from each of this node's pods to every target pod,
  * one ping, then netexec {@code hostname} (must answer the target's name: the packet reached the
  * right pod) and netexec {@code clientip} (must answer the source pod's own address: nobody
- * rewrote it, no NAT). A Service target (a ClusterIP and port in front of netexec pods) is checked the
- * same way without the ping (kube-proxy answers no ping to a ClusterIP): {@code hostname} must answer one
- * of its endpoints, {@code clientip} the source's own address — unless the source is one of them, whose
- * hairpin traffic kube-proxy masquerades.
+ * rewrote it, no NAT). A real pod runs no netexec, so a pair towards one is ping only; a pair from one
+ * uses its kernel: {@code ping} and UDP sockets inside its namespace ({@link RealPodProbe}). A Service
+ * target (a ClusterIP and port in front of netexec pods) is checked the same way without the ping
+ * (kube-proxy answers no ping to a ClusterIP): {@code hostname} must answer one of its endpoints,
+ * {@code clientip} the source's own address — unless the source is one of them, whose hairpin traffic
+ * kube-proxy masquerades.
  * <p>
  * Pods check in parallel; each pod checks its targets {@value #PER_POD_IN_FLIGHT} at a time, after a
  * first pair alone (its first packets wait for ARP, and a pod holds only a few frames per unresolved
@@ -34,24 +36,36 @@ final class ConnectivityCheck
     static final String PAYLOAD_CLIENT_IP = "clientip";
 
     /**
-     * A pod to reach, or a Service: {@code port} its Service port (0 for a pod, whose netexec listens on
-     * 8081) and {@code expected} the pods behind it.
+     * A pod to reach, or a Service: {@code netns} a real pod's namespace (on its node), null for an emulated
+     * pod; {@code port} a Service's port (0 for a pod, whose netexec listens on 8081) and {@code expected}
+     * the pods behind it.
      */
-    record Target(String name, String ip, int port, List<String> expected)
+    record Target(String name, String ip, String netns, int port, List<String> expected)
     {
         Target
         {
             expected = expected == null ? List.of() : List.copyOf(expected);
         }
 
-        Target(final String name, final String ip)
+        Target(final String name, final String ip, final String netns)
         {
-            this(name, ip, 0, List.of());
+            this(name, ip, netns, 0, List.of());
+        }
+
+        boolean real()
+        {
+            return netns != null;
         }
 
         boolean service()
         {
             return port != 0;
+        }
+
+        /** Whether {@code source} is one of the Service's pods (its hostname, without namespace). */
+        boolean backedBy(final Target source)
+        {
+            return expected.contains(source.name().substring(source.name().indexOf('/') + 1));
         }
     }
 
@@ -61,10 +75,12 @@ final class ConnectivityCheck
     }
 
     private final DataPlaneProxy proxy;
+    private final RealPodProbe realPods;
 
     ConnectivityCheck(final DataPlaneProxy proxy)
     {
         this.proxy = proxy;
+        this.realPods = new RealPodProbe(proxy.realPods());
     }
 
     /** How long checking {@code targets} from one pod may take at worst (every pair timing out thrice). */
@@ -143,6 +159,10 @@ final class ConnectivityCheck
 
     private CompletableFuture<Pair> checkPair(final Target source, final Target target, final Duration timeout)
     {
+        if (source.real())
+        {
+            return realPods.checkPair(source, target, timeout);
+        }
         if (target.service())
         {
             return checkService(source, target, timeout);
@@ -157,6 +177,11 @@ final class ConnectivityCheck
                     new Pair(source.name(), target.name(), false, 0, "ping: " + describe(result)));
             }
             final long rttUs = result.replies().get(0).rttNanos() / 1_000;
+            if (target.real())
+            {
+                // a real pod runs what its user runs, not netexec: ping is the check
+                return CompletableFuture.completedFuture(new Pair(source.name(), target.name(), true, rttUs, null));
+            }
             return udp(source, ip, PAYLOAD_HOSTNAME, timeout).thenComposeAsync(hostname ->
             {
                 final String podName = target.name().substring(target.name().indexOf('/') + 1); // its hostname: no namespace
@@ -189,10 +214,9 @@ final class ConnectivityCheck
                 return CompletableFuture.completedFuture(new Pair(source.name(), service.name(), false, 0,
                     "hostname: " + describe(hostname, "one of " + service.expected())));
             }
-            final boolean hairpin = service.expected().contains(source.name().substring(source.name().indexOf('/') + 1));
             return udp(source, ip, service.port(), PAYLOAD_CLIENT_IP, timeout).thenApply(clientIp ->
             {
-                if (!clientIp.ok() || (!hairpin && !clientIp.replyText().trim().startsWith(source.ip() + ":")))
+                if (!clientIp.ok() || (!service.backedBy(source) && !clientIp.replyText().trim().startsWith(source.ip() + ":")))
                 {
                     return new Pair(source.name(), service.name(), false, 0,
                         "clientip: " + describe(clientIp, source.ip() + ":<port> (the source address was rewritten)"));

@@ -16,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
  * itself or refuses it, never forwards it again, so two agents with different views cannot bounce a
  * request between them.
  * <p>
+ * With an API token, every request carries it ({@code Authorization: Bearer}): the agents of one cluster share it.
+ * <p>
  * An agent that cannot be reached is a 502 {@code node-unreachable} naming the node and its address.
  */
 final class Forwarder
@@ -27,11 +29,16 @@ final class Forwarder
         .version(HttpClient.Version.HTTP_1_1)
         .build();
     private final String self;
+    private final ApiToken token;
 
-    /** @param self this node's name, sent in the forwarded header */
-    Forwarder(final String self)
+    /**
+     * @param self  this node's name, sent in the forwarded header
+     * @param token the API token, sent with every request (every agent of a cluster has the same); null: none
+     */
+    Forwarder(final String self, final ApiToken token)
     {
         this.self = self;
+        this.token = token;
     }
 
     /**
@@ -103,6 +110,10 @@ final class Forwarder
         final HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + api + pathAndQuery))
             .timeout(timeout)
             .header(ClusterApi.FORWARDED_HEADER, self);
+        if (token != null)
+        {
+            builder.header("Authorization", token.header());
+        }
         if (body.length > 0)
         {
             builder.header("Content-Type", "application/json");

@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  *       tunnel state, back-pressure, drops by reason (every reason, zeros included, so {@code rate()}
  *       works from the first scrape);</li>
  *   <li>control plane (cluster mode): readiness, lease held, leases reclaimed, members by status and
- *       reachability, replicated endpoint-table size, endpoint propagation lag (histogram), routes withdrawn.</li>
+ *       reachability, replicated endpoint-table size, endpoint propagation lag (histogram), routes withdrawn,
+ *       the sync layer's pending changes, resyncs and repairs.</li>
  * </ul>
  */
 final class MetricsApi
@@ -186,6 +187,14 @@ final class MetricsApi
         sample(out, "podnet_endpoints", self, view == null ? 0 : view.endpoints().size());
         family(out, "podnet_routes_withdrawn_total", "counter", "routes to other nodes withdrawn (node unreachable or gone)");
         sample(out, "podnet_routes_withdrawn_total", self, cluster.sync().routesWithdrawn());
+        family(out, "podnet_sync_pending_changes", "gauge",
+            "routes and endpoints the data plane does not have as the control plane wants them yet");
+        sample(out, "podnet_sync_pending_changes", self, cluster.sync().pendingChanges());
+        family(out, "podnet_sync_resyncs_total", "counter", "full resyncs: the data plane's tables read back and compared");
+        sample(out, "podnet_sync_resyncs_total", self, cluster.sync().resyncs());
+        family(out, "podnet_sync_repairs_total", "counter",
+            "routes and endpoints installed again after a refused command, a full command queue or a resync showed them missing");
+        sample(out, "podnet_sync_repairs_total", self, cluster.sync().repairs());
 
         histogram(out, self, "podnet_endpoint_propagation_lag_seconds",
             "from a pod's publication on its node to its endpoint installed on this one", cluster.sync().propagationLag());
@@ -199,6 +208,7 @@ final class MetricsApi
         family(out, "podnet_service_syncs_total", "counter", "Service table and DNS zone programming runs, by result");
         sample(out, "podnet_service_syncs_total", self + ",result=\"ok\"", services.runs() - services.failures());
         sample(out, "podnet_service_syncs_total", self + ",result=\"failed\"", services.failures());
+        sample(out, "podnet_service_syncs_total", self + ",result=\"repair\"", services.repairs());
     }
 
     /** A histogram of {@link PropagationLag}'s buckets, in seconds. */

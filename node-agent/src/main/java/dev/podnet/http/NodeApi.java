@@ -112,12 +112,50 @@ final class NodeApi
 
     ApiResponse createPod(final ApiRequest request) throws InterruptedException
     {
-        final JsonBody body = request.json("name", "node", "labels", "ports", "hostname", "subdomain");
-        final String name = body.requiredString("name");
-        final PodSpec spec = new PodSpec(request.namespace(), name, body.optionalLabels("labels"), ports(body),
-            body.optionalString("hostname"), body.optionalString("subdomain"));
-        final PodInfo pod = Await.await(proxy.createPod(spec), quick, "creating pod '" + name + "'");
-        return ApiResponse.created(Views.Pod.of(pod));
+        final JsonBody body = request.json("name", "node", "netns", "ifname", "labels", "ports", "hostname", "subdomain");
+        final String node = body.optionalString("node");
+        if (node != null && !node.equals(nodeName))
+        {
+            throw ApiException.badRequest("field 'node': '" + node + "' is not this node (" + nodeName +
+                "); a node in static mode hosts only its own pods");
+        }
+        return createPod(request.namespace(), body.requiredString("name"), body);
+    }
+
+    /**
+     * Creates pod {@code name} of {@code namespace} here: emulated, with its labels, declared ports, hostname
+     * and subdomain; or real when {@code body} has {@code netns} ({@code true}: a namespace named after the
+     * pod; a name; a path) with an optional {@code ifname} (default {@code eth0}).
+     */
+    ApiResponse createPod(final String namespace, final String name, final JsonBody body) throws InterruptedException
+    {
+        final String netns = body.optionalTrueOrString("netns", name);
+        final String ifname = body.optionalString("ifname");
+        final java.util.Map<String, String> labels = body.optionalLabels("labels");
+        if (netns == null)
+        {
+            if (ifname != null)
+            {
+                throw ApiException.badRequest("field 'ifname' is only for a real pod (with 'netns')");
+            }
+            final PodSpec spec = new PodSpec(namespace, name, labels, ports(body), body.optionalString("hostname"),
+                body.optionalString("subdomain"));
+            final PodInfo pod = Await.await(proxy.createPod(spec), quick, "creating pod '" + name + "'");
+            return ApiResponse.created(Views.Pod.of(pod));
+        }
+        if (!PodSpec.DEFAULT_NAMESPACE.equals(namespace))
+        {
+            throw ApiException.badRequest("field 'netns': a real pod lives in namespace default (this one asked for " + namespace + ")");
+        }
+        PodInfo pod = proxy.realPods().attach(name, netns, ifname);
+        if (!labels.isEmpty())
+        {
+            pod = Await.await(proxy.relabelPod(name, labels), quick, "labelling pod '" + name + "'");
+        }
+        final NodeConfig config = proxy.config();
+        return ApiResponse.created(new Views.RealPod(pod.name(), pod.node(), Ipv4Address.format(pod.ip()),
+            dev.podnet.packet.MacAddress.format(pod.mac()), pod.netns(), ifname == null ? "eth0" : ifname,
+            config.podCidr().prefixLength(), Ipv4Address.format(config.podCidr().address(1)), config.pod().mtu()));
     }
 
     /** A pod's declared container ports: {@code [{name, port, protocol}]} (what a named targetPort resolves to). */

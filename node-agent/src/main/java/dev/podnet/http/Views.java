@@ -43,13 +43,16 @@ final class Views
     {
     }
 
-    /** A pod: its namespace and labels after what every pod has. */
-    record Pod(String name, String node, String ip, String mac, String namespace, java.util.Map<String, String> labels)
+    /**
+     * A pod: {@code netns} is a real pod's network namespace on its node, null for an emulated pod; its
+     * namespace and labels after what every pod has.
+     */
+    record Pod(String name, String node, String ip, String mac, String netns, String namespace, java.util.Map<String, String> labels)
     {
         static Pod of(final PodInfo info)
         {
-            return new Pod(info.name(), info.node(), Ipv4Address.format(info.ip()), MacAddress.format(info.mac()), info.namespace(),
-                info.labels());
+            return new Pod(info.name(), info.node(), Ipv4Address.format(info.ip()), MacAddress.format(info.mac()), info.netns(),
+                info.namespace(), info.labels());
         }
 
         static Pod of(final Endpoint endpoint)
@@ -60,8 +63,17 @@ final class Views
         static Pod of(final Endpoint endpoint, final java.util.Map<String, String> labels)
         {
             return new Pod(endpoint.pod(), endpoint.node(), Ipv4Address.format(endpoint.ip()), MacAddress.format(endpoint.mac()),
-                endpoint.namespace(), labels);
+                endpoint.netns(), endpoint.namespace(), labels);
         }
+    }
+
+    /**
+     * A real pod just attached: what a CNI result needs besides the pod's line: the interface inside the
+     * namespace, the node CIDR's prefix length, the gateway (the default route's next hop) and the MTU.
+     */
+    record RealPod(String name, String node, String ip, String mac, String netns, String ifname, int prefixLength,
+                   String gateway, int mtu)
+    {
     }
 
     record Ping(String target, String targetIp, int sent, int received, List<PingReply> replies, List<PingError> errors)

@@ -4,6 +4,7 @@ import dev.podnet.controlplane.ClusterView;
 import dev.podnet.controlplane.ControlPlane;
 import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.controlplane.EndpointInfo;
+import dev.podnet.controlplane.LeaseAllocator;
 import dev.podnet.controlplane.LeaseInfo;
 import dev.podnet.controlplane.services.ServiceControl;
 import dev.podnet.controlplane.services.ServiceRegistrySettings;
@@ -69,20 +70,41 @@ public final class ClusterNode implements AutoCloseable
         final Duration leaseTimeout,
         final Consumer<String> onRemoved)
     {
-        final ClusterSync sync = new ClusterSync();
+        return start(settings, SyncSettings.defaults(), tunnelConfig, nodeConfig, leaseTimeout, onRemoved, reason -> { });
+    }
+
+    /**
+     * As {@link #start(ControlPlaneSettings, TunnelConfig, Function, Duration, Consumer)}, with the sync layer's
+     * settings and {@code notReady}, told each new reason the control plane gives while the node waits for its
+     * lease. A node refused because another live member holds its name ({@link LeaseAllocator#NAME_IN_USE})
+     * gives up after {@link ControlPlaneSettings#nameInUseWait()}.
+     */
+    public static ClusterNode start(
+        final ControlPlaneSettings settings,
+        final SyncSettings syncSettings,
+        final TunnelConfig tunnelConfig,
+        final Function<Ipv4Cidr, NodeConfig> nodeConfig,
+        final Duration leaseTimeout,
+        final Consumer<String> onRemoved,
+        final Consumer<String> notReady)
+    {
+        final ClusterSync sync = new ClusterSync(syncSettings);
         final ControlPlane controlPlane = ControlPlane.start(settings, sync, onRemoved);
+        Node started = null;
         try
         {
-            final LeaseInfo lease = awaitLease(sync, settings.nodeName(), leaseTimeout);
+            final LeaseInfo lease = awaitLease(sync, controlPlane, settings, leaseTimeout, notReady);
             final Ipv4Cidr cidr = Ipv4Cidr.parse(lease.cidr());
             final DropCounters drops = new DropCounters();
             final NodeConfig config = nodeConfig.apply(cidr);
             final AeronTunnel tunnel = AeronTunnel.launch(tunnelConfig, settings.nodeName(), cidr.network(), drops);
             final Node node = Node.start(config, drops, tunnel);
+            started = node;
             skipPreviousLifeAddresses(readEndpoints(controlPlane), settings.nodeName(), cidr, node.proxy());
-            sync.attach(node.proxy(), controlPlane);
+            node.proxy().onPodsChanged(pods -> controlPlane.publishPods(toEndpoints(pods))).orTimeout(10, TimeUnit.SECONDS).join();
+            sync.attach(node.proxy());
             // Services: the registry and endpoints controller (singletons), this node's watch, and its sync into the data plane
-            final ServiceSync serviceSync = new ServiceSync(settings.nodeName(), config.services());
+            final ServiceSync serviceSync = new ServiceSync(settings.nodeName(), config.services(), syncSettings);
             final ServiceControl services = controlPlane.startServices(new ServiceRegistrySettings(config.services().serviceCidr().toString(),
                 Ipv4Address.format(config.services().dnsIp()), ServiceRegistrySettings.NODE_PORT_FIRST,
                 ServiceRegistrySettings.NODE_PORT_LAST), serviceSync);
@@ -91,7 +113,13 @@ public final class ClusterNode implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            controlPlane.crash();
+            sync.close();
+            // a member that gives up (its name in use, say) leaves, rather than making the others suspect and down it
+            controlPlane.close();
+            if (started != null)
+            {
+                started.close();
+            }
             throw ex;
         }
     }
@@ -133,10 +161,14 @@ public final class ClusterNode implements AutoCloseable
         }
     }
 
-    private static LeaseInfo awaitLease(final ClusterSync sync, final String nodeName, final Duration timeout)
+    private static LeaseInfo awaitLease(
+        final ClusterSync sync, final ControlPlane controlPlane, final ControlPlaneSettings settings, final Duration timeout,
+        final Consumer<String> notReady)
     {
+        final String nodeName = settings.nodeName();
         final long deadline = System.nanoTime() + timeout.toNanos();
         long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long nameInUseSince = 0;
         String reason = "joining the cluster";
         while (true)
         {
@@ -145,11 +177,30 @@ public final class ClusterNode implements AutoCloseable
             {
                 return view.lease();
             }
-            if (view != null && view.reason() != null)
+            if (view != null && view.reason() != null && !view.reason().equals(reason))
             {
                 reason = view.reason();
+                notReady.accept(reason);
+            }
+            final String failure = controlPlane.failure().toCompletableFuture().getNow(null);
+            if (failure != null)
+            {
+                throw new IllegalStateException("node " + nodeName + " cannot get a lease: " + failure);
             }
             final long now = System.nanoTime();
+            if (!reason.startsWith(LeaseAllocator.NAME_IN_USE))
+            {
+                nameInUseSince = 0;
+            }
+            else if (nameInUseSince == 0)
+            {
+                nameInUseSince = now;
+            }
+            else if (now - nameInUseSince > settings.nameInUseWait().toNanos())
+            {
+                throw new IllegalStateException("node " + nodeName + " gave up after " + settings.nameInUseWait().toSeconds() +
+                    " s: " + reason);
+            }
             if (now > deadline)
             {
                 throw new IllegalStateException("node " + nodeName + " got no CIDR lease within " + timeout + ": " + reason);
@@ -195,10 +246,21 @@ public final class ClusterNode implements AutoCloseable
         return serviceSync;
     }
 
+    private static java.util.List<EndpointInfo> toEndpoints(final java.util.List<dev.podnet.dataplane.PodInfo> pods)
+    {
+        final java.util.List<EndpointInfo> result = new java.util.ArrayList<>(pods.size());
+        for (final dev.podnet.dataplane.PodInfo pod : pods)
+        {
+            result.add(PodRecords.toRecord(pod));
+        }
+        return result;
+    }
+
     /** Stops as a crashed process would: no goodbye to the cluster. For tests and chaos. */
     public void crash()
     {
         serviceSync.close();
+        sync.close();
         controlPlane.crash();
         node.close();
         controlPlane.whenTerminated().toCompletableFuture().join();
@@ -215,6 +277,7 @@ public final class ClusterNode implements AutoCloseable
         }
         finally
         {
+            sync.close();
             node.close();
         }
     }

@@ -23,7 +23,7 @@ final class PodRecords
         {
             ports.add(new PodPortInfo(port.name(), port.port(), port.protocol()));
         }
-        return new EndpointInfo(Ipv4Address.format(pod.ip()), pod.mac(), pod.node(), pod.name(), 0, 0, 0, pod.namespace(),
+        return new EndpointInfo(Ipv4Address.format(pod.ip()), pod.mac(), pod.node(), pod.name(), 0, 0, 0, pod.netns(), pod.namespace(),
             pod.labels(), ports, pod.hostname(), pod.subdomain());
     }
 }

@@ -31,10 +31,13 @@ import java.util.function.Consumer;
  * ("Service X now has endpoints {...}") and one {@link DnsZone} — and has it swapped in through the
  * data plane's command queue.
  * <p>
- * Level-triggered, as kube-proxy's sync loop: each run compiles everything from the newest view (never
- * a diff), so a run that fails (full command queue, a stopped data plane) is simply run again, a
- * second after; views that arrive during a run are folded into one more run after it; and every
- * {@value #RESYNC_SECONDS} s it runs anyway. A run is done when the data plane confirmed both swaps.
+ * Level-triggered, as kube-proxy's sync loop and the rest of this sync layer ({@link ClusterSync}): each
+ * run compiles everything from the newest view (never a diff: a Service table is swapped whole, as
+ * kube-proxy writes its rules in one {@code iptables-restore}), so a run that fails (full command
+ * queue, a stopped data plane) is simply run again, a second after; views that arrive during a run are
+ * folded into one more run after it. Every {@link SyncSettings#resyncInterval()} the data plane's table
+ * is read back: one that is not the version last confirmed is programmed again (counted as a repair).
+ * A run is done when the data plane confirmed both swaps.
  * <p>
  * Network programming latency (kube-proxy's {@code network_programming_duration_seconds}): for each
  * endpoints version this node programs for the first time, the time from the change that caused it
@@ -42,7 +45,6 @@ import java.util.function.Consumer;
  */
 public final class ServiceSync implements Consumer<ServiceView>, AutoCloseable
 {
-    static final int RESYNC_SECONDS = 30;
     private static final Logger LOG = LoggerFactory.getLogger(ServiceSync.class);
 
     private final String nodeName;
@@ -52,6 +54,7 @@ public final class ServiceSync implements Consumer<ServiceView>, AutoCloseable
     private final AtomicLong runs = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong flushed = new AtomicLong();
+    private final AtomicLong repairs = new AtomicLong();
     /** Endpoints versions programmed here: namespace/name to changedAt. Executor thread only. */
     private final Map<String, Long> programmed = new HashMap<>();
     private volatile ServiceView latest = ServiceView.EMPTY;
@@ -65,6 +68,11 @@ public final class ServiceSync implements Consumer<ServiceView>, AutoCloseable
 
     public ServiceSync(final String nodeName, final ServiceSettings settings)
     {
+        this(nodeName, settings, SyncSettings.defaults());
+    }
+
+    public ServiceSync(final String nodeName, final ServiceSettings settings, final SyncSettings sync)
+    {
         this.nodeName = nodeName;
         this.settings = settings;
         this.executor = Executors.newSingleThreadScheduledExecutor(task ->
@@ -73,7 +81,8 @@ public final class ServiceSync implements Consumer<ServiceView>, AutoCloseable
             thread.setDaemon(true);
             return thread;
         });
-        executor.scheduleWithFixedDelay(this::request, RESYNC_SECONDS, RESYNC_SECONDS, TimeUnit.SECONDS);
+        final long interval = sync.resyncInterval().toNanos();
+        executor.scheduleWithFixedDelay(this::resync, interval, interval, TimeUnit.NANOSECONDS);
     }
 
     /** A new view from the control plane (an actor thread: handed over at once). */
@@ -113,6 +122,12 @@ public final class ServiceSync implements Consumer<ServiceView>, AutoCloseable
         return failures.get();
     }
 
+    /** Runs that a resync found needed: the data plane did not run the table last confirmed. */
+    public long repairs()
+    {
+        return repairs.get();
+    }
+
     /** Stale UDP connections flushed because their endpoint went away. */
     public long flushed()
     {
@@ -134,6 +149,42 @@ public final class ServiceSync implements Consumer<ServiceView>, AutoCloseable
         catch (final Exception ex)
         {
             return false;
+        }
+    }
+
+    /** Executor thread: reads the data plane's table back; programs it again when it is not the one confirmed. */
+    private void resync()
+    {
+        final DataPlaneProxy dataPlane = proxy;
+        if (dataPlane == null || running)
+        {
+            return;
+        }
+        dataPlane.serviceTable().whenComplete((table, failure) ->
+        {
+            if (failure != null || table.version() != installedVersion)
+            {
+                request(repairs::incrementAndGet);
+            }
+        });
+    }
+
+    private void request(final Runnable beforeRun)
+    {
+        try
+        {
+            executor.execute(() ->
+            {
+                if (beforeRun != null)
+                {
+                    beforeRun.run();
+                }
+                runOrQueue();
+            });
+        }
+        catch (final java.util.concurrent.RejectedExecutionException ex)
+        {
+            // closed
         }
     }
 

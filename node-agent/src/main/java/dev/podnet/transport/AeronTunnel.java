@@ -7,6 +7,7 @@ import dev.podnet.pod.DropReason;
 import io.aeron.Aeron;
 import io.aeron.ChannelUriStringBuilder;
 import io.aeron.ExclusivePublication;
+import io.aeron.Image;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
@@ -18,12 +19,20 @@ import io.aeron.logbuffer.Header;
 import org.agrona.BufferUtil;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
+import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The tunnel between node agents: TunnelFrame Protobuf messages over Aeron UDP, the VXLAN of podnet.
@@ -39,7 +48,15 @@ import org.slf4j.LoggerFactory;
  *   <li>send never waits: back-pressure and not-connected are return codes the router counts;</li>
  *   <li>receive decodes each message with the allocation-free {@link TunnelFrameCodec}; a message
  *       Aeron had to fragment (larger than one datagram), a malformed one or one of another network
- *       is counted and dropped.</li>
+ *       is counted and dropped;</li>
+ *   <li>a message is accepted only from the underlay address of the node it names as its source: the
+ *       IPv4 address of the image it arrived on (Aeron's {@code sourceIdentity}, taken once when the image
+ *       appears; the sending port is ephemeral and not compared) must be the address the peer's host
+ *       resolves to. Hosts are resolved off the duty cycle, when a peer is added, every
+ *       {@value #RESOLVE_INTERVAL_MS} ms, and at most once a second when a message comes from elsewhere
+ *       (a container restarted with a new address is believed again within about a second). Others are
+ *       counted as {@code tunnel-unknown-source} and dropped. This is not authentication: a host on the
+ *       path can forge its source address, as it can for VXLAN.</li>
  * </ul>
  * Shared memory per agent: the driver's cnc file (about 11.5 MB with a 1 MiB counters buffer) plus
  * 3 terms per publication and per image: with 256 KiB terms, a 10-node mesh needs about
@@ -57,6 +74,9 @@ public final class AeronTunnel implements Overlay
     private static final long PEER_CHECK_INTERVAL_NANOS = 10_000_000L;
     private static final long FIRST_RETRY_NANOS = 100_000_000L;
     private static final long MAX_RETRY_NANOS = 5_000_000_000L;
+    static final long RESOLVE_INTERVAL_MS = 5_000;
+    private static final long RESOLVE_INTERVAL_NANOS = RESOLVE_INTERVAL_MS * 1_000_000L;
+    private static final long RESOLVE_AGAIN_NANOS = 1_000_000_000L;
 
     private static final class Peer
     {
@@ -70,6 +90,10 @@ public final class AeronTunnel implements Overlay
         long retryNanos = FIRST_RETRY_NANOS;
         long framesSent;
         long framesReceived;
+        /** The host's IPv4 address as last resolved (0: not yet, or it did not resolve); written by the resolver. */
+        volatile int underlayAddress;
+        volatile boolean resolving;
+        long nextResolveAt;
 
         Peer(final int address, final String host, final int port)
         {
@@ -89,6 +113,10 @@ public final class AeronTunnel implements Overlay
     private final AgentInvoker clientInvoker;
     private final Subscription subscription;
     private final Int2ObjectHashMap<Peer> peers = new Int2ObjectHashMap<>();
+    /** The IPv4 source address of each image on the subscription, by session id (0: not IPv4). */
+    private final Int2IntHashMap imageSources = new Int2IntHashMap(0);
+    /** Resolves peers' hosts off the duty cycle; its one thread exists only while there is something to resolve. */
+    private final ThreadPoolExecutor resolver;
     private final TunnelFrameCodec.Decoder decoder;
     private final UnsafeBuffer sendBuffer;
     private final UnsafeBuffer receiveBuffer;
@@ -144,7 +172,7 @@ public final class AeronTunnel implements Overlay
                 .media("udp")
                 .endpoint(config.bindAddress() + ":" + config.port())
                 .build();
-            this.subscription = client.addSubscription(channel, STREAM_ID);
+            this.subscription = client.addSubscription(channel, STREAM_ID, this::onImageAvailable, this::onImageUnavailable);
         }
         catch (final RuntimeException ex)
         {
@@ -154,6 +182,12 @@ public final class AeronTunnel implements Overlay
         }
         this.driver = launched;
         this.aeron = client;
+        this.resolver = new ThreadPoolExecutor(0, 1, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task ->
+        {
+            final Thread thread = new Thread(task, "podnet-tunnel-resolver-" + nodeName);
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
     /**
@@ -207,6 +241,10 @@ public final class AeronTunnel implements Overlay
         int work = 0;
         for (final Peer peer : peers.values())
         {
+            if (nowNanos >= peer.nextResolveAt)
+            {
+                resolve(peer, nowNanos);
+            }
             if (peer.publication != null)
             {
                 continue;
@@ -252,6 +290,67 @@ public final class AeronTunnel implements Overlay
             }
         }
         return work;
+    }
+
+    /** Resolves the peer's host on the resolver thread (one look-up in flight per peer). */
+    private void resolve(final Peer peer, final long nowNanos)
+    {
+        peer.nextResolveAt = nowNanos + RESOLVE_INTERVAL_NANOS;
+        if (peer.resolving)
+        {
+            return;
+        }
+        peer.resolving = true;
+        resolver.execute(() ->
+        {
+            try
+            {
+                final InetAddress address = InetAddress.getByName(peer.host);
+                peer.underlayAddress = address instanceof Inet4Address ? ipv4(address.getAddress()) : 0;
+            }
+            catch (final UnknownHostException ex)
+            {
+                peer.underlayAddress = 0;
+            }
+            finally
+            {
+                peer.resolving = false;
+            }
+        });
+    }
+
+    private void onImageAvailable(final Image image)
+    {
+        imageSources.put(image.sessionId(), sourceAddress(image.sourceIdentity()));
+    }
+
+    private void onImageUnavailable(final Image image)
+    {
+        imageSources.remove(image.sessionId());
+    }
+
+    /** The IPv4 address of an image's {@code sourceIdentity} ({@code 10.0.0.2:40123}); 0 when it is not one. */
+    static int sourceAddress(final String sourceIdentity)
+    {
+        if (sourceIdentity == null)
+        {
+            return 0;
+        }
+        final int colon = sourceIdentity.lastIndexOf(':');
+        final String host = colon < 0 ? sourceIdentity : sourceIdentity.substring(0, colon);
+        try
+        {
+            return Ipv4Address.parse(host);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return 0;
+        }
+    }
+
+    private static int ipv4(final byte[] bytes)
+    {
+        return (bytes[0] & 0xFF) << 24 | (bytes[1] & 0xFF) << 16 | (bytes[2] & 0xFF) << 8 | (bytes[3] & 0xFF);
     }
 
     private void retryLater(final Peer peer, final RuntimeException ex, final long nowNanos)
@@ -348,13 +447,23 @@ public final class AeronTunnel implements Overlay
             drops.increment(DropReason.WRONG_NETWORK);
             return;
         }
-        final int frameLength = decoder.frameLength();
-        receiveBuffer.putBytes(0, buffer, decoder.frameOffset(), frameLength);
         final Peer peer = peers.get(decoder.sourceNode());
         if (peer != null)
         {
+            final int source = imageSources.get(header.sessionId());
+            if (source == 0 || source != peer.underlayAddress)
+            {
+                drops.increment(DropReason.TUNNEL_UNKNOWN_SOURCE);
+                if (now - peer.nextResolveAt + RESOLVE_INTERVAL_NANOS >= RESOLVE_AGAIN_NANOS)
+                {
+                    resolve(peer, now); // perhaps the peer's address changed: look again, at most once a second
+                }
+                return;
+            }
             peer.framesReceived++;
         }
+        final int frameLength = decoder.frameLength();
+        receiveBuffer.putBytes(0, buffer, decoder.frameOffset(), frameLength);
         receiver.onTunnelFrame(decoder.sourceNode(), receiveBuffer, 0, frameLength, now);
     }
 
@@ -373,7 +482,9 @@ public final class AeronTunnel implements Overlay
     public void addPeer(final int peerAddress, final String host, final int port)
     {
         removePeer(peerAddress);
-        peers.put(peerAddress, new Peer(peerAddress, host, port));
+        final Peer peer = new Peer(peerAddress, host, port);
+        peers.put(peerAddress, peer);
+        resolve(peer, now);
         nextPeerCheckAt = 0;
     }
 
@@ -426,6 +537,7 @@ public final class AeronTunnel implements Overlay
     @Override
     public void close()
     {
+        resolver.shutdownNow();
         CloseHelper.quietCloseAll(aeron, driver);
     }
 }

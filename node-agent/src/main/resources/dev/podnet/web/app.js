@@ -80,19 +80,45 @@
   class Unreachable extends Error {
   }
 
+  // An agent started with an API token answers 401 until the page sends it: ask once, keep it for this tab.
+  const TOKEN_KEY = 'podnet-api-token';
+  let tokenAsked = false;
+
+  function authorize(response) {
+    if (response.status !== 401 || tokenAsked) {
+      return false;
+    }
+    tokenAsked = true;
+    const token = window.prompt('This agent needs its API token (its --api-token-file or PODNET_API_TOKEN):');
+    if (token) {
+      sessionStorage.setItem(TOKEN_KEY, token.trim());
+      tokenAsked = false;
+      return true;
+    }
+    return false;
+  }
+
   /** {status, json}; throws Unreachable when the agent does not answer at all. */
   async function call(method, path, body, timeoutMs) {
     const limit = timeoutMs || TIMEOUT_MS;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), limit);
     try {
+      const headers = body === undefined ? {} : {'Content-Type': 'application/json'};
+      const token = sessionStorage.getItem(TOKEN_KEY);
+      if (token) {
+        headers.Authorization = `Bearer ${token}`;
+      }
       const response = await fetch(path, {
         method,
         cache: 'no-store',
         signal: abort.signal,
-        headers: body === undefined ? {} : {'Content-Type': 'application/json'},
+        headers,
         body: body === undefined ? undefined : JSON.stringify(body),
       });
+      if (authorize(response)) {
+        return call(method, path, body, timeoutMs);
+      }
       const text = await response.text();
       let json = null;
       try {

@@ -1,12 +1,15 @@
 package dev.podnet.agent;
 
+import dev.podnet.controlplane.ClusterSecret;
 import dev.podnet.controlplane.ControlPlaneSettings;
+import dev.podnet.sync.SyncSettings;
 import dev.podnet.packet.Ipv4Cidr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -21,7 +24,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class AgentClusterSettingsTest
 {
     private final Map<Setting, String> flags = new EnumMap<>(Setting.class);
-    private final Map<String, String> env = new HashMap<>();
+    private static final String SECRET = "cluster-settings-test-secret";
+    private final Map<String, String> env = new HashMap<>(Map.of("PODNET_CLUSTER_SECRET", SECRET));
     private String hostName = "build-host";
 
     private AgentSettings resolve()
@@ -52,11 +56,25 @@ class AgentClusterSettingsTest
         assertThat(cluster.acceptablePause()).isEqualTo(Duration.ofMillis(3000))
             .isEqualTo(ControlPlaneSettings.DEFAULT_ACCEPTABLE_PAUSE);
         assertThat(cluster.stableAfter()).isEqualTo(Duration.ofMillis(5000)).isEqualTo(ControlPlaneSettings.DEFAULT_STABLE_AFTER);
+        assertThat(cluster.resyncInterval()).isEqualTo(Duration.ofSeconds(30)).isEqualTo(SyncSettings.DEFAULT_RESYNC_INTERVAL);
+        assertThat(cluster.stateDir()).as("per user and node name").isEqualTo(
+            Path.of(System.getProperty("user.home"), ".local", "state", "podnet", "build-host").toAbsolutePath());
+    }
+
+    @Test
+    void shouldKeepStateUnderXdgStateHomeWhenItIsSet()
+    {
+        flags.put(Setting.NODE, "node-4");
+        flags.put(Setting.SEEDS, "node-1:2552");
+        env.put("XDG_STATE_HOME", "/srv/state");
+
+        assertThat(resolve().cluster().stateDir()).isEqualTo(Path.of("/srv/state/podnet/node-4"));
     }
 
     @Test
     void shouldStayInStaticModeWithoutSeeds()
     {
+        env.remove("PODNET_CLUSTER_SECRET");
         flags.put(Setting.POD_CIDR, "10.244.1.0/24");
         env.put("PODNET_SEEDS", " ");
 
@@ -82,6 +100,8 @@ class AgentClusterSettingsTest
         env.put("PODNET_HEARTBEAT_INTERVAL_MS", "200");
         env.put("PODNET_ACCEPTABLE_PAUSE_MS", "1000");
         env.put("PODNET_STABLE_AFTER_MS", "1500");
+        env.put("PODNET_RESYNC_INTERVAL", "5");
+        env.put("PODNET_STATE_DIR", "/var/lib/podnet");
         env.put("PODNET_TUNNEL_PORT", "9000");
         env.put("PODNET_API_PORT", "9090");
         env.put("PODNET_PODS", "3");
@@ -90,7 +110,8 @@ class AgentClusterSettingsTest
 
         assertThat(settings.cluster()).isEqualTo(new ClusterSettings(List.of("node-1:2552", "10.0.0.2:2553"), 2600,
             "node-7.example.com", "127.0.0.1", Ipv4Cidr.parse("10.96.0.0/12"), 26, Duration.ofSeconds(30),
-            Duration.ofMillis(200), Duration.ofMillis(1000), Duration.ofMillis(1500)));
+            Duration.ofMillis(200), Duration.ofMillis(1000), Duration.ofMillis(1500), ClusterSecret.of(SECRET), Duration.ofSeconds(5),
+            Path.of("/var/lib/podnet")));
         assertThat(settings.topology().pods()).containsExactly("node-7-1", "node-7-2", "node-7-3");
         assertThat(settings.nodeConfig(Ipv4Cidr.parse("10.96.0.64/26")).podCidr()).isEqualTo(Ipv4Cidr.parse("10.96.0.64/26"));
         assertThatThrownBy(settings::nodeConfig).isInstanceOf(IllegalStateException.class);
@@ -112,12 +133,13 @@ class AgentClusterSettingsTest
         flags.put(Setting.STABLE_AFTER, "1500");
         flags.put(Setting.TUNNEL_PORT, "9001");
         flags.put(Setting.API_PORT, "9091");
+        flags.put(Setting.STATE_DIR, "/state/b");
 
         final ControlPlaneSettings controlPlane = resolve().controlPlaneSettings(42);
 
         assertThat(controlPlane).isEqualTo(new ControlPlaneSettings("b", "10.245.0.0/16", 25, "127.0.0.1", "127.0.0.1", 2553,
             List.of("127.0.0.1:2552"), 9001, 9091, Duration.ofSeconds(60), 42, Duration.ofMillis(200), Duration.ofMillis(1000),
-            Duration.ofMillis(1500), ""));
+            Duration.ofMillis(1500), "", ClusterSecret.of(SECRET), Path.of("/state/b")));
     }
 
     @Test
@@ -146,7 +168,8 @@ class AgentClusterSettingsTest
 
     @ParameterizedTest
     @EnumSource(value = Setting.class, names = {"CLUSTER_PORT", "ADVERTISED_HOST", "CLUSTER_BIND", "CLUSTER_CIDR",
-        "NODE_PREFIX", "LEASE_GRACE", "HEARTBEAT_INTERVAL", "ACCEPTABLE_PAUSE", "STABLE_AFTER"})
+        "NODE_PREFIX", "LEASE_GRACE", "HEARTBEAT_INTERVAL", "ACCEPTABLE_PAUSE", "STABLE_AFTER", "RESYNC_INTERVAL", "STATE_DIR",
+        "CLUSTER_SECRET_FILE"})
     void shouldRefuseAClusterSettingWithoutSeedsRatherThanIgnoreIt(final Setting setting)
     {
         flags.put(Setting.POD_CIDR, "10.244.1.0/24");
@@ -162,6 +185,7 @@ class AgentClusterSettingsTest
     @Test
     void shouldSayHowToGetAPodCidrWhenNeitherItNorSeedsAreGiven()
     {
+        env.remove("PODNET_CLUSTER_SECRET");
         assertThatThrownBy(this::resolve)
             .hasMessageStartingWith("PODNET_POD_CIDR / --pod-cidr: required")
             .hasMessageContaining("PODNET_SEEDS / --seeds");
@@ -218,7 +242,10 @@ class AgentClusterSettingsTest
         "HEARTBEAT_INTERVAL | 5                     | PODNET_HEARTBEAT_INTERVAL_MS / --heartbeat-interval-ms: 5 outside 10..60000",
         "ACCEPTABLE_PAUSE   | 50                    | PODNET_ACCEPTABLE_PAUSE_MS / --acceptable-pause-ms: 50 outside 100..600000",
         "ACCEPTABLE_PAUSE   | 500                   | PODNET_ACCEPTABLE_PAUSE_MS / --acceptable-pause-ms: 500 ms is not longer than PODNET_HEARTBEAT_INTERVAL_MS / --heartbeat-interval-ms 500 ms",
-        "STABLE_AFTER       | 99                    | PODNET_STABLE_AFTER_MS / --stable-after-ms: 99 outside 100..600000"})
+        "STABLE_AFTER       | 99                    | PODNET_STABLE_AFTER_MS / --stable-after-ms: 99 outside 100..600000",
+        "RESYNC_INTERVAL    | 0                     | PODNET_RESYNC_INTERVAL / --resync-interval: 0 outside 1..3600",
+        "RESYNC_INTERVAL    | 30s                   | PODNET_RESYNC_INTERVAL / --resync-interval: '30s' is not a number",
+        "STATE_DIR          | a\u0000b              | PODNET_STATE_DIR / --state-dir: 'a\u0000b' is not a path"})
     void shouldRefuseABadClusterValueNamingTheSetting(final Setting setting, final String value, final String message)
     {
         flags.put(Setting.NODE, "a");
@@ -251,5 +278,60 @@ class AgentClusterSettingsTest
         flags.put(Setting.CLUSTER_PORT, "2600");
 
         assertThat(resolve().cluster().clusterPort()).isEqualTo(2600);
+    }
+
+    @Test
+    void shouldRequireAClusterSecretInClusterMode()
+    {
+        flags.put(Setting.SEEDS, "node-1:2552");
+        env.remove("PODNET_CLUSTER_SECRET");
+
+        assertThatThrownBy(this::resolve).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("PODNET_CLUSTER_SECRET / --cluster-secret-file: required in cluster mode");
+    }
+
+    @Test
+    void shouldReadTheClusterSecretFromAFileAndDeriveTheNetworkIdFromIt(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir)
+        throws Exception
+    {
+        flags.put(Setting.SEEDS, "node-1:2552");
+        env.remove("PODNET_CLUSTER_SECRET");
+        flags.put(Setting.CLUSTER_SECRET_FILE, java.nio.file.Files.writeString(dir.resolve("secret"), SECRET + "\n").toString());
+
+        final AgentSettings settings = resolve();
+
+        assertThat(settings.cluster().secret()).isEqualTo(ClusterSecret.of(SECRET));
+        assertThat(settings.networkId()).isEqualTo(ClusterSecret.of(SECRET).networkId()).isNotEqualTo(1);
+        assertThat(settings.tunnelConfig().networkId()).isEqualTo(settings.networkId());
+        assertThat(settings.toString()).doesNotContain(SECRET);
+        assertThat(settings.controlPlaneSettings(1).toString()).doesNotContain(SECRET);
+    }
+
+    @Test
+    void shouldRefuseAShortClusterSecretWithoutShowingIt()
+    {
+        flags.put(Setting.SEEDS, "node-1:2552");
+        env.put("PODNET_CLUSTER_SECRET", "tiny-secret");
+
+        assertThatThrownBy(this::resolve).hasMessageStartingWith("PODNET_CLUSTER_SECRET: the cluster secret has 11 characters")
+            .hasMessageNotContaining("tiny-secret");
+    }
+
+    @Test
+    void shouldRefuseANetworkIdInClusterModeWhereTheSecretGivesIt()
+    {
+        flags.put(Setting.SEEDS, "node-1:2552");
+        flags.put(Setting.NETWORK_ID, "7");
+
+        assertThatThrownBy(this::resolve)
+            .hasMessageStartingWith("PODNET_NETWORK_ID / --network-id: derived from the cluster secret in cluster mode");
+    }
+
+    @Test
+    void shouldRefuseAClusterSecretInStaticMode()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+
+        assertThatThrownBy(this::resolve).hasMessageStartingWith("PODNET_CLUSTER_SECRET: only used in cluster mode");
     }
 }

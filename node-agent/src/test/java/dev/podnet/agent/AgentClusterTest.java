@@ -14,6 +14,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.podnet.controlplane.ClusterSecret;
 import dev.podnet.controlplane.ControlPlane;
 import dev.podnet.controlplane.ControlPlaneSettings;
 import org.junit.jupiter.api.AfterEach;
@@ -148,6 +149,38 @@ class AgentClusterTest
     }
 
     @Test
+    void shouldRefuseASecondAgentWithTheNameOfALiveNodeAndGiveUpAfterABoundedWait() throws Exception
+    {
+        final ClusterAgent a = startAgent("a", seedPort, Map.of(), status -> fail("exit " + status));
+        final ClusterAgent b = startAgent("b", LoopbackPorts.freeTcpPort(), Map.of(), status -> fail("exit " + status));
+        final String leaseB = b.status().cidr();
+        final String routeToB = "\"port\":" + b.settings().tunnelPort();
+        awaitCondition(() -> routes(a).contains(leaseB) && routes(a).contains(routeToB), CONVERGE, "a routes to b");
+
+        final ClusterAgent second = agent("b", LoopbackPorts.freeTcpPort(), Map.of(), status -> fail("exit " + status), CONVERGE);
+        final CompletableFuture<Void> starting = CompletableFuture.runAsync(second::start);
+        final int api = second.settings().apiPort();
+        final String reason = "name-in-use: node name b is held by the live member at 127.0.0.1:" +
+            b.settings().cluster().clusterPort() + " (Up), which has lease " + leaseB + "; stop that agent or give this one another name";
+
+        awaitCondition(() -> status(api, "/readyz") == 503 && readyDetail(api).equals("node b is not ready: " + reason), CONVERGE,
+            "the second b says the name is in use, and by whom");
+        final JsonNode node = send(api, "GET", "/api/v1/node", null).json();
+        assertThat(node.get("ready").asBoolean()).isFalse();
+        assertThat(node.get("reason").asText()).isEqualTo(reason);
+        assertThat(routes(a)).as("a's route to b is untouched").contains(leaseB).contains(routeToB);
+
+        assertThat(starting).failsWithin(Duration.ofSeconds(45))
+            .withThrowableOfType(ExecutionException.class)
+            .havingCause()
+            .isInstanceOf(IllegalStateException.class)
+            .withMessage("node b gave up after 15 s: " + reason);
+        assertThat(status(api, "/healthz")).as("gave up: its API is closed").isEqualTo(-1);
+        assertThat(routes(a)).as("a's route to b is still b's").contains(leaseB).contains(routeToB);
+        assertThat(get(a, "/api/v1/nodes/b").json().get("status").asText()).isEqualTo("Ready");
+    }
+
+    @Test
     void shouldExitWithStatus3WhenTheClusterDownsIt() throws Exception
     {
         final ClusterAgent a = startAgent("a", seedPort, Map.of(), status -> fail("exit " + status));
@@ -184,7 +217,9 @@ class AgentClusterTest
         final Map<Setting, String> flags = LocalCluster.flags(name, seedPort, clusterPort);
         flags.put(Setting.PODS, "1");
         flags.putAll(extra);
-        final ClusterAgent agent = new ClusterAgent(AgentSettings.resolve(flags, Map.of(), () -> "unused"), exit, leaseTimeout);
+        final ClusterAgent agent = new ClusterAgent(
+            AgentSettings.resolve(flags, Map.of(AgentSettings.CLUSTER_SECRET_ENV, LocalCluster.SECRET), () -> "unused"),
+            exit, leaseTimeout);
         agents.add(agent);
         return agent;
     }
@@ -194,8 +229,10 @@ class AgentClusterTest
     {
         final ControlPlaneSettings settings = ControlPlaneSettings.of(name, "127.0.0.1", LoopbackPorts.freeTcpPort(),
                 List.of("127.0.0.1:" + seedPort), 1)
-            .withFailureDetection(Duration.ofMillis(200), Duration.ofMillis(1000), Duration.ofMillis(1500));
-        final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), ControlPlane.SYSTEM_NAME, settings.akkaConfig());
+            .withFailureDetection(Duration.ofMillis(200), Duration.ofMillis(1000), Duration.ofMillis(1500))
+            .withClusterSecret(ClusterSecret.of(LocalCluster.SECRET));
+        final ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), ControlPlane.SYSTEM_NAME,
+            settings.actorSystemSetup(settings.akkaConfig()));
         awaitCondition(() -> Cluster.get(system).selfMember().status() == MemberStatus.up(), CONVERGE, name + " is Up");
         return system;
     }
@@ -221,6 +258,18 @@ class AgentClusterTest
         catch (final IOException ex)
         {
             throw new UncheckedIOException(ex);
+        }
+    }
+
+    private static String readyDetail(final int port)
+    {
+        try
+        {
+            return send(port, "GET", "/readyz", null).json().get("detail").asText();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return "";
         }
     }
 

@@ -38,7 +38,8 @@ class AgentCommandTest
     @Test
     void shouldExitWith2WhenClusterModeIsAskedToTakeAStaticPodCidr()
     {
-        final int code = run("agent", "--node", "a", "--seeds", "127.0.0.1:2552", "--pod-cidr", "10.244.1.0/24");
+        final int code = run("agent", "--node", "a", "--seeds", "127.0.0.1:2552", "--pod-cidr", "10.244.1.0/24",
+            "--cluster-secret-file", secretFile());
 
         assertThat(code).isEqualTo(2);
         assertThat(err.toString().strip()).isEqualTo("podnet agent: PODNET_POD_CIDR / --pod-cidr: the pod CIDR is leased by " +
@@ -50,7 +51,8 @@ class AgentCommandTest
     {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
         {
-            final int code = run("agent", "--node", "busy", "--seeds", "127.0.0.1:1", "--advertised-host", "127.0.0.1",
+            final int code = run("agent", "--node", "busy", "--seeds", "127.0.0.1:1", "--cluster-secret-file", secretFile(),
+                "--advertised-host", "127.0.0.1",
                 "--cluster-bind", "127.0.0.1", "--api-bind", "127.0.0.1", "--api-port", Integer.toString(taken.getLocalPort()));
 
             assertThat(code).isEqualTo(1);
@@ -77,4 +79,19 @@ class AgentCommandTest
         }
     }
 
+
+    /** A file holding a cluster secret (cluster mode needs one; the command reads no test's environment). */
+    private static String secretFile()
+    {
+        try
+        {
+            final java.nio.file.Path file = java.nio.file.Files.createTempFile("podnet-secret", "");
+            file.toFile().deleteOnExit();
+            return java.nio.file.Files.writeString(file, "agent-command-test-secret").toString();
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new java.io.UncheckedIOException(ex);
+        }
+    }
 }

@@ -40,8 +40,9 @@ class AgentSettingsTest
         assertThat(settings.underlayMtu()).isEqualTo(1500);
         assertThat(settings.networkId()).isEqualTo(1);
         assertThat(settings.podMtu()).isEqualTo(1413);
-        assertThat(settings.apiBind()).isEqualTo("0.0.0.0");
+        assertThat(settings.apiBind()).as("the API listens on loopback unless told otherwise").isEqualTo("127.0.0.1");
         assertThat(settings.apiPort()).isEqualTo(8080);
+        assertThat(settings.apiToken()).as("no token unless one is given").isNull();
         assertThat(settings.idleMode()).isEqualTo(IdleMode.EFFICIENT);
         assertThat(settings.topology().peers()).isEmpty();
         assertThat(settings.topology().pods()).isEmpty();
@@ -258,5 +259,59 @@ class AgentSettingsTest
 
         assertThat(settings.topology()).isEqualTo(new StaticTopology(
             List.of(new StaticTopology.Peer("c", Ipv4Cidr.parse("10.244.3.0/24"), "127.0.0.1", 9003)), List.of("x")));
+    }
+
+    @Test
+    void shouldReadTheApiTokenFromTheFileTheFlagNames(@org.junit.jupiter.api.io.TempDir final java.nio.file.Path dir)
+        throws Exception
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        final java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("token"), "0123456789abcdef0123\n");
+        flags.put(Setting.API_TOKEN_FILE, file.toString());
+
+        final AgentSettings settings = resolve();
+
+        assertThat(settings.apiToken().accepts("Bearer 0123456789abcdef0123")).isTrue();
+        assertThat(settings.apiToken().accepts("Bearer 0123456789abcdef012")).isFalse();
+        assertThat(settings.toString()).doesNotContain("0123456789abcdef0123");
+    }
+
+    @Test
+    void shouldReadTheApiTokenFromTheEnvironment()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        env.put("PODNET_API_TOKEN", "0123456789abcdef0123");
+
+        assertThat(resolve().apiToken().accepts("Bearer 0123456789abcdef0123")).isTrue();
+    }
+
+    @Test
+    void shouldRefuseAShortApiTokenWithoutShowingIt()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        env.put("PODNET_API_TOKEN", "short-token");
+
+        assertThatThrownBy(this::resolve).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageStartingWith("PODNET_API_TOKEN: the API token has 11 characters: at least 16")
+            .hasMessageNotContaining("short-token");
+    }
+
+    @Test
+    void shouldRefuseATokenFileAndATokenVariableTogether()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        flags.put(Setting.API_TOKEN_FILE, "/nonexistent/token");
+        env.put("PODNET_API_TOKEN", "0123456789abcdef0123");
+
+        assertThatThrownBy(this::resolve).hasMessageStartingWith("PODNET_API_TOKEN_FILE / --api-token-file: give the token either");
+    }
+
+    @Test
+    void shouldRefuseATokenFileThatCannotBeRead()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        flags.put(Setting.API_TOKEN_FILE, "/nonexistent/token");
+
+        assertThatThrownBy(this::resolve).hasMessageStartingWith("PODNET_API_TOKEN_FILE / --api-token-file: cannot read /nonexistent/token");
     }
 }

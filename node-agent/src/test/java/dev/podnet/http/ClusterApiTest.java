@@ -260,7 +260,10 @@ class ClusterApiTest
             .contains("podnet_tunnel_connected{node=\"node-1\",peer=\"node-2\"} 1\n")
             .contains("podnet_endpoint_propagation_lag_seconds_bucket{node=\"node-1\",le=\"+Inf\"} ")
             .containsPattern("podnet_tunnel_frames_total\\{node=\"node-1\",peer=\"node-2\",cidr=\"[0-9./]+\",direction=\"out\"} [1-9]")
-            .containsPattern("podnet_endpoints\\{node=\"node-1\"} [0-9]+");
+            .containsPattern("podnet_endpoints\\{node=\"node-1\"} [0-9]+")
+            .containsPattern("podnet_sync_pending_changes\\{node=\"node-1\"} [0-9]+\n")
+            .containsPattern("podnet_sync_resyncs_total\\{node=\"node-1\"} [0-9]+\n")
+            .containsPattern("podnet_sync_repairs_total\\{node=\"node-1\"} [0-9]+\n");
         assertThat(Http.send("DELETE", cluster.api(1) + "/api/v1/pods/lag-probe", null).status()).isEqualTo(204);
         awaitTheSixPodsEverywhere();
     }

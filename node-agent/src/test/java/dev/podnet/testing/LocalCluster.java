@@ -26,11 +26,28 @@ public final class LocalCluster implements AutoCloseable
 
     private final int seedPort = LoopbackPorts.freeTcpPort();
     private final List<ClusterAgent> agents = new ArrayList<>();
+    private final Map<String, String> env;
+
+    /** The cluster secret of the agents a test starts, unless it gives its own ({@code PODNET_CLUSTER_SECRET}). */
+    public static final String SECRET = "local-cluster-test-secret-0123";
+
+    private LocalCluster(final Map<String, String> env)
+    {
+        final Map<String, String> all = new java.util.HashMap<>(env);
+        all.putIfAbsent(AgentSettings.CLUSTER_SECRET_ENV, SECRET);
+        this.env = Map.copyOf(all);
+    }
 
     /** Starts {@code nodes} agents with {@code podsPerNode} pods each (see {@link #podName}) and waits until all are ready. */
     public static LocalCluster start(final int nodes, final int podsPerNode)
     {
-        final LocalCluster cluster = new LocalCluster();
+        return start(nodes, podsPerNode, Map.of());
+    }
+
+    /** As {@link #start(int, int)}, every agent's settings also reading the environment variables {@code env}. */
+    public static LocalCluster start(final int nodes, final int podsPerNode, final Map<String, String> env)
+    {
+        final LocalCluster cluster = new LocalCluster(env);
         try
         {
             final List<CompletableFuture<Void>> started = new ArrayList<>();
@@ -73,7 +90,7 @@ public final class LocalCluster implements AutoCloseable
         {
             flags.put(Setting.PODS, podNames.toString());
         }
-        final ClusterAgent agent = new ClusterAgent(AgentSettings.resolve(flags, Map.of(), () -> "unused"), status ->
+        final ClusterAgent agent = new ClusterAgent(AgentSettings.resolve(flags, env, () -> "unused"), status ->
         {
         });
         agents.add(agent);
@@ -97,7 +114,8 @@ public final class LocalCluster implements AutoCloseable
 
     /**
      * A cluster-mode agent's settings on loopback: free tunnel and API ports, fast failure detection
-     * (heartbeat 200 ms, acceptable pause 1 s, stable after 1.5 s), joining through the seed on {@code seedPort}.
+     * (heartbeat 200 ms, acceptable pause 1 s, stable after 1.5 s), joining through the seed on {@code seedPort},
+     * with a state directory of its own (never the user's, which agents outside the tests use).
      */
     public static Map<Setting, String> flags(final String name, final int seedPort, final int clusterPort)
     {
@@ -114,6 +132,7 @@ public final class LocalCluster implements AutoCloseable
         flags.put(Setting.HEARTBEAT_INTERVAL, "200");
         flags.put(Setting.ACCEPTABLE_PAUSE, "1000");
         flags.put(Setting.STABLE_AFTER, "1500");
+        flags.put(Setting.STATE_DIR, StateDirs.fresh(name).toString());
         return flags;
     }
 

@@ -38,14 +38,14 @@ final class OverlayCluster implements AutoCloseable
         final AeronTunnel tunnel;
         final Node node;
 
-        Member(final String name, final Ipv4Cidr cidr, final int tunnelPort, final TunnelConfig tunnelConfig)
+        Member(final String name, final Ipv4Cidr cidr, final int tunnelPort, final TunnelConfig tunnelConfig, final int podMtu)
         {
             this.name = name;
             this.cidr = cidr;
             this.tunnelPort = tunnelPort;
             this.tunnel = AeronTunnel.launch(tunnelConfig, name, cidr.network(), drops);
-            this.node = Node.start(
-                NodeConfig.defaults(name, cidr).withPod(PodSettings.defaults().withMtu(tunnel.innerMtu())), drops, tunnel);
+            this.node = Node.start(NodeConfig.defaults(name, cidr)
+                .withPod(PodSettings.defaults().withMtu(podMtu > 0 ? podMtu : tunnel.innerMtu())), drops, tunnel);
         }
 
         DataPlaneProxy proxy()
@@ -60,6 +60,15 @@ final class OverlayCluster implements AutoCloseable
     /** Starts nodes named by {@code names}, node i owning 10.244.(i+1).0/24, fully meshed. */
     static OverlayCluster start(final String... names)
     {
+        return start(TunnelConfig.DEFAULT_UNDERLAY_MTU, new int[names.length], names);
+    }
+
+    /**
+     * As {@link #start(String...)}, with an underlay MTU for every tunnel and node i's pod MTU {@code podMtus[i]}
+     * (0: the most the tunnel carries).
+     */
+    static OverlayCluster start(final int underlayMtu, final int[] podMtus, final String... names)
+    {
         final OverlayCluster cluster = new OverlayCluster();
         try
         {
@@ -67,8 +76,8 @@ final class OverlayCluster implements AutoCloseable
             {
                 final int port = LoopbackPorts.freeUdpPort();
                 final Ipv4Cidr cidr = Ipv4Cidr.parse("10.244." + (i + 1) + ".0/24");
-                cluster.members.put(names[i], new Member(
-                    names[i], cidr, port, TunnelConfig.defaults(port).withBindAddress("127.0.0.1")));
+                cluster.members.put(names[i], new Member(names[i], cidr, port,
+                    TunnelConfig.defaults(port).withBindAddress("127.0.0.1").withUnderlayMtu(underlayMtu), podMtus[i]));
             }
             for (final Member member : cluster.members.values())
             {

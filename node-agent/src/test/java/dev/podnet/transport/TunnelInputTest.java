@@ -1,6 +1,8 @@
 package dev.podnet.transport;
 
 import dev.podnet.dataplane.PodInfo;
+import dev.podnet.diag.LoopbackPorts;
+import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.packet.EthernetFlyweight;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.packet.Ipv4Flyweight;
@@ -88,6 +90,42 @@ class TunnelInputTest
     {
         final int stray = Ipv4Address.parse("10.244.77.0");
         assertDroppedAs("unknown-peer", frame(NETWORK, stray, udpFrame(Ipv4Address.parse("10.244.77.2"), c1.ip(), c1.mac())));
+    }
+
+    @Test
+    void shouldCountAFrameNamingAKnownNodeSentFromAnotherAddressAsUnknownSource()
+    {
+        // node-x's lease says its host is 127.0.0.2; the stranger claims to be node-x, sending from 127.0.0.1
+        final Ipv4Cidr leaseX = Ipv4Cidr.parse("10.244.88.0/24");
+        await(cluster.proxy("node-c").addRoute("node-x", leaseX, "127.0.0.2", LoopbackPorts.freeUdpPort()));
+        try
+        {
+            final long before = drops().getOrDefault("tunnel-unknown-source", 0L);
+            final long bridgeFramesBefore = bridgeFrames();
+
+            stranger.send(frame(NETWORK, leaseX.network(), udpFrame(leaseX.address(2), c1.ip(), c1.mac())));
+
+            OverlayCluster.awaitCondition(() -> drops().getOrDefault("tunnel-unknown-source", 0L) == before + 1,
+                Duration.ofSeconds(10), "drop counted as tunnel-unknown-source (counters: " + drops() + ")");
+            assertThat(bridgeFrames()).as("nothing reached node-c's bridge").isEqualTo(bridgeFramesBefore);
+            assertThat(cluster.member("node-c").tunnel.framesReceived(leaseX.network())).isZero();
+        }
+        finally
+        {
+            await(cluster.proxy("node-c").removeRoute(leaseX));
+        }
+        assertThat(await(cluster.proxy("node-a").ping("a-1", PingRequest.of(c1.ip(), 2))).received())
+            .as("node-a, from its lease's address, still gets through").isEqualTo(2);
+    }
+
+    @Test
+    void shouldReadTheIpv4AddressOfAnImagesSourceIdentity()
+    {
+        assertThat(AeronTunnel.sourceAddress("10.0.0.2:40123")).isEqualTo(Ipv4Address.parse("10.0.0.2"));
+        assertThat(AeronTunnel.sourceAddress("127.0.0.1:1")).isEqualTo(Ipv4Address.parse("127.0.0.1"));
+        assertThat(AeronTunnel.sourceAddress("[::1]:40123")).isZero();
+        assertThat(AeronTunnel.sourceAddress("nonsense")).isZero();
+        assertThat(AeronTunnel.sourceAddress(null)).isZero();
     }
 
     @Test

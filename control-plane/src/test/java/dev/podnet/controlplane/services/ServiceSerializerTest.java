@@ -45,7 +45,7 @@ class ServiceSerializerTest
     void shouldCarryAPodsNamespaceLabelsAndPortsInTheEndpointTable() throws Exception
     {
         final ControlPlaneSerializer podSerializer = new ControlPlaneSerializer(null);
-        final EndpointInfo pod = new EndpointInfo("10.244.1.2", 42L, "node-1", "web-1", 7, 8, 9, "prod", Map.of("app", "web"),
+        final EndpointInfo pod = new EndpointInfo("10.244.1.2", 42L, "node-1", "web-1", 7, 8, 9, "web-1-netns", "prod", Map.of("app", "web"),
             List.of(new PodPortInfo("http", 8081, "UDP")), "web-1", "web");
 
         assertThat(podSerializer.fromBinary(podSerializer.toBinary(pod), podSerializer.manifest(pod))).isEqualTo(pod);

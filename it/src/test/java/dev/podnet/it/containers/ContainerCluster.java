@@ -21,6 +21,8 @@ import java.util.stream.IntStream;
 public final class ContainerCluster implements AutoCloseable
 {
     private static final String SEEDS = "node-1:2552,node-2:2552,node-3:2552";
+    /** The containers' cluster secret (a test's: every container of one test run shares it). */
+    private static final String SECRET = "container-cluster-it-secret-0123";
 
     private final Network network = Network.newNetwork();
     private final List<GenericContainer<?>> nodes = new ArrayList<>();
@@ -32,13 +34,32 @@ public final class ContainerCluster implements AutoCloseable
     /** Starts {@code count} nodes with {@code pods} pods each ({@code node-i-1..}) and waits until all are ready. */
     public static ContainerCluster start(final int count, final int pods)
     {
+        return start(count, pods, 0);
+    }
+
+    /**
+     * As {@link #start(int, int)}, nodes 1..{@code realPodNodes} granted what real pods need, as
+     * {@code compose/docker-compose.real-pods.yml} does: {@code /dev/net/tun}, CAP_NET_ADMIN and CAP_SYS_ADMIN,
+     * started as root (the launcher drops to the podnet user keeping those two as ambient capabilities).
+     */
+    public static ContainerCluster start(final int count, final int pods, final int realPodNodes)
+    {
         final ContainerCluster cluster = new ContainerCluster();
         final String image = PodnetImage.name();
         try
         {
             for (int i = 1; i <= count; i++)
             {
-                cluster.nodes.add(node(image, cluster.network, "node-" + i, pods));
+                final GenericContainer<?> node = node(image, cluster.network, "node-" + i, pods);
+                if (i <= realPodNodes)
+                {
+                    node.withCreateContainerCmdModifier(cmd -> cmd.withUser("root").getHostConfig()
+                        .withCapAdd(com.github.dockerjava.api.model.Capability.NET_ADMIN,
+                            com.github.dockerjava.api.model.Capability.SYS_ADMIN)
+                        .withDevices(com.github.dockerjava.api.model.Device.parse("/dev/net/tun"))
+                        .withSecurityOpts(List.of("apparmor:unconfined")));
+                }
+                cluster.nodes.add(node);
             }
             // all at once, each on a thread of its own: a node's start waits for its /readyz, and that needs
             // the seed running (a pool smaller than the cluster could be blocked by nodes waiting for node-1)
@@ -77,6 +98,7 @@ public final class ContainerCluster implements AutoCloseable
             .withEnv("PODNET_SEEDS", SEEDS)
             .withEnv("PODNET_ADVERTISED_HOST", name)
             .withEnv("PODNET_PODS", Integer.toString(pods))
+            .withEnv("PODNET_CLUSTER_SECRET", SECRET)
             .withExposedPorts(8080)
             .withLogConsumer(new FileLogConsumer(name))
             .waitingFor(Wait.forHttp("/readyz").forPort(8080).forStatusCode(200)

@@ -1,11 +1,14 @@
 package dev.podnet.agent.demo;
 
+import dev.podnet.agent.AgentSettings;
 import dev.podnet.agent.PodnetMain;
 
 import java.nio.file.Files;
+import java.security.SecureRandom;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -29,8 +32,10 @@ import java.util.stream.Stream;
  * @param classPath  the class path (the shaded jar when run from {@code ./podnet})
  * @param jvmOptions options before the main class, e.g. {@code -Xmx256m}
  * @param idleMode   the agents' {@code --idle-mode}
+ * @param stateDir   where the nodes keep their state: node {@code NAME} gets {@code --state-dir stateDir/NAME}, the
+ *                   same for every run, so that a demo started again gives every node its CIDR back
  */
-public record AgentLaunch(String setsid, String java, String classPath, List<String> jvmOptions, String idleMode)
+public record AgentLaunch(String setsid, String java, String classPath, List<String> jvmOptions, String idleMode, Path stateDir)
 {
     /** The same as the {@code ./podnet} script's. */
     public static final List<String> ADD_OPENS = List.of(
@@ -49,7 +54,7 @@ public record AgentLaunch(String setsid, String java, String classPath, List<Str
     }
 
     /** This JVM's java binary and class path, and the given options. */
-    public static AgentLaunch ofThisJvm(final String jvmOptions, final String idleMode)
+    public static AgentLaunch ofThisJvm(final String jvmOptions, final String idleMode, final Path stateDir)
     {
         final String java = ProcessHandle.current().info().command()
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -57,7 +62,7 @@ public record AgentLaunch(String setsid, String java, String classPath, List<Str
             List.of() : Arrays.asList(jvmOptions.trim().split("\\s+"));
         final String setsid = Stream.of("/usr/bin/setsid", "/bin/setsid").filter(path -> Files.isExecutable(Path.of(path)))
             .findFirst().orElse(null);
-        return new AgentLaunch(setsid, java, System.getProperty("java.class.path"), options, idleMode);
+        return new AgentLaunch(setsid, java, System.getProperty("java.class.path"), options, idleMode, stateDir);
     }
 
     /**
@@ -89,6 +94,7 @@ public record AgentLaunch(String setsid, String java, String classPath, List<Str
         add(command, "--api-bind", DemoLayout.HOST);
         add(command, "--api-port", Integer.toString(node.apiPort()));
         add(command, "--idle-mode", idleMode);
+        add(command, "--state-dir", stateDir.resolve(node.name()).toString());
         if (!node.pods().isEmpty())
         {
             add(command, "--pods", String.join(",", node.pods()));
@@ -96,15 +102,33 @@ public record AgentLaunch(String setsid, String java, String classPath, List<Str
         return command;
     }
 
-    /** The agent's environment: the launcher's without its {@code PODNET_*} variables. */
+    /**
+     * The agent's environment: the launcher's without its {@code PODNET_*} variables, and the cluster secret
+     * this demo's agents share (random, made once per demo process; in the environment, not on the command line
+     * that {@code ps} shows).
+     */
     public static void cleanEnvironment(final Map<String, String> environment)
     {
         environment.keySet().removeIf(name -> name.startsWith("PODNET_"));
+        environment.put(AgentSettings.CLUSTER_SECRET_ENV, DemoSecret.VALUE);
     }
 
     private static void add(final List<String> command, final String flag, final String value)
     {
         command.add(flag);
         command.add(value);
+    }
+
+    /** The demo's cluster secret: 128 random bits, made when first asked for. */
+    private static final class DemoSecret
+    {
+        static final String VALUE = HexFormat.of().formatHex(randomBytes());
+
+        private static byte[] randomBytes()
+        {
+            final byte[] bytes = new byte[16];
+            new SecureRandom().nextBytes(bytes);
+            return bytes;
+        }
     }
 }

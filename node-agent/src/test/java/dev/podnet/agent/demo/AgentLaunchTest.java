@@ -2,6 +2,7 @@ package dev.podnet.agent.demo;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +14,8 @@ class AgentLaunchTest
     @Test
     void shouldStartPodnetMainAgentInClusterModeOnLoopbackWithTheNodesPortsAndPods()
     {
-        final AgentLaunch launch = new AgentLaunch(null, "/jdk/bin/java", "/podnet.jar", List.of("-Xmx256m"), "efficient");
+        final AgentLaunch launch = new AgentLaunch(null, "/jdk/bin/java", "/podnet.jar", List.of("-Xmx256m"), "efficient",
+            Path.of("/home/u/.local/state/podnet/demo"));
         final DemoLayout.Node node2 = DemoLayout.plan(3, 2, 8080, 2552, 8472).nodes().get(1);
 
         assertThat(launch.command(node2, "127.0.0.1:2552")).containsExactly(
@@ -26,13 +28,13 @@ class AgentLaunchTest
             "--advertised-host", "127.0.0.1", "--cluster-bind", "127.0.0.1", "--cluster-port", "2553",
             "--tunnel-bind", "127.0.0.1", "--tunnel-port", "8473",
             "--api-bind", "127.0.0.1", "--api-port", "8081",
-            "--idle-mode", "efficient", "--pods", "b1,b2");
+            "--idle-mode", "efficient", "--state-dir", "/home/u/.local/state/podnet/demo/node-2", "--pods", "b1,b2");
     }
 
     @Test
     void shouldPutSetsidFirstAndLeaveOutPodsWhenThereAreNone()
     {
-        final AgentLaunch launch = new AgentLaunch("/usr/bin/setsid", "java", "cp", List.of(), "sleeping");
+        final AgentLaunch launch = new AgentLaunch("/usr/bin/setsid", "java", "cp", List.of(), "sleeping", Path.of("/s"));
         final List<String> command = launch.command(DemoLayout.plan(1, 0, 8080, 2552, 8472).nodes().get(0), "127.0.0.1:2552");
 
         assertThat(command.subList(0, 2)).containsExactly("/usr/bin/setsid", "java");
@@ -42,7 +44,7 @@ class AgentLaunchTest
     @Test
     void shouldUseThisJvmsJavaAndClassPath()
     {
-        final AgentLaunch launch = AgentLaunch.ofThisJvm(" -Xmx128m  -XX:+UseSerialGC ", "efficient");
+        final AgentLaunch launch = AgentLaunch.ofThisJvm(" -Xmx128m  -XX:+UseSerialGC ", "efficient", Path.of("/s"));
 
         assertThat(launch.java()).isEqualTo(ProcessHandle.current().info().command().orElseThrow());
         assertThat(launch.classPath()).isEqualTo(System.getProperty("java.class.path"));
@@ -50,13 +52,18 @@ class AgentLaunchTest
     }
 
     @Test
-    void shouldRemoveTheLaunchersPodnetVariablesFromTheAgentsEnvironment()
+    void shouldRemoveTheLaunchersPodnetVariablesFromTheAgentsEnvironmentAndGiveThemTheDemosSecret()
     {
         final Map<String, String> env = new HashMap<>(Map.of("PODNET_POD_CIDR", "10.244.1.0/24", "PODNET_SEEDS", "x:1",
-            "PATH", "/usr/bin"));
+            "PODNET_CLUSTER_SECRET", "the-launchers-own-secret", "PATH", "/usr/bin"));
 
         AgentLaunch.cleanEnvironment(env);
 
-        assertThat(env).containsOnlyKeys("PATH");
+        assertThat(env).containsOnlyKeys("PATH", "PODNET_CLUSTER_SECRET");
+        assertThat(env.get("PODNET_CLUSTER_SECRET")).as("128 random bits, the same for every agent of this demo")
+            .matches("[0-9a-f]{32}");
+        final Map<String, String> another = new HashMap<>();
+        AgentLaunch.cleanEnvironment(another);
+        assertThat(another).isEqualTo(Map.of("PODNET_CLUSTER_SECRET", env.get("PODNET_CLUSTER_SECRET")));
     }
 }
