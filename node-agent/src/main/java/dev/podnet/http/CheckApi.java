@@ -87,14 +87,19 @@ final class CheckApi
         final ClusterDirectory directory = cluster.directory();
         final List<Target> targets = new ArrayList<>();
         final Map<String, List<Target>> sourcesByNode = new LinkedHashMap<>();
+        final java.util.Set<String> realPodIps = new java.util.HashSet<>();
         for (final Endpoint pod : directory.pods())
         {
             final Target target = new Target(pod.reference(), Ipv4Address.format(pod.ip()), pod.netns());
             targets.add(target);
+            if (target.real())
+            {
+                realPodIps.add(target.ip());
+            }
             sourcesByNode.computeIfAbsent(pod.node(), node -> new ArrayList<>()).add(target);
         }
         final int podCount = targets.size();
-        targets.addAll(serviceTargets(cluster.services()));
+        targets.addAll(serviceTargets(cluster.services(), realPodIps));
         final Instant startedAt = Instant.now();
         final long start = System.nanoTime();
         final Duration bound = ConnectivityCheck.bound(targets.size(), timeout);
@@ -123,15 +128,17 @@ final class CheckApi
 
     /**
      * The Services a pod can check: a ClusterIP, a UDP port onto netexec's 8081 and ready endpoints
-     * (named {@code name.namespace}, as a pod of another namespace would reach them).
+     * (named {@code name.namespace}, as a pod of another namespace would reach them). A Service that selects a
+     * real pod ({@code realPodIps}) is left out: that pod runs what its user runs, not netexec.
      */
-    static List<Target> serviceTargets(final dev.podnet.controlplane.services.ServiceView view)
+    static List<Target> serviceTargets(final dev.podnet.controlplane.services.ServiceView view, final java.util.Set<String> realPodIps)
     {
         final List<Target> services = new ArrayList<>();
         for (final dev.podnet.controlplane.services.ServiceInfo service : view.services().values())
         {
             final dev.podnet.controlplane.services.ServiceEndpointsInfo endpoints = view.endpoints().get(service.key());
-            if (service.headless() || service.clusterIp().isEmpty() || endpoints == null || endpoints.addresses().isEmpty())
+            if (service.headless() || service.clusterIp().isEmpty() || endpoints == null || endpoints.addresses().isEmpty() ||
+                endpoints.addresses().stream().anyMatch(address -> realPodIps.contains(address.ip())))
             {
                 continue;
             }

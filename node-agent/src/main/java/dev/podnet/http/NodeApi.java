@@ -155,7 +155,9 @@ final class NodeApi
         final NodeConfig config = proxy.config();
         return ApiResponse.created(new Views.RealPod(pod.name(), pod.node(), Ipv4Address.format(pod.ip()),
             dev.podnet.packet.MacAddress.format(pod.mac()), pod.netns(), ifname == null ? "eth0" : ifname,
-            config.podCidr().prefixLength(), Ipv4Address.format(config.podCidr().address(1)), config.pod().mtu()));
+            config.podCidr().prefixLength(), Ipv4Address.format(config.podCidr().address(1)), config.pod().mtu(),
+            Views.Dns.of(dev.podnet.dns.ResolvConf.forPod(config.services().dnsIp(), PodSpec.DEFAULT_NAMESPACE,
+                config.services().clusterDomain()))));
     }
 
     /** A pod's declared container ports: {@code [{name, port, protocol}]} (what a named targetPort resolves to). */

@@ -69,11 +69,22 @@ final class Views
 
     /**
      * A real pod just attached: what a CNI result needs besides the pod's line: the interface inside the
-     * namespace, the node CIDR's prefix length, the gateway (the default route's next hop) and the MTU.
+     * namespace, the node CIDR's prefix length, the gateway (the default route's next hop), the MTU and
+     * the cluster DNS (a CNI result's {@code dns}).
      */
     record RealPod(String name, String node, String ip, String mac, String netns, String ifname, int prefixLength,
-                   String gateway, int mtu)
+                   String gateway, int mtu, Dns dns)
     {
+    }
+
+    /** A pod's DNS settings, as a CNI result names them: {@code resolv.conf}'s nameserver, search and options lines. */
+    record Dns(List<String> nameservers, List<String> search, List<String> options)
+    {
+        static Dns of(final dev.podnet.dns.ResolvConf conf)
+        {
+            return new Dns(List.of(dev.podnet.packet.Ipv4Address.format(conf.nameserver())), conf.search(),
+                List.of("ndots:" + conf.ndots()));
+        }
     }
 
     record Ping(String target, String targetIp, int sent, int received, List<PingReply> replies, List<PingError> errors)
