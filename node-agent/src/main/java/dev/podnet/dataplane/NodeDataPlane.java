@@ -1,6 +1,12 @@
 package dev.podnet.dataplane;
 
+import dev.podnet.conntrack.ConntrackEntry;
+import dev.podnet.conntrack.ConntrackTable;
+import dev.podnet.dns.DnsZone;
+import dev.podnet.dns.ResolvConf;
 import dev.podnet.packet.EthernetFlyweight;
+import dev.podnet.packet.Ipv4Flyweight;
+import dev.podnet.packet.PacketError;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.packet.MacAddress;
@@ -11,6 +17,8 @@ import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.Pod;
 import dev.podnet.pod.PodStats;
 import dev.podnet.pod.RateLimiter;
+import dev.podnet.service.ServiceStage;
+import dev.podnet.service.ServiceTable;
 import dev.podnet.tap.TapDevice;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -35,14 +43,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ol>
  *   <li>drains the command queue (pod create/delete, tools, table reads) — the only way other threads
  *       reach the data plane, so commands apply in the order they were sent;</li>
- *   <li>runs timers (ARP, ping schedules, call timeouts) at most once per millisecond, and bridge
- *       ageing once per second;</li>
+ *   <li>runs timers (ARP, ping schedules, call timeouts, a slice of connection-tracking expiry) at most
+ *       once per millisecond, and bridge ageing once per second;</li>
  *   <li>polls the tunnel, the emulated pods' queued sends and the real pods' TAP devices (up to
  *       {@value #FRAMES_PER_TAP_POLL} frames each, read non-blocking straight into frame-queue slots);</li>
  *   <li>switches up to {@value #FRAMES_PER_CYCLE} queued frames through the bridge; whatever the
  *       receivers send back is queued behind them.</li>
  * </ol>
- * Forwarding a frame allocates nothing and takes no lock.
+ * Forwarding a frame allocates nothing and takes no lock. The router runs the Service stage
+ * (kube-proxy) and answers cluster DNS for this node's pods; the bridge hands pod-to-pod IPv4 to the
+ * same stage ({@code br_netfilter}), so replies of same-node endpoints are translated back.
  */
 public final class NodeDataPlane implements Agent
 {
@@ -70,6 +80,9 @@ public final class NodeDataPlane implements Agent
     private final Int2ObjectHashMap<PodPort> podsByPort = new Int2ObjectHashMap<>();
     private final RouteTable routes = new RouteTable();
     private final Overlay overlay;
+    private final ServiceStage services;
+    private final ClusterDns dns;
+    private final Ipv4Flyweight bridgedIpv4 = new Ipv4Flyweight();
     private final ManyToOneConcurrentArrayQueue<Command<?>> commands;
     private PodPort[] podList = new PodPort[0];
     private Pod[] emulatedPods = new Pod[0];
@@ -90,13 +103,18 @@ public final class NodeDataPlane implements Agent
         final String name;
         final int ip;
         final long mac;
+        /** The bridge port's name: the pod's name in default, namespace/name elsewhere (names are unique per namespace). */
+        final String portName;
+        PodSpec spec;
 
-        PodPort(final int id, final String name, final int ip)
+        PodPort(final int id, final PodSpec spec, final int ip)
         {
             this.id = id;
-            this.name = name;
+            this.spec = spec;
+            this.name = spec.name();
             this.ip = ip;
             this.mac = MacAddress.podMac(ip);
+            this.portName = PodSpec.DEFAULT_NAMESPACE.equals(spec.namespace()) ? spec.name() : spec.key();
         }
 
         @Override
@@ -108,7 +126,14 @@ public final class NodeDataPlane implements Agent
         @Override
         public String name()
         {
-            return name;
+            return portName;
+        }
+
+        /** The pod as the outside world sees it; {@code netns} null for an emulated pod. */
+        PodInfo info(final String netns)
+        {
+            return new PodInfo(name, config.nodeName(), ip, mac, netns, spec.namespace(), spec.labels(), spec.ports(),
+                spec.hostname(), spec.subdomain());
         }
 
         /** The emulated pod behind the port; null for a real pod. */
@@ -156,10 +181,11 @@ public final class NodeDataPlane implements Agent
     {
         private final Pod pod;
 
-        EmulatedPort(final int id, final String name, final int ip)
+        EmulatedPort(final int id, final PodSpec spec, final int ip)
         {
-            super(id, name, ip);
-            this.pod = new Pod(name, ip, config.podCidr(), config.pod(), this, drops);
+            super(id, spec, ip);
+            this.pod = new Pod(spec.namespace(), spec.name(), ip, config.podCidr(), config.pod(), this, drops,
+                ResolvConf.forPod(config.services().dnsIp(), spec.namespace(), config.services().clusterDomain()));
         }
 
         @Override
@@ -171,7 +197,7 @@ public final class NodeDataPlane implements Agent
         @Override
         PodInfo info()
         {
-            return new PodInfo(name, config.nodeName(), ip, mac);
+            return info(null);
         }
 
         @Override
@@ -235,9 +261,9 @@ public final class NodeDataPlane implements Agent
         /** The device failed a read (its namespace was deleted under it): counted once, polled no more. */
         private boolean broken;
 
-        TapPort(final int id, final String name, final int ip, final TapDevice tap, final String netns)
+        TapPort(final int id, final PodSpec spec, final int ip, final TapDevice tap, final String netns)
         {
-            super(id, name, ip);
+            super(id, spec, ip);
             this.tap = tap;
             this.netns = netns;
         }
@@ -251,7 +277,7 @@ public final class NodeDataPlane implements Agent
         @Override
         PodInfo info()
         {
-            return new PodInfo(name, config.nodeName(), ip, mac, netns);
+            return info(netns);
         }
 
         @Override
@@ -361,12 +387,17 @@ public final class NodeDataPlane implements Agent
         this.ipam = new HostLocalIpam(config.podCidr());
         this.commands = new ManyToOneConcurrentArrayQueue<>(config.commandQueue());
         final int gatewayIp = config.podCidr().address(1);
+        final ServiceSettings serviceSettings = config.services();
+        this.services = new ServiceStage(new ConntrackTable(serviceSettings.conntrackMax(), serviceSettings.timeouts()),
+            ServiceTable.empty(serviceSettings.serviceCidr()), gatewayIp, config.podCidr().network(), serviceSettings.affinityCapacity());
+        this.dns = new ClusterDns(serviceSettings.dnsIp(), serviceSettings.clusterDomain());
         this.router = new Router(
             GATEWAY_PORT, config.podCidr(), config.pod().mtu(), MacAddress.podMac(gatewayIp), localEndpoints, routes,
-            new GatewaySink(), drops, new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()));
+            new GatewaySink(), drops, new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()), services, dns);
         router.overlay(overlay);
         bridge.addPort(router);
         bridge.addPermanent(router.mac(), GATEWAY_PORT);
+        bridge.hook(this::onSwitch);
     }
 
     @Override
@@ -407,6 +438,7 @@ public final class NodeDataPlane implements Agent
             {
                 pod.onTimer(now);
             }
+            services.onTimer(now);
             if (now >= nextAgeingAt)
             {
                 nextAgeingAt = now + AGEING_INTERVAL_NANOS;
@@ -520,6 +552,28 @@ public final class NodeDataPlane implements Agent
         frames.pop();
     }
 
+    /**
+     * {@code br_netfilter}: an IPv4 frame switched from one pod to another passes connection tracking,
+     * so the reply of an endpoint to a client on its own node is translated back although no router
+     * sees it.
+     */
+    private void onSwitch(
+        final int ingressPort, final long destinationMac, final MutableDirectBuffer buffer, final int offset, final int length,
+        final long nowNanos)
+    {
+        if (ingressPort == GATEWAY_PORT || destinationMac == router.mac() || length < EthernetFlyweight.HEADER_LENGTH + 20 ||
+            (buffer.getShort(offset + EthernetFlyweight.ETHER_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) !=
+                EthernetFlyweight.ETHER_TYPE_IPV4)
+        {
+            return;
+        }
+        bridgedIpv4.wrap(buffer, offset + EthernetFlyweight.HEADER_LENGTH, length - EthernetFlyweight.HEADER_LENGTH);
+        if (bridgedIpv4.check() == PacketError.NONE)
+        {
+            services.bridged(bridgedIpv4, nowNanos);
+        }
+    }
+
     // ---------------------------------------------------------------- commands (data-plane thread)
 
     /** Something another thread asked for, run on the data-plane thread. */
@@ -559,14 +613,13 @@ public final class NodeDataPlane implements Agent
         return commands.offer(command);
     }
 
-    /** The emulated pod {@code name}, which runs the tools (ping, UDP calls); a real pod runs its own. */
+    /**
+     * The emulated pod {@code name} ({@code ns/name}, or a bare name in {@code default}), which runs the tools
+     * (ping, UDP calls, name lookups); a real pod runs its own.
+     */
     Pod pod(final String name)
     {
-        final PodPort port = podsByName.get(name);
-        if (port == null)
-        {
-            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
-        }
+        final PodPort port = port(name);
         if (port.emulated() == null)
         {
             throw new DataPlaneException(DataPlaneException.Kind.INVALID, "pod '" + name + "' is a real pod (network namespace " +
@@ -575,10 +628,26 @@ public final class NodeDataPlane implements Agent
         return port.emulated();
     }
 
+    /** The port of pod {@code reference}: {@code ns/name}, or a bare name in {@code default}. */
+    private PodPort port(final String reference)
+    {
+        final PodPort port = podsByName.get(PodSpec.keyOf(reference));
+        if (port == null)
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + reference + "' on node " + config.nodeName());
+        }
+        return port;
+    }
+
     PodInfo createPod(final String name)
     {
-        requireNewPod(name);
-        return addPort(new EmulatedPort(nextPortId++, name, ipam.allocate()));
+        return createPod(PodSpec.named(name));
+    }
+
+    PodInfo createPod(final PodSpec spec)
+    {
+        requireNewPod(spec);
+        return addPort(new EmulatedPort(nextPortId++, spec, ipam.allocate()));
     }
 
     /**
@@ -587,13 +656,14 @@ public final class NodeDataPlane implements Agent
      */
     PodInfo attachTap(final String name, final TapDevice tap, final String netns)
     {
-        requireNewPod(name);
-        return addPort(new TapPort(nextPortId++, name, ipam.allocate(), tap, netns));
+        final PodSpec spec = PodSpec.named(name);
+        requireNewPod(spec);
+        return addPort(new TapPort(nextPortId++, spec, ipam.allocate(), tap, netns));
     }
 
     private PodInfo addPort(final PodPort port)
     {
-        podsByName.put(port.name, port);
+        podsByName.put(port.spec.key(), port);
         podsByPort.put(port.id, port);
         portsChanged();
         localEndpoints.put(port.ip & 0xFFFFFFFFL, port.mac);
@@ -609,17 +679,29 @@ public final class NodeDataPlane implements Agent
         tapPorts = podsByName.values().stream().filter(TapPort.class::isInstance).map(TapPort.class::cast).toArray(TapPort[]::new);
     }
 
-    private void requireNewPod(final String name)
+    private void requireNewPod(final PodSpec spec)
     {
-        if (!NodeConfig.isDnsLabel(name))
+        NodeConfig.requireDnsLabel(spec.namespace(), "namespace", DataPlaneException.Kind.INVALID);
+        if (!NodeConfig.isDnsLabel(spec.name()))
         {
-            throw new DataPlaneException(DataPlaneException.Kind.INVALID, "pod name '" + name + "' is not a DNS-1123 label " +
+            throw new DataPlaneException(DataPlaneException.Kind.INVALID, "pod name '" + spec.name() + "' is not a DNS-1123 label " +
                 "(lower-case letters, digits and '-', 1..63 characters, starting and ending with a letter or digit)");
         }
-        if (podsByName.containsKey(name))
+        if (podsByName.containsKey(spec.key()))
         {
-            throw new DataPlaneException(DataPlaneException.Kind.CONFLICT, "pod '" + name + "' already exists on node " + config.nodeName());
+            throw new DataPlaneException(DataPlaneException.Kind.CONFLICT, "pod '" + spec.name() + "' already exists" +
+                (PodSpec.DEFAULT_NAMESPACE.equals(spec.namespace()) ? "" : " in namespace " + spec.namespace()) + " on node " +
+                config.nodeName());
         }
+    }
+
+    /** New labels for a pod (what selects it changes; its address does not). */
+    PodInfo relabel(final String reference, final java.util.Map<String, String> labels)
+    {
+        final PodPort port = port(reference);
+        port.spec = port.spec.withLabels(labels);
+        podsChanged();
+        return port.info();
     }
 
     void skipAddressesUpTo(final int ip)
@@ -635,7 +717,8 @@ public final class NodeDataPlane implements Agent
      */
     TapDevice deletePod(final String name)
     {
-        final PodPort port = podsByName.get(name);
+        final String key = PodSpec.keyOf(name);
+        final PodPort port = podsByName.get(key);
         if (port == null)
         {
             throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
@@ -648,7 +731,7 @@ public final class NodeDataPlane implements Agent
         {
             switchFrame(now);
         }
-        podsByName.remove(name);
+        podsByName.remove(key);
         portsChanged();
         podsByPort.remove(port.id);
         bridge.removePort(port.id);
@@ -661,12 +744,7 @@ public final class NodeDataPlane implements Agent
     /** A pod's frame counters (and, for an emulated pod, its discard service's). */
     PodStats podStats(final String name)
     {
-        final PodPort port = podsByName.get(name);
-        if (port == null)
-        {
-            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
-        }
-        return port.stats();
+        return port(name).stats();
     }
 
     /** The TAP devices of the real pods, for closing them once the data plane stopped. */
@@ -703,7 +781,7 @@ public final class NodeDataPlane implements Agent
         {
             result.add(port.info());
         }
-        result.sort(Comparator.comparing(PodInfo::name));
+        result.sort(Comparator.comparing(PodInfo::namespace).thenComparing(PodInfo::name));
         return result;
     }
 
@@ -727,11 +805,7 @@ public final class NodeDataPlane implements Agent
      */
     boolean inject(final String podName, final byte[] frame)
     {
-        final PodPort port = podsByName.get(podName);
-        if (port == null)
-        {
-            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + podName + "' on node " + config.nodeName());
-        }
+        final PodPort port = port(podName);
         if (frame.length == 0 || frame.length > frames.slotCapacity())
         {
             drops.increment(DropReason.FRAME_TOO_LARGE);
@@ -858,7 +932,7 @@ public final class NodeDataPlane implements Agent
         final List<Endpoint> result = routes.endpoints();
         for (final PodPort port : podList)
         {
-            result.add(new Endpoint(port.ip, port.mac, config.nodeName(), port.name, port.info().netns()));
+            result.add(new Endpoint(port.ip, port.mac, config.nodeName(), port.name, port.info().netns(), port.spec.namespace()));
         }
         result.sort(Comparator.comparingLong(e -> e.ip() & 0xFFFFFFFFL));
         return result;
@@ -867,16 +941,45 @@ public final class NodeDataPlane implements Agent
     void addTap(final FrameTap tap)
     {
         bridge.addTap(tap);
+        router.taps(bridge.taps());
     }
 
     void removeTap(final FrameTap tap)
     {
         bridge.removeTap(tap);
+        router.taps(bridge.taps());
     }
 
     void tap(final FrameTap tap)
     {
         bridge.tap(tap);
+        router.taps(bridge.taps());
+    }
+
+    /** Swaps in a new Service table; returns how many stale UDP connections it flushed. */
+    int installServices(final ServiceTable table)
+    {
+        return services.install(table);
+    }
+
+    void installDnsZone(final DnsZone zone)
+    {
+        dns.zone(zone);
+    }
+
+    ServiceStage services()
+    {
+        return services;
+    }
+
+    ClusterDns dns()
+    {
+        return dns;
+    }
+
+    List<ConntrackEntry> connections(final long nowNanos)
+    {
+        return services.connections(nowNanos);
     }
 
     long framesForwarded()
