@@ -25,15 +25,22 @@ import java.util.Map;
     description = "Inspects and drives a podnet cluster (an emulated Kubernetes pod network) through any agent's " +
         "HTTP API, the way kubectl drives Kubernetes.",
     subcommands = {
-        GetCommand.class, DescribeCommand.class, CreateCommand.class, DeleteCommand.class,
-        PingCommand.class, TracerouteCommand.class, UdpCommand.class, CheckCommand.class,
-        ArpCommand.class, FdbCommand.class, RoutesCommand.class, CaptureCommand.class, ChaosCommand.class, NetemCommand.class, TraceCommand.class,
+        GetCommand.class, DescribeCommand.class, CreateCommand.class, DeleteCommand.class, ApplyCommand.class,
+        PingCommand.class, TracerouteCommand.class, UdpCommand.class, NslookupCommand.class, CurlCommand.class, PerfCommand.class,
+        SsCommand.class, CheckCommand.class,
+        ArpCommand.class, FdbCommand.class, RoutesCommand.class, ConntrackCommand.class, CaptureCommand.class, ChaosCommand.class,
+        NetemCommand.class, TraceCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExamples:%n",
     footer = {
         "  podnetctl get nodes -o wide",
         "  podnetctl create pod web --node b",
         "  podnetctl ping a-1 web -c 5",
+        "  podnetctl curl a-1 http://web:8080/clientip",
+        "  podnetctl perf a-1 web --seconds 5",
+        "  podnetctl apply -f app.yaml",
+        "  podnetctl get svc -A",
+        "  podnetctl udp a-1 web 80 hostname       # web: a Service, resolved by a-1's resolver",
         "  podnetctl check",
         "  podnetctl capture a-1 -w - --seconds 30 | wireshark -k -i -",
         "  podnetctl chaos kill-one           # against a docker compose cluster",
@@ -48,7 +55,8 @@ import java.util.Map;
     exitCodeList = {
         "0:success",
         "1:the operation ran and failed: ping got no reply at all, traceroute did not reach the target, udp timed " +
-            "out or got an ICMP error, check found a pair that cannot connect",
+            "out or got an ICMP error, curl or perf got no connection (refused, reset, unreachable, timeout), check " +
+            "found a pair that cannot connect",
         "2:usage error: a bad or missing argument",
         "3:the API refused the request (4xx/5xx): its detail is printed",
         "4:the API cannot be reached (nothing listens at --server, or the connection was lost)"})
@@ -80,6 +88,19 @@ public final class PodnetCtl implements Runnable
         description = "a file holding the agent's API token (sent as 'Authorization: Bearer TOKEN'); default: $" + TOKEN_ENV +
             ", else 'token' in " + CONFIG_FILE_HINT)
     java.nio.file.Path tokenFile;
+
+    @Option(
+        names = {"-n", "--namespace"},
+        scope = ScopeType.INHERIT,
+        paramLabel = "NS",
+        description = "the namespace of the pods, Services and endpoints named or listed (default: default)")
+    String namespace;
+
+    @Option(
+        names = {"-A", "--all-namespaces"},
+        scope = ScopeType.INHERIT,
+        description = "list the objects of every namespace (get)")
+    boolean allNamespaces;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -114,6 +135,23 @@ public final class PodnetCtl implements Runnable
         return new CommandLine(new PodnetCtl(env))
             .setExecutionExceptionHandler(PodnetCtl::executionFailed)
             .setParameterExceptionHandler(PodnetCtl::usageError);
+    }
+
+    /** The namespace asked for with {@code -n}, else {@code default}. */
+    String namespace()
+    {
+        return namespace == null || namespace.isBlank() ? "default" : namespace;
+    }
+
+    /** Whether {@code -n} was given. */
+    boolean namespaceGiven()
+    {
+        return namespace != null && !namespace.isBlank();
+    }
+
+    boolean allNamespaces()
+    {
+        return allNamespaces;
     }
 
     /** The environment this run sees. */

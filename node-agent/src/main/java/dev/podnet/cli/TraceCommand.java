@@ -22,10 +22,12 @@ import static dev.podnet.cli.Output.text;
     name = "trace",
     mixinStandardHelpOptions = true,
     description = {"Follows one packet from a pod, hop by hop, across nodes and back.",
-        "Sends a marked test packet from pod FROM to TO (a pod or an IPv4 address): an ICMP echo request (default), or " +
-            "a UDP datagram to --udp PORT; or, with --live, follows the next matching packet FROM sends by itself. " +
-            "Prints every observation point in order (pod stack, anti-spoofing, bridge with the FDB entry used, router " +
-            "with the route and TTL, link impairment, tunnel with the peer's underlay address, ...), the headers as " +
+        "Sends a marked test packet from pod FROM to TO (a pod, an IPv4 address, or a name FROM's resolver looks up, " +
+            "a Service's): an ICMP echo request (default), a UDP datagram to --udp PORT, or a TCP connect check to " +
+            "--tcp PORT (the handshake, then a reset); or, with --live, follows the next matching packet FROM sends by " +
+            "itself. Prints every observation point in order (pod stack, anti-spoofing, bridge with the FDB entry used, " +
+            "Service translation with the endpoint chosen, router with the route and TTL, link impairment, tunnel with " +
+            "the peer's underlay address, ...), the headers as " +
             "each stage saw them (and after, where it rewrote them, with -v), and the verdict. Exit code 1 when the " +
             "packet did not reach TO."},
     footerHeading = "%nExamples:%n",
@@ -33,6 +35,8 @@ import static dev.podnet.cli.Output.text;
         "  podnetctl trace a1 b2",
         "  podnetctl trace a1 b2 --udp 8081 -v",
         "  podnetctl trace a1 10.244.99.9          # dropped at node-1 router: no-route: ...",
+        "  podnetctl trace a1 b2 --tcp 8080         # SYN, SYN-ACK, then a reset",
+        "  podnetctl trace a1 web.shop --udp 80 -v  # through a Service: the endpoint chosen, DNAT and un-DNAT",
         "  podnetctl trace a1 b2 --tcp 80 --live    # the next TCP packet a1 sends to b2:80",
         "  podnetctl trace a1 b2 -o json"})
 final class TraceCommand extends Verb
@@ -40,7 +44,7 @@ final class TraceCommand extends Verb
     @Parameters(index = "0", paramLabel = "FROM", description = "the pod the packet leaves")
     String from;
 
-    @Parameters(index = "1", paramLabel = "TO", description = "a pod name or an IPv4 address")
+    @Parameters(index = "1", paramLabel = "TO", description = "a pod (name, ns/name), an IPv4 address, or a name FROM's resolver looks up")
     String to;
 
     static final class Protocol
@@ -51,7 +55,7 @@ final class TraceCommand extends Verb
         @Option(names = "--udp", paramLabel = "PORT", description = "a UDP datagram to PORT")
         Integer udp;
 
-        @Option(names = "--tcp", paramLabel = "PORT", description = "a TCP segment to PORT (with --live only)")
+        @Option(names = "--tcp", paramLabel = "PORT", description = "a TCP connect check of PORT (SYN, SYN-ACK, then a reset)")
         Integer tcp;
     }
 
@@ -78,7 +82,9 @@ final class TraceCommand extends Verb
     {
         final Output.Format format = format(output, Output.Format.JSON);
         final Map<String, Object> body = new LinkedHashMap<>();
-        body.put("from", from);
+        // -n NS: FROM is a pod of that namespace (TO, when a name, is looked up from FROM's namespace)
+        body.put("from", root().namespaceGiven() && from.indexOf('/') < 0 && !from.isEmpty() && !Character.isDigit(from.charAt(0)) ?
+            root().namespace() + "/" + from : from);
         body.put("to", to);
         if (protocol != null && protocol.udp != null)
         {

@@ -5,10 +5,14 @@ import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.trace.Hop;
 import dev.podnet.trace.TraceFilter;
 import dev.podnet.pod.ArpEntry;
+import dev.podnet.pod.HttpResult;
 import dev.podnet.pod.PingRequest;
 import dev.podnet.pod.PingResult;
 import dev.podnet.pod.PodStats;
+import dev.podnet.pod.TcpPerfResult;
+import dev.podnet.pod.TcpProbeResult;
 import dev.podnet.pod.UdpFloodResult;
+import dev.podnet.tcp.SocketInfo;
 import dev.podnet.pod.TracerouteResult;
 import dev.podnet.tap.TapDevice;
 import dev.podnet.pod.UdpExchange;
@@ -64,6 +68,28 @@ public final class DataPlaneProxy
         return submit((dp, now, result) -> result.complete(dp.createPod(name)));
     }
 
+    /** Creates a pod in its namespace, with its labels and ports, at the next free IP of the node's CIDR. */
+    public CompletableFuture<PodInfo> createPod(final PodSpec spec)
+    {
+        return submit((dp, now, result) -> result.complete(dp.createPod(spec)));
+    }
+
+    /** Gives a pod new labels (Services that select it follow). */
+    public CompletableFuture<PodInfo> relabelPod(final String pod, final Map<String, String> labels)
+    {
+        final Map<String, String> copy = Map.copyOf(labels);
+        return submit((dp, now, result) -> result.complete(dp.relabel(pod, copy)));
+    }
+
+    /**
+     * Resolves {@code name} with {@code pod}'s stub resolver (its search path and ndots, queries to its
+     * name server over the pod network); completes when it has an answer or gave up.
+     */
+    public CompletableFuture<dev.podnet.dns.StubResolver.Result> resolve(final String pod, final String name, final int type)
+    {
+        return submit((dp, now, result) -> dp.pod(pod).resolve(name, type, result, now));
+    }
+
     /** New pods get addresses after {@code ip} (a restarted node skips what its previous life used). */
     public CompletableFuture<Void> skipAddressesUpTo(final int ip)
     {
@@ -82,7 +108,14 @@ public final class DataPlaneProxy
     {
         final CompletableFuture<TapDevice> removed = submit((dp, now, result) -> result.complete(dp.deletePod(name)));
         return removed.thenComposeAsync(tap -> tap == null ? CompletableFuture.<Void>completedFuture(null) :
-            CompletableFuture.runAsync(() -> realPods.released(name, tap), RELEASES), RELEASES);
+            CompletableFuture.runAsync(() -> realPods.released(realPodName(name), tap), RELEASES), RELEASES);
+    }
+
+    /** Real pods live in {@code default}: their name without it. */
+    private static String realPodName(final String reference)
+    {
+        final String key = PodSpec.keyOf(reference);
+        return key.substring(key.indexOf('/') + 1);
     }
 
     /** Makes {@code tap} the port of new real pod {@code name} (of namespace {@code netns}): {@link RealPods} does the rest. */
@@ -175,6 +208,85 @@ public final class DataPlaneProxy
                 "flood needs size 0..65507, port 1..65535 and a duration of 0..600 s"));
         }
         return submit((dp, now, result) -> dp.pod(pod).udpFlood(target, port, size, duration.toNanos(), result, now));
+    }
+
+    /**
+     * {@code curl}: GET {@code path} from {@code target:port} out of {@code pod}, with {@code Host: host}; completes
+     * with the response and its timings, or with why there was none ({@link HttpResult#error()}).
+     */
+    public CompletableFuture<HttpResult> http(
+        final String pod, final int target, final int port, final String host, final String path, final Duration timeout)
+    {
+        if (port < 1 || port > 65535 || !path.startsWith("/"))
+        {
+            return CompletableFuture.failedFuture(new DataPlaneException(DataPlaneException.Kind.INVALID,
+                "HTTP needs a port 1..65535 and a path starting with '/'"));
+        }
+        return submit((dp, now, result) -> dp.pod(pod).http(target, port, host, path, timeout.toNanos(), result, now));
+    }
+
+    /**
+     * {@code tcp-perf}: {@code streams} TCP connections from {@code pod} to {@code target:port} (a discard service)
+     * kept full for {@code duration}, sampled every {@code interval}.
+     */
+    public CompletableFuture<TcpPerfResult> tcpPerf(
+        final String pod, final int target, final int port, final int streams, final Duration duration, final Duration interval,
+        final Duration connectTimeout)
+    {
+        return tcpPerf(pod, target, port, streams, duration, 0, interval, connectTimeout);
+    }
+
+    /**
+     * {@code tcp-perf} as above, sending {@code bytes} in all (0: for the whole duration) and closing: the transfer
+     * ends when every byte is acknowledged and every connection closed in order, or fails at {@code duration}.
+     */
+    public CompletableFuture<TcpPerfResult> tcpPerf(
+        final String pod, final int target, final int port, final int streams, final Duration duration, final long bytes,
+        final Duration interval, final Duration connectTimeout)
+    {
+        if (bytes < 0)
+        {
+            return CompletableFuture.failedFuture(new DataPlaneException(DataPlaneException.Kind.INVALID,
+                "tcp-perf needs 0 or more bytes: " + bytes));
+        }
+        if (streams < 1 || streams > 128 || port < 1 || port > 65535 || duration.isNegative() || duration.isZero() ||
+            duration.toSeconds() > 600 || interval.isNegative() || interval.isZero())
+        {
+            return CompletableFuture.failedFuture(new DataPlaneException(DataPlaneException.Kind.INVALID,
+                "tcp-perf needs 1..128 streams, a port 1..65535, a duration of 1 ms..600 s and a positive interval"));
+        }
+        return submit((dp, now, result) -> dp.pod(pod).tcpPerf(target, port, streams, duration.toNanos(), bytes,
+            interval.toNanos(), connectTimeout.toNanos(), result, now));
+    }
+
+    /**
+     * A probe from {@code pod} on its long-lived TCP connection to {@code target}'s echo service (port 7): a line
+     * sent and echoed; the connection is kept for the next probe, and its loss is reported once.
+     */
+    public CompletableFuture<TcpProbeResult> tcpProbe(final String pod, final int target, final Duration timeout)
+    {
+        return submit((dp, now, result) -> dp.pod(pod).tcpProbe(target, 7, timeout.toNanos(), result, now));
+    }
+
+    /**
+     * A connect check from {@code pod} to {@code target:port}: the three-way handshake, then a reset, so that only the
+     * handshake crosses the network (a trace's TCP packet); {@code established} or why not.
+     */
+    public CompletableFuture<String> tcpHandshake(final String pod, final int target, final int port, final Duration timeout)
+    {
+        return submit((dp, now, result) -> dp.pod(pod).tcpHandshake(target, port, timeout.toNanos(), result, now));
+    }
+
+    /** A pod's TCP sockets: listening ports, then connections, as {@code ss -tin} lists them. */
+    public CompletableFuture<List<SocketInfo>> sockets(final String pod)
+    {
+        return submit((dp, now, result) -> result.complete(dp.pod(pod).tcpSockets()));
+    }
+
+    /** A pod's TCP counters by name. */
+    public CompletableFuture<Map<String, Long>> tcpCounters(final String pod)
+    {
+        return submit((dp, now, result) -> result.complete(dp.pod(pod).tcpCounters().snapshot()));
     }
 
     /** A pod's frame counters and what its discard service counted. */
@@ -346,6 +458,66 @@ public final class DataPlaneProxy
             dp.tap(tap);
             result.complete(null);
         });
+    }
+
+    /**
+     * Swaps in a compiled Service table (kube-proxy's sync); completes with how many stale UDP
+     * connections it flushed, once the data plane runs it.
+     */
+    public CompletableFuture<Integer> installServices(final dev.podnet.service.ServiceTable table)
+    {
+        return submit((dp, now, result) -> result.complete(dp.installServices(table)));
+    }
+
+    /** Swaps in a compiled cluster DNS zone; completes once the data plane answers from it. */
+    public CompletableFuture<Void> installDnsZone(final dev.podnet.dns.DnsZone zone)
+    {
+        return submit((dp, now, result) ->
+        {
+            dp.installDnsZone(zone);
+            result.complete(null);
+        });
+    }
+
+    /** The node's tracked connections, as {@code conntrack -L} lists them. */
+    public CompletableFuture<List<dev.podnet.conntrack.ConntrackEntry>> connections()
+    {
+        return submit((dp, now, result) -> result.complete(dp.connections(now)));
+    }
+
+    /** The Service table the data plane runs now. */
+    public CompletableFuture<dev.podnet.service.ServiceTable> serviceTable()
+    {
+        return submit((dp, now, result) -> result.complete(dp.services().table()));
+    }
+
+    /** Service, conntrack and DNS counters by name (readable from any thread). */
+    public Map<String, Long> serviceCounters()
+    {
+        final Map<String, Long> counters = new java.util.LinkedHashMap<>();
+        final dev.podnet.service.ServiceStage services = dataPlane.services();
+        for (int i = 0; i < dev.podnet.service.ServiceStage.COUNTERS.length; i++)
+        {
+            counters.put("service_" + dev.podnet.service.ServiceStage.COUNTERS[i], services.counter(i));
+        }
+        final dev.podnet.conntrack.ConntrackTable conntrack = services.conntrack();
+        counters.put("conntrack_entries", (long)conntrack.size());
+        counters.put("conntrack_max", (long)conntrack.capacity());
+        for (int i = 0; i < dev.podnet.conntrack.ConntrackTable.COUNTERS.length; i++)
+        {
+            counters.put("conntrack_" + dev.podnet.conntrack.ConntrackTable.COUNTERS[i], conntrack.counter(i));
+        }
+        for (int i = 0; i < dev.podnet.dns.DnsResponder.COUNTED.length; i++)
+        {
+            counters.put("dns_" + dev.podnet.dns.DnsResponder.COUNTED[i], dataPlane.dns().responder().count(i));
+        }
+        return counters;
+    }
+
+    /** Runs {@code action} on the data-plane thread with the data plane itself (tests of this package). */
+    <T> CompletableFuture<T> onDataPlane(final java.util.function.Function<NodeDataPlane, T> action)
+    {
+        return submit((dp, now, result) -> result.complete(action.apply(dp)));
     }
 
     /** Non-zero drop counters by reason. */

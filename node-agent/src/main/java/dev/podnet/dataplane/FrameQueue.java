@@ -26,6 +26,7 @@ public final class FrameQueue
     private final int slotCapacity;
     private int head;
     private int size;
+    private long queuedBytes;
 
     public FrameQueue(final int capacity, final int slotCapacity)
     {
@@ -70,6 +71,12 @@ public final class FrameQueue
         return size == 0;
     }
 
+    /** Bytes of the frames queued. */
+    public long queuedBytes()
+    {
+        return queuedBytes;
+    }
+
     /**
      * The buffer of the next free slot, to write one frame at index 0; {@code null} when the queue is
      * full (the caller counts the drop). Nothing is queued until {@link #commit(int, int)}.
@@ -101,6 +108,7 @@ public final class FrameQueue
         ingressPorts[index] = ingressPort;
         traceIds[index] = traceId;
         size++;
+        queuedBytes += length;
     }
 
     /** Buffer of the oldest queued frame; valid until {@link #pop()}. Only when not empty. */
@@ -128,6 +136,7 @@ public final class FrameQueue
     /** Releases the oldest slot. */
     public void pop()
     {
+        queuedBytes -= lengths[head];
         head = (head + 1) % slots.length;
         size--;
     }

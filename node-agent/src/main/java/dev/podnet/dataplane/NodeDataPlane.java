@@ -1,6 +1,12 @@
 package dev.podnet.dataplane;
 
+import dev.podnet.conntrack.ConntrackEntry;
+import dev.podnet.conntrack.ConntrackTable;
+import dev.podnet.dns.DnsZone;
+import dev.podnet.dns.ResolvConf;
 import dev.podnet.packet.EthernetFlyweight;
+import dev.podnet.packet.Ipv4Flyweight;
+import dev.podnet.packet.PacketError;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.packet.MacAddress;
@@ -13,6 +19,8 @@ import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.Pod;
 import dev.podnet.pod.PodStats;
 import dev.podnet.pod.RateLimiter;
+import dev.podnet.service.ServiceStage;
+import dev.podnet.service.ServiceTable;
 import dev.podnet.tap.TapDevice;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -37,14 +45,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ol>
  *   <li>drains the command queue (pod create/delete, tools, table reads) — the only way other threads
  *       reach the data plane, so commands apply in the order they were sent;</li>
- *   <li>runs timers (ARP, ping schedules, call timeouts) at most once per millisecond, and bridge
- *       ageing once per second;</li>
+ *   <li>runs timers (ARP, ping schedules, call timeouts, a slice of connection-tracking expiry) at most
+ *       once per millisecond, and bridge ageing once per second;</li>
  *   <li>polls the tunnel, the emulated pods' queued sends and the real pods' TAP devices (up to
  *       {@value #FRAMES_PER_TAP_POLL} frames each, read non-blocking straight into frame-queue slots);</li>
  *   <li>switches up to {@value #FRAMES_PER_CYCLE} queued frames through the bridge; whatever the
  *       receivers send back is queued behind them.</li>
  * </ol>
- * Forwarding a frame allocates nothing and takes no lock.
+ * Forwarding a frame allocates nothing and takes no lock. The router runs the Service stage
+ * (kube-proxy) and answers cluster DNS for this node's pods; the bridge hands pod-to-pod IPv4 to the
+ * same stage ({@code br_netfilter}), so replies of same-node endpoints are translated back.
  */
 public final class NodeDataPlane implements Agent
 {
@@ -74,6 +84,9 @@ public final class NodeDataPlane implements Agent
     /** The way to other nodes: the link impairment stage in front of the tunnel; null for a node on its own. */
     private final Overlay overlay;
     private final LinkImpairments links;
+    private final ServiceStage services;
+    private final ClusterDns dns;
+    private final Ipv4Flyweight bridgedIpv4 = new Ipv4Flyweight();
     private final ManyToOneConcurrentArrayQueue<Command<?>> commands;
     private PodPort[] podList = new PodPort[0];
     private Pod[] emulatedPods = new Pod[0];
@@ -97,16 +110,21 @@ public final class NodeDataPlane implements Agent
         final String name;
         final int ip;
         final long mac;
-        /** How traces name this port: {@code pod NAME}. */
+        /** The bridge port's name: the pod's name in default, namespace/name elsewhere (names are unique per namespace). */
+        final String portName;
+        /** How traces name this port: {@code pod PORTNAME}. */
         final String component;
+        PodSpec spec;
 
-        PodPort(final int id, final String name, final int ip)
+        PodPort(final int id, final PodSpec spec, final int ip)
         {
             this.id = id;
-            this.name = name;
+            this.spec = spec;
+            this.name = spec.name();
             this.ip = ip;
             this.mac = MacAddress.podMac(ip);
-            this.component = "pod " + name;
+            this.portName = PodSpec.DEFAULT_NAMESPACE.equals(spec.namespace()) ? spec.name() : spec.key();
+            this.component = "pod " + portName;
         }
 
         @Override
@@ -118,7 +136,14 @@ public final class NodeDataPlane implements Agent
         @Override
         public String name()
         {
-            return name;
+            return portName;
+        }
+
+        /** The pod as the outside world sees it; {@code netns} null for an emulated pod. */
+        PodInfo info(final String netns)
+        {
+            return new PodInfo(name, config.nodeName(), ip, mac, netns, spec.namespace(), spec.labels(), spec.ports(),
+                spec.hostname(), spec.subdomain());
         }
 
         /** The emulated pod behind the port; null for a real pod. */
@@ -192,10 +217,11 @@ public final class NodeDataPlane implements Agent
         private final Pod pod;
         private MutableDirectBuffer claimed;
 
-        EmulatedPort(final int id, final String name, final int ip)
+        EmulatedPort(final int id, final PodSpec spec, final int ip)
         {
-            super(id, name, ip);
-            this.pod = new Pod(name, ip, config.podCidr(), config.pod(), this, drops);
+            super(id, spec, ip);
+            this.pod = new Pod(spec.namespace(), spec.name(), ip, config.podCidr(), config.pod(), this, drops,
+                ResolvConf.forPod(config.services().dnsIp(), spec.namespace(), config.services().clusterDomain()));
         }
 
         @Override
@@ -207,7 +233,7 @@ public final class NodeDataPlane implements Agent
         @Override
         PodInfo info()
         {
-            return new PodInfo(name, config.nodeName(), ip, mac);
+            return info(null);
         }
 
         @Override
@@ -247,6 +273,14 @@ public final class NodeDataPlane implements Agent
         {
             return router.tunnelCongested();
         }
+
+        @Override
+        public boolean hasRoom(final int destinationIp)
+        {
+            // a bulk sender (TCP) may fill half the node's frame queue, the rest stays for ACKs and other pods; and
+            // the tunnel to the destination's node must take what is queued (all of it, at worst) and more
+            return frames.size() < frames.capacity() / 2 && router.tunnelHasRoom(destinationIp, frames.queuedBytes());
+        }
     }
 
     /**
@@ -265,9 +299,9 @@ public final class NodeDataPlane implements Agent
         /** The device failed a read (its namespace was deleted under it): counted once, polled no more. */
         private boolean broken;
 
-        TapPort(final int id, final String name, final int ip, final TapDevice tap, final String netns)
+        TapPort(final int id, final PodSpec spec, final int ip, final TapDevice tap, final String netns)
         {
-            super(id, name, ip);
+            super(id, spec, ip);
             this.tap = tap;
             this.netns = netns;
         }
@@ -281,7 +315,7 @@ public final class NodeDataPlane implements Agent
         @Override
         PodInfo info()
         {
-            return new PodInfo(name, config.nodeName(), ip, mac, netns);
+            return info(netns);
         }
 
         @Override
@@ -394,9 +428,13 @@ public final class NodeDataPlane implements Agent
         this.ipam = new HostLocalIpam(config.podCidr());
         this.commands = new ManyToOneConcurrentArrayQueue<>(config.commandQueue());
         final int gatewayIp = config.podCidr().address(1);
+        final ServiceSettings serviceSettings = config.services();
+        this.services = new ServiceStage(new ConntrackTable(serviceSettings.conntrackMax(), serviceSettings.timeouts()),
+            ServiceTable.empty(serviceSettings.serviceCidr()), gatewayIp, config.podCidr().network(), serviceSettings.affinityCapacity());
+        this.dns = new ClusterDns(serviceSettings.dnsIp(), serviceSettings.clusterDomain());
         this.router = new Router(
             GATEWAY_PORT, config.podCidr(), config.pod().mtu(), MacAddress.podMac(gatewayIp), localEndpoints, routes,
-            new GatewaySink(), drops, new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()));
+            new GatewaySink(), drops, new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()), services, dns);
         router.overlay(this.overlay);
         this.tracer = new Tracer(config.nodeName());
         drops.observer(tracer::dropped);
@@ -408,6 +446,7 @@ public final class NodeDataPlane implements Agent
         }
         bridge.addPort(router);
         bridge.addPermanent(router.mac(), GATEWAY_PORT);
+        bridge.hook(this::onSwitch);
     }
 
     @Override
@@ -449,6 +488,7 @@ public final class NodeDataPlane implements Agent
             {
                 pod.onTimer(now);
             }
+            services.onTimer(now);
             if (now >= nextAgeingAt)
             {
                 nextAgeingAt = now + AGEING_INTERVAL_NANOS;
@@ -539,27 +579,58 @@ public final class NodeDataPlane implements Agent
         int count = 0;
         while (count < FRAMES_PER_CYCLE && !frames.isEmpty())
         {
-            final int ingress = frames.headIngressPort();
-            final PodPort pod = ingress == GATEWAY_PORT ? null : podsByPort.get(ingress);
-            tracer.current(frames.headTraceId(), "anti-spoofing");
-            final DropReason refused = pod == null ? null : pod.refuse(frames.headBuffer(), frames.headLength());
-            if (refused != null)
-            {
-                drops.increment(refused);
-            }
-            else
-            {
-                if (pod != null && tracer.active())
-                {
-                    tracer.hop("anti-spoofing", "passed", "source MAC and IP are " + pod.component + "'s own");
-                }
-                bridge.forward(ingress, frames.headBuffer(), 0, frames.headLength(), now);
-            }
-            tracer.current(0);
-            frames.pop();
+            switchFrame(now);
             count++;
         }
         return count;
+    }
+
+    /** The oldest queued frame through its port's checks (anti-spoofing) and the bridge. */
+    private void switchFrame(final long now)
+    {
+        final int ingress = frames.headIngressPort();
+        final PodPort pod = ingress == GATEWAY_PORT ? null : podsByPort.get(ingress);
+        tracer.current(frames.headTraceId(), "anti-spoofing");
+        final DropReason refused = pod == null ? null : pod.refuse(frames.headBuffer(), frames.headLength());
+        if (refused != null)
+        {
+            drops.increment(refused);
+        }
+        else
+        {
+            if (pod != null && tracer.active())
+            {
+                tracer.hop("anti-spoofing", "passed", "source MAC and IP are " + pod.component + "'s own");
+            }
+            bridge.forward(ingress, frames.headBuffer(), 0, frames.headLength(), now);
+        }
+        tracer.current(0);
+        frames.pop();
+    }
+
+    /**
+     * {@code br_netfilter}: an IPv4 frame switched from one pod to another passes connection tracking,
+     * so the reply of an endpoint to a client on its own node is translated back although no router
+     * sees it.
+     */
+    private void onSwitch(
+        final int ingressPort, final long destinationMac, final MutableDirectBuffer buffer, final int offset, final int length,
+        final long nowNanos)
+    {
+        if (ingressPort == GATEWAY_PORT || destinationMac == router.mac() || length < EthernetFlyweight.HEADER_LENGTH + 20 ||
+            (buffer.getShort(offset + EthernetFlyweight.ETHER_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) !=
+                EthernetFlyweight.ETHER_TYPE_IPV4)
+        {
+            return;
+        }
+        bridgedIpv4.wrap(buffer, offset + EthernetFlyweight.HEADER_LENGTH, length - EthernetFlyweight.HEADER_LENGTH);
+        if (bridgedIpv4.check() == PacketError.NONE)
+        {
+            final String before = ServiceTrace.before(tracer, buffer, offset, length);
+            services.bridged(bridgedIpv4, nowNanos);
+            ServiceTrace.after(tracer, services, before, buffer, offset, length);
+            tracer.enter("bridge");
+        }
     }
 
     // ---------------------------------------------------------------- commands (data-plane thread)
@@ -601,23 +672,19 @@ public final class NodeDataPlane implements Agent
         return commands.offer(command);
     }
 
-    /** Fails unless a pod (emulated or real) of that name is on this node. */
-    void requirePort(final String name)
+    /** Fails unless a pod (emulated or real) {@code reference} ({@code ns/name}, or a bare name in default) is on this node. */
+    void requirePort(final String reference)
     {
-        if (!podsByName.containsKey(name))
-        {
-            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
-        }
+        port(reference);
     }
 
-    /** The emulated pod {@code name}, which runs the tools (ping, UDP calls); a real pod runs its own. */
+    /**
+     * The emulated pod {@code name} ({@code ns/name}, or a bare name in {@code default}), which runs the tools
+     * (ping, UDP calls, name lookups); a real pod runs its own.
+     */
     Pod pod(final String name)
     {
-        final PodPort port = podsByName.get(name);
-        if (port == null)
-        {
-            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
-        }
+        final PodPort port = port(name);
         if (port.emulated() == null)
         {
             throw new DataPlaneException(DataPlaneException.Kind.INVALID, "pod '" + name + "' is a real pod (network namespace " +
@@ -626,10 +693,26 @@ public final class NodeDataPlane implements Agent
         return port.emulated();
     }
 
+    /** The port of pod {@code reference}: {@code ns/name}, or a bare name in {@code default}. */
+    private PodPort port(final String reference)
+    {
+        final PodPort port = podsByName.get(PodSpec.keyOf(reference));
+        if (port == null)
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + reference + "' on node " + config.nodeName());
+        }
+        return port;
+    }
+
     PodInfo createPod(final String name)
     {
-        requireNewPod(name);
-        return addPort(new EmulatedPort(nextPortId++, name, ipam.allocate()));
+        return createPod(PodSpec.named(name));
+    }
+
+    PodInfo createPod(final PodSpec spec)
+    {
+        requireNewPod(spec);
+        return addPort(new EmulatedPort(nextPortId++, spec, ipam.allocate()));
     }
 
     /**
@@ -638,13 +721,14 @@ public final class NodeDataPlane implements Agent
      */
     PodInfo attachTap(final String name, final TapDevice tap, final String netns)
     {
-        requireNewPod(name);
-        return addPort(new TapPort(nextPortId++, name, ipam.allocate(), tap, netns));
+        final PodSpec spec = PodSpec.named(name);
+        requireNewPod(spec);
+        return addPort(new TapPort(nextPortId++, spec, ipam.allocate(), tap, netns));
     }
 
     private PodInfo addPort(final PodPort port)
     {
-        podsByName.put(port.name, port);
+        podsByName.put(port.spec.key(), port);
         podsByPort.put(port.id, port);
         portsChanged();
         localEndpoints.put(port.ip & 0xFFFFFFFFL, port.mac);
@@ -660,17 +744,29 @@ public final class NodeDataPlane implements Agent
         tapPorts = podsByName.values().stream().filter(TapPort.class::isInstance).map(TapPort.class::cast).toArray(TapPort[]::new);
     }
 
-    private void requireNewPod(final String name)
+    private void requireNewPod(final PodSpec spec)
     {
-        if (!NodeConfig.isDnsLabel(name))
+        NodeConfig.requireDnsLabel(spec.namespace(), "namespace", DataPlaneException.Kind.INVALID);
+        if (!NodeConfig.isDnsLabel(spec.name()))
         {
-            throw new DataPlaneException(DataPlaneException.Kind.INVALID, "pod name '" + name + "' is not a DNS-1123 label " +
+            throw new DataPlaneException(DataPlaneException.Kind.INVALID, "pod name '" + spec.name() + "' is not a DNS-1123 label " +
                 "(lower-case letters, digits and '-', 1..63 characters, starting and ending with a letter or digit)");
         }
-        if (podsByName.containsKey(name))
+        if (podsByName.containsKey(spec.key()))
         {
-            throw new DataPlaneException(DataPlaneException.Kind.CONFLICT, "pod '" + name + "' already exists on node " + config.nodeName());
+            throw new DataPlaneException(DataPlaneException.Kind.CONFLICT, "pod '" + spec.name() + "' already exists" +
+                (PodSpec.DEFAULT_NAMESPACE.equals(spec.namespace()) ? "" : " in namespace " + spec.namespace()) + " on node " +
+                config.nodeName());
         }
+    }
+
+    /** New labels for a pod (what selects it changes; its address does not). */
+    PodInfo relabel(final String reference, final java.util.Map<String, String> labels)
+    {
+        final PodPort port = port(reference);
+        port.spec = port.spec.withLabels(labels);
+        podsChanged();
+        return port.info();
     }
 
     void skipAddressesUpTo(final int ip)
@@ -686,17 +782,26 @@ public final class NodeDataPlane implements Agent
      */
     TapDevice deletePod(final String name)
     {
-        final PodPort port = podsByName.remove(name);
+        final String key = PodSpec.keyOf(name);
+        final PodPort port = podsByName.get(key);
         if (port == null)
         {
             throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
         }
+        // a deleted pod's processes die before its network goes: an emulated pod's sockets close first (TCP resets
+        // its connections), and what that sent leaves through its port while the port still exists
+        port.close();
+        final long now = clock.nanoTime();
+        for (int pending = frames.size(); pending > 0 && !frames.isEmpty(); pending--)
+        {
+            switchFrame(now);
+        }
+        podsByName.remove(key);
         portsChanged();
         podsByPort.remove(port.id);
         bridge.removePort(port.id);
         localEndpoints.remove(port.ip & 0xFFFFFFFFL);
         ipam.release(port.ip);
-        port.close();
         podsChanged();
         return port instanceof TapPort tapPort ? tapPort.tap : null;
     }
@@ -704,12 +809,7 @@ public final class NodeDataPlane implements Agent
     /** A pod's frame counters (and, for an emulated pod, its discard service's). */
     PodStats podStats(final String name)
     {
-        final PodPort port = podsByName.get(name);
-        if (port == null)
-        {
-            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
-        }
-        return port.stats();
+        return port(name).stats();
     }
 
     /** The TAP devices of the real pods, for closing them once the data plane stopped. */
@@ -746,7 +846,7 @@ public final class NodeDataPlane implements Agent
         {
             result.add(port.info());
         }
-        result.sort(Comparator.comparing(PodInfo::name));
+        result.sort(Comparator.comparing(PodInfo::namespace).thenComparing(PodInfo::name));
         return result;
     }
 
@@ -770,11 +870,7 @@ public final class NodeDataPlane implements Agent
      */
     boolean inject(final String podName, final byte[] frame)
     {
-        final PodPort port = podsByName.get(podName);
-        if (port == null)
-        {
-            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + podName + "' on node " + config.nodeName());
-        }
+        final PodPort port = port(podName);
         if (frame.length == 0 || frame.length > frames.slotCapacity())
         {
             drops.increment(DropReason.FRAME_TOO_LARGE);
@@ -932,7 +1028,7 @@ public final class NodeDataPlane implements Agent
         final List<Endpoint> result = routes.endpoints();
         for (final PodPort port : podList)
         {
-            result.add(new Endpoint(port.ip, port.mac, config.nodeName(), port.name, port.info().netns()));
+            result.add(new Endpoint(port.ip, port.mac, config.nodeName(), port.name, port.info().netns(), port.spec.namespace()));
         }
         result.sort(Comparator.comparingLong(e -> e.ip() & 0xFFFFFFFFL));
         return result;
@@ -946,16 +1042,45 @@ public final class NodeDataPlane implements Agent
     void addTap(final FrameTap tap)
     {
         bridge.addTap(tap);
+        router.taps(bridge.taps());
     }
 
     void removeTap(final FrameTap tap)
     {
         bridge.removeTap(tap);
+        router.taps(bridge.taps());
     }
 
     void tap(final FrameTap tap)
     {
         bridge.tap(tap);
+        router.taps(bridge.taps());
+    }
+
+    /** Swaps in a new Service table; returns how many stale UDP connections it flushed. */
+    int installServices(final ServiceTable table)
+    {
+        return services.install(table);
+    }
+
+    void installDnsZone(final DnsZone zone)
+    {
+        dns.zone(zone);
+    }
+
+    ServiceStage services()
+    {
+        return services;
+    }
+
+    ClusterDns dns()
+    {
+        return dns;
+    }
+
+    List<ConntrackEntry> connections(final long nowNanos)
+    {
+        return services.connections(nowNanos);
     }
 
     long framesForwarded()

@@ -8,10 +8,12 @@ import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.packet.Ipv4Flyweight;
 import dev.podnet.packet.MacAddress;
 import dev.podnet.packet.PacketError;
+import dev.podnet.packet.UdpFlyweight;
 import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.DropReason;
 import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.RateLimiter;
+import dev.podnet.service.ServiceStage;
 import dev.podnet.trace.Headers;
 import dev.podnet.trace.Tracer;
 import org.agrona.BufferUtil;
@@ -49,7 +51,14 @@ import static dev.podnet.packet.IcmpFlyweight.TYPE_TIME_EXCEEDED;
  * is also what a frame slot holds) is dropped as {@code fragmentation-needed}, with an ICMP error when it
  * has don't-fragment set; the router does not fragment in transit (Linux would, for a packet without DF).
  * ICMP errors follow RFC 1122 (never about an ICMP error, a non-initial fragment or a broadcast) and
- * are rate-limited as Linux does. No NAT anywhere: addresses are never rewritten.
+ * are rate-limited as Linux does.
+ * <p>
+ * Two things happen before routing, for packets a local pod sent: a DNS query to the cluster DNS
+ * Service ({@link ClusterDns}) is answered here, and everything else passes the Service stage
+ * ({@link ServiceStage}, kube-proxy), which translates packets to ClusterIPs to an endpoint (DNAT),
+ * rejects those to a Service without endpoints with ICMP port unreachable and drops what no Service
+ * rule matches; packets from the tunnel pass it too, so replies are translated back. The Service
+ * stage is the only place addresses are ever rewritten.
  */
 final class Router implements BridgePort, Overlay.Receiver
 {
@@ -57,10 +66,14 @@ final class Router implements BridgePort, Overlay.Receiver
     private static final int DEFAULT_TTL = 64;
     private static final int MIN_FRAME_LENGTH = 60;
     private static final int MAX_PACKET = 9216;
+    /** How captures name frames the router sends into the tunnel (not a DNS label: no pod has this name). */
+    static final String TUNNEL_PORT_NAME = "tunnel.1";
     /** Window a first fragment needs to start into the tunnel: room for a full-MTU datagram in two fragments and more. */
     static final int FRAGMENTED_DATAGRAM_RESERVE = 4 * 1024;
     /** Window that ends a congestion: room for a batch of full-size frames. */
     static final int CONGESTION_CLEARED_WINDOW = 16 * 1024;
+    /** Window a bulk sender (TCP) leaves in the tunnel beyond what is queued: a few full frames for everyone else. */
+    static final int TCP_RESERVE = 4 * 1024;
 
     private final int portId;
     private final Ipv4Cidr podCidr;
@@ -76,6 +89,11 @@ final class Router implements BridgePort, Overlay.Receiver
     private final RateLimiter icmpErrors;
     private Overlay overlay;
     private Tracer tracer = new Tracer("");
+    private final ServiceStage services;
+    private final ClusterDns dns;
+    private FrameTap[] taps = new FrameTap[0];
+    private final UdpFlyweight udp = new UdpFlyweight();
+    private final UdpFlyweight txUdp = new UdpFlyweight();
 
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
     private final ArpFlyweight arp = new ArpFlyweight();
@@ -103,7 +121,9 @@ final class Router implements BridgePort, Overlay.Receiver
         final RouteTable routes,
         final FrameSink sink,
         final DropCounters drops,
-        final RateLimiter icmpErrors)
+        final RateLimiter icmpErrors,
+        final ServiceStage services,
+        final ClusterDns dns)
     {
         this.portId = portId;
         this.podCidr = podCidr;
@@ -116,6 +136,14 @@ final class Router implements BridgePort, Overlay.Receiver
         this.sink = sink;
         this.drops = drops;
         this.icmpErrors = icmpErrors;
+        this.services = services;
+        this.dns = dns;
+    }
+
+    /** Who sees the frames this router sends into the tunnel (the bridge's captures). */
+    void taps(final FrameTap[] taps)
+    {
+        this.taps = taps;
     }
 
     void overlay(final Overlay overlay)
@@ -175,9 +203,17 @@ final class Router implements BridgePort, Overlay.Receiver
                 onArp(buffer);
                 break;
             case ETHER_TYPE_IPV4:
-                if (destination == gatewayMac && checkIpv4(buffer, ethernet.payloadOffset(), ethernet.payloadLength()))
+                if (destination == gatewayMac && checkIpv4(buffer, ethernet.payloadOffset(), ethernet.payloadLength()) &&
+                    !answerDns(nowNanos))
                 {
-                    route(gatewayIp, nowNanos);
+                    final String before = ServiceTrace.before(tracer, buffer, offset, length);
+                    final int verdict = services.fromPod(ipv4, nowNanos);
+                    ServiceTrace.after(tracer, services, before, buffer, offset, length);
+                    if (admitService(verdict, nowNanos))
+                    {
+                        tracer.enter("router");
+                        route(gatewayIp, nowNanos);
+                    }
                 }
                 break;
             default:
@@ -257,8 +293,14 @@ final class Router implements BridgePort, Overlay.Receiver
             drops.increment(DropReason.TUNNEL_NOT_OUR_CIDR);
             return;
         }
-        tracer.enter("router");
-        route(tunnelIp, nowNanos);
+        final String before = ServiceTrace.before(tracer, buffer, offset, length);
+        final int verdict = services.fromTunnel(ipv4, nowNanos);
+        ServiceTrace.after(tracer, services, before, buffer, offset, length);
+        if (admitService(verdict, nowNanos))
+        {
+            tracer.enter("router");
+            route(tunnelIp, nowNanos);
+        }
     }
 
     // ---------------------------------------------------------------- routing
@@ -272,6 +314,73 @@ final class Router implements BridgePort, Overlay.Receiver
             drops.increment(error);
             return false;
         }
+        return true;
+    }
+
+    /** Acts on the Service stage's verdict; true when the packet is to be routed. */
+    private boolean admitService(final int verdict, final long nowNanos)
+    {
+        switch (verdict)
+        {
+            case ServiceStage.PASS:
+                return true;
+            case ServiceStage.REJECT:
+                drops.increment(DropReason.SERVICE_NO_ENDPOINTS);
+                sendIcmpError(TYPE_DESTINATION_UNREACHABLE, IcmpFlyweight.CODE_PORT_UNREACHABLE, 0, gatewayIp, nowNanos);
+                return false;
+            case ServiceStage.DROP_CONNTRACK_FULL:
+                drops.increment(DropReason.CONNTRACK_FULL);
+                return false;
+            case ServiceStage.DROP_FRAGMENT:
+                drops.increment(DropReason.SERVICE_FRAGMENT);
+                return false;
+            default:
+                drops.increment(DropReason.SERVICE_NO_MATCH);
+                return false;
+        }
+    }
+
+    /**
+     * A UDP query to the cluster DNS Service: answered here from the node's zone (true), the answer
+     * sent back from the DNS address and port 53 as a server behind the ClusterIP would.
+     */
+    private boolean answerDns(final long nowNanos)
+    {
+        if (ipv4.destination() != dns.address() || ipv4.protocol() != Ipv4Flyweight.PROTOCOL_UDP || ipv4.isFragment())
+        {
+            return false;
+        }
+        udp.wrap(ipv4.buffer(), ipv4.payloadOffset(), ipv4.payloadLength());
+        if (udp.check(ipv4.source(), ipv4.destination()) != PacketError.NONE)
+        {
+            drops.increment(udp.check(ipv4.source(), ipv4.destination()));
+            return true;
+        }
+        if (udp.destinationPort() != ClusterDns.PORT)
+        {
+            return false; // the Service stage decides (no rule: dropped)
+        }
+        final int payload = ETH + Ipv4Flyweight.MIN_HEADER_LENGTH + UdpFlyweight.HEADER_LENGTH;
+        final int answer = dns.responder().respond(dns.zone(), udp.buffer(), udp.payloadOffset(), udp.payloadLength(),
+            tx, payload, tx.capacity() - payload, false);
+        if (answer == 0)
+        {
+            drops.increment(DropReason.DNS_NOT_A_QUERY);
+            return true;
+        }
+        final int totalLength = Ipv4Flyweight.MIN_HEADER_LENGTH + UdpFlyweight.HEADER_LENGTH + answer;
+        nextIdentification = (nextIdentification + 1) & 0xFFFF;
+        txIpv4.wrap(tx, ETH, totalLength).writeHeader(
+            0, totalLength, nextIdentification, false, false, 0, DEFAULT_TTL, Ipv4Flyweight.PROTOCOL_UDP, dns.address(), ipv4.source());
+        txUdp.wrap(tx, ETH + Ipv4Flyweight.MIN_HEADER_LENGTH, UdpFlyweight.HEADER_LENGTH + answer)
+            .writeHeader(ClusterDns.PORT, udp.sourcePort(), answer)
+            .updateChecksum(dns.address(), ipv4.source());
+        if (tracer.active())
+        {
+            tracer.hop("cluster DNS", "answered", "the query to " + Ipv4Address.format(dns.address()) + ":" + ClusterDns.PORT +
+                " from the node's zone (" + answer + " bytes)", describeReceived(), Headers.describe(tx, 0, ETH + totalLength));
+        }
+        sendGenerated(totalLength);
         return true;
     }
 
@@ -403,6 +512,28 @@ final class Router implements BridgePort, Overlay.Receiver
         return endpoint == null ? -1L : endpoint.mac();
     }
 
+    /**
+     * Whether the tunnel towards {@code destination}'s node takes {@code queued} bytes and a full frame more without
+     * pushing back; true for this node's own addresses and for destinations without a route.
+     */
+    boolean tunnelHasRoom(final int destination, final long queued)
+    {
+        if (overlay == null || podCidr.contains(destination))
+        {
+            return true;
+        }
+        final RouteTable.Entry route = routes.lookup(destination);
+        if (route == null)
+        {
+            return true;
+        }
+        if (tunnelCongested && congestedPeer == route.network)
+        {
+            return false;
+        }
+        return overlay.window(route.network) - queued >= TCP_RESERVE;
+    }
+
     /** Whether the last frame offered to the tunnel was pushed back (cleared by the next that gets through). */
     boolean tunnelCongested()
     {
@@ -424,6 +555,10 @@ final class Router implements BridgePort, Overlay.Receiver
     /** Offers the frame in {@link #tx} to the tunnel; false when it was dropped (counted). */
     private boolean toTunnel(final RouteTable.Entry route, final int frameLength)
     {
+        for (final FrameTap tap : taps)
+        {
+            tap.onFrame(TUNNEL_PORT_NAME, true, tx, 0, frameLength);
+        }
         switch (overlay.send(route.network, tx, 0, frameLength))
         {
             case Overlay.SENT:
@@ -519,11 +654,15 @@ final class Router implements BridgePort, Overlay.Receiver
         txIcmp.wrap(tx, txIpv4.payloadOffset(), icmpLength).writeError(type, code, nextHopMtu);
         tx.putBytes(txIcmp.payloadOffset(), ipv4.buffer(), ipv4.offset(), quoteLength);
         txIcmp.updateChecksum();
+        final int errorLength = ETH + Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength;
         if (tracer.active())
         {
             tracer.hop("router", "answered", "with an ICMP error from " + Ipv4Address.format(source) + " back to " +
-                Ipv4Address.format(ipv4.source()), null, Headers.describe(tx, 0, ETH + Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength));
+                Ipv4Address.format(ipv4.source()), null, Headers.describe(tx, 0, errorLength));
         }
+        final String before = ServiceTrace.before(tracer, tx, 0, errorLength);
+        services.generatedError(txIpv4, nowNanos);
+        ServiceTrace.after(tracer, services, before, tx, 0, errorLength);
         sendGenerated(Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
     }
 

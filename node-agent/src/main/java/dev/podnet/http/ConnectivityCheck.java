@@ -2,6 +2,7 @@ package dev.podnet.http;
 
 import dev.podnet.dataplane.DataPlaneProxy;
 import dev.podnet.packet.Ipv4Address;
+import dev.podnet.pod.HttpResult;
 import dev.podnet.pod.PingRequest;
 import dev.podnet.pod.PingResult;
 import dev.podnet.pod.UdpExchange;
@@ -17,8 +18,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Kubernetes' network conformance test in small: from each of this node's pods to every target pod,
  * one ping, then netexec {@code hostname} (must answer the target's name: the packet reached the
  * right pod) and netexec {@code clientip} (must answer the source pod's own address: nobody
- * rewrote it, no NAT). A real pod runs no netexec, so a pair towards one is ping only; a pair from one
- * uses its kernel: {@code ping} and UDP sockets inside its namespace ({@link RealPodProbe}).
+ * rewrote it, no NAT), both over UDP, then {@code GET /clientip} over TCP from netexec's HTTP server
+ * (the same answer: a TCP connection between the two pods works and keeps the source address). A real pod
+ * runs no netexec, so a pair towards one is ping only; a pair from one
+ * uses its kernel: {@code ping} and UDP sockets inside its namespace ({@link RealPodProbe}). A Service
+ * target (a ClusterIP and port in front of netexec pods) is checked the same way without the ping
+ * (kube-proxy answers no ping to a ClusterIP): {@code hostname} must answer one of its endpoints,
+ * {@code clientip} the source's own address — unless the source is one of them, whose hairpin traffic
+ * kube-proxy masquerades.
  * <p>
  * Pods check in parallel; each pod checks its targets {@value #PER_POD_IN_FLIGHT} at a time, after a
  * first pair alone (its first packets wait for ARP, and a pod holds only a few frames per unresolved
@@ -30,13 +37,40 @@ final class ConnectivityCheck
     static final int PER_POD_IN_FLIGHT = 8;
     static final String PAYLOAD_HOSTNAME = "hostname";
     static final String PAYLOAD_CLIENT_IP = "clientip";
+    /** Netexec's HTTP port. */
+    static final int HTTP_PORT = 8080;
 
-    /** A pod to reach; {@code netns} is a real pod's namespace (on its node), null for an emulated pod. */
-    record Target(String name, String ip, String netns)
+    /**
+     * A pod to reach, or a Service: {@code netns} a real pod's namespace (on its node), null for an emulated
+     * pod; {@code port} a Service's port (0 for a pod, whose netexec listens on 8081) and {@code expected}
+     * the pods behind it.
+     */
+    record Target(String name, String ip, String netns, int port, List<String> expected)
     {
+        Target
+        {
+            expected = expected == null ? List.of() : List.copyOf(expected);
+        }
+
+        Target(final String name, final String ip, final String netns)
+        {
+            this(name, ip, netns, 0, List.of());
+        }
+
         boolean real()
         {
             return netns != null;
+        }
+
+        boolean service()
+        {
+            return port != 0;
+        }
+
+        /** Whether {@code source} is one of the Service's pods (its hostname, without namespace). */
+        boolean backedBy(final Target source)
+        {
+            return expected.contains(source.name().substring(source.name().indexOf('/') + 1));
         }
     }
 
@@ -134,6 +168,10 @@ final class ConnectivityCheck
         {
             return realPods.checkPair(source, target, timeout);
         }
+        if (target.service())
+        {
+            return checkService(source, target, timeout);
+        }
         final int ip = Ipv4Address.parse(target.ip());
         final PingRequest ping = new PingRequest(ip, 1, Duration.ZERO, PingRequest.DEFAULT_SIZE, false, timeout, 64);
         return proxy.ping(source.name(), ping).thenComposeAsync(result ->
@@ -151,27 +189,60 @@ final class ConnectivityCheck
             }
             return udp(source, ip, PAYLOAD_HOSTNAME, timeout).thenComposeAsync(hostname ->
             {
-                if (!hostname.ok() || !hostname.replyText().trim().equals(target.name()))
+                final String podName = target.name().substring(target.name().indexOf('/') + 1); // its hostname: no namespace
+                if (!hostname.ok() || !hostname.replyText().trim().equals(podName))
                 {
                     return CompletableFuture.completedFuture(new Pair(source.name(), target.name(), false, rttUs,
-                        "hostname: " + describe(hostname, "'" + target.name() + "'")));
+                        "hostname: " + describe(hostname, "'" + podName + "'")));
                 }
-                return udp(source, ip, PAYLOAD_CLIENT_IP, timeout).thenApply(clientIp ->
+                return udp(source, ip, PAYLOAD_CLIENT_IP, timeout).thenComposeAsync(clientIp ->
                 {
                     if (!clientIp.ok() || !clientIp.replyText().trim().startsWith(source.ip() + ":"))
                     {
-                        return new Pair(source.name(), target.name(), false, rttUs,
-                            "clientip: " + describe(clientIp, source.ip() + ":<port> (the source address was rewritten)"));
+                        return CompletableFuture.completedFuture(new Pair(source.name(), target.name(), false, rttUs,
+                            "clientip: " + describe(clientIp, source.ip() + ":<port> (the source address was rewritten)")));
                     }
-                    return new Pair(source.name(), target.name(), true, rttUs, null);
+                    return proxy.http(source.name(), ip, HTTP_PORT, target.ip() + ":" + HTTP_PORT, "/clientip", timeout)
+                        .thenApply(http -> http.ok() && http.status() == 200 && http.bodyText().startsWith(source.ip() + ":") ?
+                            new Pair(source.name(), target.name(), true, rttUs, null) :
+                            new Pair(source.name(), target.name(), false, rttUs, "http clientip: " + describe(http, source.ip())));
                 });
+            });
+        });
+    }
+
+    /** Pod to Service: netexec behind the ClusterIP answers as one of the Service's pods, to the pod's own address. */
+    private CompletableFuture<Pair> checkService(final Target source, final Target service, final Duration timeout)
+    {
+        final int ip = Ipv4Address.parse(service.ip());
+        return udp(source, ip, service.port(), PAYLOAD_HOSTNAME, timeout).thenComposeAsync(hostname ->
+        {
+            if (!hostname.ok() || !service.expected().contains(hostname.replyText().trim()))
+            {
+                return CompletableFuture.completedFuture(new Pair(source.name(), service.name(), false, 0,
+                    "hostname: " + describe(hostname, "one of " + service.expected())));
+            }
+            return udp(source, ip, service.port(), PAYLOAD_CLIENT_IP, timeout).thenApply(clientIp ->
+            {
+                if (!clientIp.ok() || (!service.backedBy(source) && !clientIp.replyText().trim().startsWith(source.ip() + ":")))
+                {
+                    return new Pair(source.name(), service.name(), false, 0,
+                        "clientip: " + describe(clientIp, source.ip() + ":<port> (the source address was rewritten)"));
+                }
+                return new Pair(source.name(), service.name(), true, 0, null);
             });
         });
     }
 
     private CompletableFuture<UdpExchange> udp(final Target source, final int ip, final String payload, final Duration timeout)
     {
-        return proxy.udp(source.name(), ip, 8081, payload.getBytes(StandardCharsets.US_ASCII), timeout);
+        return udp(source, ip, 8081, payload, timeout);
+    }
+
+    private CompletableFuture<UdpExchange> udp(final Target source, final int ip, final int port, final String payload,
+        final Duration timeout)
+    {
+        return proxy.udp(source.name(), ip, port, payload.getBytes(StandardCharsets.US_ASCII), timeout);
     }
 
     private static String describe(final PingResult result)
@@ -182,6 +253,16 @@ final class ConnectivityCheck
         }
         final PingResult.Error error = result.errors().get(0);
         return error.type() + (error.from() == 0 ? "" : " from " + Ipv4Address.format(error.from()));
+    }
+
+    private static String describe(final HttpResult http, final String sourceIp)
+    {
+        if (!http.ok())
+        {
+            return http.error();
+        }
+        return http.status() != 200 ? "status " + http.status() :
+            "answered '" + http.bodyText().trim() + "', expected " + sourceIp + ":<port> (the source address was rewritten)";
     }
 
     private static String describe(final UdpExchange exchange, final String expected)

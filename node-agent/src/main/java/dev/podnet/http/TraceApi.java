@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.podnet.dataplane.DataPlaneException;
 import dev.podnet.dataplane.DataPlaneProxy;
 import dev.podnet.dataplane.Endpoint;
+import dev.podnet.dataplane.PodSpec;
+import dev.podnet.dns.DnsZone;
+import dev.podnet.dns.StubResolver;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.packet.Ipv4Flyweight;
 import dev.podnet.pod.PingRequest;
@@ -31,11 +34,15 @@ import java.util.concurrent.TimeoutException;
  * real packet ({@link dev.podnet.trace.Tracer}).
  * <p>
  * The agent of the source pod's node arms a trace for the next packet the pod sends to the target (of the protocol
- * and port asked), then, unless {@code live}, has the pod send one: an ICMP echo request, or a UDP datagram to the
- * port (a real ping or UDP call of the pod's stack, so the reply comes back traced as well). It waits for the
- * answer (or {@code timeoutMs}), then gathers what every node observed under the trace id
- * ({@code GET /api/v1/nodes/{node}/traces/{id}}) and merges it by time. With {@code live} it injects nothing and
- * follows the next matching packet the pod sends by itself.
+ * and port asked), then, unless {@code live}, has the pod send one: an ICMP echo request, a UDP datagram to the
+ * port, or a TCP connect check (the handshake, then a reset) — a real ping, UDP call or connection of the pod's
+ * stack, so the answer comes back traced as well. It waits for the answer (or {@code timeoutMs}), then gathers
+ * what every node observed under the trace id ({@code GET /api/v1/nodes/{node}/traces/{id}}) and merges it by
+ * time. With {@code live} it injects nothing and follows the next matching packet the pod sends by itself.
+ * <p>
+ * The target: a pod ({@code name} in the source pod's namespace, {@code ns/name}), an IPv4 address (a ClusterIP
+ * too), or a name the source pod's own resolver looks up ({@code web.shop}: a Service), as {@code ping} takes it.
+ * Through a Service the packet reaches whichever endpoint the Service stage chose: the trace says which.
  * <p>
  * The answer: every observation in order ({@code hops}), whether the packet reached the target and the reply came
  * back, and a drop explained in one line.
@@ -47,6 +54,7 @@ final class TraceApi
     static final int MAX_TIMEOUT_MS = 60_000;
     /** How long after the answer (or the first observation of a live packet) stragglers are waited for. */
     static final Duration SETTLE = Duration.ofMillis(150);
+    private static final String POD = "pod ";
     private static final TypeReference<List<Hop>> HOPS = new TypeReference<>()
     {
     };
@@ -62,7 +70,8 @@ final class TraceApi
      * ({@code replied}), the {@code verdict} in one line and, when it was dropped, the {@code drop} in one line.
      */
     record Result(String id, String from, String to, String toIp, String protocol, Integer port, boolean live,
-                  boolean delivered, boolean replied, String verdict, String drop, List<HopView> hops, List<String> unanswered)
+                  boolean delivered, boolean replied, String deliveredTo, String tcp, String verdict, String drop, List<HopView> hops,
+                  List<String> unanswered)
     {
     }
 
@@ -129,11 +138,6 @@ final class TraceApi
                 protocolNumber = Ipv4Flyweight.PROTOCOL_UDP;
                 break;
             case "tcp":
-                if (!live)
-                {
-                    throw ApiException.badRequest("field 'protocol': the pods of this build speak no TCP, so none can " +
-                        "be injected; trace icmp or udp, or follow a live TCP packet with live: true");
-                }
                 protocolNumber = Ipv4Flyweight.PROTOCOL_TCP;
                 break;
             default:
@@ -148,7 +152,11 @@ final class TraceApi
         final int size = body.optionalInt("size", PingRequest.DEFAULT_SIZE, 0, 1400);
 
         final List<Endpoint> pods = pods();
-        final Endpoint source = find(pods, from, "from");
+        final Endpoint source = find(pods, PodSpec.DEFAULT_NAMESPACE, from, "from");
+        if (source == null)
+        {
+            throw ApiException.notFound("field 'from': no pod '" + from + "'");
+        }
         if (cluster != null && !source.node().equals(self))
         {
             if (request.forwarded())
@@ -163,25 +171,37 @@ final class TraceApi
         {
             throw ApiException.notFound("pod '" + from + "' is not on node " + self + " (static mode: only its own pods)");
         }
-        final int targetIp = ClusterDirectory.looksLikeIp(to) ? ClusterDirectory.parseIp(to, "to") : find(pods, to, "to").ip();
+        final int targetIp = targetIp(pods, source, to);
         final Endpoint target = pods.stream().filter(pod -> pod.ip() == targetIp).findFirst().orElse(null);
 
         final int id = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
         final Duration timeout = Duration.ofMillis(timeoutMs);
-        Await.await(proxy.armTrace(source.pod(), id, new TraceFilter(source.ip(), targetIp, protocolNumber, port == null ? 0 : port),
+        Await.await(proxy.armTrace(key(source), id, new TraceFilter(source.ip(), targetIp, protocolNumber, port == null ? 0 : port),
             timeout), quick, "arming the trace");
+        String tcp = null;
         if (live)
         {
             awaitLive(id, timeout);
         }
         else
         {
-            final CompletableFuture<?> injected = protocolNumber == Ipv4Flyweight.PROTOCOL_ICMP ?
-                proxy.ping(source.pod(), new PingRequest(targetIp, 1, Duration.ZERO, size, false, timeout, 64)) :
-                proxy.udp(source.pod(), targetIp, port, payload(size), timeout);
+            final CompletableFuture<?> injected;
+            switch (protocolNumber)
+            {
+                case Ipv4Flyweight.PROTOCOL_ICMP:
+                    injected = proxy.ping(key(source), new PingRequest(targetIp, 1, Duration.ZERO, size, false, timeout, 64));
+                    break;
+                case Ipv4Flyweight.PROTOCOL_UDP:
+                    injected = proxy.udp(key(source), targetIp, port, payload(size), timeout);
+                    break;
+                default:
+                    injected = proxy.tcpHandshake(key(source), targetIp, port, timeout);
+                    break;
+            }
             try
             {
-                injected.get(timeoutMs + Await.GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                final Object outcome = injected.get(timeoutMs + Await.GRACE.toMillis(), TimeUnit.MILLISECONDS);
+                tcp = protocolNumber == Ipv4Flyweight.PROTOCOL_TCP ? (String)outcome : null;
             }
             catch (final ExecutionException ex)
             {
@@ -202,7 +222,7 @@ final class TraceApi
         }
         final List<String> unanswered = new ArrayList<>();
         final List<Hop> hops = gather(id, unanswered);
-        return ApiResponse.ok(result(id, source, to, targetIp, target, protocol, port, live, hops, unanswered));
+        return ApiResponse.ok(result(id, source, to, targetIp, target, protocol, port, live, tcp, hops, unanswered));
     }
 
     /** Waits for the live packet's first observation (else 504), then for what follows it. */
@@ -237,22 +257,68 @@ final class TraceApi
         return cluster != null ? cluster.directory().pods() : Await.await(proxy.endpoints(), quick, "listing pods");
     }
 
-    private static Endpoint find(final List<Endpoint> pods, final String nameOrIp, final String field)
+    /**
+     * The pod {@code reference} names: its IPv4 address, {@code ns/name}, or a name in {@code namespace}; null when
+     * none; 400 when a name is ambiguous.
+     */
+    private static Endpoint find(final List<Endpoint> pods, final String namespace, final String reference, final String field)
     {
-        final boolean ip = ClusterDirectory.looksLikeIp(nameOrIp);
-        final int address = ip ? ClusterDirectory.parseIp(nameOrIp, field) : 0;
+        final boolean ip = ClusterDirectory.looksLikeIp(reference);
+        final int address = ip ? ClusterDirectory.parseIp(reference, field) : 0;
+        final int slash = reference.indexOf('/');
+        final String podNamespace = slash > 0 ? reference.substring(0, slash) : namespace;
+        final String name = slash > 0 ? reference.substring(slash + 1) : reference;
         final List<Endpoint> found = pods.stream()
-            .filter(pod -> pod.pod() != null && (ip ? pod.ip() == address : nameOrIp.equals(pod.pod())))
+            .filter(pod -> pod.pod() != null && (ip ? pod.ip() == address : name.equals(pod.pod()) && podNamespace.equals(pod.namespace())))
             .toList();
-        if (found.isEmpty())
-        {
-            throw ApiException.notFound("field '" + field + "': no pod '" + nameOrIp + "'");
-        }
         if (found.size() > 1)
         {
-            throw ApiException.badRequest("field '" + field + "': pod name '" + nameOrIp + "' is ambiguous; give its IP");
+            throw ApiException.badRequest("field '" + field + "': pod name '" + reference + "' is ambiguous; give its IP");
         }
-        return found.get(0);
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    /**
+     * The address {@code to} names from {@code source}: an IPv4 address, a pod ({@code ns/name}, or a name in the
+     * source pod's namespace), else a name the source pod's resolver looks up (a Service's).
+     */
+    private int targetIp(final List<Endpoint> pods, final Endpoint source, final String to) throws InterruptedException
+    {
+        if (ClusterDirectory.looksLikeIp(to))
+        {
+            return ClusterDirectory.parseIp(to, "to");
+        }
+        final Endpoint pod = find(pods, source.namespace(), to, "to");
+        if (pod != null)
+        {
+            return pod.ip();
+        }
+        if (to.indexOf('/') > 0 || !NodeApi.HOSTNAME.matcher(to).matches())
+        {
+            throw ApiException.notFound("field 'to': no pod '" + to + "'");
+        }
+        final StubResolver.Result resolved;
+        try
+        {
+            resolved = Await.await(proxy.resolve(key(source), to, DnsZone.TYPE_A), NodeApi.RESOLVE_BOUND, "resolving '" + to + "'");
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw ApiException.badRequest("field 'to': '" + to + "' is not a domain name: " + ex.getMessage());
+        }
+        if (!resolved.ok() || resolved.addresses().length == 0)
+        {
+            throw ApiException.notFound("field 'to': no pod '" + to + "' in namespace " + source.namespace() + ", and pod " +
+                key(source) + "'s resolver could not resolve it: " + resolved.error() + " (tried " +
+                String.join(", ", resolved.tried()) + ")");
+        }
+        return resolved.addresses()[0];
+    }
+
+    /** A pod as the data plane and its traces name it: {@code name} in default, {@code ns/name} elsewhere. */
+    private static String key(final Endpoint pod)
+    {
+        return PodSpec.DEFAULT_NAMESPACE.equals(pod.namespace()) ? pod.pod() : pod.namespace() + "/" + pod.pod();
     }
 
     /** This node's observations and every other node's, by time. */
@@ -287,26 +353,30 @@ final class TraceApi
 
     private static Result result(
         final int id, final Endpoint source, final String to, final int targetIp, final Endpoint target, final String protocol,
-        final Integer port, final boolean live, final List<Hop> hops, final List<String> unanswered)
+        final Integer port, final boolean live, final String tcp, final List<Hop> hops, final List<String> unanswered)
     {
         final long start = hops.isEmpty() ? 0 : hops.get(0).timeMicros();
         final List<HopView> views = hops.stream().map(hop -> new HopView(hop.node(), hop.component(), hop.action(), hop.detail(),
             hop.headers(), hop.headersAfter(), hop.timeMicros(), hop.timeMicros() - start)).toList();
-        final String sourceComponent = "pod " + source.pod();
-        final String targetComponent = target == null || target.pod() == null ? null : "pod " + target.pod();
+        final String sourceName = key(source);
+        final String sourceComponent = POD + sourceName;
+        // not a pod's address (a ClusterIP): whichever pod the packet reached (the endpoint the Service stage chose)
+        final String targetComponent = target == null || target.pod() == null ? null : POD + key(target);
         int deliveredAt = -1;
         int repliedAt = -1;
         Hop drop = null;
         for (int i = 0; i < hops.size(); i++)
         {
             final Hop hop = hops.get(i);
-            final boolean atTarget = "received".equals(hop.action()) && hop.component().equals(targetComponent);
+            final boolean received = "received".equals(hop.action());
+            final boolean atTarget = received && (targetComponent != null ? hop.component().equals(targetComponent) :
+                hop.component().startsWith(POD) && !hop.component().equals(sourceComponent));
             final boolean routerItself = "answered".equals(hop.action()) && hop.detail().startsWith("an echo request to its own");
             if (deliveredAt < 0 && (atTarget || routerItself))
             {
                 deliveredAt = i;
             }
-            if (i > 0 && repliedAt < 0 && "received".equals(hop.action()) && hop.component().equals(sourceComponent))
+            if (i > 0 && repliedAt < 0 && received && hop.component().equals(sourceComponent))
             {
                 repliedAt = i;
             }
@@ -317,16 +387,19 @@ final class TraceApi
         }
         final boolean delivered = deliveredAt >= 0;
         final boolean replied = repliedAt >= 0;
+        final String deliveredTo = delivered && hops.get(deliveredAt).component().startsWith(POD) ?
+            hops.get(deliveredAt).component().substring(POD.length()) : null;
         final String dropLine = drop == null ? null : drop.node() + " " + drop.component() + ": " + drop.detail();
-        final String targetName = target == null || target.pod() == null ? Ipv4Address.format(targetIp) : target.pod();
-        final String verdict;
+        final String targetName = targetComponent != null ? key(target) :
+            deliveredTo != null ? deliveredTo + " (through " + Ipv4Address.format(targetIp) + ")" : Ipv4Address.format(targetIp);
+        String verdict;
         if (hops.isEmpty())
         {
-            verdict = live ? "no matching packet was seen" : "the packet was never seen leaving " + source.pod();
+            verdict = live ? "no matching packet was seen" : "the packet was never seen leaving " + sourceName;
         }
         else if (delivered && replied)
         {
-            verdict = "delivered to " + targetName + "; the answer came back to " + source.pod();
+            verdict = "delivered to " + targetName + "; the answer came back to " + sourceName;
         }
         else if (delivered)
         {
@@ -334,14 +407,18 @@ final class TraceApi
         }
         else if (drop != null)
         {
-            verdict = "dropped at " + dropLine + (replied ? "; " + source.pod() + " got the error back" : "");
+            verdict = "dropped at " + dropLine + (replied ? "; " + sourceName + " got the error back" : "");
         }
         else
         {
             final Hop last = hops.get(hops.size() - 1);
             verdict = "not delivered: last seen at " + last.node() + " " + last.component() + " (" + last.action() + ")";
         }
-        return new Result(Integer.toHexString(id), source.pod(), to, Ipv4Address.format(targetIp), protocol, port, live,
-            delivered, replied, verdict, dropLine, views, unanswered);
+        if (tcp != null)
+        {
+            verdict += "; TCP: " + tcp;
+        }
+        return new Result(Integer.toHexString(id), sourceName, to, Ipv4Address.format(targetIp), protocol, port, live,
+            delivered, replied, deliveredTo, tcp, verdict, dropLine, views, unanswered);
     }
 }

@@ -18,7 +18,7 @@ public enum DropReason
     NOT_FOR_HOST("not-for-host"),
     /** An EtherType other than IPv4 and ARP. */
     UNSUPPORTED_ETHER_TYPE("unsupported-ether-type"),
-    /** An IPv4 protocol other than ICMP and UDP. */
+    /** An IPv4 protocol other than ICMP, UDP and TCP (answered with protocol unreachable). */
     UNSUPPORTED_PROTOCOL("unsupported-protocol"),
     /** ICMP of a type the receiver has no use for. */
     UNSUPPORTED_ICMP("unsupported-icmp"),
@@ -90,7 +90,20 @@ public enum DropReason
     /** The link to the peer is partitioned in this direction. */
     NETEM_PARTITION("netem-partition"),
     /** A flapping link to the peer was down. */
-    NETEM_LINK_DOWN("netem-link-down");
+    NETEM_LINK_DOWN("netem-link-down"),
+    /** A packet to a Service port without endpoints (answered with ICMP port unreachable, as kube-proxy's REJECT rule). */
+    SERVICE_NO_ENDPOINTS("service-no-endpoints"),
+    /**
+     * A packet to the Service CIDR that no Service rule matches: a ping to a ClusterIP, a port the Service
+     * does not expose, an unallocated ClusterIP. kube-proxy has no rule for it, so nobody answers.
+     */
+    SERVICE_NO_MATCH("service-no-match"),
+    /** A later fragment of a datagram to a ClusterIP whose first fragment was never translated. */
+    SERVICE_FRAGMENT("service-fragment"),
+    /** A new connection through a Service that the connection-tracking table had no room for. */
+    CONNTRACK_FULL("conntrack-full"),
+    /** A datagram to the cluster DNS port that is not a DNS query (a response, or shorter than a header). */
+    DNS_NOT_A_QUERY("dns-not-a-query");
 
     private final String label;
 

@@ -336,7 +336,7 @@
       const own = state.pods.filter((pod) => pod.node === box.node.name).slice(0, 6);
       own.forEach((pod, i) => {
         const x = box.x + 16 + (BOX.w - 32) * (i + 0.5) / own.length;
-        pods.set(pod.name, {x, y: box.y + 134, node: box.node.name});
+        pods.set(podKey(pod), {x, y: box.y + 134, node: box.node.name});
       });
     }
     return {boxes, pods, width, height};
@@ -446,7 +446,7 @@
       svg('text', {class: 'muted-text', x: box.x + 14, y: box.bridgeY - 7}, 'bridge'));
     const own = state.pods.filter((pod) => pod.node === node.name);
     for (const pod of own.slice(0, 6)) {
-      const at = geometry.pods.get(pod.name);
+      const at = geometry.pods.get(podKey(pod));
       group.append(svg('g', {data: {topoPod: pod.name}},
         svg('line', {class: 'drop-line', x1: at.x, y1: box.bridgeY, x2: at.x, y2: at.y - 11}),
         svg('circle', {class: 'pod', cx: at.x, cy: at.y, r: 11}),
@@ -458,6 +458,11 @@
         `+${own.length - 6} more pods`));
     }
     return group;
+  }
+
+  /** A pod as traces name it: its name in default, namespace/name elsewhere. */
+  function podKey(pod) {
+    return !pod.namespace || pod.namespace === 'default' ? pod.name : `${pod.namespace}/${pod.name}`;
   }
 
   /** Where a hop happened in the picture. */
@@ -486,8 +491,8 @@
     if (component === 'bridge') {
       return {x: box.cx, y: box.bridgeY};
     }
-    if (component === 'router') {
-      return box.router;
+    if (component === 'router' || component === 'service' || component === 'cluster DNS') {
+      return box.router; // kube-proxy's translation and the node's DNS answers happen where the router is
     }
     let peer = null;
     for (const j of [i + 1, i - 1, i + 2, i - 2]) {

@@ -4,21 +4,16 @@ import dev.podnet.dataplane.ManualNode;
 import dev.podnet.dataplane.PodInfo;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.pod.PingRequest;
-import org.junit.jupiter.api.Assumptions;
+import dev.podnet.testing.Tshark;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The external check that podnet's bytes are real: capture a ping between two pods into a pcap file
@@ -35,13 +30,7 @@ class PingCaptureTsharkTest
     @BeforeAll
     static void requireTshark()
     {
-        final boolean present = isOnPath("tshark");
-        final String message = "tshark is not installed: apt-get install tshark (.ci/run does)";
-        if (!present && System.getenv("CI") != null)
-        {
-            fail(message);
-        }
-        Assumptions.assumeTrue(present, message);
+        Tshark.require();
     }
 
     @Test
@@ -60,7 +49,7 @@ class PingCaptureTsharkTest
         capture.close();
         assertThat(capture.overruns()).isZero();
 
-        final List<String> icmp = tshark(file, "icmp",
+        final List<String> icmp = Tshark.fields(file, "icmp",
             "ip.src", "ip.dst", "icmp.type", "icmp.code", "icmp.ident", "icmp.seq", "ip.checksum.status", "icmp.checksum.status", "ip.ttl");
         final String ipA = Ipv4Address.format(a.ip());
         final String ipB = Ipv4Address.format(b.ip());
@@ -73,48 +62,13 @@ class PingCaptureTsharkTest
         }
         assertThat(icmp).containsExactlyElementsOf(expected);
 
-        final List<String> arp = tshark(file, "arp", "arp.opcode", "arp.src.proto_ipv4", "arp.dst.proto_ipv4", "arp.src.hw_mac");
+        final List<String> arp = Tshark.fields(file, "arp", "arp.opcode", "arp.src.proto_ipv4", "arp.dst.proto_ipv4", "arp.src.hw_mac");
         assertThat(arp).containsExactly(
             "1," + ipA + "," + ipB + ",0a:58:0a:f4:01:02",
             "2," + ipB + "," + ipA + ",0a:58:0a:f4:01:03");
         // no malformed packet and no expert info of severity warning (0x600000) or error
-        assertThat(tshark(file, "_ws.malformed || _ws.expert.severity >= 0x600000", "frame.number")).isEmpty();
+        assertThat(Tshark.fields(file, "_ws.malformed || _ws.expert.severity >= 0x600000", "frame.number")).isEmpty();
     }
 
-    private static List<String> tshark(final Path file, final String filter, final String... fields)
-        throws IOException, InterruptedException
-    {
-        final List<String> command = new ArrayList<>(List.of(
-            "tshark", "-n", "-r", file.toString(), "-o", "ip.check_checksum:TRUE",
-            "-Y", filter, "-T", "fields", "-E", "separator=,"));
-        for (final String field : fields)
-        {
-            command.add("-e");
-            command.add(field);
-        }
-        final Process process = new ProcessBuilder(command).redirectErrorStream(false).start();
-        final byte[] stdout = process.getInputStream().readAllBytes();
-        final String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as("tshark failed: %s", stderr).isZero();
-        final String out = new String(stdout, StandardCharsets.UTF_8).strip();
-        return out.isEmpty() ? List.of() : List.of(out.split("\n"));
-    }
 
-    private static boolean isOnPath(final String program)
-    {
-        final String path = System.getenv("PATH");
-        if (path == null)
-        {
-            return false;
-        }
-        for (final String dir : path.split(java.io.File.pathSeparator))
-        {
-            if (Files.isExecutable(Path.of(dir, program)))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
 }

@@ -23,7 +23,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TraceApiTest
 {
+    private static final String SOLO = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: solo}
+        spec:
+          selector: {trace: solo}
+          ports:
+          - {name: udp, protocol: UDP, port: 80, targetPort: 8081}
+          - {name: http, protocol: TCP, port: 80, targetPort: 8080}
+        """;
+
     private LocalCluster cluster;
+    private String soloIp;
 
     @BeforeAll
     void startCluster()
@@ -38,6 +50,19 @@ class TraceApiTest
         // every pod has talked to every pod: bridges know every MAC, pods their gateway's (a first contact floods and ARPs)
         LocalCluster.await(() -> Http.post(cluster.api(1) + "/api/v1/check", "{}").json().get("failed").isEmpty(),
             LocalCluster.CONVERGE, "every pair connects");
+
+        // a Service whose one endpoint is b2 (node-2), with a UDP port onto netexec and a TCP one onto its HTTP server
+        assertThat(Http.send("PUT", cluster.api(1) + "/api/v1/pods/b2/labels", "{\"labels\": {\"trace\": \"solo\"}}").status())
+            .isEqualTo(200);
+        final Reply applied = Http.post(cluster.api(1) + "/api/v1/apply", SOLO);
+        assertThat(applied.status()).as(applied.body()).isEqualTo(200);
+        for (int i = 1; i <= 2; i++)
+        {
+            final String api = cluster.api(i);
+            LocalCluster.await(() -> Http.get(api + "/api/v1/namespaces/default/endpoints/solo").json().path("addresses").size() == 1,
+                LocalCluster.CONVERGE, "node-" + i + " knows solo's endpoint");
+        }
+        soloIp = Http.get(cluster.api(1) + "/api/v1/namespaces/default/services/solo").json().get("clusterIP").asText();
     }
 
     @AfterAll
@@ -63,6 +88,27 @@ class TraceApiTest
         trace.get("hops").forEach(hop -> steps.add(hop.get("node").asText() + " " + hop.get("component").asText() + " " +
             hop.get("action").asText()));
         return steps;
+    }
+
+    /** Every hop of {@code node component action}, in order. */
+    private static List<JsonNode> hops(final JsonNode trace, final String node, final String component, final String action)
+    {
+        final List<JsonNode> found = new ArrayList<>();
+        for (final JsonNode hop : trace.get("hops"))
+        {
+            if (hop.get("node").asText().equals(node) && hop.get("component").asText().equals(component) &&
+                hop.get("action").asText().equals(action))
+            {
+                found.add(hop);
+            }
+        }
+        assertThat(found).as("hops '" + node + " " + component + " " + action + "' in " + walk(trace)).isNotEmpty();
+        return found;
+    }
+
+    private String ip(final String pod)
+    {
+        return Http.get(cluster.api(1) + "/api/v1/pods/" + pod).json().get("ip").asText();
     }
 
     private static JsonNode hop(final JsonNode trace, final String node, final String component, final String action)
@@ -185,6 +231,83 @@ class TraceApiTest
         assertThat(trace.get("drop").asText()).startsWith("node-2 pod b1: no-socket: no socket listens on that UDP port");
         assertThat(walk(trace)).containsSubsequence("node-2 pod b1 received", "node-2 pod b1 dropped", "node-2 pod b1 sent",
             "node-3 pod c2 received");
+    }
+
+    @Test
+    void shouldShowTheServiceStageChoosingTheEndpointAndTranslatingTheReplyBack()
+    {
+        final JsonNode trace = trace(3, "{\"from\": \"a1\", \"to\": \"solo\", \"protocol\": \"udp\", \"port\": 80}");
+
+        assertThat(walk(trace)).containsExactly(
+            "node-1 pod a1 sent", "node-1 anti-spoofing passed", "node-1 bridge forwarded", "node-1 service translated",
+            "node-1 router forwarded", "node-1 tunnel encapsulated",
+            "node-2 tunnel received", "node-2 router forwarded", "node-2 bridge forwarded", "node-2 pod b2 received",
+            "node-2 pod b2 sent", "node-2 anti-spoofing passed", "node-2 bridge forwarded", "node-2 router forwarded",
+            "node-2 tunnel encapsulated",
+            "node-1 tunnel received", "node-1 service translated", "node-1 router forwarded", "node-1 bridge forwarded",
+            "node-1 pod a1 received");
+        final String b2 = ip("b2");
+        assertThat(trace.get("toIp").asText()).as("a1's resolver found the Service").isEqualTo(soloIp);
+        assertThat(trace.get("deliveredTo").asText()).isEqualTo("b2");
+        assertThat(trace.get("verdict").asText()).isEqualTo("delivered to b2 (through " + soloIp + "); the answer came back to a1");
+
+        final List<JsonNode> translated = hops(trace, "node-1", "service", "translated");
+        assertThat(translated.get(0).get("detail").asText()).isEqualTo("new connection to Service default/solo:udp (" + soloIp +
+            ":80): DNAT to endpoint " + b2 + ":8081, chosen at random of 1; tracked");
+        assertThat(translated.get(0).get("headers").asText()).contains(" > " + soloIp + " ").contains(" > 80 ");
+        assertThat(translated.get(0).get("headersAfter").asText()).contains(" > " + b2 + " ").contains(" > 8081 ");
+        assertThat(translated.get(1).get("detail").asText()).isEqualTo("reply of a tracked connection to Service default/solo:udp (" +
+            soloIp + ":80) from endpoint " + b2 + ":8081: source back to " + soloIp + ":80 (un-DNAT)");
+        assertThat(translated.get(1).get("headers").asText()).contains("IPv4 " + b2 + " > ").contains("UDP 8081 > ");
+        assertThat(translated.get(1).get("headersAfter").asText()).contains("IPv4 " + soloIp + " > ").contains("UDP 80 > ");
+    }
+
+    @Test
+    void shouldShowAnEndpointOnTheClientsNodeTranslatedBackOnTheBridge()
+    {
+        final JsonNode trace = trace(1, "{\"from\": \"b1\", \"to\": \"" + soloIp + "\", \"protocol\": \"udp\", \"port\": 80}");
+
+        // the endpoint answers its client on its own bridge: the reply is switched, not routed, and br_netfilter's
+        // connection tracking still translates it back
+        assertThat(walk(trace)).containsExactly(
+            "node-2 pod b1 sent", "node-2 anti-spoofing passed", "node-2 bridge forwarded", "node-2 service translated",
+            "node-2 router forwarded", "node-2 bridge forwarded", "node-2 pod b2 received",
+            "node-2 pod b2 sent", "node-2 anti-spoofing passed", "node-2 service translated", "node-2 bridge forwarded",
+            "node-2 pod b1 received");
+        assertThat(hops(trace, "node-2", "service", "translated").get(1).get("detail").asText())
+            .startsWith("reply of a tracked connection to Service default/solo:udp").endsWith("(un-DNAT)");
+        assertThat(trace.get("verdict").asText()).isEqualTo("delivered to b2 (through " + soloIp + "); the answer came back to b1");
+    }
+
+    @Test
+    void shouldWalkATcpHandshakeThroughAServiceAndSayItWasEstablished()
+    {
+        final JsonNode trace = trace(1, "{\"from\": \"c1\", \"to\": \"solo\", \"protocol\": \"tcp\", \"port\": 80}");
+
+        assertThat(trace.get("tcp").asText()).isEqualTo("established");
+        assertThat(trace.get("verdict").asText()).isEqualTo("delivered to b2 (through " + soloIp + "); the answer came back to c1; " +
+            "TCP: established");
+        final List<JsonNode> translated = hops(trace, "node-3", "service", "translated");
+        assertThat(translated.get(0).get("detail").asText()).startsWith("new connection to Service default/solo:http (" + soloIp +
+            ":80): DNAT to endpoint " + ip("b2") + ":8080");
+        assertThat(translated.get(0).get("headers").asText()).contains("TCP ").contains(" > 80 flags SYN");
+        assertThat(translated.get(1).get("detail").asText()).startsWith("reply of a tracked connection");
+        assertThat(translated.get(1).get("headersAfter").asText()).contains("TCP 80 > ").contains("flags SYN,ACK");
+        // the SYN, the SYN-ACK and the client's reset: the handshake and nothing more
+        final List<String> sent = new ArrayList<>();
+        trace.get("hops").forEach(hop -> sent.add(hop.get("action").asText().equals("sent") ?
+            hop.get("node").asText() + " " + hop.get("component").asText() + ": " + hop.get("headers").asText().replaceAll(".*flags ", "") : ""));
+        sent.removeIf(String::isEmpty);
+        assertThat(sent).containsExactly("node-3 pod c1: SYN", "node-2 pod b2: SYN,ACK", "node-3 pod c1: RST,ACK");
+    }
+
+    @Test
+    void shouldSayATcpPortNobodyListensOnRefusedTheConnection()
+    {
+        final JsonNode trace = trace(1, "{\"from\": \"a1\", \"to\": \"c2\", \"protocol\": \"tcp\", \"port\": 4444}");
+
+        assertThat(trace.get("verdict").asText()).isEqualTo("delivered to c2; the answer came back to a1; TCP: connection-refused");
+        assertThat(hop(trace, "node-3", "pod c2", "sent").get("headers").asText()).contains("TCP 4444 > ").contains("flags RST");
     }
 
     @Test

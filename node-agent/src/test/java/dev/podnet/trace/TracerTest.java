@@ -1,6 +1,7 @@
 package dev.podnet.trace;
 
 import dev.podnet.packet.Ipv4Address;
+import dev.podnet.pod.DropReason;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -85,6 +86,15 @@ class TracerTest
                 "no-route: no route to the destination's network: answered with ICMP net unreachable"));
         assertThat(tracer.store().hops(5).get(1).node()).isEqualTo("node-1");
         assertThat(tracer.store().hops(5).get(1).seq()).isGreaterThan(tracer.store().hops(5).get(0).seq());
+    }
+
+    @Test
+    void shouldExplainEveryDropReasonInWords()
+    {
+        for (final DropReason reason : DropReason.values())
+        {
+            assertThat(DropExplanations.explain(reason.label())).as(reason.name()).startsWith(reason.label() + ": ");
+        }
     }
 
     @Test
