@@ -21,8 +21,8 @@ import java.util.function.Consumer;
  * Chaos on the links between nodes rather than on the nodes: impairments (netem, {@code /api/v1/links}) on the
  * two directions between two nodes A and B, while every pod probes every pod, then judged.
  * <ol>
- *   <li>every node probes every pod ({@value #PROBE_INTERVAL_MS} ms apart, ping and UDP echo, each with its
- *       result) for a baseline of {@value #BASELINE_SECONDS} s;</li>
+ *   <li>every node probes every pod ({@value #PROBE_INTERVAL_MS} ms apart, ping, UDP echo and a line on a
+ *       long-lived TCP connection, each with its result) for a baseline of {@value #BASELINE_SECONDS} s;</li>
  *   <li>the impairment is set for a window ({@link Scenario}), during which every node's view (nodes, routes and
  *       their frame counters) is sampled;</li>
  *   <li>it is cleared (the heal), and the run waits until an all-pairs check passes;</li>
@@ -426,15 +426,25 @@ public final class LinkChaos
             }
             case LOSSY_LINK:
             {
-                final double share = across.isEmpty() ? 0 : failed / (double)across.size();
-                final long notTimeouts = across.stream().filter(p -> !p.ok() && !p.result().equals("timeout")).count();
+                // a datagram probe (ping, UDP) crosses a -> b once (the request, or the answer): it fails as often as
+                // the link loses; TCP retransmits what was lost, so its probes may stall but its connections survive
+                final List<Probe> datagrams = across.stream().filter(p -> !p.kind().equals("tcp")).toList();
+                final long datagramsFailed = datagrams.stream().filter(p -> !p.ok()).count();
+                final double share = datagrams.isEmpty() ? 0 : datagramsFailed / (double)datagrams.size();
+                final long notTimeouts = datagrams.stream().filter(p -> !p.ok() && !p.result().equals("timeout")).count();
+                // a probe answered late (stalled) or not within its timeout waits on retransmissions; any other
+                // failure is the connection lost (reset, timed out, unreachable)
+                final List<Probe> tcpBroken = across.stream().filter(p -> p.kind().equals("tcp") && !p.ok() &&
+                    !p.result().equals("stalled") && !p.result().equals("timeout")).toList();
                 measured.put("loss-across-permille", Math.round(share * 1000));
-                // a probe crosses a -> b once (the request, or the answer): it fails as often as the link loses
-                verdicts.add(new Verdict("probes across the lossy link fail about as often as it loses (" +
-                    Math.round(LOSS * 100) + " % ± 8 %)", across.size() >= 100 && Math.abs(share - LOSS) <= 0.08,
-                    across.size() + " probes, " + failed + " failed (" + Math.round(share * 1000) / 10.0 + " %)"));
-                verdicts.add(new Verdict("lost probes time out: a lossy link says nothing", notTimeouts == 0,
+                verdicts.add(new Verdict("ping and UDP probes across the lossy link fail about as often as it loses (" +
+                    Math.round(LOSS * 100) + " % ± 8 %)", datagrams.size() >= 100 && Math.abs(share - LOSS) <= 0.08,
+                    datagrams.size() + " probes, " + datagramsFailed + " failed (" + Math.round(share * 1000) / 10.0 + " %)"));
+                verdicts.add(new Verdict("lost ping and UDP probes time out: a lossy link says nothing", notTimeouts == 0,
                     notTimeouts + " failed otherwise"));
+                verdicts.add(new Verdict("TCP connections across it are never reset: retransmissions carry them over the loss",
+                    tcpBroken.isEmpty(), tcpBroken.isEmpty() ? "no TCP probe across failed but late" :
+                        tcpBroken.size() + " failed, first " + tcpBroken.get(0)));
                 final long lost = link == null ? -1 : link.path("stats").path("lost").asLong(-1);
                 verdicts.add(new Verdict("the link counts what it lost", lost > 0, a + " -> " + b + " lost " + lost + " frames"));
                 break;

@@ -6,6 +6,7 @@ import dev.podnet.netem.ImpairmentPatch;
 import dev.podnet.pod.PingRequest;
 import dev.podnet.pod.PingResult;
 import dev.podnet.pod.PodStats;
+import dev.podnet.pod.TcpPerfResult;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +24,7 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * Impairments on the links between two real nodes (data planes, Aeron tunnels over loopback UDP), measured
  * by what the pods see: the ping RTT of a delayed link, the share of pings a lossy link loses, the throughput
- * of a rate-limited one, a one-way partition. Times come from the data plane's own clock (ping RTTs, the
+ * of a rate-limited one (UDP and TCP), a one-way partition. Times come from the data plane's own clock (ping RTTs, the
  * receiving pod's arrival timestamps), and tolerances hold on a loaded 2-core machine.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -117,6 +118,28 @@ class LinkImpairmentTest
         assertThat(lineRate).as("frames on the link, bit/s").isCloseTo(10e6, within(1e6));
         assertThat(udpRate).as("UDP payload, bit/s").isCloseTo(10e6, within(1e6));
         assertThat(await(cluster.proxy("node-a").links()).get(0).stats().queueFull()).isPositive();
+    }
+
+    @Test
+    void shouldCarryTcpAtTheLinksRate()
+    {
+        set("node-a", "node-b", "rate=10mbit,limit=200");
+        final TcpPerfResult perf = await(cluster.proxy("node-a").tcpPerf("a-1", b1.ip(), 9, 1, Duration.ofSeconds(4),
+            Duration.ofMillis(250), Duration.ofSeconds(2)));
+
+        // from 1 s in (slow start over, the link's queue full) to the end, by the sender's own clock: what was
+        // acknowledged, TCP payload only (headers take the rest of the link's 10 Mbit/s, about 4 %)
+        assertThat(perf.ok()).as(perf.error()).isTrue();
+        final TcpPerfResult.Sample from = perf.samples().stream().filter(s -> s.atNanos() >= 1_000 * MS).findFirst().orElseThrow();
+        final TcpPerfResult.Sample to = perf.samples().get(perf.samples().size() - 1);
+        final double seconds = (to.atNanos() - from.atNanos()) / 1e9;
+        final double tcpRate = (to.bytes() - from.bytes()) * 8 / seconds;
+        assertThat(seconds).isGreaterThan(2.0);
+        assertThat(tcpRate).as("TCP payload acknowledged, bit/s; samples %s", perf.samples()).isCloseTo(10e6, within(1e6));
+        // the connection closes behind the link's queue: over before the next test counts what crosses the link
+        awaitCondition(() -> await(cluster.proxy("node-a").sockets("a-1")).stream()
+            .allMatch(socket -> socket.state().equals("LISTEN") || socket.state().equals("TIME-WAIT")), Duration.ofSeconds(10),
+            "a-1's connection closed");
     }
 
     @Test
