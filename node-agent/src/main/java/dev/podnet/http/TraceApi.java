@@ -351,6 +351,21 @@ final class TraceApi
         return hops;
     }
 
+    /** Whether the pod that received hop {@code i} dropped it next as not its own (a flooded frame). */
+    private static boolean notForIt(final List<Hop> hops, final int i)
+    {
+        final Hop received = hops.get(i);
+        for (int j = i + 1; j < hops.size(); j++)
+        {
+            final Hop next = hops.get(j);
+            if (next.node().equals(received.node()) && next.component().equals(received.component()))
+            {
+                return next.dropped() && next.detail().startsWith("not-for-host");
+            }
+        }
+        return false;
+    }
+
     private static Result result(
         final int id, final Endpoint source, final String to, final int targetIp, final Endpoint target, final String protocol,
         final Integer port, final boolean live, final String tcp, final List<Hop> hops, final List<String> unanswered)
@@ -370,7 +385,7 @@ final class TraceApi
             final Hop hop = hops.get(i);
             final boolean received = "received".equals(hop.action());
             final boolean atTarget = received && (targetComponent != null ? hop.component().equals(targetComponent) :
-                hop.component().startsWith(POD) && !hop.component().equals(sourceComponent));
+                hop.component().startsWith(POD) && !hop.component().equals(sourceComponent) && !notForIt(hops, i));
             final boolean routerItself = "answered".equals(hop.action()) && hop.detail().startsWith("an echo request to its own");
             if (deliveredAt < 0 && (atTarget || routerItself))
             {

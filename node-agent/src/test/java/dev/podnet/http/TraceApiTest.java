@@ -280,6 +280,27 @@ class TraceApiTest
     }
 
     @Test
+    void shouldNameTheEndpointReachedNotAPodAFloodedCopyReached()
+    {
+        // a new pod has sent nothing yet: its node's bridge floods the first frame to it, and every other pod drops a copy
+        final Reply created = Http.post(cluster.api(1) + "/api/v1/pods", "{\"name\": \"fresh\", \"node\": \"node-2\", " +
+            "\"labels\": {\"trace\": \"fresh\"}}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        final Reply applied = Http.post(cluster.api(1) + "/api/v1/apply",
+            "{\"apiVersion\": \"v1\", \"kind\": \"Service\", \"metadata\": {\"name\": \"fresh-svc\"}, \"spec\": {\"selector\": " +
+            "{\"trace\": \"fresh\"}, \"ports\": [{\"protocol\": \"UDP\", \"port\": 80, \"targetPort\": 8081}]}}");
+        assertThat(applied.status()).as(applied.body()).isEqualTo(200);
+        LocalCluster.await(() -> Http.get(cluster.api(1) + "/api/v1/namespaces/default/endpoints/fresh-svc").json().path("addresses")
+            .size() == 1, LocalCluster.CONVERGE, "node-1 knows fresh's endpoint");
+
+        final JsonNode trace = trace(1, "{\"from\": \"a1\", \"to\": \"fresh-svc\", \"protocol\": \"udp\", \"port\": 80}");
+
+        assertThat(walk(trace)).contains("node-2 bridge flooded", "node-2 pod b1 dropped", "node-2 pod fresh received");
+        assertThat(trace.get("deliveredTo").asText()).isEqualTo("fresh");
+        assertThat(trace.get("verdict").asText()).startsWith("delivered to fresh (through ").endsWith("the answer came back to a1");
+    }
+
+    @Test
     void shouldWalkATcpHandshakeThroughAServiceAndSayItWasEstablished()
     {
         final JsonNode trace = trace(1, "{\"from\": \"c1\", \"to\": \"solo\", \"protocol\": \"tcp\", \"port\": 80}");
