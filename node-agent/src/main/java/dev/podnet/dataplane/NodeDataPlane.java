@@ -489,6 +489,7 @@ public final class NodeDataPlane implements Agent
                 pod.onTimer(now);
             }
             services.onTimer(now);
+            router.onTimer(now);
             if (now >= nextAgeingAt)
             {
                 nextAgeingAt = now + AGEING_INTERVAL_NANOS;
@@ -504,6 +505,7 @@ public final class NodeDataPlane implements Agent
         {
             work += pod.pump(now);
         }
+        work += router.pump(now);
         if (tapPorts.length > 0 && !holdTaps(now))
         {
             for (final TapPort port : tapPorts)
