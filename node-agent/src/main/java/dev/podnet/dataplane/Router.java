@@ -12,6 +12,7 @@ import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.DropReason;
 import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.RateLimiter;
+import dev.podnet.policy.PolicyStage;
 import dev.podnet.service.ServiceStage;
 import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
@@ -55,7 +56,9 @@ import static dev.podnet.packet.IcmpFlyweight.TYPE_TIME_EXCEEDED;
  * ({@link ServiceStage}, kube-proxy), which translates packets to ClusterIPs to an endpoint (DNAT),
  * rejects those to a Service without endpoints with ICMP port unreachable and drops what no Service
  * rule matches; packets from the tunnel pass it too, so replies are translated back. The Service
- * stage is the only place addresses are ever rewritten.
+ * stage is the only place addresses are ever rewritten. After it, NetworkPolicy ({@link PolicyStage})
+ * judges what is left, translated: the source's egress when it is a local pod, the destination's ingress
+ * when it is one (a DNS query is judged as to the cluster DNS before it is answered).
  */
 final class Router implements BridgePort, Overlay.Receiver
 {
@@ -86,6 +89,7 @@ final class Router implements BridgePort, Overlay.Receiver
     private final RateLimiter icmpErrors;
     private Overlay overlay;
     private final ServiceStage services;
+    private final PolicyStage policy;
     private final ClusterDns dns;
     private FrameTap[] taps = new FrameTap[0];
     private final UdpFlyweight udp = new UdpFlyweight();
@@ -119,6 +123,7 @@ final class Router implements BridgePort, Overlay.Receiver
         final DropCounters drops,
         final RateLimiter icmpErrors,
         final ServiceStage services,
+        final PolicyStage policy,
         final ClusterDns dns)
     {
         this.portId = portId;
@@ -133,6 +138,7 @@ final class Router implements BridgePort, Overlay.Receiver
         this.drops = drops;
         this.icmpErrors = icmpErrors;
         this.services = services;
+        this.policy = policy;
         this.dns = dns;
     }
 
@@ -193,7 +199,7 @@ final class Router implements BridgePort, Overlay.Receiver
                 break;
             case ETHER_TYPE_IPV4:
                 if (destination == gatewayMac && checkIpv4(buffer, ethernet.payloadOffset(), ethernet.payloadLength()) &&
-                    !answerDns(nowNanos) && admitService(services.fromPod(ipv4, nowNanos), nowNanos))
+                    !answerDns(nowNanos) && admitService(services.fromPod(ipv4, nowNanos), nowNanos) && admitPolicy(nowNanos))
                 {
                     route(gatewayIp, nowNanos);
                 }
@@ -270,7 +276,7 @@ final class Router implements BridgePort, Overlay.Receiver
             drops.increment(DropReason.TUNNEL_NOT_OUR_CIDR);
             return;
         }
-        if (admitService(services.fromTunnel(ipv4, nowNanos), nowNanos))
+        if (admitService(services.fromTunnel(ipv4, nowNanos), nowNanos) && admitPolicy(nowNanos))
         {
             route(tunnelIp, nowNanos);
         }
@@ -313,6 +319,17 @@ final class Router implements BridgePort, Overlay.Receiver
         }
     }
 
+    /** NetworkPolicy, after the Service stage: true when the packet may be routed. */
+    private boolean admitPolicy(final long nowNanos)
+    {
+        if (policy.judge(ipv4, nowNanos) == PolicyStage.PASS)
+        {
+            return true;
+        }
+        drops.increment(DropReason.POLICY_DENIED);
+        return false;
+    }
+
     /**
      * A UDP query to the cluster DNS Service: answered here from the node's zone (true), the answer
      * sent back from the DNS address and port 53 as a server behind the ClusterIP would.
@@ -332,6 +349,10 @@ final class Router implements BridgePort, Overlay.Receiver
         if (udp.destinationPort() != ClusterDns.PORT)
         {
             return false; // the Service stage decides (no rule: dropped)
+        }
+        if (!admitPolicy(nowNanos))
+        {
+            return true; // egress policy judges the query as to the cluster DNS (a kube-system pod labelled k8s-app: kube-dns)
         }
         final int payload = ETH + Ipv4Flyweight.MIN_HEADER_LENGTH + UdpFlyweight.HEADER_LENGTH;
         final int answer = dns.responder().respond(dns.zone(), udp.buffer(), udp.payloadOffset(), udp.payloadLength(),

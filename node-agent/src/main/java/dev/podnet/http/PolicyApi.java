@@ -18,7 +18,10 @@ import java.util.Map;
  *   <li>{@code GET /apis/networking.k8s.io/v1/networkpolicies}: every namespace's;</li>
  *   <li>{@code GET/POST /apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies}: a namespace's, or a
  *       new one from a manifest (YAML or JSON; 409 when it exists: apply changes it);</li>
- *   <li>{@code GET/DELETE /apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies/{name}}.</li>
+ *   <li>{@code GET/DELETE /apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies/{name}};</li>
+ *   <li>{@code GET /api/v1/policy/explain?from=NS/POD&to=NS/POD[&port=P][&protocol=TCP|UDP|SCTP|ICMP]}: whether policy
+ *       allows a new connection and why ({@code podnetctl policy explain}), judged by the same compiler and
+ *       evaluator the nodes run, for every pod at once.</li>
  * </ul>
  * They are stored by the service registry like Services ({@code POST /api/v1/apply} takes them too) and
  * shown in Kubernetes' own shape: {@code spec.podSelector}, {@code policyTypes} as defaulted,
@@ -28,10 +31,12 @@ final class PolicyApi
 {
     static final String PREFIX = "/apis/networking.k8s.io/v1";
 
+    private final ClusterApi cluster;
     private final ServiceControl services;
 
-    PolicyApi(final ServiceControl services)
+    PolicyApi(final ClusterApi cluster, final ServiceControl services)
     {
+        this.cluster = cluster;
         this.services = services;
     }
 
@@ -42,7 +47,8 @@ final class PolicyApi
             .add("GET", PREFIX + "/namespaces/{namespace}/networkpolicies", request -> ApiResponse.ok(views(request.namespace())))
             .add("POST", PREFIX + "/namespaces/{namespace}/networkpolicies", this::create)
             .add("GET", PREFIX + "/namespaces/{namespace}/networkpolicies/{name}", request -> ApiResponse.ok(view(policy(request))))
-            .add("DELETE", PREFIX + "/namespaces/{namespace}/networkpolicies/{name}", this::delete);
+            .add("DELETE", PREFIX + "/namespaces/{namespace}/networkpolicies/{name}", this::delete)
+            .add("GET", "/api/v1/policy/explain", this::explain);
     }
 
     private NetworkPolicyInfo policy(final ApiRequest request)
@@ -99,6 +105,65 @@ final class PolicyApi
             throw ServiceApi.refused(reply);
         }
         return ApiResponse.noContent();
+    }
+
+    /** The verdict on one pair, and why. */
+    record Explanation(String from, String to, String protocol, int port, boolean allowed, String verdict, List<String> reasons)
+    {
+    }
+
+    private ApiResponse explain(final ApiRequest request) throws InterruptedException
+    {
+        final dev.podnet.dataplane.Endpoint from = pod(request, "from");
+        final dev.podnet.dataplane.Endpoint to = pod(request, "to");
+        final String protocol = request.query("protocol") == null ? "TCP" : request.query("protocol").toUpperCase(java.util.Locale.ROOT);
+        final int number = protocol.equals("ICMP") ? dev.podnet.policy.PolicyTable.PROTOCOL_ICMP :
+            dev.podnet.policy.PolicyTable.protocolNumber(protocol);
+        if (number < 0)
+        {
+            throw ApiException.badRequest("query parameter 'protocol': '" + protocol + "': expected TCP, UDP, SCTP or ICMP");
+        }
+        int port = 0;
+        final String portText = request.query("port");
+        if (portText != null && number != dev.podnet.policy.PolicyTable.PROTOCOL_ICMP)
+        {
+            try
+            {
+                port = Integer.parseInt(portText);
+            }
+            catch (final NumberFormatException ex)
+            {
+                port = -1;
+            }
+            if (port < 1 || port > 65535)
+            {
+                throw ApiException.badRequest("query parameter 'port': '" + portText + "': expected 1..65535");
+            }
+        }
+        else if (number != dev.podnet.policy.PolicyTable.PROTOCOL_ICMP)
+        {
+            port = protocol.equals("UDP") ? 8081 : 8080; // netexec's
+        }
+        final dev.podnet.policy.PolicyTable table = cluster.clusterPolicies();
+        final int verdict = table.judge(from.ip(), to.ip(), number, port);
+        final String fromName = from.namespace() + "/" + from.pod();
+        final String toName = to.namespace() + "/" + to.pod();
+        return ApiResponse.ok(new Explanation(fromName, toName, protocol, port,
+            verdict == dev.podnet.policy.PolicyTable.ALLOWED,
+            verdict == dev.podnet.policy.PolicyTable.ALLOWED ? "allowed" : verdict == dev.podnet.policy.PolicyTable.DENIED_EGRESS ?
+                "denied (egress)" : "denied (ingress)",
+            table.explain(from.ip(), fromName, to.ip(), toName, number, port)));
+    }
+
+    /** The pod a query parameter names: {@code namespace/name}, an address, or a name in {@code ?namespace=} (default). */
+    private dev.podnet.dataplane.Endpoint pod(final ApiRequest request, final String parameter) throws InterruptedException
+    {
+        final String value = request.query(parameter);
+        if (value == null || value.isEmpty())
+        {
+            throw ApiException.badRequest("query parameter '" + parameter + "' is required: a pod, NAMESPACE/NAME or NAME in default");
+        }
+        return cluster.directory().pod(request.query("namespace") == null ? "default" : request.query("namespace"), value);
     }
 
     /** A policy in Kubernetes' shape (metadata flattened to name, namespace, labels, createdAt, as the other views). */

@@ -277,8 +277,11 @@ public final class ServiceStage
         final long found = conntrack.lookup(protocol, source, sourcePort, destination, destinationPort, nowNanos);
         if (found != ConntrackTable.NONE)
         {
-            apply(ipv4, (int)(found >>> 1), (int)(found & 1), nowNanos);
-            return PASS;
+            if (conntrack.natted((int)(found >>> 1)))
+            {
+                apply(ipv4, (int)(found >>> 1), (int)(found & 1), nowNanos);
+            }
+            return PASS; // a connection only NetworkPolicy tracks: nothing to translate (the policy stage counts it)
         }
         final ServiceTable.Frontend frontend;
         final boolean masquerade;
@@ -481,7 +484,7 @@ public final class ServiceStage
         // the error travels the opposite way of the packet it quotes
         final long found = conntrack.lookup(innerProtocol, innerDestination, innerDestinationPort, innerSource, innerSourcePort,
             nowNanos);
-        if (found == ConntrackTable.NONE)
+        if (found == ConntrackTable.NONE || !conntrack.natted((int)(found >>> 1)))
         {
             return false;
         }

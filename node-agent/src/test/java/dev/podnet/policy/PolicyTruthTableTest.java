@@ -2,7 +2,6 @@ package dev.podnet.policy;
 
 import dev.podnet.controlplane.EndpointInfo;
 import dev.podnet.controlplane.PodPortInfo;
-import dev.podnet.controlplane.services.LabelSelectorInfo;
 import dev.podnet.controlplane.services.NamespaceInfo;
 import dev.podnet.controlplane.services.NetworkPolicyInfo;
 import dev.podnet.k8s.KubeObject;
@@ -28,8 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * namespaces x, y, z (labelled {@code ns: x} …), pods a, b, c in each ({@code pod: a} …) serving 80 and 81 on
  * TCP and UDP under the framework's port names ({@code serve-80-tcp} …), and for each policy set the 9×9
  * matrix of the compiled {@link PolicyTable} — every pod a subject, as the union of all nodes' tables —
- * compared on all four port/protocol pairs with what an independent model of the rules (written here, from
- * the Kubernetes documentation, sharing no code with the compiler) expects. A few matrices are also checked
+ * compared on all four port/protocol pairs with what an independent model of the rules ({@link PolicyModel},
+ * from the Kubernetes documentation, sharing no code with the compiler) expects. A few matrices are also checked
  * cell by cell against what the upstream test asserts, so that model and compiler cannot be wrong together.
  * Pods sit on three nodes' CIDRs ({@code 10.244.1.0/24} for a, {@code .2} for b, {@code .3} for c).
  */
@@ -109,162 +108,16 @@ class PolicyTruthTableTest
 
     // ---------------------------------------------------------------- the independent model
 
-    /**
-     * Kubernetes' rules, read straight off the objects: is the connection from {@code from} to {@code to}
-     * on {@code protocol}/{@code port} allowed? Deliberately naive: no compilation, its own label, CIDR
-     * and port matching.
-     */
     static boolean model(final Cluster cluster, final List<NetworkPolicyInfo> policies, final String from, final String to,
         final String protocol, final int port)
     {
-        if (from.equals(to))
+        final Map<String, PolicyModel.Pod> pods = new TreeMap<>();
+        for (final String name : cluster.names)
         {
-            return true;
+            pods.put(name, new PolicyModel.Pod(Cluster.ip(name), cluster.podLabels.get(name), Map.of("serve-80-tcp/TCP", 80,
+                "serve-81-tcp/TCP", 81, "serve-80-udp/UDP", 80, "serve-81-udp/UDP", 81)));
         }
-        return modelDirection(cluster, policies, from, to, false, to, protocol, port) &&
-            modelDirection(cluster, policies, to, from, true, to, protocol, port);
-    }
-
-    private static boolean modelDirection(final Cluster cluster, final List<NetworkPolicyInfo> policies, final String pod,
-        final String peer, final boolean ingress, final String destination, final String protocol, final int port)
-    {
-        boolean isolated = false;
-        for (final NetworkPolicyInfo policy : policies)
-        {
-            if (!policy.namespace().equals(namespaceOf(pod)) || !selectorMatches(policy.podSelector(), cluster.podLabels.get(pod)))
-            {
-                continue;
-            }
-            if (ingress ? !policy.ingress() : !policy.egress())
-            {
-                continue;
-            }
-            isolated = true;
-            for (final NetworkPolicyInfo.Rule rule : ingress ? policy.ingressRules() : policy.egressRules())
-            {
-                if (modelPeer(cluster, policy, rule, peer) && modelPort(rule, destination, protocol, port))
-                {
-                    return true;
-                }
-            }
-        }
-        return !isolated;
-    }
-
-    private static boolean modelPeer(final Cluster cluster, final NetworkPolicyInfo policy, final NetworkPolicyInfo.Rule rule,
-        final String peer)
-    {
-        if (rule.peers().isEmpty())
-        {
-            return true;
-        }
-        for (final NetworkPolicyInfo.Peer each : rule.peers())
-        {
-            if (each.cidr() != null)
-            {
-                if (inCidr(Cluster.ip(peer), each.cidr()) && each.except().stream().noneMatch(except -> inCidr(Cluster.ip(peer), except)))
-                {
-                    return true;
-                }
-                continue;
-            }
-            final boolean namespaceOk = each.namespaceSelector() == null ? namespaceOf(peer).equals(policy.namespace()) :
-                selectorMatches(each.namespaceSelector(), withNameLabel(namespaceOf(peer), cluster.namespaceLabels.get(namespaceOf(peer))));
-            final boolean podOk = each.podSelector() == null || selectorMatches(each.podSelector(), cluster.podLabels.get(peer));
-            if (namespaceOk && podOk)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean modelPort(final NetworkPolicyInfo.Rule rule, final String destination, final String protocol, final int port)
-    {
-        if (rule.ports().isEmpty())
-        {
-            return true;
-        }
-        for (final NetworkPolicyInfo.Port each : rule.ports())
-        {
-            if (!each.protocol().equals(protocol))
-            {
-                continue;
-            }
-            if (!each.name().isEmpty())
-            {
-                // every model pod serves serve-<port>-<protocol> on <port>
-                if (each.name().equals("serve-" + port + "-" + protocol.toLowerCase(java.util.Locale.ROOT)))
-                {
-                    return true;
-                }
-                continue;
-            }
-            if (each.port() == 0 || (port >= each.port() && port <= Math.max(each.port(), each.endPort())))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean selectorMatches(final LabelSelectorInfo selector, final Map<String, String> labels)
-    {
-        for (final Map.Entry<String, String> entry : selector.matchLabels().entrySet())
-        {
-            if (!entry.getValue().equals(labels.get(entry.getKey())))
-            {
-                return false;
-            }
-        }
-        for (final LabelSelectorInfo.Requirement requirement : selector.matchExpressions())
-        {
-            final boolean has = labels.containsKey(requirement.key());
-            final boolean in = has && requirement.values().contains(labels.get(requirement.key()));
-            final boolean ok = switch (requirement.operator())
-            {
-                case "In" -> in;
-                case "NotIn" -> !in;
-                case "Exists" -> has;
-                case "DoesNotExist" -> !has;
-                default -> throw new AssertionError(requirement.operator());
-            };
-            if (!ok)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static Map<String, String> withNameLabel(final String namespace, final Map<String, String> labels)
-    {
-        final Map<String, String> all = new TreeMap<>(labels);
-        all.put("kubernetes.io/metadata.name", namespace);
-        return all;
-    }
-
-    private static boolean inCidr(final String ip, final String cidr)
-    {
-        final String[] parts = cidr.split("/");
-        final long prefix = Long.parseLong(parts[1]);
-        final long mask = prefix == 0 ? 0 : (0xFFFF_FFFFL << (32 - prefix)) & 0xFFFF_FFFFL;
-        return (toLong(ip) & mask) == (toLong(parts[0]) & mask);
-    }
-
-    private static long toLong(final String ip)
-    {
-        long value = 0;
-        for (final String octet : ip.split("\\."))
-        {
-            value = value << 8 | Long.parseLong(octet);
-        }
-        return value;
-    }
-
-    private static String namespaceOf(final String pod)
-    {
-        return pod.substring(0, pod.indexOf('/'));
+        return new PolicyModel(cluster.namespaceLabels, pods).allows(policies, from, to, protocol, port);
     }
 
     // ---------------------------------------------------------------- comparing
