@@ -56,7 +56,7 @@ final class GetCommand extends ResourceVerb
     }
 
     /** With -A, a NAMESPACE column first, as kubectl shows it. */
-    private static List<String> withNamespace(final Verb verb, final List<String> fields)
+    static List<String> withNamespace(final Verb verb, final List<String> fields)
     {
         if (!verb.root().allNamespaces())
         {
@@ -102,7 +102,7 @@ final class GetCommand extends ResourceVerb
     }
 
     /** Rows of a list, or the one object a {@code NAME} asks for: both print as a table. */
-    private static List<JsonNode> items(final JsonNode answer)
+    static List<JsonNode> items(final JsonNode answer)
     {
         final List<JsonNode> items = new ArrayList<>();
         if (answer != null && answer.isArray())

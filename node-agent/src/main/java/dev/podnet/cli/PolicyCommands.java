@@ -80,23 +80,9 @@ final class PolicyCommands
             final Output.Format format = format(output, Output.Format.JSON);
             return show(format, path(this, name), answer ->
             {
-                final List<String> columns = new ArrayList<>();
-                if (root().allNamespaces())
-                {
-                    columns.add("NAMESPACE");
-                }
-                columns.addAll(List.of("NAME", "POD-SELECTOR", "AGE"));
-                final Table table = new Table(columns);
-                final List<JsonNode> items = new ArrayList<>();
-                if (answer.isArray())
-                {
-                    answer.forEach(items::add);
-                }
-                else
-                {
-                    items.add(answer);
-                }
-                for (final JsonNode policy : items)
+                final Table table = new Table(GetCommand.withNamespace(this, List.of("NAME", "POD-SELECTOR", "AGE")).stream()
+                    .map(column -> column.toUpperCase(java.util.Locale.ROOT)).toList());
+                for (final JsonNode policy : GetCommand.items(answer))
                 {
                     final List<String> row = new ArrayList<>();
                     if (root().allNamespaces())

@@ -260,34 +260,31 @@ public final class PolicyTable
             return lines;
         }
         final Subject from = subjects.get(source);
-        boolean allowed = true;
-        if (from == null || from.egress == null)
-        {
-            lines.add("egress of " + sourceName + ": not isolated (no policy with policyType Egress selects it): allowed");
-        }
-        else
-        {
-            final int rule = from.egress.allowingRule(destination, protocol, port, destination);
-            lines.add("egress of " + sourceName + ": isolated by " + from.egress.policies() + ": " + (rule == NO_RULE ?
-                "no rule allows " + what + " to " + destinationName + ": DENIED" :
-                "allowed by " + from.egress.rules()[rule].describe(false)));
-            allowed = rule != NO_RULE;
-        }
         final Subject to = subjects.get(destination);
-        if (to == null || to.ingress == null)
-        {
-            lines.add("ingress of " + destinationName + ": not isolated (no policy with policyType Ingress selects it): allowed");
-        }
-        else
-        {
-            final int rule = to.ingress.allowingRule(source, protocol, port, destination);
-            lines.add("ingress of " + destinationName + ": isolated by " + to.ingress.policies() + ": " + (rule == NO_RULE ?
-                "no rule allows " + what + " from " + sourceName + ": DENIED" :
-                "allowed by " + to.ingress.rules()[rule].describe(true)));
-            allowed &= rule != NO_RULE;
-        }
+        final boolean egress = explainSide(lines, false, from == null ? null : from.egress, sourceName, destinationName, destination,
+            destination, protocol, port, what);
+        final boolean ingress = explainSide(lines, true, to == null ? null : to.ingress, destinationName, sourceName, source,
+            destination, protocol, port, what);
+        final boolean allowed = egress && ingress;
         lines.add(sourceName + " -> " + destinationName + " " + what + ": " + (allowed ? "allowed" : "denied"));
         return lines;
+    }
+
+    /** One side's line of {@link #explain}; whether that side allows. */
+    private static boolean explainSide(final List<String> lines, final boolean ingress, final Direction direction, final String podName,
+        final String peerName, final int peer, final int destination, final int protocol, final int port, final String what)
+    {
+        final String side = (ingress ? "ingress of " : "egress of ") + podName;
+        if (direction == null)
+        {
+            lines.add(side + ": not isolated (no policy with policyType " + (ingress ? "Ingress" : "Egress") + " selects it): allowed");
+            return true;
+        }
+        final int rule = direction.allowingRule(peer, protocol, port, destination);
+        lines.add(side + ": isolated by " + direction.policies() + ": " + (rule == NO_RULE ?
+            "no rule allows " + what + (ingress ? " from " : " to ") + peerName + ": DENIED" :
+            "allowed by " + direction.rules()[rule].describe(ingress)));
+        return rule != NO_RULE;
     }
 
     public static String protocolName(final int protocol)

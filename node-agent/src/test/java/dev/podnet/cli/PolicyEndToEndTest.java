@@ -292,6 +292,9 @@ class PolicyEndToEndTest
         awaitPolicies(Set.of());
 
         assertReachability(List.of(), "UDP");
+        final Run before = ctl("check", "--matrix", "--port", "8080/TCP", "-W", "1");
+        assertThat(before.exit()).as(before.out()).isZero();
+        assertThat(before.out()).contains("72/72 pairs ok");
     }
 
     @Test
