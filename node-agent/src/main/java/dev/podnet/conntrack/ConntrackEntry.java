@@ -20,7 +20,7 @@ public record ConntrackEntry(
     int protocol, long secondsLeft, boolean assured, boolean seenReply,
     int originalSource, int originalDestination, int originalSourcePort, int originalDestinationPort,
     int replySource, int replyDestination, int replySourcePort, int replyDestinationPort,
-    long originalPackets, long originalBytes, long replyPackets, long replyBytes, String service)
+    long originalPackets, long originalBytes, long replyPackets, long replyBytes, String service, String state)
 {
     public boolean destinationNat()
     {
@@ -36,7 +36,7 @@ public record ConntrackEntry(
     public String line()
     {
         final String name = Ipv4Flyweight.protocolName(protocol).toLowerCase(java.util.Locale.ROOT);
-        return name + " " + protocol + " " + secondsLeft + " " +
+        return name + " " + protocol + " " + secondsLeft + " " + (state.isEmpty() ? "" : state + " ") +
             tuple(originalSource, originalDestination, originalSourcePort, originalDestinationPort) +
             (seenReply ? " " : " [UNREPLIED] ") +
             tuple(replySource, replyDestination, replySourcePort, replyDestinationPort) +

@@ -40,8 +40,16 @@ public final class ConntrackTable
     private static final int IN_USE = 1;
     private static final int SEEN_REPLY = 2;
     private static final int ASSURED = 4;
+    /** TCP: a FIN was seen in the original direction, in the reply direction, or an RST in either. */
+    private static final int FIN_ORIGINAL = 8;
+    private static final int FIN_REPLY = 16;
+    private static final int RESET = 32;
+    private static final int TCP_FIN = 0x01;
+    private static final int TCP_RST = 0x04;
+    /** nf_conntrack_tcp_timeout_close: what is left of a connection after an RST. */
+    private static final long TCP_CLOSE_NANOS = 10_000_000_000L;
     /** NetworkPolicy judged the connection and allowed it (the policy stage's mark, as Calico marks accepted flows). */
-    private static final int POLICY_ALLOWED = 8;
+    private static final int POLICY_ALLOWED = 64;
     private static final int EARLY_DROP_SCAN = 16;
 
     /** Counter names, by index: see {@link #counter(int)}. */
@@ -284,6 +292,16 @@ public final class ConntrackTable
     /** Counts a packet of {@code bytes} in {@code direction} and pushes the entry's timeout out as its protocol and state say. */
     public void refresh(final int entry, final int direction, final int bytes, final long nowNanos)
     {
+        refresh(entry, direction, bytes, 0, nowNanos);
+    }
+
+    /**
+     * As {@link #refresh(int, int, int, long)}, for a TCP segment with {@code tcpFlags} (its header's flags byte; 0 for
+     * a later fragment): a FIN in one direction leaves the connection in CLOSE_WAIT's timeout, FINs both ways in
+     * TIME_WAIT's, an RST in CLOSE's (10 s), as nf_conntrack's TCP state machine times them.
+     */
+    public void refresh(final int entry, final int direction, final int bytes, final int tcpFlags, final long nowNanos)
+    {
         if (direction == ORIGINAL)
         {
             originalPackets[entry]++;
@@ -318,10 +336,58 @@ public final class ConntrackTable
                 {
                     status[entry] |= ASSURED;
                 }
-                timeout = replied ? timeouts.tcpEstablished().toNanos() : timeouts.tcpSynSent().toNanos();
+                if ((tcpFlags & TCP_RST) != 0)
+                {
+                    status[entry] |= RESET;
+                }
+                if ((tcpFlags & TCP_FIN) != 0)
+                {
+                    status[entry] |= direction == ORIGINAL ? FIN_ORIGINAL : FIN_REPLY;
+                }
+                timeout = tcpTimeout(status[entry]);
                 break;
         }
         expiresAt[entry] = nowNanos + timeout;
+    }
+
+    private long tcpTimeout(final int state)
+    {
+        if ((state & RESET) != 0)
+        {
+            return TCP_CLOSE_NANOS;
+        }
+        if ((state & (FIN_ORIGINAL | FIN_REPLY)) == (FIN_ORIGINAL | FIN_REPLY))
+        {
+            return timeouts.tcpTimeWait().toNanos();
+        }
+        if ((state & (FIN_ORIGINAL | FIN_REPLY)) != 0)
+        {
+            return timeouts.tcpCloseWait().toNanos();
+        }
+        return (state & SEEN_REPLY) != 0 ? timeouts.tcpEstablished().toNanos() : timeouts.tcpSynSent().toNanos();
+    }
+
+    /** What {@code conntrack -L} calls a TCP connection's state; empty for other protocols. */
+    private String tcpStateName(final int entry)
+    {
+        if (protocol[entry] != (byte)Ipv4Flyweight.PROTOCOL_TCP)
+        {
+            return "";
+        }
+        final int state = status[entry];
+        if ((state & RESET) != 0)
+        {
+            return "CLOSE";
+        }
+        if ((state & (FIN_ORIGINAL | FIN_REPLY)) == (FIN_ORIGINAL | FIN_REPLY))
+        {
+            return "TIME_WAIT";
+        }
+        if ((state & (FIN_ORIGINAL | FIN_REPLY)) != 0)
+        {
+            return "CLOSE_WAIT";
+        }
+        return (state & SEEN_REPLY) != 0 ? "ESTABLISHED" : "SYN_SENT";
     }
 
     // ---------------------------------------------------------------- what NAT makes of a packet
@@ -554,7 +620,7 @@ public final class ConntrackTable
                 originalSource[entry], originalDestination[entry], originalPorts[entry] >>> 16, originalPorts[entry] & 0xFFFF,
                 replySource[entry], replyDestination[entry], replyPorts[entry] >>> 16, replyPorts[entry] & 0xFFFF,
                 originalPackets[entry], originalBytes[entry], replyPackets[entry], replyBytes[entry],
-                namer.name(proto, originalDestination[entry], originalPorts[entry] & 0xFFFF)));
+                namer.name(proto, originalDestination[entry], originalPorts[entry] & 0xFFFF), tcpStateName(entry)));
         }
         return result;
     }

@@ -444,6 +444,7 @@ public final class NodeDataPlane implements Agent
                 pod.onTimer(now);
             }
             services.onTimer(now);
+            router.onTimer(now);
             if (now >= nextAgeingAt)
             {
                 nextAgeingAt = now + AGEING_INTERVAL_NANOS;
@@ -459,6 +460,7 @@ public final class NodeDataPlane implements Agent
         {
             work += pod.pump(now);
         }
+        work += router.pump(now);
         if (tapPorts.length > 0 && !holdTaps(now))
         {
             for (final TapPort port : tapPorts)

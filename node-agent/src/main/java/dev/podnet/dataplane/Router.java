@@ -66,6 +66,8 @@ final class Router implements BridgePort, Overlay.Receiver
     private static final int DEFAULT_TTL = 64;
     private static final int MIN_FRAME_LENGTH = 60;
     private static final int MAX_PACKET = 9216;
+    /** A TCP header's ports: enough of a segment to tell whether it goes to the DNS server. */
+    private static final int TCP_PORTS = 4;
     /** How captures name frames the router sends into the tunnel (not a DNS label: no pod has this name). */
     static final String TUNNEL_PORT_NAME = "tunnel.1";
     /** Window a first fragment needs to start into the tunnel: room for a full-MTU datagram in two fragments and more. */
@@ -91,6 +93,7 @@ final class Router implements BridgePort, Overlay.Receiver
     private final ServiceStage services;
     private final PolicyStage policy;
     private final ClusterDns dns;
+    private final ClusterDnsTcp dnsTcp;
     private FrameTap[] taps = new FrameTap[0];
     private final UdpFlyweight udp = new UdpFlyweight();
     private final UdpFlyweight txUdp = new UdpFlyweight();
@@ -140,6 +143,7 @@ final class Router implements BridgePort, Overlay.Receiver
         this.services = services;
         this.policy = policy;
         this.dns = dns;
+        this.dnsTcp = new ClusterDnsTcp(dns, bridgeMtu, new DnsSegmentOutput());
     }
 
     /** Who sees the frames this router sends into the tunnel (the bridge's captures). */
@@ -336,7 +340,15 @@ final class Router implements BridgePort, Overlay.Receiver
      */
     private boolean answerDns(final long nowNanos)
     {
-        if (ipv4.destination() != dns.address() || ipv4.protocol() != Ipv4Flyweight.PROTOCOL_UDP || ipv4.isFragment())
+        if (ipv4.destination() != dns.address() || ipv4.isFragment())
+        {
+            return false;
+        }
+        if (ipv4.protocol() == Ipv4Flyweight.PROTOCOL_TCP)
+        {
+            return answerDnsOverTcp(nowNanos);
+        }
+        if (ipv4.protocol() != Ipv4Flyweight.PROTOCOL_UDP)
         {
             return false;
         }
@@ -371,6 +383,77 @@ final class Router implements BridgePort, Overlay.Receiver
             .updateChecksum(dns.address(), ipv4.source());
         sendGenerated(totalLength);
         return true;
+    }
+
+    /** A TCP segment to the cluster DNS Service's port 53: the router's own DNS server over TCP takes it (true). */
+    private boolean answerDnsOverTcp(final long nowNanos)
+    {
+        final int offset = ipv4.payloadOffset();
+        if (ipv4.payloadLength() < TCP_PORTS ||
+            (ipv4.buffer().getShort(offset + 2, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF) != ClusterDns.PORT)
+        {
+            return false; // the Service stage decides (no rule: dropped)
+        }
+        if (!admitPolicy(nowNanos))
+        {
+            return true; // judged as to the cluster DNS, as a query over UDP
+        }
+        final PacketError error = dnsTcp.onSegment(ipv4.source(), ipv4.destination(), ipv4.buffer(), offset, ipv4.payloadLength(),
+            nowNanos);
+        if (error != PacketError.NONE)
+        {
+            drops.increment(error);
+        }
+        return true;
+    }
+
+    /** The cluster DNS's TCP timers (retransmission, TIME-WAIT). */
+    int onTimer(final long nowNanos)
+    {
+        return dnsTcp.onTimer(nowNanos);
+    }
+
+    /** Lets the cluster DNS's TCP send what it holds: the duty cycle's work count. */
+    int pump(final long nowNanos)
+    {
+        return dnsTcp.pump(nowNanos);
+    }
+
+    ClusterDnsTcp dnsTcp()
+    {
+        return dnsTcp;
+    }
+
+    /** The cluster DNS's TCP segments leave as packets from the DNS address, made in {@link #tx} like the UDP answers. */
+    private final class DnsSegmentOutput implements dev.podnet.tcp.SegmentOutput
+    {
+        @Override
+        public MutableDirectBuffer segmentBuffer()
+        {
+            return tx;
+        }
+
+        @Override
+        public int segmentOffset()
+        {
+            return ETH + Ipv4Flyweight.MIN_HEADER_LENGTH;
+        }
+
+        @Override
+        public void sendSegment(final int remoteIp, final int length, final long nowNanos)
+        {
+            final int totalLength = Ipv4Flyweight.MIN_HEADER_LENGTH + length;
+            nextIdentification = (nextIdentification + 1) & 0xFFFF;
+            txIpv4.wrap(tx, ETH, totalLength).writeHeader(
+                0, totalLength, nextIdentification, true, false, 0, DEFAULT_TTL, Ipv4Flyweight.PROTOCOL_TCP, dns.address(), remoteIp);
+            sendGenerated(totalLength);
+        }
+
+        @Override
+        public boolean canSendData(final int remoteIp)
+        {
+            return true; // answers to this node's own pods: the bridge queue is the only way, and it drops rather than waits
+        }
     }
 
     /**

@@ -222,13 +222,13 @@ final class Views
      * A tracked connection ({@code conntrack -L}): the tuple it began with, the one its replies carry,
      * whether it is NATed, the Service port that made it, and its counters.
      */
-    record Connection(String protocol, long timeout, boolean assured, boolean replied, Tuple original, Tuple reply, boolean dnat,
-        boolean snat, String service, long packets, long bytes, String line)
+    record Connection(String protocol, String state, long timeout, boolean assured, boolean replied, Tuple original, Tuple reply,
+        boolean dnat, boolean snat, String service, long packets, long bytes, String line)
     {
         static Connection of(final dev.podnet.conntrack.ConntrackEntry entry)
         {
             return new Connection(dev.podnet.packet.Ipv4Flyweight.protocolName(entry.protocol()).toLowerCase(java.util.Locale.ROOT),
-                entry.secondsLeft(), entry.assured(), entry.seenReply(),
+                entry.state().isEmpty() ? null : entry.state(), entry.secondsLeft(), entry.assured(), entry.seenReply(),
                 new Tuple(Ipv4Address.format(entry.originalSource()), Ipv4Address.format(entry.originalDestination()),
                     entry.originalSourcePort(), entry.originalDestinationPort()),
                 new Tuple(Ipv4Address.format(entry.replySource()), Ipv4Address.format(entry.replyDestination()),

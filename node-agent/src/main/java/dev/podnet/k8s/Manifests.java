@@ -277,7 +277,7 @@ public final class Manifests
             }
             if (!ignored.isEmpty())
             {
-                fields.warn("ignored, an emulated pod runs netexec (UDP 8081) whatever its spec says: " + String.join(", ", ignored));
+                fields.warn("ignored, an emulated pod runs netexec (UDP 8081, HTTP 8080), echo and discard whatever its spec says: " + String.join(", ", ignored));
             }
         }
         if (nodeName != null && Names.dnsLabelProblem(nodeName) != null)

@@ -168,6 +168,7 @@ public final class PolicyStage
         final int l4 = ipv4.payloadOffset();
         int sourcePort = 0;
         int destinationPort = 0;
+        int tcpFlags = 0;
         if (protocol == TCP || protocol == UDP)
         {
             if (ipv4.payloadLength() < 4)
@@ -176,6 +177,10 @@ public final class PolicyStage
             }
             sourcePort = buffer.getShort(l4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
             destinationPort = buffer.getShort(l4 + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            if (protocol == TCP && ipv4.payloadLength() >= 14)
+            {
+                tcpFlags = buffer.getByte(l4 + 13) & 0xFF; // conntrack follows the connection's close
+            }
         }
         else if (protocol == ICMP && ipv4.payloadLength() >= IcmpFlyweight.HEADER_LENGTH)
         {
@@ -191,7 +196,7 @@ public final class PolicyStage
                 return PASS;
             }
         }
-        final int verdict = track(protocol, source, sourcePort, destination, destinationPort, ipv4.totalLength(), nowNanos);
+        final int verdict = track(protocol, source, sourcePort, destination, destinationPort, ipv4.totalLength(), tcpFlags, nowNanos);
         if (verdict == PASS && ipv4.moreFragments())
         {
             rememberFragment(source, destination, ipv4.identification() << 8 | protocol, nowNanos);
@@ -200,7 +205,7 @@ public final class PolicyStage
     }
 
     private int track(final int protocol, final int source, final int sourcePort, final int destination, final int destinationPort,
-        final int bytes, final long nowNanos)
+        final int bytes, final int tcpFlags, final long nowNanos)
     {
         final long found = conntrack.lookup(protocol, destination, destinationPort, source, sourcePort, nowNanos);
         if (found != ConntrackTable.NONE)
@@ -213,7 +218,7 @@ public final class PolicyStage
             {
                 if (!natted)
                 {
-                    conntrack.refresh(entry, direction, bytes, nowNanos); // a translated one the Service stage refreshed
+                    conntrack.refresh(entry, direction, bytes, tcpFlags, nowNanos); // a translated one the Service stage refreshed
                 }
                 increment(C_ESTABLISHED);
                 return PASS;
@@ -229,7 +234,7 @@ public final class PolicyStage
             conntrack.allowByPolicy(entry);
             if (!natted)
             {
-                conntrack.refresh(entry, direction, bytes, nowNanos);
+                conntrack.refresh(entry, direction, bytes, tcpFlags, nowNanos);
             }
             increment(C_ALLOWED);
             return PASS;
@@ -248,7 +253,7 @@ public final class PolicyStage
         else
         {
             conntrack.allowByPolicy(entry);
-            conntrack.refresh(entry, ConntrackTable.ORIGINAL, bytes, nowNanos);
+            conntrack.refresh(entry, ConntrackTable.ORIGINAL, bytes, tcpFlags, nowNanos);
         }
         increment(C_ALLOWED);
         return PASS;

@@ -69,6 +69,8 @@ public final class ServiceStage
     private static final int ICMP = Ipv4Flyweight.PROTOCOL_ICMP;
     private static final int EPHEMERAL_FIRST = 32768;
     private static final int EPHEMERAL_COUNT = 60999 - 32768 + 1;
+    /** Where a TCP header keeps its flags (RFC 9293 3.1). */
+    private static final int TCP_FLAGS_OFFSET = 13;
     private static final int PORT_ATTEMPTS = 32;
     private static final int FRAGMENTS = 64;
     private static final long FRAGMENT_LIFETIME_NANOS = 30_000_000_000L;
@@ -399,6 +401,13 @@ public final class ServiceStage
         return x * 0x2545_F491_4F6C_DD1DL;
     }
 
+    /** A TCP segment's flags byte (FIN, SYN, RST, …) for connection tracking; 0 for anything else or a later fragment. */
+    private static int tcpFlags(final Ipv4Flyweight ipv4, final int protocol)
+    {
+        return protocol != Ipv4Flyweight.PROTOCOL_TCP || ipv4.fragmentOffset() != 0 || ipv4.payloadLength() < TCP_FLAGS_OFFSET + 1 ?
+            0 : ipv4.buffer().getByte(ipv4.payloadOffset() + TCP_FLAGS_OFFSET) & 0xFF;
+    }
+
     /** Rewrites the packet as connection {@code entry} says for {@code direction}, and counts it. */
     private void apply(final Ipv4Flyweight ipv4, final int entry, final int direction, final long nowNanos)
     {
@@ -409,7 +418,7 @@ public final class ServiceStage
         final int newDestination = conntrack.translatedDestination(entry, direction);
         rewrite(ipv4, protocol, newSource, conntrack.translatedSourcePort(entry, direction), newDestination,
             conntrack.translatedDestinationPort(entry, direction));
-        conntrack.refresh(entry, direction, ipv4.totalLength(), nowNanos);
+        conntrack.refresh(entry, direction, ipv4.totalLength(), tcpFlags(ipv4, protocol), nowNanos);
         increment(C_TRANSLATED);
         if (ipv4.moreFragments())
         {

@@ -86,14 +86,6 @@ class ServicesEndToEndTest
         ---
         apiVersion: v1
         kind: Service
-        metadata: {name: web-http, namespace: shop}
-        spec:
-          selector: {app: web}
-          ports:
-          - {name: http, protocol: TCP, port: 80, targetPort: 8080}
-        ---
-        apiVersion: v1
-        kind: Service
         metadata: {name: solo, namespace: shop}
         spec:
           selector: {instance: one}
@@ -139,6 +131,15 @@ class ServicesEndToEndTest
         server = cluster.api(1);
         manifest = dir.resolve("shop.yaml");
         Files.writeString(manifest, MANIFEST);
+        Files.writeString(dir.resolve("web-http.yaml"), """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web-http, namespace: shop}
+            spec:
+              selector: {app: web}
+              ports:
+              - {name: http, protocol: TCP, port: 80, targetPort: 8080}
+            """);
     }
 
     @AfterAll
@@ -255,6 +256,8 @@ class ServicesEndToEndTest
     @Order(4)
     void shouldCarryTcpConnectionsToTheServicesPodsWithTheClientsAddressKept()
     {
+        final Run applied = ctl("apply", "-f", manifest.resolveSibling("web-http.yaml").toString());
+        assertThat(applied.exit()).as(applied.err()).isZero();
         awaitEndpoints("web-http", 2);
         final String a1 = Http.get(server + "/api/v1/pods/a1").json().path("ip").asText();
         final Set<String> answered = new HashSet<>();

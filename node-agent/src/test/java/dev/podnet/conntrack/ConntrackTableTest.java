@@ -192,6 +192,46 @@ class ConntrackTableTest
     }
 
     @Test
+    void shouldFollowATcpConnectionThroughItsCloseAsNfConntrackTimesIt()
+    {
+        final int syn = 0x02;
+        final int ack = 0x10;
+        final int fin = 0x01;
+        final int entry = table.create(6, CLIENT, 40000, CLUSTER_IP, 80, ENDPOINT, 8080, CLIENT, 40000, 0);
+        table.refresh(entry, ORIGINAL, 60, syn, 0);
+        assertThat(stateAndSecondsLeft(entry)).isEqualTo("SYN_SENT 120");
+
+        table.refresh(entry, REPLY, 60, syn | ack, 0);
+        assertThat(stateAndSecondsLeft(entry)).as("kube-proxy's established timeout").isEqualTo("ESTABLISHED 86400");
+
+        table.refresh(entry, ORIGINAL, 52, fin | ack, 0);
+        assertThat(stateAndSecondsLeft(entry)).as("kube-proxy's close-wait timeout").isEqualTo("CLOSE_WAIT 3600");
+
+        table.refresh(entry, REPLY, 52, fin | ack, 0);
+        assertThat(stateAndSecondsLeft(entry)).isEqualTo("TIME_WAIT 120");
+        assertThat(table.snapshot(0, (proto, ip, port) -> "").get(0).line()).startsWith("tcp 6 120 TIME_WAIT src=10.244.1.2 ");
+        table.expire(121 * SECOND, 64);
+        assertThat(table.size()).as("a closed connection leaves the table after TIME_WAIT").isZero();
+    }
+
+    @Test
+    void shouldKeepAResetTcpConnectionForTenSeconds()
+    {
+        final int entry = table.create(6, CLIENT, 40001, CLUSTER_IP, 80, ENDPOINT, 8080, CLIENT, 40001, 0);
+        table.refresh(entry, ORIGINAL, 60, 0x02, 0);
+        table.refresh(entry, REPLY, 40, 0x14, 0); // RST, ACK: nothing listens
+
+        assertThat(stateAndSecondsLeft(entry)).isEqualTo("CLOSE 10");
+    }
+
+    private String stateAndSecondsLeft(final int entry)
+    {
+        final ConntrackEntry each = table.snapshot(0, (proto, ip, port) -> "").stream()
+            .filter(candidate -> candidate.originalSourcePort() == table.translatedDestinationPort(entry, REPLY)).findFirst().orElseThrow();
+        return each.state() + " " + each.secondsLeft();
+    }
+
+    @Test
     void shouldNotAllocateWhenTrackingPackets()
     {
         final ConntrackTable big = new ConntrackTable(4096, ConntrackTimeouts.DEFAULTS);

@@ -80,7 +80,7 @@ class ManifestsTest
         assertThat(pod.spec().ports()).containsExactly(new ContainerPort("udp", 8081, "UDP"));
         assertThat(pod.nodeName()).isEqualTo("node-2");
         assertThat(pod.warnings()).singleElement().asString()
-            .startsWith("ignored, an emulated pod runs netexec (UDP 8081)").contains("spec.containers (all but their ports)")
+            .startsWith("ignored, an emulated pod runs netexec (UDP 8081, HTTP 8080), echo and discard").contains("spec.containers (all but their ports)")
             .contains("spec.restartPolicy");
         final ServiceInfo service = ((KubeObject.Service)objects.get(2)).service();
         assertThat(service.selector()).isEqualTo(Map.of("app", "web"));

@@ -46,7 +46,8 @@ class RealPodServicesTest
         spec:
           selector: {app: web}
           ports:
-          - {protocol: UDP, port: 80, targetPort: 8081}
+          - {name: netexec, protocol: UDP, port: 80, targetPort: 8081}
+          - {name: http, protocol: TCP, port: 80, targetPort: 8080}
         ---
         apiVersion: v1
         kind: Service
@@ -64,7 +65,7 @@ class RealPodServicesTest
     @BeforeAll
     void start()
     {
-        RealPodTesting.require("python3", "ping", "getent");
+        RealPodTesting.require("python3", "ping", "getent", "dig", "curl");
         RealPodTesting.deleteNetns(POD);
         hadEtcNetns = Files.exists(Path.of("/etc/netns"));
         cluster = LocalCluster.start(2, 1);
@@ -108,6 +109,15 @@ class RealPodServicesTest
         assertThat(RealPodTesting.udpFrom(POD, "web", 80, "hostname")).isEqualTo("web-1");
         assertThat(RealPodTesting.udpFrom(POD, webIp, 80, "clientip")).as("no SNAT: the pod's own address").startsWith(ip + ":");
         assertThat(inNetns(POD, "getent", "ahostsv4", "nothing-here").exitCode()).as("NXDOMAIN: not found").isNotZero();
+
+        // dig over TCP (RFC 7766) at the node-local DNS, and the kernel's TCP through the ClusterIP to web-1's HTTP netexec
+        assertThat(inNetns(POD, "dig", "+tcp", "+short", "+tries=1", "+time=5", "web.default.svc.cluster.local").output().strip())
+            .isEqualTo(webIp);
+        assertThat(inNetns(POD, "dig", "+tcp", "+tries=1", "+time=5", "nothing.default.svc.cluster.local").output())
+            .contains("status: NXDOMAIN");
+        assertThat(inNetns(POD, "curl", "-sS", "-m", "10", "http://web/hostname").output()).isEqualTo("web-1");
+        assertThat(inNetns(POD, "curl", "-sS", "-m", "10", "http://web.default.svc.cluster.local/clientip").output())
+            .as("no SNAT over TCP either").startsWith(ip + ":");
 
         // a Service selecting the real pod: an emulated pod's request reaches the namespace's server, the
         // answer comes back from the ClusterIP
