@@ -337,6 +337,30 @@ class PolicyEndToEndTest
     }
 
     @Test
+    @Order(3)
+    void shouldRefuseBadPoliciesAndQuestionsNamingTheField()
+    {
+        final String base = server + "/apis/networking.k8s.io/v1/namespaces/";
+        final Http.Reply invalid = Http.post(base + "x/networkpolicies", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n" +
+            "metadata: {name: bad}\nspec: {podSelector: {}, ingress: [{ports: [{port: 90, endPort: 80}]}]}\n");
+        final Http.Reply noNamespace = Http.post(base + "nope/networkpolicies", "apiVersion: networking.k8s.io/v1\n" +
+            "kind: NetworkPolicy\nmetadata: {name: p}\nspec: {podSelector: {}}\n");
+        final Http.Reply exists = Http.post(base + "x/networkpolicies", DENY_AND_OPEN.substring(0, DENY_AND_OPEN.indexOf("---")));
+
+        assertThat(invalid.status()).isEqualTo(400);
+        assertThat(invalid.body()).contains("spec.ingress[0].ports[0].endPort: Invalid value: 90: must be greater than or equal to " +
+            "`port`");
+        assertThat(noNamespace.status()).isEqualTo(404);
+        assertThat(noNamespace.body()).contains("namespaces \\\"nope\\\" not found");
+        assertThat(exists.status()).isEqualTo(409);
+        assertThat(Http.get(base + "x/networkpolicies/nothing").status()).isEqualTo(404);
+        assertThat(Http.get(server + "/api/v1/policy/explain?from=x/a").status()).isEqualTo(400);
+        assertThat(Http.get(server + "/api/v1/policy/explain?from=x/a&to=y/b&port=70000").body()).contains("'port'");
+        assertThat(ctl("policy", "explain", "x/a", "x/nothing").exit()).isEqualTo(3);
+        assertThat(ctl("policy", "explain", "x/a", "y/b", "--port", "80/ICMP").exit()).isEqualTo(2);
+    }
+
+    @Test
     @Order(4)
     void shouldShowDeniedApartFromTimeoutInTheChecksMatrix()
     {
