@@ -1,6 +1,7 @@
 package dev.podnet.policy;
 
 import dev.podnet.conntrack.ConntrackTable;
+import dev.podnet.conntrack.QuotedPacket;
 import dev.podnet.packet.IcmpFlyweight;
 import dev.podnet.packet.Ipv4Flyweight;
 import org.agrona.MutableDirectBuffer;
@@ -72,7 +73,7 @@ public final class PolicyStage
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS.length);
     /** Denied packets by the isolating policies' label, [ingress, egress]; entries made at install, never per packet. */
     private final ConcurrentHashMap<String, AtomicLongArray> denied = new ConcurrentHashMap<>();
-    private final Ipv4Flyweight inner = new Ipv4Flyweight();
+    private final QuotedPacket quoted = new QuotedPacket();
     private PolicyTable table = PolicyTable.empty();
 
     // first fragments that passed: (source, destination, id << 8 | protocol) until they expire
@@ -282,31 +283,15 @@ public final class PolicyStage
     /** An ICMP error about a tracked connection (either way round): RELATED. */
     private boolean related(final Ipv4Flyweight ipv4, final long nowNanos)
     {
-        final MutableDirectBuffer buffer = ipv4.buffer();
-        final int icmpOffset = ipv4.payloadOffset();
-        final int icmpLength = ipv4.payloadLength();
-        final int type = buffer.getByte(icmpOffset) & 0xFF;
-        if ((type != IcmpFlyweight.TYPE_DESTINATION_UNREACHABLE && type != IcmpFlyweight.TYPE_TIME_EXCEEDED) ||
-            icmpLength < IcmpFlyweight.HEADER_LENGTH + Ipv4Flyweight.MIN_HEADER_LENGTH + 8)
+        if (!quoted.wrap(ipv4))
         {
             return false;
         }
-        final int innerOffset = icmpOffset + IcmpFlyweight.HEADER_LENGTH;
-        inner.wrap(buffer, innerOffset, icmpLength - IcmpFlyweight.HEADER_LENGTH);
-        final int innerHeader = inner.headerLength();
-        final int innerProtocol = inner.protocol();
-        if (inner.version() != 4 || innerHeader < Ipv4Flyweight.MIN_HEADER_LENGTH ||
-            icmpLength < IcmpFlyweight.HEADER_LENGTH + innerHeader + 8 || (innerProtocol != UDP && innerProtocol != TCP))
-        {
-            return false;
-        }
-        final int innerL4 = innerOffset + innerHeader;
-        final int innerSourcePort = buffer.getShort(innerL4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        final int innerDestinationPort = buffer.getShort(innerL4 + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        return conntrack.lookup(innerProtocol, inner.source(), innerSourcePort, inner.destination(), innerDestinationPort, nowNanos) !=
-            ConntrackTable.NONE ||
-            conntrack.lookup(innerProtocol, inner.destination(), innerDestinationPort, inner.source(), innerSourcePort, nowNanos) !=
-            ConntrackTable.NONE;
+        final Ipv4Flyweight inner = quoted.inner();
+        return conntrack.lookup(inner.protocol(), inner.source(), quoted.sourcePort(), inner.destination(), quoted.destinationPort(),
+            nowNanos) != ConntrackTable.NONE ||
+            conntrack.lookup(inner.protocol(), inner.destination(), quoted.destinationPort(), inner.source(), quoted.sourcePort(),
+            nowNanos) != ConntrackTable.NONE;
     }
 
     private void rememberFragment(final int source, final int destination, final int key, final long nowNanos)
