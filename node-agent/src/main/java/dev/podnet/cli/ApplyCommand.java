@@ -54,18 +54,23 @@ final class ApplyCommand extends Verb
             {
                 for (final JsonNode warning : item.path("warnings"))
                 {
-                    verb.err().println("Warning: " + text(item, "kind").toLowerCase(java.util.Locale.ROOT) + "/" + text(item, "name") +
-                        ": " + warning.asText());
+                    verb.err().println("Warning: " + reference(item) + ": " + warning.asText());
                 }
                 if (!item.path("outcome").isNull() && !item.path("outcome").isMissingNode())
                 {
-                    verb.out().println(text(item, "kind").toLowerCase(java.util.Locale.ROOT) + "/" + text(item, "name") + " " +
-                        text(item, "outcome"));
+                    verb.out().println(reference(item) + " " + text(item, "outcome"));
                 }
             }
         }
         ApiClient.require(reply);
         return PodnetCtl.EXIT_OK;
+    }
+
+    /** kubectl's name for an object: {@code service/web}, {@code networkpolicy.networking.k8s.io/deny} (its API group). */
+    static String reference(final JsonNode item)
+    {
+        final String kind = text(item, "kind").toLowerCase(java.util.Locale.ROOT);
+        return kind + (kind.equals("networkpolicy") ? ".networking.k8s.io" : "") + "/" + text(item, "name");
     }
 
     private static byte[] read(final Verb verb, final String file)

@@ -27,7 +27,10 @@ import java.util.Map;
         "  # b-1      ok   -    ok",
         "  # c-1      ok   ok   -",
         "  # 6/6 pairs ok",
-        "  podnetctl check -o json | jq .failed"})
+        "  podnetctl check -o json | jq .failed",
+        "  podnetctl check --matrix --port 8080/TCP",
+        "  # -\tx/a\tx/b ...",
+        "  # x/a\t.\tX ..."})
 final class CheckCommand extends Verb
 {
     /** Terminal width when {@code COLUMNS} does not say: wider matrices get numbered columns. */
@@ -41,15 +44,53 @@ final class CheckCommand extends Verb
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", description = "json (the API's answer)")
     String output;
 
+    @Option(names = "--matrix", description = "print the pods' matrix as Kubernetes' e2e network policy framework does: " +
+        "- then the pods, a row per source, . reachable, X not")
+    boolean matrix;
+
+    @Option(names = "--port", paramLabel = "P/PROTO", description = "one probe per pair instead of the conformance steps: a TCP " +
+        "connection with GET /hostname, or netexec hostname over UDP, to port P (e.g. 8080/TCP, 8081/UDP)")
+    String port;
+
     @Override
     int run()
     {
         final Output.Format format = format(output, Output.Format.JSON);
         final Map<String, Object> body = new LinkedHashMap<>();
         putMillis(body, "timeoutMs", "-W", timeoutSeconds, 1);
+        if (port != null)
+        {
+            final int[] parsed = portAndProtocol(this, "--port", port);
+            body.put("port", parsed[0]);
+            body.put("protocol", parsed[1] == 17 ? "UDP" : "TCP");
+        }
         final JsonNode check = api().post("/api/v1/check", body, CHECK_BOUND);
-        print(format, check, answer -> CheckMatrix.lines(answer, columns()).forEach(out()::println));
+        print(format, check, answer -> (matrix ? CheckMatrix.upstream(answer) : CheckMatrix.lines(answer, columns()))
+            .forEach(out()::println));
         return CheckMatrix.allOk(check) ? PodnetCtl.EXIT_OK : PodnetCtl.EXIT_FAILED;
+    }
+
+    /** {@code P/PROTO} ({@code 80/TCP}, {@code 53/udp}; {@code P} alone is TCP): port and IP protocol number, or a usage error. */
+    static int[] portAndProtocol(final Verb verb, final String option, final String text)
+    {
+        final int slash = text.indexOf('/');
+        final String protocol = slash < 0 ? "TCP" : text.substring(slash + 1).toUpperCase(java.util.Locale.ROOT);
+        final int number = protocol.equals("TCP") ? 6 : protocol.equals("UDP") ? 17 : protocol.equals("SCTP") ? 132 : -1;
+        int port;
+        try
+        {
+            port = Integer.parseInt(slash < 0 ? text : text.substring(0, slash));
+        }
+        catch (final NumberFormatException ex)
+        {
+            port = -1;
+        }
+        if (number < 0 || port < 1 || port > 65535)
+        {
+            throw verb.usage("invalid value for option '" + option + "': '" + text + "' (expected PORT/PROTOCOL: 1..65535 and " +
+                "TCP, UDP or SCTP, e.g. 8080/TCP)");
+        }
+        return new int[] {port, number};
     }
 
     private int columns()

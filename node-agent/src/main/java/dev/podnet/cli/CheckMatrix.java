@@ -19,6 +19,8 @@ import static dev.podnet.cli.Output.text;
  * 5/6 pairs ok
  * b-1 -> c-1: timeout
  * </pre>
+ * A failed pair's cell says why when the answer knows: {@code denied} (NetworkPolicy does not allow it),
+ * {@code timeout} (no answer otherwise), else {@code X}.
  * When pod names as column headers would make the matrix wider than the terminal, the columns (and
  * rows) are numbered instead and a legend maps numbers to pods: a matrix of 30 pods still fits.
  */
@@ -43,11 +45,7 @@ final class CheckMatrix
     {
         final List<String> pods = new ArrayList<>();
         check.path("pods").forEach(pod -> pods.add(pod.asText()));
-        final Map<String, String> cells = new HashMap<>();
-        for (final JsonNode pair : check.path("matrix"))
-        {
-            cells.put(text(pair, "from") + "\n" + text(pair, "to"), pair.path("ok").asBoolean() ? OK : FAILED);
-        }
+        final Map<String, String> cells = cells(check);
 
         final List<String> lines = new ArrayList<>();
         final List<String> named = matrix(pods, cells, pods);
@@ -96,7 +94,56 @@ final class CheckMatrix
         lines.add(check.path("ok").asInt() + "/" + check.path("pairs").asInt() + " pairs ok");
         for (final JsonNode failure : check.path("failed"))
         {
-            lines.add(text(failure, "from") + " -> " + text(failure, "to") + ": " + text(failure, "error"));
+            lines.add(text(failure, "from") + " -> " + text(failure, "to") + ": " + (text(failure, "reason").equals("denied") ?
+                "denied by NetworkPolicy (" + text(failure, "error") + ")" : text(failure, "error")));
+        }
+        return lines;
+    }
+
+    /** Each pair's cell by {@code from + "\n" + to}: ok, denied, timeout or X. */
+    static Map<String, String> cells(final JsonNode check)
+    {
+        final Map<String, String> reasons = new HashMap<>();
+        for (final JsonNode failure : check.path("failed"))
+        {
+            final String reason = text(failure, "reason");
+            reasons.put(text(failure, "from") + "\n" + text(failure, "to"), reason.equals("denied") || reason.equals("timeout") ? reason :
+                FAILED);
+        }
+        final Map<String, String> cells = new HashMap<>();
+        for (final JsonNode pair : check.path("matrix"))
+        {
+            final String key = text(pair, "from") + "\n" + text(pair, "to");
+            cells.put(key, pair.path("ok").asBoolean() ? OK : reasons.getOrDefault(key, FAILED));
+        }
+        return cells;
+    }
+
+    /**
+     * The pods' matrix in the layout of Kubernetes' e2e network policy framework ({@code truthtable.go}): a
+     * header {@code -} and the destinations, a row per source, tab-separated, {@code .} reachable and {@code X}
+     * not (a pod to itself is {@code .}, as upstream probes it too); then the count and each failure with why.
+     */
+    static List<String> upstream(final JsonNode check)
+    {
+        final List<String> pods = new ArrayList<>();
+        check.path("pods").forEach(pod -> pods.add(pod.asText()));
+        final Map<String, String> cells = cells(check);
+        final List<String> lines = new ArrayList<>();
+        lines.add("-\t" + String.join("\t", pods));
+        for (final String from : pods)
+        {
+            final StringBuilder line = new StringBuilder(from);
+            for (final String to : pods)
+            {
+                line.append('\t').append(from.equals(to) || OK.equals(cells.get(from + "\n" + to)) ? "." : "X");
+            }
+            lines.add(line.toString());
+        }
+        lines.add(check.path("ok").asInt() + "/" + check.path("pairs").asInt() + " pairs ok");
+        for (final JsonNode failure : check.path("failed"))
+        {
+            lines.add(text(failure, "from") + " -> " + text(failure, "to") + ": " + text(failure, "reason") + ": " + text(failure, "error"));
         }
         return lines;
     }

@@ -62,7 +62,7 @@ final class CurlCommand extends Verb
         body.put("url", url);
         putMillis(body, "timeoutMs", "-m", maxTime, 1);
         final int timeoutMs = (int)body.getOrDefault("timeoutMs", 10_000);
-        final ApiClient.Reply reply = api().send("POST", "/api/v1/pods/" + ApiClient.segment(pod) + "/http", body,
+        final ApiClient.Reply reply = api().send("POST", podPath(pod) + "/http", body,
             Duration.ofMillis(timeoutMs).plus(ApiClient.GRACE));
         if ((reply.status() == 504 && "timeout".equals(reply.error())) ||
             (reply.status() == 502 && !"node-unreachable".equals(reply.error())))

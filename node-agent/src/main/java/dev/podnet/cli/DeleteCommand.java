@@ -4,15 +4,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code podnetctl delete pod|svc|ns NAME}, {@code podnetctl delete -f FILE}.
+ * {@code podnetctl delete pod|svc|ns|netpol NAME}, {@code podnetctl delete -f FILE}.
  */
 @Command(
     name = "delete",
     mixinStandardHelpOptions = true,
     description = "Deletes a pod, a Service, a namespace (with its pods and Services), or what a manifest holds (-f).",
-    subcommands = {DeleteCommand.Pod.class, DeleteCommand.Service.class, DeleteCommand.Namespace.class},
+    subcommands = {DeleteCommand.Pod.class, DeleteCommand.Service.class, DeleteCommand.Namespace.class,
+        PolicyCommands.Delete.class},
     footerHeading = "%nExamples:%n",
     footer = {"  podnetctl delete pod web", "  podnetctl delete svc web -n shop", "  podnetctl delete ns shop",
+        "  podnetctl delete netpol deny-all -n x",
         "  podnetctl delete -f app.yaml"})
 final class DeleteCommand extends Verb
 {
@@ -25,7 +27,7 @@ final class DeleteCommand extends Verb
     {
         if (file == null)
         {
-            throw usage("missing resource type: pod, service or namespace (or -f FILE)");
+            throw usage("missing resource type: pod, service, namespace or networkpolicy (or -f FILE)");
         }
         return ApplyCommand.sendManifest(this, file, "/api/v1/delete", "delete");
     }
@@ -58,7 +60,8 @@ final class DeleteCommand extends Verb
         description = "Deletes a namespace with its pods and Services (default, kube-system, kube-public and kube-node-lease " +
             "cannot be deleted).",
         footerHeading = "%nExamples:%n",
-        footer = {"  podnetctl delete ns shop", "  # namespace/shop deleted"})
+        footer = {"  podnetctl delete ns shop",
+        "  podnetctl delete netpol deny-all -n x", "  # namespace/shop deleted"})
     static final class Namespace extends Verb
     {
         @Parameters(paramLabel = "NAME", description = "the namespace")

@@ -21,14 +21,15 @@ import static dev.podnet.cli.Output.text;
     mixinStandardHelpOptions = true,
     description = {"Shows one node or one pod in detail.",
         "A node: its lease, addresses, routes and pods. A pod: its addresses and its ARP cache."},
-    subcommands = {DescribeCommand.Node.class, DescribeCommand.Pod.class, DescribeCommand.Service.class},
+    subcommands = {DescribeCommand.Node.class, DescribeCommand.Pod.class, DescribeCommand.Service.class,
+        PolicyCommands.Describe.class},
     footerHeading = "%nExamples:%n",
-    footer = {"  podnetctl describe node a", "  podnetctl describe pod a-1"})
+    footer = {"  podnetctl describe node a", "  podnetctl describe pod a-1", "  podnetctl describe netpol deny-all -n x"})
 final class DescribeCommand extends ResourceVerb
 {
     DescribeCommand()
     {
-        super("node or pod");
+        super("node, pod, service or networkpolicy");
     }
 
     /**

@@ -12,16 +12,16 @@ import java.util.Locale;
 import static dev.podnet.cli.Output.text;
 
 /**
- * {@code podnetctl get nodes|pods|svc|endpoints|ns [NAME] [-o wide|json]}: the cluster's objects, one
+ * {@code podnetctl get nodes|pods|svc|endpoints|ns|netpol [NAME] [-o wide|json]}: the cluster's objects, one
  * line each; pods, Services and endpoints of the namespace {@code -n} names (default), or of every
  * namespace with {@code -A}.
  */
 @Command(
     name = "get",
     mixinStandardHelpOptions = true,
-    description = "Lists the cluster's nodes, pods, Services, endpoints or namespaces, one line each.",
+    description = "Lists the cluster's nodes, pods, Services, endpoints, namespaces or NetworkPolicies, one line each.",
     subcommands = {GetCommand.Nodes.class, GetCommand.Pods.class, GetCommand.Services.class, GetCommand.EndpointsOf.class,
-        GetCommand.Namespaces.class},
+        GetCommand.Namespaces.class, PolicyCommands.Get.class},
     footerHeading = "%nExamples:%n",
     footer = {
         "  podnetctl get nodes",
@@ -31,12 +31,13 @@ import static dev.podnet.cli.Output.text;
         "  podnetctl get pod a-1",
         "  podnetctl get svc -n shop",
         "  podnetctl get endpoints web",
-        "  podnetctl get ns"})
+        "  podnetctl get ns",
+        "  podnetctl get netpol -A"})
 final class GetCommand extends ResourceVerb
 {
     GetCommand()
     {
-        super("nodes, pods, services, endpoints or namespaces");
+        super("nodes, pods, services, endpoints, namespaces or networkpolicies");
     }
 
     /** The path of a namespaced collection: every namespace's with -A, else -n's (default). */
@@ -55,7 +56,7 @@ final class GetCommand extends ResourceVerb
     }
 
     /** With -A, a NAMESPACE column first, as kubectl shows it. */
-    private static List<String> withNamespace(final Verb verb, final List<String> fields)
+    static List<String> withNamespace(final Verb verb, final List<String> fields)
     {
         if (!verb.root().allNamespaces())
         {
@@ -101,7 +102,7 @@ final class GetCommand extends ResourceVerb
     }
 
     /** Rows of a list, or the one object a {@code NAME} asks for: both print as a table. */
-    private static List<JsonNode> items(final JsonNode answer)
+    static List<JsonNode> items(final JsonNode answer)
     {
         final List<JsonNode> items = new ArrayList<>();
         if (answer != null && answer.isArray())

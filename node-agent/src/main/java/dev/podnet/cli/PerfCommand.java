@@ -68,7 +68,7 @@ final class PerfCommand extends Verb
         putInRange(body, "streams", "--streams", streams, 1, 16);
         putInRange(body, "port", "--port", port, 1, 65_535);
         putMillis(body, "intervalMs", "--interval", interval, 100);
-        final ApiClient.Reply reply = api().send("POST", "/api/v1/pods/" + ApiClient.segment(pod) + "/tcp-perf", body,
+        final ApiClient.Reply reply = api().send("POST", podPath(pod) + "/tcp-perf", body,
             Duration.ofSeconds(duration + 10).plus(ApiClient.GRACE));
         if ((reply.status() == 504 && "timeout".equals(reply.error())) ||
             (reply.status() == 502 && !"node-unreachable".equals(reply.error())))

@@ -27,7 +27,7 @@ import java.util.Map;
     subcommands = {
         GetCommand.class, DescribeCommand.class, CreateCommand.class, DeleteCommand.class, ApplyCommand.class,
         PingCommand.class, TracerouteCommand.class, UdpCommand.class, NslookupCommand.class, CurlCommand.class, PerfCommand.class,
-        SsCommand.class, CheckCommand.class,
+        SsCommand.class, CheckCommand.class, PolicyCommand.class,
         ArpCommand.class, FdbCommand.class, RoutesCommand.class, ConntrackCommand.class, CaptureCommand.class, ChaosCommand.class,
         NetemCommand.class, TraceCommand.class,
         CommandLine.HelpCommand.class},

@@ -37,7 +37,7 @@ final class SsCommand extends Verb
     int run()
     {
         final Output.Format format = format(output, Output.Format.JSON);
-        return show(format, "/api/v1/pods/" + ApiClient.segment(pod) + "/sockets", this::table);
+        return show(format, podPath(pod) + "/sockets", this::table);
     }
 
     private Table table(final JsonNode sockets)

@@ -48,6 +48,8 @@ public final class ConntrackTable
     private static final int TCP_RST = 0x04;
     /** nf_conntrack_tcp_timeout_close: what is left of a connection after an RST. */
     private static final long TCP_CLOSE_NANOS = 10_000_000_000L;
+    /** NetworkPolicy judged the connection and allowed it (the policy stage's mark, as Calico marks accepted flows). */
+    private static final int POLICY_ALLOWED = 64;
     private static final int EARLY_DROP_SCAN = 16;
 
     /** Counter names, by index: see {@link #counter(int)}. */
@@ -429,6 +431,42 @@ public final class ConntrackTable
     public boolean assured(final int entry)
     {
         return (status[entry] & ASSURED) != 0;
+    }
+
+    /** Whether a reply was seen: the connection is ESTABLISHED in iptables' words. */
+    public boolean replied(final int entry)
+    {
+        return (status[entry] & SEEN_REPLY) != 0;
+    }
+
+    /** Whether NetworkPolicy allowed the connection. */
+    public boolean policyAllowed(final int entry)
+    {
+        return (status[entry] & POLICY_ALLOWED) != 0;
+    }
+
+    /** Marks the connection as allowed by NetworkPolicy: its packets pass without being judged again. */
+    public void allowByPolicy(final int entry)
+    {
+        status[entry] |= POLICY_ALLOWED;
+    }
+
+    /** Whether either direction is translated (a Service's connection), i.e. the reply tuple is not the original's mirror. */
+    public boolean natted(final int entry)
+    {
+        return replySource[entry] != originalDestination[entry] || replyDestination[entry] != originalSource[entry] ||
+            replyPorts[entry] != (originalPorts[entry] << 16 | originalPorts[entry] >>> 16);
+    }
+
+    public int originalSource(final int entry)
+    {
+        return originalSource[entry];
+    }
+
+    /** The port the replies come from: after DNAT, the endpoint's. */
+    public int replySourcePort(final int entry)
+    {
+        return replyPorts[entry] >>> 16;
     }
 
     // ---------------------------------------------------------------- removal

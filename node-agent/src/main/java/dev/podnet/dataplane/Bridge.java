@@ -59,12 +59,13 @@ final class Bridge
 
     /**
      * Sees every valid frame the bridge is about to switch, after its ingress taps and before delivery,
-     * and may rewrite it in place: where {@code br_netfilter} hands bridged IPv4 to netfilter.
+     * and may rewrite it in place or drop it (false): where {@code br_netfilter} hands bridged IPv4 to
+     * netfilter.
      */
     @FunctionalInterface
     interface SwitchHook
     {
-        void onSwitch(int ingressPort, long destinationMac, MutableDirectBuffer buffer, int offset, int length, long nowNanos);
+        boolean onSwitch(int ingressPort, long destinationMac, MutableDirectBuffer buffer, int offset, int length, long nowNanos);
     }
 
     void hook(final SwitchHook hook)
@@ -189,9 +190,9 @@ final class Bridge
         learn(source, ingress, nowNanos);
 
         final long destination = ethernet.destination();
-        if (hook != null)
+        if (hook != null && !hook.onSwitch(ingressPort, destination, buffer, offset, length, nowNanos))
         {
-            hook.onSwitch(ingressPort, destination, buffer, offset, length, nowNanos);
+            return;
         }
         if (!MacAddress.isMulticast(destination))
         {

@@ -469,6 +469,28 @@ public final class DataPlaneProxy
         return submit((dp, now, result) -> result.complete(dp.installServices(table)));
     }
 
+    /** Swaps in a compiled NetworkPolicy table; completes once new connections are judged by it. */
+    public CompletableFuture<Void> installPolicies(final dev.podnet.policy.PolicyTable table)
+    {
+        return submit((dp, now, result) ->
+        {
+            dp.installPolicies(table);
+            result.complete(null);
+        });
+    }
+
+    /** The NetworkPolicy table the data plane runs now. */
+    public CompletableFuture<dev.podnet.policy.PolicyTable> policyTable()
+    {
+        return submit((dp, now, result) -> result.complete(dp.policy().table()));
+    }
+
+    /** Packets NetworkPolicy denied, by the isolating policies ({@code ns/name,...}) and direction {@code [ingress, egress]}. */
+    public Map<String, long[]> policyDenied()
+    {
+        return dataPlane.policy().deniedByPolicy();
+    }
+
     /** Swaps in a compiled cluster DNS zone; completes once the data plane answers from it. */
     public CompletableFuture<Void> installDnsZone(final dev.podnet.dns.DnsZone zone)
     {
@@ -499,6 +521,11 @@ public final class DataPlaneProxy
         for (int i = 0; i < dev.podnet.service.ServiceStage.COUNTERS.length; i++)
         {
             counters.put("service_" + dev.podnet.service.ServiceStage.COUNTERS[i], services.counter(i));
+        }
+        final dev.podnet.policy.PolicyStage policy = dataPlane.policy();
+        for (int i = 0; i < dev.podnet.policy.PolicyStage.COUNTERS.length; i++)
+        {
+            counters.put("policy_" + dev.podnet.policy.PolicyStage.COUNTERS[i], policy.counter(i));
         }
         final dev.podnet.conntrack.ConntrackTable conntrack = services.conntrack();
         counters.put("conntrack_entries", (long)conntrack.size());

@@ -19,6 +19,8 @@ import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.Pod;
 import dev.podnet.pod.PodStats;
 import dev.podnet.pod.RateLimiter;
+import dev.podnet.policy.PolicyStage;
+import dev.podnet.policy.PolicyTable;
 import dev.podnet.service.ServiceStage;
 import dev.podnet.service.ServiceTable;
 import dev.podnet.tap.TapDevice;
@@ -85,6 +87,7 @@ public final class NodeDataPlane implements Agent
     private final Overlay overlay;
     private final LinkImpairments links;
     private final ServiceStage services;
+    private final PolicyStage policy;
     private final ClusterDns dns;
     private final Ipv4Flyweight bridgedIpv4 = new Ipv4Flyweight();
     private final ManyToOneConcurrentArrayQueue<Command<?>> commands;
@@ -429,12 +432,14 @@ public final class NodeDataPlane implements Agent
         this.commands = new ManyToOneConcurrentArrayQueue<>(config.commandQueue());
         final int gatewayIp = config.podCidr().address(1);
         final ServiceSettings serviceSettings = config.services();
-        this.services = new ServiceStage(new ConntrackTable(serviceSettings.conntrackMax(), serviceSettings.timeouts()),
-            ServiceTable.empty(serviceSettings.serviceCidr()), gatewayIp, config.podCidr().network(), serviceSettings.affinityCapacity());
+        final ConntrackTable conntrack = new ConntrackTable(serviceSettings.conntrackMax(), serviceSettings.timeouts());
+        this.services = new ServiceStage(conntrack, ServiceTable.empty(serviceSettings.serviceCidr()), gatewayIp,
+            config.podCidr().network(), serviceSettings.affinityCapacity());
+        this.policy = new PolicyStage(conntrack, gatewayIp, config.podCidr().network());
         this.dns = new ClusterDns(serviceSettings.dnsIp(), serviceSettings.clusterDomain());
         this.router = new Router(
             GATEWAY_PORT, config.podCidr(), config.pod().mtu(), MacAddress.podMac(gatewayIp), localEndpoints, routes,
-            new GatewaySink(), drops, new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()), services, dns);
+            new GatewaySink(), drops, new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()), services, policy, dns);
         router.overlay(this.overlay);
         this.tracer = new Tracer(config.nodeName());
         drops.observer(tracer::dropped);
@@ -613,9 +618,10 @@ public final class NodeDataPlane implements Agent
     /**
      * {@code br_netfilter}: an IPv4 frame switched from one pod to another passes connection tracking,
      * so the reply of an endpoint to a client on its own node is translated back although no router
-     * sees it.
+     * sees it, and then NetworkPolicy (both pods are this node's: the source's egress and the
+     * destination's ingress); false drops it.
      */
-    private void onSwitch(
+    private boolean onSwitch(
         final int ingressPort, final long destinationMac, final MutableDirectBuffer buffer, final int offset, final int length,
         final long nowNanos)
     {
@@ -623,7 +629,7 @@ public final class NodeDataPlane implements Agent
             (buffer.getShort(offset + EthernetFlyweight.ETHER_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) !=
                 EthernetFlyweight.ETHER_TYPE_IPV4)
         {
-            return;
+            return true;
         }
         bridgedIpv4.wrap(buffer, offset + EthernetFlyweight.HEADER_LENGTH, length - EthernetFlyweight.HEADER_LENGTH);
         if (bridgedIpv4.check() == PacketError.NONE)
@@ -631,8 +637,14 @@ public final class NodeDataPlane implements Agent
             final String before = ServiceTrace.before(tracer, buffer, offset, length);
             services.bridged(bridgedIpv4, nowNanos);
             ServiceTrace.after(tracer, services, before, buffer, offset, length);
+            if (policy.judge(bridgedIpv4, nowNanos) != PolicyStage.PASS)
+            {
+                drops.increment(DropReason.POLICY_DENIED);
+                return false;
+            }
             tracer.enter("bridge");
         }
+        return true;
     }
 
     // ---------------------------------------------------------------- commands (data-plane thread)
@@ -1063,6 +1075,17 @@ public final class NodeDataPlane implements Agent
     int installServices(final ServiceTable table)
     {
         return services.install(table);
+    }
+
+    /** Swaps in a new policy table: new connections are judged by it from the next packet on. */
+    void installPolicies(final PolicyTable table)
+    {
+        policy.install(table);
+    }
+
+    PolicyStage policy()
+    {
+        return policy;
     }
 
     void installDnsZone(final DnsZone zone)

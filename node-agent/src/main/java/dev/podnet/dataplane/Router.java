@@ -13,6 +13,7 @@ import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.DropReason;
 import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.RateLimiter;
+import dev.podnet.policy.PolicyStage;
 import dev.podnet.service.ServiceStage;
 import dev.podnet.trace.Headers;
 import dev.podnet.trace.Tracer;
@@ -58,7 +59,9 @@ import static dev.podnet.packet.IcmpFlyweight.TYPE_TIME_EXCEEDED;
  * ({@link ServiceStage}, kube-proxy), which translates packets to ClusterIPs to an endpoint (DNAT),
  * rejects those to a Service without endpoints with ICMP port unreachable and drops what no Service
  * rule matches; packets from the tunnel pass it too, so replies are translated back. The Service
- * stage is the only place addresses are ever rewritten.
+ * stage is the only place addresses are ever rewritten. After it, NetworkPolicy ({@link PolicyStage})
+ * judges what is left, translated: the source's egress when it is a local pod, the destination's ingress
+ * when it is one (a DNS query is judged as to the cluster DNS before it is answered).
  */
 final class Router implements BridgePort, Overlay.Receiver
 {
@@ -92,6 +95,7 @@ final class Router implements BridgePort, Overlay.Receiver
     private Overlay overlay;
     private Tracer tracer = new Tracer("");
     private final ServiceStage services;
+    private final PolicyStage policy;
     private final ClusterDns dns;
     private final ClusterDnsTcp dnsTcp;
     private FrameTap[] taps = new FrameTap[0];
@@ -126,6 +130,7 @@ final class Router implements BridgePort, Overlay.Receiver
         final DropCounters drops,
         final RateLimiter icmpErrors,
         final ServiceStage services,
+        final PolicyStage policy,
         final ClusterDns dns)
     {
         this.portId = portId;
@@ -140,6 +145,7 @@ final class Router implements BridgePort, Overlay.Receiver
         this.drops = drops;
         this.icmpErrors = icmpErrors;
         this.services = services;
+        this.policy = policy;
         this.dns = dns;
         this.dnsTcp = new ClusterDnsTcp(dns, bridgeMtu, new DnsSegmentOutput());
     }
@@ -213,7 +219,7 @@ final class Router implements BridgePort, Overlay.Receiver
                     final String before = ServiceTrace.before(tracer, buffer, offset, length);
                     final int verdict = services.fromPod(ipv4, nowNanos);
                     ServiceTrace.after(tracer, services, before, buffer, offset, length);
-                    if (admitService(verdict, nowNanos))
+                    if (admitService(verdict, nowNanos) && admitPolicy(nowNanos))
                     {
                         tracer.enter("router");
                         route(gatewayIp, nowNanos);
@@ -300,7 +306,7 @@ final class Router implements BridgePort, Overlay.Receiver
         final String before = ServiceTrace.before(tracer, buffer, offset, length);
         final int verdict = services.fromTunnel(ipv4, nowNanos);
         ServiceTrace.after(tracer, services, before, buffer, offset, length);
-        if (admitService(verdict, nowNanos))
+        if (admitService(verdict, nowNanos) && admitPolicy(nowNanos))
         {
             tracer.enter("router");
             route(tunnelIp, nowNanos);
@@ -344,6 +350,17 @@ final class Router implements BridgePort, Overlay.Receiver
         }
     }
 
+    /** NetworkPolicy, after the Service stage: true when the packet may be routed. */
+    private boolean admitPolicy(final long nowNanos)
+    {
+        if (policy.judge(ipv4, nowNanos) == PolicyStage.PASS)
+        {
+            return true;
+        }
+        drops.increment(DropReason.POLICY_DENIED);
+        return false;
+    }
+
     /**
      * A UDP query to the cluster DNS Service: answered here from the node's zone (true), the answer
      * sent back from the DNS address and port 53 as a server behind the ClusterIP would.
@@ -371,6 +388,10 @@ final class Router implements BridgePort, Overlay.Receiver
         if (udp.destinationPort() != ClusterDns.PORT)
         {
             return false; // the Service stage decides (no rule: dropped)
+        }
+        if (!admitPolicy(nowNanos))
+        {
+            return true; // egress policy judges the query as to the cluster DNS (a kube-system pod labelled k8s-app: kube-dns)
         }
         final int payload = ETH + Ipv4Flyweight.MIN_HEADER_LENGTH + UdpFlyweight.HEADER_LENGTH;
         final int answer = dns.responder().respond(dns.zone(), udp.buffer(), udp.payloadOffset(), udp.payloadLength(),
@@ -404,6 +425,10 @@ final class Router implements BridgePort, Overlay.Receiver
             (ipv4.buffer().getShort(offset + 2, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF) != ClusterDns.PORT)
         {
             return false; // the Service stage decides (no rule: dropped)
+        }
+        if (!admitPolicy(nowNanos))
+        {
+            return true; // judged as to the cluster DNS, as a query over UDP
         }
         if (tracer.active())
         {

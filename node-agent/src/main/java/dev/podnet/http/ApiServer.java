@@ -248,6 +248,7 @@ public final class ApiServer implements AutoCloseable
                 new Forwarder(nodeName, token), commandTimeout);
             clusterApi.register(all);
             new ServiceApi(clusterApi, cluster.services()).register(all);
+            new PolicyApi(clusterApi, cluster.services()).register(all);
             background = clusterApi;
             nodeApi = clusterApi.local();
         }

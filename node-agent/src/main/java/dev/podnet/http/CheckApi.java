@@ -32,8 +32,12 @@ final class CheckApi
     static final int MAX_TIMEOUT_MS = 10_000;
     static final int MAX_PODS = 4_096;
 
-    /** A failed pair. */
-    record Failure(String from, String to, String error)
+    /**
+     * A failed pair: {@code reason} {@code denied} when NetworkPolicy does not allow what failed (judged by
+     * evaluating policy on this node, as {@code policy explain} does: a dropped packet is silent),
+     * {@code timeout} when it got no answer otherwise, {@code error} for anything else (refused, wrong answer).
+     */
+    record Failure(String from, String to, String error, String reason)
     {
     }
 
@@ -79,10 +83,28 @@ final class CheckApi
         return ApiResponse.ok(result);
     }
 
+    /** The probe a request's {@code port} and {@code protocol} ask for, or null for the conformance steps. */
+    private static ConnectivityCheck.Probe probe(final JsonBody body)
+    {
+        final int port = body.optionalInt("port", 0, 1, 65535);
+        final String protocol = body.optionalString("protocol");
+        if (port == 0 && protocol == null)
+        {
+            return null;
+        }
+        if (protocol != null && !protocol.equals("TCP") && !protocol.equals("UDP"))
+        {
+            throw ApiException.badRequest("field 'protocol': '" + protocol + "': expected TCP or UDP");
+        }
+        final String chosen = protocol == null ? "TCP" : protocol;
+        return new ConnectivityCheck.Probe(chosen, port != 0 ? port : chosen.equals("UDP") ? 8081 : ConnectivityCheck.HTTP_PORT);
+    }
+
     private ApiResponse checkAll(final ApiRequest request) throws Exception
     {
-        final int timeoutMs = request.body().length == 0 ? DEFAULT_TIMEOUT_MS :
-            request.json("timeoutMs").optionalInt("timeoutMs", DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
+        final JsonBody body = request.body().length == 0 ? null : request.json("timeoutMs", "port", "protocol");
+        final int timeoutMs = body == null ? DEFAULT_TIMEOUT_MS : body.optionalInt("timeoutMs", DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
+        final ConnectivityCheck.Probe probe = body == null ? null : probe(body);
         final Duration timeout = Duration.ofMillis(timeoutMs);
         final ClusterDirectory directory = cluster.directory();
         final List<Target> targets = new ArrayList<>();
@@ -99,7 +121,10 @@ final class CheckApi
             sourcesByNode.computeIfAbsent(pod.node(), node -> new ArrayList<>()).add(target);
         }
         final int podCount = targets.size();
-        targets.addAll(serviceTargets(cluster.services(), realPodIps));
+        if (probe == null)
+        {
+            targets.addAll(serviceTargets(cluster.services(), realPodIps));
+        }
         final Instant startedAt = Instant.now();
         final long start = System.nanoTime();
         final Duration bound = ConnectivityCheck.bound(targets.size(), timeout);
@@ -107,7 +132,7 @@ final class CheckApi
         final List<CompletableFuture<List<Pair>>> perNode = new ArrayList<>();
         for (final Map.Entry<String, List<Target>> entry : sourcesByNode.entrySet())
         {
-            perNode.add(checkFrom(directory, entry.getKey(), entry.getValue(), targets, timeoutMs, bound));
+            perNode.add(checkFrom(directory, entry.getKey(), entry.getValue(), targets, timeoutMs, probe, bound));
         }
         final List<Pair> pairs = new ArrayList<>();
         for (final CompletableFuture<List<Pair>> future : perNode)
@@ -115,15 +140,63 @@ final class CheckApi
             pairs.addAll(Await.await(future, bound.plus(Await.GRACE), "the connectivity check"));
         }
 
+        final dev.podnet.policy.PolicyTable policies = cluster.clusterPolicies();
+        final Map<String, Target> byName = new java.util.HashMap<>();
+        targets.forEach(target -> byName.put(target.name(), target));
         final List<Failure> failed = pairs.stream()
             .filter(pair -> !pair.ok())
-            .map(pair -> new Failure(pair.from(), pair.to(), pair.error()))
+            .map(pair -> new Failure(pair.from(), pair.to(), pair.error(), reason(policies, pair, byName, probe)))
             .toList();
         final Result result = new Result(self, startedAt.toString(), (System.nanoTime() - start) / 1_000_000,
             targets.subList(0, podCount).stream().map(Target::name).toList(), pairs.size(), pairs.size() - failed.size(), failed, pairs,
             targets.subList(podCount, targets.size()).stream().map(Target::name).toList());
         last = result;
         return ApiResponse.ok(result);
+    }
+
+    /**
+     * Why a pair failed: {@code denied} when policy does not allow the step that failed (a ping: ICMP; netexec
+     * over UDP: 8081; HTTP: TCP 8080; a probe: its port), {@code timeout} when it went unanswered, else
+     * {@code error}.
+     */
+    static String reason(final dev.podnet.policy.PolicyTable policies, final Pair pair, final Map<String, Target> byName,
+        final ConnectivityCheck.Probe probe)
+    {
+        final String error = pair.error() == null ? "" : pair.error();
+        final Target from = byName.get(pair.from());
+        final Target to = byName.get(pair.to());
+        if (from != null && to != null && !to.service())
+        {
+            final int protocol;
+            final int port;
+            if (probe != null)
+            {
+                protocol = dev.podnet.policy.PolicyTable.protocolNumber(probe.protocol());
+                port = probe.port();
+            }
+            else if (error.startsWith("ping"))
+            {
+                protocol = dev.podnet.policy.PolicyTable.PROTOCOL_ICMP;
+                port = 0;
+            }
+            else if (error.startsWith("http"))
+            {
+                protocol = dev.podnet.policy.PolicyTable.PROTOCOL_TCP;
+                port = ConnectivityCheck.HTTP_PORT;
+            }
+            else
+            {
+                protocol = dev.podnet.policy.PolicyTable.PROTOCOL_UDP;
+                port = 8081;
+            }
+            if (policies.judge(Ipv4Address.parse(from.ip()), Ipv4Address.parse(to.ip()), protocol, port) !=
+                dev.podnet.policy.PolicyTable.ALLOWED)
+            {
+                return "denied";
+            }
+        }
+        final String lower = error.toLowerCase(java.util.Locale.ROOT);
+        return lower.contains("no reply") || lower.contains("timeout") || lower.contains("timed out") ? "timeout" : "error";
     }
 
     /**
@@ -163,11 +236,11 @@ final class CheckApi
     /** Pairs from {@code sources} (pods of {@code node}): here, or by that node's agent; never a failed future. */
     private CompletableFuture<List<Pair>> checkFrom(
         final ClusterDirectory directory, final String node, final List<Target> sources, final List<Target> targets,
-        final int timeoutMs, final Duration bound)
+        final int timeoutMs, final ConnectivityCheck.Probe probe, final Duration bound)
     {
         if (node.equals(self))
         {
-            return check.run(sources, targets, Duration.ofMillis(timeoutMs))
+            return check.run(sources, targets, Duration.ofMillis(timeoutMs), probe)
                 .exceptionally(failure -> allFailed(sources, targets, "check failed on node " + node + ": " + failure));
         }
         final String api;
@@ -175,10 +248,16 @@ final class CheckApi
         try
         {
             api = directory.apiAddress(node);
-            body = mapper.writeValueAsBytes(Map.of(
-                "sources", sources.stream().map(Target::name).toList(),
-                "targets", targets,
-                "timeoutMs", timeoutMs));
+            final Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("sources", sources.stream().map(Target::name).toList());
+            fields.put("targets", targets);
+            fields.put("timeoutMs", timeoutMs);
+            if (probe != null)
+            {
+                fields.put("port", probe.port());
+                fields.put("protocol", probe.protocol());
+            }
+            body = mapper.writeValueAsBytes(fields);
         }
         catch (final ApiException | IOException ex)
         {
@@ -233,8 +312,9 @@ final class CheckApi
     /** {@code POST /api/v1/nodes/{self}/check}: pairs from this node's pods named in {@code sources}. */
     private ApiResponse checkFromHere(final ApiRequest request) throws InterruptedException
     {
-        final JsonBody body = request.json("sources", "targets", "timeoutMs");
+        final JsonBody body = request.json("sources", "targets", "timeoutMs", "port", "protocol");
         final int timeoutMs = body.optionalInt("timeoutMs", DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
+        final ConnectivityCheck.Probe probe = probe(body);
         final JsonNode sourceNames = body.optionalArray("sources");
         final JsonNode targetNodes = body.optionalArray("targets");
         if (sourceNames == null || targetNodes == null)
@@ -271,7 +351,7 @@ final class CheckApi
             sources.add(source);
         }
         final Duration timeout = Duration.ofMillis(timeoutMs);
-        return ApiResponse.ok(Await.await(check.run(sources, targets, timeout),
+        return ApiResponse.ok(Await.await(check.run(sources, targets, timeout, probe),
             ConnectivityCheck.bound(targets.size(), timeout), "checking from " + sources.size() + " pods"));
     }
 }

@@ -78,6 +78,12 @@ final class ClusterApi implements AutoCloseable
         return services.get();
     }
 
+    /** NetworkPolicy for every pod of the cluster, compiled from what this node knows now (not for the hot path). */
+    dev.podnet.policy.PolicyTable clusterPolicies()
+    {
+        return dev.podnet.sync.ServiceSync.clusterPolicies(services.get(), view.get(), proxy.config().services());
+    }
+
     /** This node's own routes, registered after these (whose paths they shadow). */
     NodeApi local()
     {

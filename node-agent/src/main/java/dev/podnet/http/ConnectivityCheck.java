@@ -79,6 +79,15 @@ final class ConnectivityCheck
     {
     }
 
+    /**
+     * One probe per pair instead of the conformance steps, as Kubernetes' e2e network policy framework probes:
+     * a TCP connection with {@code GET /hostname} ({@code protocol} TCP) or netexec's {@code hostname} over UDP, to
+     * {@code port}; reachable when it is answered.
+     */
+    record Probe(String protocol, int port)
+    {
+    }
+
     private final DataPlaneProxy proxy;
     private final RealPodProbe realPods;
 
@@ -98,11 +107,18 @@ final class ConnectivityCheck
     /** Every pair from each of {@code sources} (this node's pods: name and IP) to each of {@code targets} but itself. */
     CompletableFuture<List<Pair>> run(final List<Target> sources, final List<Target> targets, final Duration timeout)
     {
+        return run(sources, targets, timeout, null);
+    }
+
+    /** As {@link #run(List, List, Duration)}, with one {@code probe} per pair instead of the conformance steps when not null. */
+    CompletableFuture<List<Pair>> run(final List<Target> sources, final List<Target> targets, final Duration timeout,
+        final Probe probe)
+    {
         final List<CompletableFuture<List<Pair>>> perPod = new ArrayList<>();
         for (final Target source : sources)
         {
             final List<Target> others = targets.stream().filter(target -> !target.name().equals(source.name())).toList();
-            perPod.add(fromPod(source, others, timeout));
+            perPod.add(fromPod(source, others, timeout, probe));
         }
         return CompletableFuture.allOf(perPod.toArray(CompletableFuture[]::new)).thenApply(ignored ->
         {
@@ -112,7 +128,8 @@ final class ConnectivityCheck
         });
     }
 
-    private CompletableFuture<List<Pair>> fromPod(final Target source, final List<Target> targets, final Duration timeout)
+    private CompletableFuture<List<Pair>> fromPod(final Target source, final List<Target> targets, final Duration timeout,
+        final Probe probe)
     {
         final Pair[] results = new Pair[targets.size()];
         if (targets.isEmpty())
@@ -128,7 +145,7 @@ final class ConnectivityCheck
             final int index = next.getAndIncrement();
             if (index < targets.size())
             {
-                checkPair(source, targets.get(index), timeout).whenCompleteAsync((pair, failure) ->
+                checkPair(source, targets.get(index), timeout, probe).whenCompleteAsync((pair, failure) ->
                 {
                     results[index] = pair != null ? pair : failed(source, targets.get(index), failure);
                     finish(remaining, done, results);
@@ -136,7 +153,7 @@ final class ConnectivityCheck
                 });
             }
         };
-        checkPair(source, targets.get(0), timeout).whenCompleteAsync((pair, failure) ->
+        checkPair(source, targets.get(0), timeout, probe).whenCompleteAsync((pair, failure) ->
         {
             results[0] = pair != null ? pair : failed(source, targets.get(0), failure);
             finish(remaining, done, results);
@@ -162,8 +179,12 @@ final class ConnectivityCheck
         return new Pair(source.name(), target.name(), false, 0, "check failed: " + cause.getMessage());
     }
 
-    private CompletableFuture<Pair> checkPair(final Target source, final Target target, final Duration timeout)
+    private CompletableFuture<Pair> checkPair(final Target source, final Target target, final Duration timeout, final Probe probe)
     {
+        if (probe != null)
+        {
+            return probe(source, target, probe, timeout);
+        }
         if (source.real())
         {
             return realPods.checkPair(source, target, timeout);
@@ -209,6 +230,25 @@ final class ConnectivityCheck
                 });
             });
         });
+    }
+
+    private CompletableFuture<Pair> probe(final Target source, final Target target, final Probe probe, final Duration timeout)
+    {
+        if (source.real())
+        {
+            return CompletableFuture.completedFuture(new Pair(source.name(), target.name(), false, 0,
+                "a real pod runs no netexec to probe from"));
+        }
+        final int ip = Ipv4Address.parse(target.ip());
+        if ("UDP".equals(probe.protocol()))
+        {
+            return udp(source, ip, probe.port(), PAYLOAD_HOSTNAME, timeout).thenApply(exchange -> exchange.ok() ?
+                new Pair(source.name(), target.name(), true, 0, null) :
+                new Pair(source.name(), target.name(), false, 0, "udp " + probe.port() + ": " + describe(exchange, "an answer")));
+        }
+        return proxy.http(source.name(), ip, probe.port(), target.ip() + ":" + probe.port(), "/hostname", timeout)
+            .thenApply(http -> http.ok() ? new Pair(source.name(), target.name(), true, 0, null) :
+                new Pair(source.name(), target.name(), false, 0, "tcp " + probe.port() + ": " + http.error()));
     }
 
     /** Pod to Service: netexec behind the ClusterIP answers as one of the Service's pods, to the pod's own address. */

@@ -140,6 +140,30 @@ final class MetricsApi
                 sample(out, "podnet_service_packets_total", self + ",kind=\"" + name.substring("service_".length()) + "\"", value);
             }
         });
+        family(out, "podnet_policy_packets_total", "counter",
+            "NetworkPolicy: new connections allowed (and tracked), packets of established connections, RELATED ICMP errors, " +
+                "packets denied for ingress and for egress, allowed but untracked (table full)");
+        counters.forEach((name, value) ->
+        {
+            if (name.startsWith("policy_"))
+            {
+                sample(out, "podnet_policy_packets_total", self + ",kind=\"" + name.substring("policy_".length()) + "\"", value);
+            }
+        });
+        family(out, "podnet_policy_denied_total", "counter",
+            "packets NetworkPolicy dropped (drop reason policy-denied), by the policies isolating the pod (namespace/name, " +
+                "comma-separated) and direction");
+        proxy.policyDenied().forEach((policies, counts) ->
+        {
+            for (int direction = 0; direction < 2; direction++)
+            {
+                if (counts[direction] != 0)
+                {
+                    sample(out, "podnet_policy_denied_total", self + ",policy=\"" + policies + "\",direction=\"" +
+                        dev.podnet.policy.PolicyStage.DIRECTIONS[direction] + "\"", counts[direction]);
+                }
+            }
+        });
         family(out, "podnet_conntrack_entries", "gauge", "connections tracked now (nf_conntrack_count)");
         sample(out, "podnet_conntrack_entries", self, counters.get("conntrack_entries"));
         family(out, "podnet_conntrack_max", "gauge", "connections tracked at most (nf_conntrack_max, PODNET_CONNTRACK_MAX)");

@@ -36,6 +36,7 @@ import java.util.concurrent.TimeoutException;
  *       documents), {@code ?namespace=} for objects that name none. Every document is parsed and
  *       validated before anything is changed; then each object is applied in order.</li>
  * </ul>
+ * NetworkPolicies in a manifest go the same way ({@link PolicyApi} serves their own paths).
  * Namespaces and Services go to the service registry (a cluster singleton) through this node's
  * control plane; pods to the node that runs them, as the rest of the cluster API does.
  */
@@ -136,7 +137,7 @@ final class ServiceApi
 
     // ---------------------------------------------------------------- changes
 
-    private static ServiceRegistry.RegistryReply ask(final java.util.concurrent.CompletionStage<ServiceRegistry.RegistryReply> reply,
+    static ServiceRegistry.RegistryReply ask(final java.util.concurrent.CompletionStage<ServiceRegistry.RegistryReply> reply,
         final String what) throws InterruptedException
     {
         try
@@ -151,7 +152,7 @@ final class ServiceApi
     }
 
     /** The registry's refusal as the API's error. */
-    private static ApiException refused(final ServiceRegistry.RegistryReply reply)
+    static ApiException refused(final ServiceRegistry.RegistryReply reply)
     {
         final String error = switch (reply.status())
         {
@@ -294,6 +295,10 @@ final class ServiceApi
         {
             outcome = registry(services.applyService(service.service()), object);
         }
+        else if (object instanceof KubeObject.NetworkPolicy policy)
+        {
+            outcome = registry(services.applyPolicy(policy.policy()), object);
+        }
         else
         {
             outcome = applyPod(request, (KubeObject.Pod)object);
@@ -377,6 +382,10 @@ final class ServiceApi
         else if (object instanceof KubeObject.Service)
         {
             registry(services.deleteService(object.namespace(), object.name()), object);
+        }
+        else if (object instanceof KubeObject.NetworkPolicy)
+        {
+            registry(services.deletePolicy(object.namespace(), object.name()), object);
         }
         else
         {

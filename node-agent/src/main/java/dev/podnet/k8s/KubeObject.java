@@ -1,6 +1,7 @@
 package dev.podnet.k8s;
 
 import dev.podnet.controlplane.services.NamespaceInfo;
+import dev.podnet.controlplane.services.NetworkPolicyInfo;
 import dev.podnet.controlplane.services.ServiceInfo;
 import dev.podnet.dataplane.PodSpec;
 
@@ -10,9 +11,10 @@ import java.util.List;
  * One object of a manifest, parsed and validated into podnet's records: what {@code apply} creates or
  * updates and {@code delete -f} deletes.
  */
-public sealed interface KubeObject permits KubeObject.Namespace, KubeObject.Pod, KubeObject.Service
+public sealed interface KubeObject permits KubeObject.Namespace, KubeObject.Pod, KubeObject.Service,
+    KubeObject.NetworkPolicy
 {
-    /** {@code Namespace}, {@code Pod} or {@code Service}. */
+    /** {@code Namespace}, {@code Pod}, {@code Service} or {@code NetworkPolicy}. */
     String kind();
 
     /** The object's namespace ("" for a Namespace, which has none). */
@@ -23,10 +25,10 @@ public sealed interface KubeObject permits KubeObject.Namespace, KubeObject.Pod,
     /** What of the document podnet accepted but does not emulate, one line each. */
     List<String> warnings();
 
-    /** kubectl's name for it: {@code service/web}. */
+    /** kubectl's name for it: {@code service/web}, {@code networkpolicy.networking.k8s.io/deny-all}. */
     default String reference()
     {
-        return kind().toLowerCase(java.util.Locale.ROOT) + "/" + name();
+        return kind().toLowerCase(java.util.Locale.ROOT) + (this instanceof NetworkPolicy ? ".networking.k8s.io" : "") + "/" + name();
     }
 
     record Namespace(NamespaceInfo info, List<String> warnings) implements KubeObject
@@ -93,6 +95,27 @@ public sealed interface KubeObject permits KubeObject.Namespace, KubeObject.Pod,
         public String name()
         {
             return service.name();
+        }
+    }
+
+    record NetworkPolicy(NetworkPolicyInfo policy, List<String> warnings) implements KubeObject
+    {
+        @Override
+        public String kind()
+        {
+            return "NetworkPolicy";
+        }
+
+        @Override
+        public String namespace()
+        {
+            return policy.namespace();
+        }
+
+        @Override
+        public String name()
+        {
+            return policy.name();
         }
     }
 }

@@ -33,7 +33,8 @@ import java.util.Set;
  * emulated pod runs netexec), {@code v1 Service} (selector, type ClusterIP or NodePort, clusterIP
  * including {@code None}, ports with name, protocol, port, targetPort by number or name, nodePort,
  * sessionAffinity and its timeout; Kubernetes fields podnet does not emulate, such as
- * {@code externalTrafficPolicy}, are accepted with a warning). An unknown kind, an unknown field, or a
+ * {@code externalTrafficPolicy}, are accepted with a warning), {@code networking.k8s.io/v1 NetworkPolicy}
+ * (all of it: {@link PolicyManifests}). An unknown kind, an unknown field, or a
  * field of the wrong type or value is a {@link ManifestException} naming the document, the object and
  * the field; nothing is applied from a manifest with any error.
  */
@@ -135,18 +136,19 @@ public final class Manifests
         final String kind = node.path("kind").isTextual() ? node.path("kind").asText() : null;
         if (kind == null)
         {
-            throw new ManifestException(where + ": kind: Required value (Namespace, Pod or Service)");
+            throw new ManifestException(where + ": kind: Required value (Namespace, Pod, Service or NetworkPolicy)");
         }
-        if (!Set.of("Namespace", "Pod", "Service").contains(kind))
+        if (!Set.of("Namespace", "Pod", "Service", "NetworkPolicy").contains(kind))
         {
             throw new ManifestException(where + ": kind '" + kind + "' is not supported (podnet emulates v1 Namespace, Pod and " +
-                "Service)");
+                "Service, and networking.k8s.io/v1 NetworkPolicy)");
         }
         final String apiVersion = node.path("apiVersion").asText("");
-        if (!"v1".equals(apiVersion))
+        final String expectedVersion = kind.equals("NetworkPolicy") ? PolicyManifests.API_VERSION : "v1";
+        if (!expectedVersion.equals(apiVersion))
         {
             throw new ManifestException(where + " (" + kind + "): apiVersion: Unsupported value: \"" + apiVersion +
-                "\": " + kind + " is in apiVersion v1");
+                "\": " + kind + " is in apiVersion " + expectedVersion);
         }
         final Fields fields = new Fields(where + " (" + kind + " " + node.path("metadata").path("name").asText("?") + ")");
         fields.only(node, "", TOP_LEVEL, Set.of());
@@ -169,6 +171,9 @@ public final class Manifests
                 return new KubeObject.Namespace(new NamespaceInfo(name, labels, 0), fields.warnings());
             case "Pod":
                 return pod(node, fields, name, objectNamespace(fields, metadata, namespace, namespaceGiven), labels);
+            case "NetworkPolicy":
+                return new KubeObject.NetworkPolicy(PolicyManifests.policy(node, fields, name,
+                    objectNamespace(fields, metadata, namespace, namespaceGiven), labels), fields.warnings());
             default:
                 return service(node, fields, name, objectNamespace(fields, metadata, namespace, namespaceGiven), labels);
         }
@@ -446,7 +451,7 @@ public final class Manifests
     }
 
     /** Field checks of one document, with its warnings. */
-    private static final class Fields
+    static final class Fields
     {
         private final String where;
         private final List<String> warnings = new ArrayList<>();

@@ -103,7 +103,9 @@ public enum DropReason
     /** A new connection through a Service that the connection-tracking table had no room for. */
     CONNTRACK_FULL("conntrack-full"),
     /** A datagram to the cluster DNS port that is not a DNS query (a response, or shorter than a header). */
-    DNS_NOT_A_QUERY("dns-not-a-query");
+    DNS_NOT_A_QUERY("dns-not-a-query"),
+    /** A packet NetworkPolicy does not allow (dropped silently, as Calico and Cilium drop by default). */
+    POLICY_DENIED("policy-denied");
 
     private final String label;
 

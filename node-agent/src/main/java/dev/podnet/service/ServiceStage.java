@@ -2,6 +2,7 @@ package dev.podnet.service;
 
 import dev.podnet.conntrack.ConntrackEntry;
 import dev.podnet.conntrack.ConntrackTable;
+import dev.podnet.conntrack.QuotedPacket;
 import dev.podnet.packet.Checksum;
 import dev.podnet.packet.IcmpFlyweight;
 import dev.podnet.packet.Ipv4Address;
@@ -109,7 +110,7 @@ public final class ServiceStage
     private final int nodeAddress;
     private final int tunnelAddress;
     private final AtomicLongArray counters = new AtomicLongArray(COUNTERS.length);
-    private final Ipv4Flyweight inner = new Ipv4Flyweight();
+    private final QuotedPacket quoted = new QuotedPacket();
     private final IcmpFlyweight icmp = new IcmpFlyweight();
     private ServiceTable table;
     private long random;
@@ -307,11 +308,15 @@ public final class ServiceStage
         final long found = conntrack.lookup(protocol, source, sourcePort, destination, destinationPort, nowNanos);
         if (found != ConntrackTable.NONE)
         {
-            lastEntry = (int)(found >>> 1);
-            lastProtocol = protocol;
-            lastOutcome = (found & 1) == ConntrackTable.ORIGINAL ? OUTCOME_ESTABLISHED : OUTCOME_REPLY;
-            apply(ipv4, lastEntry, (int)(found & 1), nowNanos);
-            return PASS;
+            final int entry = (int)(found >>> 1);
+            if (conntrack.natted(entry))
+            {
+                lastEntry = entry;
+                lastProtocol = protocol;
+                lastOutcome = (found & 1) == ConntrackTable.ORIGINAL ? OUTCOME_ESTABLISHED : OUTCOME_REPLY;
+                apply(ipv4, entry, (int)(found & 1), nowNanos);
+            }
+            return PASS; // a connection only NetworkPolicy tracks: nothing to translate (the policy stage counts it)
         }
         final ServiceTable.Frontend frontend;
         final boolean masquerade;
@@ -498,36 +503,24 @@ public final class ServiceStage
      */
     private boolean relatedError(final Ipv4Flyweight ipv4, final long nowNanos)
     {
+        if (!quoted.wrap(ipv4))
+        {
+            return false;
+        }
         final MutableDirectBuffer buffer = ipv4.buffer();
         final int icmpOffset = ipv4.payloadOffset();
         final int icmpLength = ipv4.payloadLength();
-        if (icmpLength < IcmpFlyweight.HEADER_LENGTH + Ipv4Flyweight.MIN_HEADER_LENGTH + 8)
-        {
-            return false;
-        }
-        final int type = buffer.getByte(icmpOffset) & 0xFF;
-        if (type != IcmpFlyweight.TYPE_DESTINATION_UNREACHABLE && type != IcmpFlyweight.TYPE_TIME_EXCEEDED)
-        {
-            return false;
-        }
-        final int innerOffset = icmpOffset + IcmpFlyweight.HEADER_LENGTH;
-        inner.wrap(buffer, innerOffset, icmpLength - IcmpFlyweight.HEADER_LENGTH);
-        final int innerHeader = inner.headerLength();
+        final Ipv4Flyweight inner = quoted.inner();
         final int innerProtocol = inner.protocol();
-        if (inner.version() != 4 || innerHeader < Ipv4Flyweight.MIN_HEADER_LENGTH ||
-            icmpLength < IcmpFlyweight.HEADER_LENGTH + innerHeader + 8 || (innerProtocol != UDP && innerProtocol != TCP))
-        {
-            return false;
-        }
-        final int innerL4 = innerOffset + innerHeader;
+        final int innerL4 = quoted.l4Offset();
         final int innerSource = inner.source();
         final int innerDestination = inner.destination();
-        final int innerSourcePort = buffer.getShort(innerL4, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        final int innerDestinationPort = buffer.getShort(innerL4 + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        final int innerSourcePort = quoted.sourcePort();
+        final int innerDestinationPort = quoted.destinationPort();
         // the error travels the opposite way of the packet it quotes
         final long found = conntrack.lookup(innerProtocol, innerDestination, innerDestinationPort, innerSource, innerSourcePort,
             nowNanos);
-        if (found == ConntrackTable.NONE)
+        if (found == ConntrackTable.NONE || !conntrack.natted((int)(found >>> 1)))
         {
             return false;
         }

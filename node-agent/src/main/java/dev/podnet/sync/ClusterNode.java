@@ -108,6 +108,8 @@ public final class ClusterNode implements AutoCloseable
             final ServiceControl services = controlPlane.startServices(new ServiceRegistrySettings(config.services().serviceCidr().toString(),
                 Ipv4Address.format(config.services().dnsIp()), ServiceRegistrySettings.NODE_PORT_FIRST,
                 ServiceRegistrySettings.NODE_PORT_LAST), serviceSync);
+            sync.viewListener(serviceSync::pods);
+            serviceSync.pods(sync.latest());
             serviceSync.attach(node.proxy());
             return new ClusterNode(controlPlane, sync, node, lease, serviceSync, services);
         }

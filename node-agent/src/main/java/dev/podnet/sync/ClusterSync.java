@@ -81,6 +81,7 @@ public final class ClusterSync implements Consumer<ClusterView>, AutoCloseable
     /** Pods published before this node attached are not propagation: they were there before it. */
     private volatile long attachedAtMs = Long.MAX_VALUE;
     private volatile Observer observer = Observer.NONE;
+    private volatile Consumer<ClusterView> viewListener = view -> { };
     private volatile ScheduledExecutorService executor;
     private volatile boolean closed;
 
@@ -147,6 +148,13 @@ public final class ClusterSync implements Consumer<ClusterView>, AutoCloseable
     {
         latest.set(view);
         schedulePass();
+        viewListener.accept(view);
+    }
+
+    /** Who else gets every view (the Service sync, for the pods NetworkPolicy selects); it must hand over, not block. */
+    public void viewListener(final Consumer<ClusterView> listener)
+    {
+        viewListener = listener == null ? view -> { } : listener;
     }
 
     /**

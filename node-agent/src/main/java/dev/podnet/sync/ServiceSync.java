@@ -1,5 +1,8 @@
 package dev.podnet.sync;
 
+import dev.podnet.controlplane.ClusterView;
+import dev.podnet.controlplane.EndpointInfo;
+import dev.podnet.controlplane.PodPortInfo;
 import dev.podnet.controlplane.services.EndpointAddressInfo;
 import dev.podnet.controlplane.services.NamespaceInfo;
 import dev.podnet.controlplane.services.ServiceEndpointsInfo;
@@ -11,6 +14,7 @@ import dev.podnet.dataplane.DataPlaneProxy;
 import dev.podnet.dataplane.ServiceSettings;
 import dev.podnet.dns.DnsZone;
 import dev.podnet.packet.Ipv4Address;
+import dev.podnet.policy.PolicyTable;
 import dev.podnet.service.ServiceTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,10 +30,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * kube-proxy's and CoreDNS's watch loop on one node: turns the Service objects the control plane
- * replicates ({@link ServiceView}) into what the data plane runs — one compiled {@link ServiceTable}
- * ("Service X now has endpoints {...}") and one {@link DnsZone} — and has it swapped in through the
- * data plane's command queue.
+ * kube-proxy's, CoreDNS's and a policy agent's (Calico's Felix) watch loop on one node: turns the
+ * Service objects and NetworkPolicies the control plane replicates ({@link ServiceView}), with the pods of
+ * the endpoint table ({@link ClusterView}), into what the data plane runs — one compiled
+ * {@link ServiceTable} ("Service X now has endpoints {...}"), one {@link DnsZone} and one
+ * {@link PolicyTable} ("pod P's ingress rules are ...", for this node's pods) — and has them swapped in
+ * through the data plane's command queue, in that order.
  * <p>
  * Level-triggered, as kube-proxy's sync loop and the rest of this sync layer ({@link ClusterSync}): each
  * run compiles everything from the newest view (never a diff: a Service table is swapped whole, as
@@ -58,6 +64,8 @@ public final class ServiceSync implements Consumer<ServiceView>, AutoCloseable
     /** Endpoints versions programmed here: namespace/name to changedAt. Executor thread only. */
     private final Map<String, Long> programmed = new HashMap<>();
     private volatile ServiceView latest = ServiceView.EMPTY;
+    /** What of each pod policy depends on, by IP: compared so that a view that only moved clocks compiles nothing. */
+    private volatile Map<String, PolicyPod> pods = Map.of();
     private volatile DataPlaneProxy proxy;
     private volatile long attachedAtMs = Long.MAX_VALUE;
     private volatile long installedVersion;
@@ -91,6 +99,28 @@ public final class ServiceSync implements Consumer<ServiceView>, AutoCloseable
     {
         latest = view;
         request();
+    }
+
+    /** What NetworkPolicy needs of a pod. */
+    record PolicyPod(String namespace, String name, String node, Map<String, String> labels, List<PodPortInfo> ports)
+    {
+    }
+
+    /** A new view of the pods (any thread: handed over at once); only a change policy could see makes a run. */
+    public void pods(final ClusterView view)
+    {
+        if (view == null)
+        {
+            return;
+        }
+        final Map<String, PolicyPod> next = new HashMap<>();
+        view.endpoints().forEach((ip, pod) -> next.put(ip, new PolicyPod(pod.namespace(), pod.pod(), pod.node(), pod.labels(),
+            pod.ports())));
+        if (!next.equals(pods))
+        {
+            pods = next;
+            request();
+        }
     }
 
     /** Connects the data plane: the newest view is programmed from now on. */
@@ -160,9 +190,10 @@ public final class ServiceSync implements Consumer<ServiceView>, AutoCloseable
         {
             return;
         }
-        dataPlane.serviceTable().whenComplete((table, failure) ->
+        dataPlane.serviceTable().thenCombine(dataPlane.policyTable(), (table, policies) ->
+            table.version() == installedVersion && policies.version() == installedVersion).whenComplete((same, failure) ->
         {
-            if (failure != null || table.version() != installedVersion)
+            if (failure != null || !same)
             {
                 request(repairs::incrementAndGet);
             }
@@ -219,10 +250,12 @@ public final class ServiceSync implements Consumer<ServiceView>, AutoCloseable
         final ServiceView view = latest;
         final ServiceTable table;
         final DnsZone zone;
+        final PolicyTable policies;
         try
         {
             table = compileTable(view, settings, version);
             zone = compileZone(view, settings, ++zoneSerial);
+            policies = compilePolicies(view, pods, nodeName, settings, version);
         }
         catch (final RuntimeException ex)
         {
@@ -236,6 +269,7 @@ public final class ServiceSync implements Consumer<ServiceView>, AutoCloseable
                 flushed.addAndGet(removed);
                 return dataPlane.installDnsZone(zone);
             })
+            .thenCompose(ignored -> dataPlane.installPolicies(policies))
             .whenComplete((ignored, failure) -> executor.execute(() -> finished(version, view, failure)));
     }
 
@@ -323,6 +357,41 @@ public final class ServiceSync implements Consumer<ServiceView>, AutoCloseable
             }
         }
         return ServiceTable.of(settings.serviceCidr(), frontends, version, changedAt);
+    }
+
+    /**
+     * The NetworkPolicy table of {@code view} for the pods of {@code node}: peers are chosen among every pod
+     * of the cluster and the cluster DNS, which podnet answers on every node and which policies therefore
+     * see as CoreDNS is seen in Kubernetes: a pod of {@code kube-system} labelled {@code k8s-app: kube-dns},
+     * at the DNS Service's address, serving {@code dns} 53/UDP and {@code dns-tcp} 53/TCP.
+     */
+    static PolicyTable compilePolicies(final ServiceView view, final Map<String, PolicyPod> pods, final String node,
+        final ServiceSettings settings, final long version)
+    {
+        final List<EndpointInfo> all = new ArrayList<>(pods.size() + 1);
+        pods.forEach((ip, pod) -> all.add(new EndpointInfo(ip, 0, pod.node(), pod.name(), 0, 0, 0, null, pod.namespace(),
+            pod.labels(), pod.ports(), "", "")));
+        all.add(clusterDnsPod(settings));
+        return PolicyCompiler.compile(view.policies().values(), view.namespaces(), all, pod -> node.equals(pod.node()), version);
+    }
+
+    /**
+     * NetworkPolicy for every pod of the cluster at once — the union of every node's table, compiled by the
+     * same compiler — for what asks about any pair from one place: {@code policy explain} and the check's
+     * {@code denied}.
+     */
+    public static PolicyTable clusterPolicies(final ServiceView view, final ClusterView cluster, final ServiceSettings settings)
+    {
+        final List<EndpointInfo> all = new ArrayList<>(cluster == null ? List.of() : cluster.endpoints().values());
+        all.add(clusterDnsPod(settings));
+        return PolicyCompiler.compile(view.policies().values(), view.namespaces(), all, pod -> !pod.node().isEmpty(), 0);
+    }
+
+    /** The cluster DNS as NetworkPolicy peers see it (see {@link #compilePolicies}). */
+    static EndpointInfo clusterDnsPod(final ServiceSettings settings)
+    {
+        return new EndpointInfo(Ipv4Address.format(settings.dnsIp()), 0, "", "coredns", 0, 0, 0, null, ServiceRegistry.DNS_NAMESPACE,
+            Map.of("k8s-app", "kube-dns"), List.of(new PodPortInfo("dns", 53, "UDP"), new PodPortInfo("dns-tcp", 53, "TCP")), "", "");
     }
 
     /** The DNS zone of {@code view}: every namespace, every Service with its ready endpoints. */

@@ -39,6 +39,9 @@ public final class DropExplanations
             "(kube-proxy's REJECT)"),
         Map.entry("service-no-match", "in the Service CIDR but no Service rule matches (an unallocated ClusterIP, a port the " +
             "Service does not expose, a ping): nobody answers, as with kube-proxy"),
+        Map.entry("policy-denied", "NetworkPolicy does not allow it (the source pod's egress and the destination pod's " +
+            "ingress must both allow a new connection): dropped, not rejected, as Calico and Cilium do; podnetctl policy " +
+            "explain says which policies select either side"),
         Map.entry("service-fragment", "a later fragment to a ClusterIP whose first fragment was never translated"),
         Map.entry("conntrack-full", "a new connection through a Service and no room left in the connection-tracking table"),
         Map.entry("dns-not-a-query", "sent to the cluster DNS port but not a DNS query"),

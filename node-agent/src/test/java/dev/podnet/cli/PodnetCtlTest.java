@@ -168,7 +168,7 @@ class PodnetCtlTest
         final Run format = ctl("get", "pods", "-o", "yaml");
 
         assertThat(missing.exit()).isEqualTo(2);
-        assertThat(missing.err()).startsWith("error: missing resource type: nodes, pods, services, endpoints or namespaces");
+        assertThat(missing.err()).startsWith("error: missing resource type: nodes, pods, services, endpoints, namespaces or networkpolicies");
         assertThat(format.exit()).isEqualTo(2);
         assertThat(format.err()).startsWith("error: -o: unknown output format 'yaml' (expected: wide, json)")
             .contains("See 'podnetctl get pods --help' for usage.");

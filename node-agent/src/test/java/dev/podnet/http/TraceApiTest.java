@@ -209,6 +209,37 @@ class TraceApiTest
     }
 
     @Test
+    void shouldExplainADropByNetworkPolicyInOneLine()
+    {
+        final String policy = """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: lock-c2, namespace: default}
+            spec:
+              podSelector: {matchLabels: {lock: "yes"}}
+              policyTypes: [Ingress]
+            """;
+        final String body = "{\"from\": \"a1\", \"to\": \"c2\", \"protocol\": \"udp\", \"port\": 8081, \"timeoutMs\": 500}";
+        assertThat(Http.send("PUT", cluster.api(1) + "/api/v1/pods/c2/labels", "{\"labels\": {\"lock\": \"yes\"}}").status())
+            .isEqualTo(200);
+        assertThat(Http.post(cluster.api(1) + "/api/v1/apply", policy).status()).isEqualTo(200);
+        try
+        {
+            LocalCluster.await(() -> !trace(1, body).get("delivered").asBoolean(), LocalCluster.CONVERGE, "c2 isolated for ingress");
+            final JsonNode trace = trace(1, body);
+
+            assertThat(trace.get("drop").asText()).startsWith("node-3 ").contains(": policy-denied: NetworkPolicy does not allow it");
+            assertThat(walk(trace)).contains("node-1 pod a1 sent", "node-1 router forwarded").doesNotContain("node-3 pod c2 received");
+        }
+        finally
+        {
+            // the other traces find c2 open again
+            Http.post(cluster.api(1) + "/api/v1/delete", policy);
+            LocalCluster.await(() -> trace(1, body).get("delivered").asBoolean(), LocalCluster.CONVERGE, "c2 open again");
+        }
+    }
+
+    @Test
     void shouldExplainAnAddressNoRouteLeadsTo()
     {
         final JsonNode trace = trace(1, "{\"from\": \"a1\", \"to\": \"10.244.250.9\"}");

@@ -117,7 +117,8 @@ class ManifestsTest
     {
         assertThatThrownBy(() -> parse(APP + "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n"))
             .isInstanceOf(ManifestException.class)
-            .hasMessage("document 4: kind 'Deployment' is not supported (podnet emulates v1 Namespace, Pod and Service)");
+            .hasMessage("document 4: kind 'Deployment' is not supported (podnet emulates v1 Namespace, Pod and Service, and " +
+                "networking.k8s.io/v1 NetworkPolicy)");
         assertThatThrownBy(() -> parse("""
             apiVersion: v1
             kind: Service

@@ -76,4 +76,16 @@ public final class ServiceControl
     {
         return AskPattern.ask(registry, replyTo -> new ServiceRegistry.DeleteNamespace(name, replyTo), ASK_TIMEOUT, system.scheduler());
     }
+
+    public CompletionStage<ServiceRegistry.RegistryReply> applyPolicy(final NetworkPolicyInfo policy)
+    {
+        return AskPattern.ask(registry, replyTo -> new ServiceRegistry.ApplyNetworkPolicy(policy, replyTo), ASK_TIMEOUT,
+            system.scheduler());
+    }
+
+    public CompletionStage<ServiceRegistry.RegistryReply> deletePolicy(final String namespace, final String name)
+    {
+        return AskPattern.ask(registry, replyTo -> new ServiceRegistry.DeleteNetworkPolicy(namespace, name, replyTo), ASK_TIMEOUT,
+            system.scheduler());
+    }
 }

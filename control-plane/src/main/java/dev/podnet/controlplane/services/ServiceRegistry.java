@@ -26,14 +26,14 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * The cluster's one writer of namespaces and Services, as the API server is in Kubernetes: a cluster
+ * The cluster's one writer of namespaces, Services and NetworkPolicies, as the API server is in Kubernetes: a cluster
  * singleton that validates what may only be judged against everything else (a name taken, an address
  * in use, an immutable field) and allocates ClusterIPs and node ports.
  * <p>
  * Guarantees, and how (the lease allocator's design):
  * <ul>
  *   <li><b>No address twice.</b> Namespaces and Services live in Distributed Data (keys
- *       {@code namespaces} and {@code services}), written only here with write-majority; a new
+ *       {@code namespaces}, {@code services} and {@code network-policies}), written only here with write-majority; a new
  *       singleton after a failover first reads both with read-majority and serves nobody before. A
  *       Service is confirmed to its client only once its write reached a majority.</li>
  *   <li><b>Kubernetes' allocation.</b> A ClusterIP is the one asked for if it is free and in the
@@ -53,6 +53,7 @@ public final class ServiceRegistry extends AbstractBehavior<ServiceRegistry.Comm
 {
     public static final Key<LWWMap<String, ServiceMessage>> NAMESPACES = LWWMapKey.create("namespaces");
     public static final Key<LWWMap<String, ServiceMessage>> SERVICES = LWWMapKey.create("services");
+    public static final Key<LWWMap<String, ServiceMessage>> NETWORK_POLICIES = LWWMapKey.create("network-policies");
     public static final String DNS_NAMESPACE = "kube-system";
     public static final String DNS_SERVICE = "kube-dns";
 
@@ -74,7 +75,17 @@ public final class ServiceRegistry extends AbstractBehavior<ServiceRegistry.Comm
     {
     }
 
-    /** Delete a namespace and its Services (its pods are the nodes' to delete). */
+    /** Create or update a NetworkPolicy (validated at the edge: here only its namespace must exist). */
+    public record ApplyNetworkPolicy(NetworkPolicyInfo policy, ActorRef<RegistryReply> replyTo) implements Command, ServiceMessage
+    {
+    }
+
+    public record DeleteNetworkPolicy(String namespace, String name, ActorRef<RegistryReply> replyTo) implements Command,
+        ServiceMessage
+    {
+    }
+
+    /** Delete a namespace with its Services and NetworkPolicies (its pods are the nodes' to delete). */
     public record DeleteNamespace(String name, ActorRef<RegistryReply> replyTo) implements Command, ServiceMessage
     {
     }
@@ -124,6 +135,7 @@ public final class ServiceRegistry extends AbstractBehavior<ServiceRegistry.Comm
     private final int size;
     private LWWMap<String, ServiceMessage> namespaces;
     private LWWMap<String, ServiceMessage> services;
+    private LWWMap<String, ServiceMessage> policies;
 
     private ServiceRegistry(
         final ActorContext<Command> context,
@@ -140,6 +152,7 @@ public final class ServiceRegistry extends AbstractBehavior<ServiceRegistry.Comm
         this.size = 1 << (32 - Cidrs.prefix(settings.serviceCidr()));
         load(NAMESPACES);
         load(SERVICES);
+        load(NETWORK_POLICIES);
     }
 
     public static Behavior<Command> create(final ServiceRegistrySettings settings)
@@ -160,12 +173,14 @@ public final class ServiceRegistry extends AbstractBehavior<ServiceRegistry.Comm
             .onMessage(DeleteService.class, this::onDeleteService)
             .onMessage(ApplyNamespace.class, this::onApplyNamespace)
             .onMessage(DeleteNamespace.class, this::onDeleteNamespace)
+            .onMessage(ApplyNetworkPolicy.class, this::onApplyPolicy)
+            .onMessage(DeleteNetworkPolicy.class, this::onDeletePolicy)
             .build();
     }
 
     private boolean loaded()
     {
-        return namespaces != null && services != null;
+        return namespaces != null && services != null && policies != null;
     }
 
     private void load(final Key<LWWMap<String, ServiceMessage>> key)
@@ -197,16 +212,21 @@ public final class ServiceRegistry extends AbstractBehavior<ServiceRegistry.Comm
         {
             namespaces = value;
         }
-        else
+        else if (loaded.key().equals(SERVICES))
         {
             services = value;
+        }
+        else
+        {
+            policies = value;
         }
         if (!loaded())
         {
             return this;
         }
-        getContext().getLog().info("service registry serving from {}: {} namespaces, {} Services in {}",
-            getContext().getSystem().address(), namespaces.getEntries().size(), services.getEntries().size(), settings.serviceCidr());
+        getContext().getLog().info("service registry serving from {}: {} namespaces, {} Services in {}, {} NetworkPolicies",
+            getContext().getSystem().address(), namespaces.getEntries().size(), services.getEntries().size(), settings.serviceCidr(),
+            policies.getEntries().size());
         ensureBuiltIns();
         return stash.unstashAll(this);
     }
@@ -423,7 +443,57 @@ public final class ServiceRegistry extends AbstractBehavior<ServiceRegistry.Comm
                 write(SERVICES, entry.getKey(), null, null, null);
             }
         }
+        for (final Map.Entry<String, ServiceMessage> entry : policies.getEntries().entrySet())
+        {
+            if (((NetworkPolicyInfo)entry.getValue()).namespace().equals(delete.name()))
+            {
+                write(NETWORK_POLICIES, entry.getKey(), null, null, null);
+            }
+        }
         write(NAMESPACES, delete.name(), null, new RegistryReply("deleted", 0, null, null, existing), delete.replyTo());
+        return this;
+    }
+
+    private Behavior<Command> onApplyPolicy(final ApplyNetworkPolicy apply)
+    {
+        if (!loaded())
+        {
+            stash.stash(apply);
+            return this;
+        }
+        final NetworkPolicyInfo wanted = apply.policy();
+        if (!namespaces.contains(wanted.namespace()))
+        {
+            apply.replyTo().tell(RegistryReply.refused(404, "namespaces \"" + wanted.namespace() + "\" not found"));
+            return this;
+        }
+        final NetworkPolicyInfo existing = (NetworkPolicyInfo)policies.get(wanted.key()).getOrElse(() -> null);
+        if (wanted.sameSpec(existing))
+        {
+            apply.replyTo().tell(new RegistryReply("unchanged", 0, null, null, null));
+            return this;
+        }
+        final long now = System.currentTimeMillis();
+        write(NETWORK_POLICIES, wanted.key(), wanted.stored(existing == null ? now : existing.createdAt(), now),
+            new RegistryReply(existing == null ? "created" : "configured", 0, null, null, null), apply.replyTo());
+        return this;
+    }
+
+    private Behavior<Command> onDeletePolicy(final DeleteNetworkPolicy delete)
+    {
+        if (!loaded())
+        {
+            stash.stash(delete);
+            return this;
+        }
+        final String key = delete.namespace() + "/" + delete.name();
+        if (!policies.contains(key))
+        {
+            delete.replyTo().tell(RegistryReply.refused(404, "networkpolicies.networking.k8s.io \"" + delete.name() +
+                "\" not found in namespace " + delete.namespace()));
+            return this;
+        }
+        write(NETWORK_POLICIES, key, null, new RegistryReply("deleted", 0, null, null, null), delete.replyTo());
         return this;
     }
 
@@ -435,9 +505,13 @@ public final class ServiceRegistry extends AbstractBehavior<ServiceRegistry.Comm
         {
             namespaces = value == null ? namespaces.remove(self, entry) : namespaces.put(self, entry, value);
         }
-        else
+        else if (key.equals(SERVICES))
         {
             services = value == null ? services.remove(self, entry) : services.put(self, entry, value);
+        }
+        else
+        {
+            policies = value == null ? policies.remove(self, entry) : policies.put(self, entry, value);
         }
         replicator.askUpdate(
             askReplyTo -> new Replicator.Update<>(key, LWWMap.create(), new Replicator.WriteMajority(MAJORITY_TIMEOUT), askReplyTo,

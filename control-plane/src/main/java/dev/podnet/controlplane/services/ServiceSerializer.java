@@ -10,7 +10,15 @@ import dev.podnet.proto.controlplane.ApplyNamespaceRequest;
 import dev.podnet.proto.controlplane.ApplyServiceRequest;
 import dev.podnet.proto.controlplane.DeleteNamespaceRequest;
 import dev.podnet.proto.controlplane.DeleteServiceRequest;
+import dev.podnet.proto.controlplane.ApplyNetworkPolicyRequest;
+import dev.podnet.proto.controlplane.DeleteNetworkPolicyRequest;
 import dev.podnet.proto.controlplane.EndpointAddressRecord;
+import dev.podnet.proto.controlplane.LabelRequirementRecord;
+import dev.podnet.proto.controlplane.LabelSelectorRecord;
+import dev.podnet.proto.controlplane.NetworkPolicyRecord;
+import dev.podnet.proto.controlplane.PolicyPeerRecord;
+import dev.podnet.proto.controlplane.PolicyPortRecord;
+import dev.podnet.proto.controlplane.PolicyRuleRecord;
 import dev.podnet.proto.controlplane.NamespaceRecord;
 import dev.podnet.proto.controlplane.ServiceEndpointsRecord;
 import dev.podnet.proto.controlplane.ServicePortRecord;
@@ -22,7 +30,7 @@ import java.util.List;
 
 /**
  * Serializes every {@link ServiceMessage} with the Protobuf schemas of {@code proto/controlplane.proto}
- * (namespaces, Services, their endpoints and the registry's requests and replies). Bound in this
+ * (namespaces, Services, their endpoints, NetworkPolicies and the registry's requests and replies). Bound in this
  * module's {@code reference.conf}; the records stay plain Java, the wire stays Protobuf.
  */
 public final class ServiceSerializer extends SerializerWithStringManifest
@@ -35,6 +43,9 @@ public final class ServiceSerializer extends SerializerWithStringManifest
     private static final String APPLY_NAMESPACE = "AN";
     private static final String DELETE_NAMESPACE = "DN";
     private static final String REPLY = "R";
+    private static final String POLICY = "NP";
+    private static final String APPLY_POLICY = "ANP";
+    private static final String DELETE_POLICY = "DNP";
 
     private final ExtendedActorSystem system;
     private volatile ActorRefResolver resolver;
@@ -84,6 +95,18 @@ public final class ServiceSerializer extends SerializerWithStringManifest
         if (message instanceof ServiceRegistry.RegistryReply)
         {
             return REPLY;
+        }
+        if (message instanceof NetworkPolicyInfo)
+        {
+            return POLICY;
+        }
+        if (message instanceof ServiceRegistry.ApplyNetworkPolicy)
+        {
+            return APPLY_POLICY;
+        }
+        if (message instanceof ServiceRegistry.DeleteNetworkPolicy)
+        {
+            return DELETE_POLICY;
         }
         throw new IllegalArgumentException("no Protobuf schema for " + message.getClass().getName());
     }
@@ -150,6 +173,20 @@ public final class ServiceSerializer extends SerializerWithStringManifest
             }
             return builder.build().toByteArray();
         }
+        if (message instanceof NetworkPolicyInfo policy)
+        {
+            return toProto(policy).toByteArray();
+        }
+        if (message instanceof ServiceRegistry.ApplyNetworkPolicy apply)
+        {
+            return ApplyNetworkPolicyRequest.newBuilder().setPolicy(toProto(apply.policy())).setReplyTo(ref(apply.replyTo()))
+                .build().toByteArray();
+        }
+        if (message instanceof ServiceRegistry.DeleteNetworkPolicy delete)
+        {
+            return DeleteNetworkPolicyRequest.newBuilder().setNamespace(delete.namespace()).setName(delete.name())
+                .setReplyTo(ref(delete.replyTo())).build().toByteArray();
+        }
         throw new IllegalArgumentException("no Protobuf schema for " + message.getClass().getName());
     }
 
@@ -198,6 +235,19 @@ public final class ServiceSerializer extends SerializerWithStringManifest
                         reply.getError().isEmpty() ? null : reply.getError(),
                         reply.hasService() ? fromProto(reply.getService()) : null,
                         reply.hasNamespace() ? fromProto(reply.getNamespace()) : null);
+                }
+                case POLICY:
+                    return fromProto(NetworkPolicyRecord.parseFrom(bytes));
+                case APPLY_POLICY:
+                {
+                    final ApplyNetworkPolicyRequest request = ApplyNetworkPolicyRequest.parseFrom(bytes);
+                    return new ServiceRegistry.ApplyNetworkPolicy(fromProto(request.getPolicy()), resolve(request.getReplyTo()));
+                }
+                case DELETE_POLICY:
+                {
+                    final DeleteNetworkPolicyRequest request = DeleteNetworkPolicyRequest.parseFrom(bytes);
+                    return new ServiceRegistry.DeleteNetworkPolicy(request.getNamespace(), request.getName(),
+                        resolve(request.getReplyTo()));
                 }
                 default:
                     throw new NotSerializableException("unknown manifest '" + manifest + "'");
@@ -290,5 +340,98 @@ public final class ServiceSerializer extends SerializerWithStringManifest
                 record.getTargetPortsList()));
         }
         return result;
+    }
+
+    static NetworkPolicyRecord toProto(final NetworkPolicyInfo policy)
+    {
+        final NetworkPolicyRecord.Builder builder = NetworkPolicyRecord.newBuilder()
+            .setNamespace(policy.namespace())
+            .setName(policy.name())
+            .putAllLabels(policy.labels())
+            .setPodSelector(toProto(policy.podSelector()))
+            .setIngress(policy.ingress())
+            .setEgress(policy.egress())
+            .setCreatedAt(policy.createdAt())
+            .setUpdatedAt(policy.updatedAt());
+        policy.ingressRules().forEach(rule -> builder.addIngressRules(toProto(rule)));
+        policy.egressRules().forEach(rule -> builder.addEgressRules(toProto(rule)));
+        return builder.build();
+    }
+
+    static NetworkPolicyInfo fromProto(final NetworkPolicyRecord record)
+    {
+        return new NetworkPolicyInfo(record.getNamespace(), record.getName(), record.getLabelsMap(),
+            fromProto(record.getPodSelector()), record.getIngress(), record.getEgress(),
+            record.getIngressRulesList().stream().map(ServiceSerializer::fromProto).toList(),
+            record.getEgressRulesList().stream().map(ServiceSerializer::fromProto).toList(),
+            record.getCreatedAt(), record.getUpdatedAt());
+    }
+
+    private static PolicyRuleRecord toProto(final NetworkPolicyInfo.Rule rule)
+    {
+        final PolicyRuleRecord.Builder builder = PolicyRuleRecord.newBuilder();
+        for (final NetworkPolicyInfo.Peer peer : rule.peers())
+        {
+            final PolicyPeerRecord.Builder record = PolicyPeerRecord.newBuilder();
+            if (peer.podSelector() != null)
+            {
+                record.setPodSelector(toProto(peer.podSelector()));
+            }
+            if (peer.namespaceSelector() != null)
+            {
+                record.setNamespaceSelector(toProto(peer.namespaceSelector()));
+            }
+            if (peer.cidr() != null)
+            {
+                record.setCidr(peer.cidr()).addAllExcept(peer.except());
+            }
+            builder.addPeers(record);
+        }
+        for (final NetworkPolicyInfo.Port port : rule.ports())
+        {
+            builder.addPorts(PolicyPortRecord.newBuilder().setProtocol(port.protocol()).setPort(port.port()).setPortName(port.name())
+                .setEndPort(port.endPort()));
+        }
+        return builder.build();
+    }
+
+    private static NetworkPolicyInfo.Rule fromProto(final PolicyRuleRecord record)
+    {
+        final List<NetworkPolicyInfo.Peer> peers = new ArrayList<>();
+        for (final PolicyPeerRecord peer : record.getPeersList())
+        {
+            peers.add(new NetworkPolicyInfo.Peer(
+                peer.hasPodSelector() ? fromProto(peer.getPodSelector()) : null,
+                peer.hasNamespaceSelector() ? fromProto(peer.getNamespaceSelector()) : null,
+                peer.getCidr().isEmpty() ? null : peer.getCidr(), peer.getExceptList()));
+        }
+        final List<NetworkPolicyInfo.Port> ports = new ArrayList<>();
+        for (final PolicyPortRecord port : record.getPortsList())
+        {
+            ports.add(new NetworkPolicyInfo.Port(port.getProtocol(), port.getPort(), port.getPortName(), port.getEndPort()));
+        }
+        return new NetworkPolicyInfo.Rule(peers, ports);
+    }
+
+    private static LabelSelectorRecord toProto(final LabelSelectorInfo selector)
+    {
+        final LabelSelectorRecord.Builder builder = LabelSelectorRecord.newBuilder().putAllMatchLabels(selector.matchLabels());
+        for (final LabelSelectorInfo.Requirement requirement : selector.matchExpressions())
+        {
+            builder.addMatchExpressions(LabelRequirementRecord.newBuilder().setKey(requirement.key())
+                .setOperator(requirement.operator()).addAllValues(requirement.values()));
+        }
+        return builder.build();
+    }
+
+    private static LabelSelectorInfo fromProto(final LabelSelectorRecord record)
+    {
+        final List<LabelSelectorInfo.Requirement> requirements = new ArrayList<>();
+        for (final LabelRequirementRecord requirement : record.getMatchExpressionsList())
+        {
+            requirements.add(new LabelSelectorInfo.Requirement(requirement.getKey(), requirement.getOperator(),
+                requirement.getValuesList()));
+        }
+        return new LabelSelectorInfo(record.getMatchLabelsMap(), requirements);
     }
 }

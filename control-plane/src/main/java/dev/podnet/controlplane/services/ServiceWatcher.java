@@ -17,7 +17,7 @@ import java.util.function.Consumer;
 
 /**
  * One node's watch on the Service objects: subscribes to the replicated {@code namespaces},
- * {@code services} and {@code service-endpoints} and hands every new {@link ServiceView} to the sync
+ * {@code services}, {@code service-endpoints} and {@code network-policies} and hands every new {@link ServiceView} to the sync
  * layer (on an actor thread: it must hand over, not block), as kube-proxy and CoreDNS watch the API
  * server.
  */
@@ -35,6 +35,7 @@ public final class ServiceWatcher extends AbstractBehavior<ServiceWatcher.Comman
     private Map<String, NamespaceInfo> namespaces = Map.of();
     private Map<String, ServiceInfo> services = Map.of();
     private Map<String, ServiceEndpointsInfo> endpoints = Map.of();
+    private Map<String, NetworkPolicyInfo> policies = Map.of();
 
     private ServiceWatcher(final ActorContext<Command> context, final Consumer<ServiceView> listener,
         final ReplicatorMessageAdapter<Command, LWWMap<String, ServiceMessage>> replicator)
@@ -44,6 +45,7 @@ public final class ServiceWatcher extends AbstractBehavior<ServiceWatcher.Comman
         replicator.subscribe(ServiceRegistry.NAMESPACES, Changed::new);
         replicator.subscribe(ServiceRegistry.SERVICES, Changed::new);
         replicator.subscribe(EndpointsController.SERVICE_ENDPOINTS, Changed::new);
+        replicator.subscribe(ServiceRegistry.NETWORK_POLICIES, Changed::new);
     }
 
     public static Behavior<Command> create(final Consumer<ServiceView> listener)
@@ -79,13 +81,19 @@ public final class ServiceWatcher extends AbstractBehavior<ServiceWatcher.Comman
             entries.forEach((name, service) -> updated.put(name, (ServiceInfo)service));
             services = updated;
         }
+        else if (key.equals(ServiceRegistry.NETWORK_POLICIES))
+        {
+            final Map<String, NetworkPolicyInfo> updated = new TreeMap<>();
+            entries.forEach((name, policy) -> updated.put(name, (NetworkPolicyInfo)policy));
+            policies = updated;
+        }
         else
         {
             final Map<String, ServiceEndpointsInfo> updated = new TreeMap<>();
             entries.forEach((name, each) -> updated.put(name, (ServiceEndpointsInfo)each));
             endpoints = updated;
         }
-        listener.accept(new ServiceView(namespaces, services, endpoints));
+        listener.accept(new ServiceView(namespaces, services, endpoints, policies));
         return this;
     }
 }

@@ -42,6 +42,23 @@ class ServiceSerializerTest
     }
 
     @Test
+    void shouldCarryNetworkPoliciesWholeWithAbsentSelectorsStillAbsent() throws Exception
+    {
+        final LabelSelectorInfo selector = new LabelSelectorInfo(Map.of("app", "web"), List.of(
+            new LabelSelectorInfo.Requirement("tier", LabelSelectorInfo.NOT_IN, List.of("a", "b")),
+            new LabelSelectorInfo.Requirement("canary", LabelSelectorInfo.DOES_NOT_EXIST, List.of())));
+        final NetworkPolicyInfo policy = new NetworkPolicyInfo("x", "web", Map.of("team", "a"), selector, true, true,
+            List.of(new NetworkPolicyInfo.Rule(List.of(NetworkPolicyInfo.Peer.pods(LabelSelectorInfo.ALL, null),
+                NetworkPolicyInfo.Peer.pods(null, selector), NetworkPolicyInfo.Peer.block("10.0.0.0/8", List.of("10.1.0.0/16"))),
+                List.of(new NetworkPolicyInfo.Port("TCP", 80, "", 81), new NetworkPolicyInfo.Port("UDP", 0, "dns", 0)))),
+            List.of(new NetworkPolicyInfo.Rule(List.of(), List.of())), 5, 6);
+
+        assertThat(roundTrip(policy)).isEqualTo(policy);
+        assertThat(roundTrip(new NetworkPolicyInfo("x", "deny", Map.of(), LabelSelectorInfo.ALL, true, false, List.of(), List.of(), 1,
+            1))).isEqualTo(new NetworkPolicyInfo("x", "deny", Map.of(), LabelSelectorInfo.ALL, true, false, List.of(), List.of(), 1, 1));
+    }
+
+    @Test
     void shouldCarryAPodsNamespaceLabelsAndPortsInTheEndpointTable() throws Exception
     {
         final ControlPlaneSerializer podSerializer = new ControlPlaneSerializer(null);
