@@ -77,6 +77,7 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                 .setIncarnation(endpoint.incarnation())
                 .setVersion(endpoint.version())
                 .setPublishedAt(endpoint.publishedAt())
+                .setNetns(endpoint.netns() == null ? "" : endpoint.netns())
                 .build()
                 .toByteArray();
         }
@@ -126,7 +127,7 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                     final EndpointRecord record = EndpointRecord.parseFrom(bytes);
                     return new EndpointInfo(
                         record.getIp(), record.getMac(), record.getNode(), record.getPod(), record.getIncarnation(), record.getVersion(),
-                        record.getPublishedAt());
+                        record.getPublishedAt(), record.getNetns().isEmpty() ? null : record.getNetns());
                 }
                 case ACQUIRE:
                 {

@@ -12,10 +12,20 @@ package dev.podnet.controlplane;
  * @param version     the writer's counter within the incarnation
  * @param publishedAt when the writer wrote this version (epoch ms; 0 when not yet published): for the
  *                    propagation lag other nodes measure (same host or synchronised clocks)
+ * @param netns       a real pod's network namespace on its node; null for an emulated pod
  */
-public record EndpointInfo(String ip, long mac, String node, String pod, long incarnation, long version, long publishedAt)
+public record EndpointInfo(String ip, long mac, String node, String pod, long incarnation, long version, long publishedAt,
+                           String netns)
     implements ControlPlaneMessage
 {
+    /** An emulated pod. */
+    public EndpointInfo(
+        final String ip, final long mac, final String node, final String pod, final long incarnation, final long version,
+        final long publishedAt)
+    {
+        this(ip, mac, node, pod, incarnation, version, publishedAt, null);
+    }
+
     /** Versions per incarnation the clock can order. */
     static final long VERSIONS = 1_000_000L;
 

@@ -453,11 +453,12 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
         for (final EndpointInfo pod : wanted.values())
         {
             final EndpointInfo current = published.get(pod.ip());
-            if (current == null || current.mac() != pod.mac() || !current.pod().equals(pod.pod()))
+            if (current == null || current.mac() != pod.mac() || !current.pod().equals(pod.pod()) ||
+                !java.util.Objects.equals(current.netns(), pod.netns()))
             {
                 final EndpointInfo entry = new EndpointInfo(
                     pod.ip(), pod.mac(), settings.nodeName(), pod.pod(), settings.incarnation(), ++version,
-                    System.currentTimeMillis());
+                    System.currentTimeMillis(), pod.netns());
                 published.put(entry.ip(), entry);
                 replicator.askUpdate(
                     replyTo -> new Replicator.Update<>(ENDPOINTS_KEY, LWWMap.create(), new Replicator.WriteAll(WRITE_TIMEOUT), replyTo,

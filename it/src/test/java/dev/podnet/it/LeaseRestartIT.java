@@ -211,6 +211,7 @@ class LeaseRestartIT
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
         builder.environment().keySet().removeIf(variable -> variable.startsWith("PODNET_"));
+        builder.environment().put("PODNET_CLUSTER_SECRET", "lease-restart-it-secret-0123");
         final Agent agent = new Agent(name, builder.start(), new AgentApi("http://127.0.0.1:" + own[2]), log);
         agents.put(name, agent);
         return agent;

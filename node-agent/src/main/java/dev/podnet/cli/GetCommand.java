@@ -68,7 +68,9 @@ final class GetCommand extends ResourceVerb
         final Table table = new Table(columns.stream().map(field -> field.toUpperCase(Locale.ROOT)).toList());
         for (final JsonNode item : items(answer))
         {
-            table.row(columns.stream().map(field -> text(item, field)).toList());
+            // a pod's netns: "-" for an emulated pod, which has none
+            table.row(columns.stream().map(field -> field.equals("netns") && text(item, field).isEmpty() ? "-" : text(item, field))
+                .toList());
         }
         return table;
     }
@@ -104,13 +106,14 @@ final class GetCommand extends ResourceVerb
         name = "pods",
         aliases = {"pod", "po"},
         mixinStandardHelpOptions = true,
-        description = "Lists the pods of the whole cluster: NAME NODE IP; -o wide adds MAC.",
+        description = "Lists the pods of the whole cluster: NAME NODE IP; -o wide adds MAC and NETNS (a real pod's " +
+            "network namespace on its node, - for an emulated pod).",
         footerHeading = "%nExamples:%n",
         footer = {"  podnetctl get pods", "  podnetctl get pods -o wide", "  podnetctl get pod a-1 -o json"})
     static final class Pods extends Verb
     {
         static final List<String> FIELDS = List.of("name", "node", "ip");
-        static final List<String> WIDE_FIELDS = List.of("mac");
+        static final List<String> WIDE_FIELDS = List.of("mac", "netns");
 
         @Parameters(arity = "0..1", paramLabel = "NAME", description = "only this pod")
         String name;

@@ -7,6 +7,7 @@ import dev.podnet.pod.PingResult;
 import dev.podnet.pod.PodStats;
 import dev.podnet.pod.UdpFloodResult;
 import dev.podnet.pod.TracerouteResult;
+import dev.podnet.tap.TapDevice;
 import dev.podnet.pod.UdpExchange;
 
 import java.time.Duration;
@@ -26,11 +27,27 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class DataPlaneProxy
 {
+    /** Where a deleted real pod's device and namespace are let go of: a few ms of system calls, off the data plane. */
+    private static final java.util.concurrent.Executor RELEASES = java.util.concurrent.Executors.newCachedThreadPool(task ->
+    {
+        final Thread thread = new Thread(task, "podnet-real-pod-release");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private final NodeDataPlane dataPlane;
+    private final RealPods realPods;
 
     public DataPlaneProxy(final NodeDataPlane dataPlane)
     {
         this.dataPlane = dataPlane;
+        this.realPods = new RealPods(this, dataPlane.config());
+    }
+
+    /** The node's real pods: network namespaces attached through TAP devices. */
+    public RealPods realPods()
+    {
+        return realPods;
     }
 
     public NodeConfig config()
@@ -54,14 +71,21 @@ public final class DataPlaneProxy
         });
     }
 
-    /** Deletes a pod: its port, FDB entries and IP go away (the IP is given again only later). */
+    /**
+     * Deletes a pod: its port, FDB entries and IP go away (the IP is given again only later). For a real
+     * pod the future completes once its TAP device is closed and the namespace made for it deleted.
+     */
     public CompletableFuture<Void> deletePod(final String name)
     {
-        return submit((dp, now, result) ->
-        {
-            dp.deletePod(name);
-            result.complete(null);
-        });
+        final CompletableFuture<TapDevice> removed = submit((dp, now, result) -> result.complete(dp.deletePod(name)));
+        return removed.thenComposeAsync(tap -> tap == null ? CompletableFuture.<Void>completedFuture(null) :
+            CompletableFuture.runAsync(() -> realPods.released(name, tap), RELEASES), RELEASES);
+    }
+
+    /** Makes {@code tap} the port of new real pod {@code name} (of namespace {@code netns}): {@link RealPods} does the rest. */
+    CompletableFuture<PodInfo> attachTap(final String name, final TapDevice tap, final String netns)
+    {
+        return submit((dp, now, result) -> result.complete(dp.attachTap(name, tap, netns)));
     }
 
     public CompletableFuture<List<PodInfo>> pods()
@@ -153,7 +177,7 @@ public final class DataPlaneProxy
     /** A pod's frame counters and what its discard service counted. */
     public CompletableFuture<PodStats> podStats(final String pod)
     {
-        return submit((dp, now, result) -> result.complete(dp.pod(pod).stats()));
+        return submit((dp, now, result) -> result.complete(dp.podStats(pod)));
     }
 
     /** The pod's ARP cache, by address. */

@@ -8,8 +8,14 @@ package dev.podnet.dataplane;
  * @param ip   the pod's address
  * @param mac  its MAC
  * @param node the node it runs on
- * @param pod  its name
+ * @param pod   its name
+ * @param netns a real pod's network namespace on its node; null for an emulated pod (or not known)
  */
-public record Endpoint(int ip, long mac, String node, String pod)
+public record Endpoint(int ip, long mac, String node, String pod, String netns)
 {
+    /** An emulated pod, or one whose kind is not known (static configuration). */
+    public Endpoint(final int ip, final long mac, final String node, final String pod)
+    {
+        this(ip, mac, node, pod, null);
+    }
 }

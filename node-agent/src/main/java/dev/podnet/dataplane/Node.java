@@ -53,6 +53,7 @@ public final class Node implements AutoCloseable
             }
             throw ex;
         }
+        RealPods.cleanUpAfterCrash(config.nodeName());
         AgentRunner.startOnThread(node.runner);
         LOG.info("node {} data plane up: pod CIDR {}, pod MTU {}, idle mode {}",
             config.nodeName(), config.podCidr(), config.pod().mtu(), config.idleMode().settingName());
@@ -72,6 +73,13 @@ public final class Node implements AutoCloseable
     @Override
     public void close()
     {
-        runner.close();
+        try
+        {
+            runner.close();
+        }
+        finally
+        {
+            proxy.realPods().close();
+        }
     }
 }

@@ -9,7 +9,9 @@ import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.DropReason;
 import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.Pod;
+import dev.podnet.pod.PodStats;
 import dev.podnet.pod.RateLimiter;
+import dev.podnet.tap.TapDevice;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2LongHashMap;
@@ -23,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One node's data plane: the bridge, its gateway/router, the pods attached to it and the frames in
@@ -34,6 +37,8 @@ import java.nio.ByteOrder;
  *       reach the data plane, so commands apply in the order they were sent;</li>
  *   <li>runs timers (ARP, ping schedules, call timeouts) at most once per millisecond, and bridge
  *       ageing once per second;</li>
+ *   <li>polls the tunnel, the emulated pods' queued sends and the real pods' TAP devices (up to
+ *       {@value #FRAMES_PER_TAP_POLL} frames each, read non-blocking straight into frame-queue slots);</li>
  *   <li>switches up to {@value #FRAMES_PER_CYCLE} queued frames through the bridge; whatever the
  *       receivers send back is queued behind them.</li>
  * </ol>
@@ -42,6 +47,11 @@ import java.nio.ByteOrder;
 public final class NodeDataPlane implements Agent
 {
     static final int FRAMES_PER_CYCLE = 256;
+    /** Frames read from one real pod's TAP per duty cycle at most: the others' and the tunnel's get their turn. */
+    static final int FRAMES_PER_TAP_POLL = 64;
+    private static final int ETHER_TYPE_IPV6 = 0x86DD;
+    /** Longest a congested tunnel holds the real pods' frames in their TAP queues before they are read anyway. */
+    static final long TAP_HOLD_NANOS = 5_000_000L;
     private static final int COMMANDS_PER_CYCLE = 64;
     private static final long TIMER_INTERVAL_NANOS = 1_000_000L;
     private static final long AGEING_INTERVAL_NANOS = 1_000_000_000L;
@@ -62,21 +72,31 @@ public final class NodeDataPlane implements Agent
     private final Overlay overlay;
     private final ManyToOneConcurrentArrayQueue<Command<?>> commands;
     private PodPort[] podList = new PodPort[0];
+    private Pod[] emulatedPods = new Pod[0];
+    private TapPort[] tapPorts = new TapPort[0];
     private int nextPortId = GATEWAY_PORT + 1;
     private java.util.function.Consumer<List<PodInfo>> podListener;
     private long nextTimerAt;
     private long nextAgeingAt;
+    private long tapsHeldSince;
 
-    /** One pod's port on the bridge, and its transmit side into the frame queue. */
-    private final class PodPort implements BridgePort, FrameSink
+    /**
+     * A pod's port on the bridge: an emulated pod's NIC ({@link EmulatedPort}), or a real pod's TAP
+     * device ({@link TapPort}). Anti-spoofing, counters and captures are the port's, whatever is behind it.
+     */
+    private abstract class PodPort implements BridgePort
     {
-        private final int id;
-        private final Pod pod;
+        final int id;
+        final String name;
+        final int ip;
+        final long mac;
 
         PodPort(final int id, final String name, final int ip)
         {
             this.id = id;
-            this.pod = new Pod(name, ip, config.podCidr(), config.pod(), this, drops);
+            this.name = name;
+            this.ip = ip;
+            this.mac = MacAddress.podMac(ip);
         }
 
         @Override
@@ -88,7 +108,82 @@ public final class NodeDataPlane implements Agent
         @Override
         public String name()
         {
-            return pod.name();
+            return name;
+        }
+
+        /** The emulated pod behind the port; null for a real pod. */
+        abstract Pod emulated();
+
+        abstract PodInfo info();
+
+        abstract PodStats stats();
+
+        abstract void close();
+
+        /**
+         * Anti-spoofing on the pod's port (what Cilium and Calico enforce on a pod's veth): the frame's
+         * source MAC, and its sender IPv4 address for IPv4 and ARP, must be the pod's own.
+         *
+         * @return why the frame is dropped, or null when it may enter the bridge
+         */
+        DropReason refuse(final MutableDirectBuffer buffer, final int length)
+        {
+            if (length < EthernetFlyweight.HEADER_LENGTH)
+            {
+                return null; // the bridge counts it as truncated
+            }
+            if (MacAddress.getMac(buffer, EthernetFlyweight.SOURCE_OFFSET) != mac)
+            {
+                return DropReason.SPOOFED_SOURCE;
+            }
+            final int etherType = buffer.getShort(EthernetFlyweight.ETHER_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+            final int l3 = EthernetFlyweight.HEADER_LENGTH;
+            if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && length >= l3 + 20)
+            {
+                return buffer.getInt(l3 + 12, ByteOrder.BIG_ENDIAN) == ip ? null : DropReason.SPOOFED_SOURCE;
+            }
+            if (etherType == EthernetFlyweight.ETHER_TYPE_ARP && length >= l3 + 28)
+            {
+                return MacAddress.getMac(buffer, l3 + 8) == mac && buffer.getInt(l3 + 14, ByteOrder.BIG_ENDIAN) == ip ?
+                    null : DropReason.SPOOFED_SOURCE;
+            }
+            return null;
+        }
+    }
+
+    /** An emulated pod's port on the bridge, and its transmit side into the frame queue. */
+    private final class EmulatedPort extends PodPort implements FrameSink
+    {
+        private final Pod pod;
+
+        EmulatedPort(final int id, final String name, final int ip)
+        {
+            super(id, name, ip);
+            this.pod = new Pod(name, ip, config.podCidr(), config.pod(), this, drops);
+        }
+
+        @Override
+        Pod emulated()
+        {
+            return pod;
+        }
+
+        @Override
+        PodInfo info()
+        {
+            return new PodInfo(name, config.nodeName(), ip, mac);
+        }
+
+        @Override
+        PodStats stats()
+        {
+            return pod.stats();
+        }
+
+        @Override
+        void close()
+        {
+            pod.close();
         }
 
         @Override
@@ -114,32 +209,103 @@ public final class NodeDataPlane implements Agent
         {
             return router.tunnelCongested();
         }
+    }
 
-        /**
-         * Anti-spoofing on the pod's port (what Cilium and Calico enforce on a pod's veth): the frame's
-         * source MAC, and its sender IPv4 address for IPv4 and ARP, must be the pod's own.
-         */
-        boolean admits(final MutableDirectBuffer buffer, final int length)
+    /**
+     * A real pod's port: a TAP device whose other end is {@code eth0} in the pod's network namespace.
+     * The data plane polls its non-blocking descriptor from the duty cycle, reading each frame straight
+     * into a frame-queue slot, and writes what the bridge delivers straight from the bridge's buffer: no
+     * copy, no allocation, no thread of its own. IPv6 from the pod's kernel is dropped and counted as
+     * {@code ipv6} (podnet's network is IPv4): where the namespace is the agent's, IPv6 is off there anyway.
+     */
+    private final class TapPort extends PodPort
+    {
+        private final TapDevice tap;
+        private final String netns;
+        private final AtomicLong framesIn = new AtomicLong();
+        private final AtomicLong framesOut = new AtomicLong();
+        /** The device failed a read (its namespace was deleted under it): counted once, polled no more. */
+        private boolean broken;
+
+        TapPort(final int id, final String name, final int ip, final TapDevice tap, final String netns)
         {
-            if (length < EthernetFlyweight.HEADER_LENGTH)
+            super(id, name, ip);
+            this.tap = tap;
+            this.netns = netns;
+        }
+
+        @Override
+        Pod emulated()
+        {
+            return null;
+        }
+
+        @Override
+        PodInfo info()
+        {
+            return new PodInfo(name, config.nodeName(), ip, mac, netns);
+        }
+
+        @Override
+        PodStats stats()
+        {
+            return new PodStats(name, framesIn.get(), framesOut.get(), 0, 0);
+        }
+
+        @Override
+        void close()
+        {
+            // the descriptor is closed by whoever attached it, once the data plane let go of it
+        }
+
+        /** Frames the pod's kernel sent, into the frame queue: at most {@value #FRAMES_PER_TAP_POLL}. */
+        int poll()
+        {
+            int count = 0;
+            while (count < FRAMES_PER_TAP_POLL && !broken)
             {
-                return true; // the bridge counts it as truncated
+                final MutableDirectBuffer slot = frames.claim();
+                if (slot == null)
+                {
+                    return count; // the queue is full: the frames wait in the TAP's queue
+                }
+                final int length = tap.read(slot.addressOffset(), frames.slotCapacity());
+                if (length <= 0)
+                {
+                    if (length < 0)
+                    {
+                        drops.increment(DropReason.TAP_READ_FAILED);
+                        broken = true;
+                    }
+                    return count;
+                }
+                framesOut.lazySet(framesOut.get() + 1);
+                frames.commit(length, id);
+                count++;
             }
-            if (MacAddress.getMac(buffer, EthernetFlyweight.SOURCE_OFFSET) != pod.mac())
+            return count;
+        }
+
+        @Override
+        public void deliver(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos)
+        {
+            if (buffer.byteArray() != null || !tap.write(buffer.addressOffset() + offset, length))
             {
-                return false;
+                drops.increment(DropReason.TAP_WRITE_FAILED);
+                return;
             }
-            final int etherType = buffer.getShort(EthernetFlyweight.ETHER_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-            final int l3 = EthernetFlyweight.HEADER_LENGTH;
-            if (etherType == EthernetFlyweight.ETHER_TYPE_IPV4 && length >= l3 + 20)
+            framesIn.lazySet(framesIn.get() + 1);
+        }
+
+        @Override
+        DropReason refuse(final MutableDirectBuffer buffer, final int length)
+        {
+            if (length >= EthernetFlyweight.HEADER_LENGTH &&
+                (buffer.getShort(EthernetFlyweight.ETHER_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) == ETHER_TYPE_IPV6)
             {
-                return buffer.getInt(l3 + 12, ByteOrder.BIG_ENDIAN) == pod.ip();
+                return DropReason.IPV6;
             }
-            if (etherType == EthernetFlyweight.ETHER_TYPE_ARP && length >= l3 + 28)
-            {
-                return MacAddress.getMac(buffer, l3 + 8) == pod.mac() && buffer.getInt(l3 + 14, ByteOrder.BIG_ENDIAN) == pod.ip();
-            }
-            return true;
+            return super.refuse(buffer, length);
         }
     }
 
@@ -229,9 +395,9 @@ public final class NodeDataPlane implements Agent
         if (now >= nextTimerAt)
         {
             nextTimerAt = now + TIMER_INTERVAL_NANOS;
-            for (final PodPort port : podList)
+            for (final Pod pod : emulatedPods)
             {
-                port.pod.onTimer(now);
+                pod.onTimer(now);
             }
             if (now >= nextAgeingAt)
             {
@@ -244,9 +410,16 @@ public final class NodeDataPlane implements Agent
             work += overlay.doWork(now, router);
             router.refreshCongestion();
         }
-        for (final PodPort port : podList)
+        for (final Pod pod : emulatedPods)
         {
-            work += port.pod.pump(now);
+            work += pod.pump(now);
+        }
+        if (tapPorts.length > 0 && !holdTaps(now))
+        {
+            for (final TapPort port : tapPorts)
+            {
+                work += port.poll();
+            }
         }
         work += switchFrames(now);
         return work;
@@ -264,12 +437,39 @@ public final class NodeDataPlane implements Agent
         }
         for (final PodPort port : podList)
         {
-            port.pod.close();
+            port.close();
         }
         if (overlay != null)
         {
             overlay.close();
         }
+    }
+
+    /**
+     * Whether the real pods' frames wait in their TAP devices' queues this cycle: while the tunnel pushes
+     * back, for at most {@value #TAP_HOLD_NANOS} ns at a time. Frames left in a TAP's queue hold their
+     * sockets' buffers (TCP small queues), so the pods' kernels slow down instead of losing segment after
+     * segment to a full tunnel (measured: TCP through the tunnel doubled); the bound keeps a tunnel that
+     * never drains (a dead peer) from silencing the pods. Frames already read are not held back: at the
+     * head of the frame queue they would block the node's other traffic (the ACKs coming back included).
+     */
+    private boolean holdTaps(final long now)
+    {
+        if (!router.tunnelCongested())
+        {
+            tapsHeldSince = 0;
+            return false;
+        }
+        if (tapsHeldSince == 0)
+        {
+            tapsHeldSince = now;
+        }
+        if (now - tapsHeldSince < TAP_HOLD_NANOS)
+        {
+            return true;
+        }
+        tapsHeldSince = 0;
+        return false;
     }
 
     private int drainCommands()
@@ -291,9 +491,10 @@ public final class NodeDataPlane implements Agent
         {
             final int ingress = frames.headIngressPort();
             final PodPort pod = ingress == GATEWAY_PORT ? null : podsByPort.get(ingress);
-            if (pod != null && !pod.admits(frames.headBuffer(), frames.headLength()))
+            final DropReason refused = pod == null ? null : pod.refuse(frames.headBuffer(), frames.headLength());
+            if (refused != null)
             {
-                drops.increment(DropReason.SPOOFED_SOURCE);
+                drops.increment(refused);
             }
             else
             {
@@ -344,6 +545,7 @@ public final class NodeDataPlane implements Agent
         return commands.offer(command);
     }
 
+    /** The emulated pod {@code name}, which runs the tools (ping, UDP calls); a real pod runs its own. */
     Pod pod(final String name)
     {
         final PodPort port = podsByName.get(name);
@@ -351,10 +553,49 @@ public final class NodeDataPlane implements Agent
         {
             throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
         }
-        return port.pod;
+        if (port.emulated() == null)
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.INVALID, "pod '" + name + "' is a real pod (network namespace " +
+                ((TapPort)port).netns + "): its own kernel and programs do this, run them inside its namespace");
+        }
+        return port.emulated();
     }
 
     PodInfo createPod(final String name)
+    {
+        requireNewPod(name);
+        return addPort(new EmulatedPort(nextPortId++, name, ipam.allocate()));
+    }
+
+    /**
+     * Attaches a real pod: {@code tap} becomes its port, with the next free address. The caller then
+     * configures the device inside the namespace; until then the port is quiet.
+     */
+    PodInfo attachTap(final String name, final TapDevice tap, final String netns)
+    {
+        requireNewPod(name);
+        return addPort(new TapPort(nextPortId++, name, ipam.allocate(), tap, netns));
+    }
+
+    private PodInfo addPort(final PodPort port)
+    {
+        podsByName.put(port.name, port);
+        podsByPort.put(port.id, port);
+        portsChanged();
+        localEndpoints.put(port.ip & 0xFFFFFFFFL, port.mac);
+        bridge.addPort(port);
+        podsChanged();
+        return port.info();
+    }
+
+    private void portsChanged()
+    {
+        podList = podsByName.values().toArray(new PodPort[0]);
+        emulatedPods = podsByName.values().stream().map(PodPort::emulated).filter(java.util.Objects::nonNull).toArray(Pod[]::new);
+        tapPorts = podsByName.values().stream().filter(TapPort.class::isInstance).map(TapPort.class::cast).toArray(TapPort[]::new);
+    }
+
+    private void requireNewPod(final String name)
     {
         if (!NodeConfig.isDnsLabel(name))
         {
@@ -365,15 +606,6 @@ public final class NodeDataPlane implements Agent
         {
             throw new DataPlaneException(DataPlaneException.Kind.CONFLICT, "pod '" + name + "' already exists on node " + config.nodeName());
         }
-        final int ip = ipam.allocate();
-        final PodPort port = new PodPort(nextPortId++, name, ip);
-        podsByName.put(name, port);
-        podsByPort.put(port.id, port);
-        podList = podsByName.values().toArray(new PodPort[0]);
-        localEndpoints.put(ip & 0xFFFFFFFFL, port.pod.mac());
-        bridge.addPort(port);
-        podsChanged();
-        return info(port.pod);
     }
 
     void skipAddressesUpTo(final int ip)
@@ -381,20 +613,49 @@ public final class NodeDataPlane implements Agent
         ipam.skipPast(ip);
     }
 
-    void deletePod(final String name)
+    /**
+     * Deletes a pod: its port leaves the bridge and its address is released.
+     *
+     * @return a real pod's TAP device, which the data plane no longer touches (the caller closes it); null
+     *         for an emulated pod
+     */
+    TapDevice deletePod(final String name)
     {
         final PodPort port = podsByName.remove(name);
         if (port == null)
         {
             throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
         }
-        podList = podsByName.values().toArray(new PodPort[0]);
+        portsChanged();
         podsByPort.remove(port.id);
         bridge.removePort(port.id);
-        localEndpoints.remove(port.pod.ip() & 0xFFFFFFFFL);
-        ipam.release(port.pod.ip());
-        port.pod.close();
+        localEndpoints.remove(port.ip & 0xFFFFFFFFL);
+        ipam.release(port.ip);
+        port.close();
         podsChanged();
+        return port instanceof TapPort tapPort ? tapPort.tap : null;
+    }
+
+    /** A pod's frame counters (and, for an emulated pod, its discard service's). */
+    PodStats podStats(final String name)
+    {
+        final PodPort port = podsByName.get(name);
+        if (port == null)
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
+        }
+        return port.stats();
+    }
+
+    /** The TAP devices of the real pods, for closing them once the data plane stopped. */
+    List<TapDevice> tapDevices()
+    {
+        final List<TapDevice> devices = new ArrayList<>();
+        for (final TapPort port : tapPorts)
+        {
+            devices.add(port.tap);
+        }
+        return devices;
     }
 
     /** Who hears about every pod created or deleted (the sync layer publishes them to the cluster). */
@@ -418,7 +679,7 @@ public final class NodeDataPlane implements Agent
         final List<PodInfo> result = new ArrayList<>(podList.length);
         for (final PodPort port : podList)
         {
-            result.add(info(port.pod));
+            result.add(port.info());
         }
         result.sort(Comparator.comparing(PodInfo::name));
         return result;
@@ -575,7 +836,7 @@ public final class NodeDataPlane implements Agent
         final List<Endpoint> result = routes.endpoints();
         for (final PodPort port : podList)
         {
-            result.add(new Endpoint(port.pod.ip(), port.pod.mac(), config.nodeName(), port.pod.name()));
+            result.add(new Endpoint(port.ip, port.mac, config.nodeName(), port.name, port.info().netns()));
         }
         result.sort(Comparator.comparingLong(e -> e.ip() & 0xFFFFFFFFL));
         return result;
@@ -604,11 +865,6 @@ public final class NodeDataPlane implements Agent
     long framesFlooded()
     {
         return bridge.framesFlooded();
-    }
-
-    private PodInfo info(final Pod pod)
-    {
-        return new PodInfo(pod.name(), config.nodeName(), pod.ip(), pod.mac());
     }
 
     @Override

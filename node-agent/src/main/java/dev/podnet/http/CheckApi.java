@@ -89,7 +89,7 @@ final class CheckApi
         final Map<String, List<Target>> sourcesByNode = new LinkedHashMap<>();
         for (final Endpoint pod : directory.pods())
         {
-            final Target target = new Target(pod.pod(), Ipv4Address.format(pod.ip()));
+            final Target target = new Target(pod.pod(), Ipv4Address.format(pod.ip()), pod.netns());
             targets.add(target);
             sourcesByNode.computeIfAbsent(pod.node(), node -> new ArrayList<>()).add(target);
         }
@@ -197,7 +197,7 @@ final class CheckApi
         final JsonNode targetNodes = body.optionalArray("targets");
         if (sourceNames == null || targetNodes == null)
         {
-            throw ApiException.badRequest("fields 'sources' (pod names) and 'targets' ([{name, ip}]) are required");
+            throw ApiException.badRequest("fields 'sources' (pod names) and 'targets' ([{name, ip, netns?}]) are required");
         }
         if (sourceNames.size() > MAX_PODS || targetNodes.size() > MAX_PODS)
         {
@@ -208,7 +208,9 @@ final class CheckApi
         {
             final String name = JsonBody.text("targets", i, targetNodes.get(i), "name");
             final String ip = JsonBody.text("targets", i, targetNodes.get(i), "ip");
-            targets.add(new Target(name, Ipv4Address.format(ClusterDirectory.parseIp(ip, "targets[" + i + "].ip"))));
+            final JsonNode netns = targetNodes.get(i).get("netns");
+            targets.add(new Target(name, Ipv4Address.format(ClusterDirectory.parseIp(ip, "targets[" + i + "].ip")),
+                netns == null || !netns.isTextual() ? null : netns.textValue()));
         }
         final List<Target> sources = new ArrayList<>();
         for (int i = 0; i < sourceNames.size(); i++)

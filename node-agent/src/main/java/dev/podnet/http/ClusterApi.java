@@ -136,9 +136,11 @@ final class ClusterApi implements AutoCloseable
 
     private ApiResponse createPod(final ApiRequest request) throws Exception
     {
-        final JsonBody body = request.json("name", "node");
+        final JsonBody body = request.json("name", "node", "netns", "ifname");
         final String name = body.requiredString("name");
-        final String node = body.optionalString("node");
+        final boolean real = body.optionalTrueOrString("netns", name) != null;
+        // a real pod's namespace is on the machine of the agent asked, unless another node is named
+        final String node = body.optionalString("node") != null ? body.optionalString("node") : real ? self : null;
         if (!NodeConfig.isDnsLabel(name))
         {
             throw ApiException.badRequest("field 'name': '" + name + "' is not a DNS-1123 label (lower-case letters, " +
@@ -158,16 +160,21 @@ final class ClusterApi implements AutoCloseable
         }
         if (target.name().equals(self))
         {
-            final PodInfo pod = Await.await(proxy.createPod(name), quick, "creating pod '" + name + "'");
-            return ApiResponse.created(Views.Pod.of(pod));
+            return local.createPod(name, body);
         }
         if (request.forwarded())
         {
             throw misdirected(request, "node " + target.name());
         }
-        final byte[] forwarded = ("{\"name\":\"" + name + "\",\"node\":\"" + target.name() + "\"}")
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        return forwarder.forward(target.name(), target.api(), request.withBody(forwarded), FORWARD_QUICK);
+        final com.fasterxml.jackson.databind.node.ObjectNode forwarded = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+            .objectNode().put("name", name).put("node", target.name());
+        if (real)
+        {
+            forwarded.set("netns", body.raw("netns"));
+            forwarded.put("ifname", body.optionalString("ifname"));
+        }
+        return forwarder.forward(target.name(), target.api(),
+            request.withBody(forwarded.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)), FORWARD_QUICK);
     }
 
     /** Where a pod goes when nobody said: the Ready node with the fewest pods, this one on a tie. */

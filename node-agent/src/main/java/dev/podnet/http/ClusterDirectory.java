@@ -46,7 +46,7 @@ final class ClusterDirectory
         final List<Endpoint> all = new ArrayList<>();
         for (final PodInfo pod : localPods)
         {
-            all.add(new Endpoint(pod.ip(), pod.mac(), pod.node(), pod.name()));
+            all.add(new Endpoint(pod.ip(), pod.mac(), pod.node(), pod.name(), pod.netns()));
         }
         if (view != null)
         {
@@ -56,7 +56,8 @@ final class ClusterDirectory
                 if (!endpoint.node().equals(self) &&
                     (view.members().containsKey(endpoint.node()) || view.leases().containsKey(endpoint.node())))
                 {
-                    all.add(new Endpoint(Ipv4Address.parse(endpoint.ip()), endpoint.mac(), endpoint.node(), endpoint.pod()));
+                    all.add(new Endpoint(Ipv4Address.parse(endpoint.ip()), endpoint.mac(), endpoint.node(), endpoint.pod(),
+                        endpoint.netns()));
                 }
             }
         }

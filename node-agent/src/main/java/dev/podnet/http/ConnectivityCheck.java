@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Kubernetes' network conformance test in small: from each of this node's pods to every target pod,
  * one ping, then netexec {@code hostname} (must answer the target's name: the packet reached the
  * right pod) and netexec {@code clientip} (must answer the source pod's own address: nobody
- * rewrote it, no NAT).
+ * rewrote it, no NAT). A real pod runs no netexec, so a pair towards one is ping only; a pair from one
+ * uses its kernel: {@code ping} and UDP sockets inside its namespace ({@link RealPodProbe}).
  * <p>
  * Pods check in parallel; each pod checks its targets {@value #PER_POD_IN_FLIGHT} at a time, after a
  * first pair alone (its first packets wait for ARP, and a pod holds only a few frames per unresolved
@@ -30,9 +31,13 @@ final class ConnectivityCheck
     static final String PAYLOAD_HOSTNAME = "hostname";
     static final String PAYLOAD_CLIENT_IP = "clientip";
 
-    /** A pod to reach. */
-    record Target(String name, String ip)
+    /** A pod to reach; {@code netns} is a real pod's namespace (on its node), null for an emulated pod. */
+    record Target(String name, String ip, String netns)
     {
+        boolean real()
+        {
+            return netns != null;
+        }
     }
 
     /** One pair's verdict: {@code rttUs} of the ping when it was answered, {@code error} null when ok. */
@@ -41,10 +46,12 @@ final class ConnectivityCheck
     }
 
     private final DataPlaneProxy proxy;
+    private final RealPodProbe realPods;
 
     ConnectivityCheck(final DataPlaneProxy proxy)
     {
         this.proxy = proxy;
+        this.realPods = new RealPodProbe(proxy.realPods());
     }
 
     /** How long checking {@code targets} from one pod may take at worst (every pair timing out thrice). */
@@ -123,6 +130,10 @@ final class ConnectivityCheck
 
     private CompletableFuture<Pair> checkPair(final Target source, final Target target, final Duration timeout)
     {
+        if (source.real())
+        {
+            return realPods.checkPair(source, target, timeout);
+        }
         final int ip = Ipv4Address.parse(target.ip());
         final PingRequest ping = new PingRequest(ip, 1, Duration.ZERO, PingRequest.DEFAULT_SIZE, false, timeout, 64);
         return proxy.ping(source.name(), ping).thenComposeAsync(result ->
@@ -133,6 +144,11 @@ final class ConnectivityCheck
                     new Pair(source.name(), target.name(), false, 0, "ping: " + describe(result)));
             }
             final long rttUs = result.replies().get(0).rttNanos() / 1_000;
+            if (target.real())
+            {
+                // a real pod runs what its user runs, not netexec: ping is the check
+                return CompletableFuture.completedFuture(new Pair(source.name(), target.name(), true, rttUs, null));
+            }
             return udp(source, ip, PAYLOAD_HOSTNAME, timeout).thenComposeAsync(hostname ->
             {
                 if (!hostname.ok() || !hostname.replyText().trim().equals(target.name()))

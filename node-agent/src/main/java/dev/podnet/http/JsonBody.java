@@ -67,6 +67,13 @@ final class JsonBody
         return value;
     }
 
+    /** The field as it came, or JSON null when absent. */
+    JsonNode raw(final String name)
+    {
+        final JsonNode node = root.get(name);
+        return node == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : node;
+    }
+
     /** The string, or {@code null} when absent or JSON {@code null}. */
     String optionalString(final String name)
     {
@@ -136,6 +143,28 @@ final class JsonBody
             throw ApiException.badRequest("field '" + name + "[" + index + "]." + field + "': expected a string");
         }
         return value.textValue();
+    }
+
+    /**
+     * A field that is {@code true} or a string: {@code whenTrue} for {@code true}, the string for a string,
+     * null when absent, JSON {@code null} or {@code false}.
+     */
+    String optionalTrueOrString(final String name, final String whenTrue)
+    {
+        final JsonNode node = root.get(name);
+        if (node == null || node.isNull() || (node.isBoolean() && !node.booleanValue()))
+        {
+            return null;
+        }
+        if (node.isBoolean())
+        {
+            return whenTrue;
+        }
+        if (!node.isTextual() || node.textValue().isEmpty())
+        {
+            throw wrongType(name, node, "true or a non-empty string");
+        }
+        return node.textValue();
     }
 
     boolean optionalBoolean(final String name, final boolean defaultValue)

@@ -92,9 +92,38 @@ final class NodeApi
 
     ApiResponse createPod(final ApiRequest request) throws InterruptedException
     {
-        final String name = request.json("name").requiredString("name");
-        final PodInfo pod = Await.await(proxy.createPod(name), quick, "creating pod '" + name + "'");
-        return ApiResponse.created(Views.Pod.of(pod));
+        final JsonBody body = request.json("name", "node", "netns", "ifname");
+        final String node = body.optionalString("node");
+        if (node != null && !node.equals(nodeName))
+        {
+            throw ApiException.badRequest("field 'node': '" + node + "' is not this node (" + nodeName +
+                "); a node in static mode hosts only its own pods");
+        }
+        return createPod(body.requiredString("name"), body);
+    }
+
+    /**
+     * Creates pod {@code name} here: emulated, or real when {@code body} has {@code netns} ({@code true}: a
+     * namespace named after the pod; a name; a path) with an optional {@code ifname} (default {@code eth0}).
+     */
+    ApiResponse createPod(final String name, final JsonBody body) throws InterruptedException
+    {
+        final String netns = body.optionalTrueOrString("netns", name);
+        final String ifname = body.optionalString("ifname");
+        if (netns == null)
+        {
+            if (ifname != null)
+            {
+                throw ApiException.badRequest("field 'ifname' is only for a real pod (with 'netns')");
+            }
+            final PodInfo pod = Await.await(proxy.createPod(name), quick, "creating pod '" + name + "'");
+            return ApiResponse.created(Views.Pod.of(pod));
+        }
+        final PodInfo pod = proxy.realPods().attach(name, netns, ifname);
+        final NodeConfig config = proxy.config();
+        return ApiResponse.created(new Views.RealPod(pod.name(), pod.node(), Ipv4Address.format(pod.ip()),
+            dev.podnet.packet.MacAddress.format(pod.mac()), pod.netns(), ifname == null ? "eth0" : ifname,
+            config.podCidr().prefixLength(), Ipv4Address.format(config.podCidr().address(1)), config.pod().mtu()));
     }
 
     ApiResponse getPod(final ApiRequest request) throws InterruptedException

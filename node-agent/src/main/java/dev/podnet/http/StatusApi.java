@@ -1,5 +1,8 @@
 package dev.podnet.http;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import dev.podnet.tap.RealPodSupport;
+
 import java.util.function.Supplier;
 
 /**
@@ -9,7 +12,8 @@ import java.util.function.Supplier;
  *       node that waits for its lease would not help it);</li>
  *   <li>{@code GET /readyz}: {@code ok} once the node serves pods, else 503 {@code {error: "not-ready",
  *       detail}} saying why (readiness);</li>
- *   <li>{@code GET /api/v1/node}: {@link NodeStatus} as JSON, ready or not.</li>
+ *   <li>{@code GET /api/v1/node}: {@link NodeStatus} as JSON, ready or not, with {@code realPods}: whether
+ *       this node can attach real pods ({@code available}) and if not why ({@code reason}).</li>
  * </ul>
  * These answer from the moment the API listens; in cluster mode that is before the lease, so a node
  * that waits for one can be asked why.
@@ -28,7 +32,12 @@ final class StatusApi
         dispatcher
             .add("GET", "/healthz", request -> ApiResponse.text("ok"))
             .add("GET", "/readyz", this::readyz)
-            .add("GET", "/api/v1/node", request -> ApiResponse.ok(status.get()));
+            .add("GET", "/api/v1/node", request -> ApiResponse.ok(new NodeView(status.get(), RealPodSupport.get())));
+    }
+
+    /** {@code GET /api/v1/node}: the node's status and its capability for real pods. */
+    record NodeView(@JsonUnwrapped NodeStatus status, RealPodSupport realPods)
+    {
     }
 
     private ApiResponse readyz(final ApiRequest request)

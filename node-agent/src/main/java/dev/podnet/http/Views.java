@@ -43,17 +43,28 @@ final class Views
     {
     }
 
-    record Pod(String name, String node, String ip, String mac)
+    /** A pod; {@code netns} is a real pod's network namespace on its node, null for an emulated pod. */
+    record Pod(String name, String node, String ip, String mac, String netns)
     {
         static Pod of(final PodInfo info)
         {
-            return new Pod(info.name(), info.node(), Ipv4Address.format(info.ip()), MacAddress.format(info.mac()));
+            return new Pod(info.name(), info.node(), Ipv4Address.format(info.ip()), MacAddress.format(info.mac()), info.netns());
         }
 
         static Pod of(final Endpoint endpoint)
         {
-            return new Pod(endpoint.pod(), endpoint.node(), Ipv4Address.format(endpoint.ip()), MacAddress.format(endpoint.mac()));
+            return new Pod(endpoint.pod(), endpoint.node(), Ipv4Address.format(endpoint.ip()), MacAddress.format(endpoint.mac()),
+                endpoint.netns());
         }
+    }
+
+    /**
+     * A real pod just attached: what a CNI result needs besides the pod's line: the interface inside the
+     * namespace, the node CIDR's prefix length, the gateway (the default route's next hop) and the MTU.
+     */
+    record RealPod(String name, String node, String ip, String mac, String netns, String ifname, int prefixLength,
+                   String gateway, int mtu)
+    {
     }
 
     record Ping(String target, String targetIp, int sent, int received, List<PingReply> replies, List<PingError> errors)

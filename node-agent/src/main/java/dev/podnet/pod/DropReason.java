@@ -52,6 +52,12 @@ public enum DropReason
     BAD_FRAGMENT("bad-fragment"),
     /** A pod sent a frame whose source MAC or IP is not its own (anti-spoofing at the bridge port). */
     SPOOFED_SOURCE("spoofed-source"),
+    /** A real pod's kernel sent IPv6 (router solicitations, MLD): podnet's network is IPv4 only. */
+    IPV6("ipv6"),
+    /** Reading a real pod's TAP device failed (the device went away under the data plane): the port is polled no more. */
+    TAP_READ_FAILED("tap-read-failed"),
+    /** A real pod's TAP device did not take a frame. */
+    TAP_WRITE_FAILED("tap-write-failed"),
     /** A tunnel frame from a node that is not in the route table. */
     UNKNOWN_PEER("unknown-peer"),
     /**

@@ -226,7 +226,7 @@ public final class ClusterNode implements AutoCloseable
         final java.util.List<EndpointInfo> result = new java.util.ArrayList<>(pods.size());
         for (final dev.podnet.dataplane.PodInfo pod : pods)
         {
-            result.add(new EndpointInfo(Ipv4Address.format(pod.ip()), pod.mac(), pod.node(), pod.name(), 0, 0, 0));
+            result.add(new EndpointInfo(Ipv4Address.format(pod.ip()), pod.mac(), pod.node(), pod.name(), 0, 0, 0, pod.netns()));
         }
         return result;
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.podnet.diag.LoopbackPorts;
 import dev.podnet.testing.Http;
 import dev.podnet.testing.LocalCluster;
+import dev.podnet.testing.RealPodTesting;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -144,8 +145,9 @@ class PodnetCtlTest
         }
         assertAligned(run.lines());
         assertThat(wide.exit()).isZero();
-        assertThat(cells(wide.lines().get(0))).containsExactly("NAME", "NODE", "IP", "MAC");
+        assertThat(cells(wide.lines().get(0))).containsExactly("NAME", "NODE", "IP", "MAC", "NETNS");
         assertThat(cells(wide.lines().get(3)).get(3)).matches("0a:58:0a:f4:[0-9a-f]{2}:02");
+        assertThat(cells(wide.lines().get(3)).get(4)).as("an emulated pod has no namespace").isEqualTo("-");
     }
 
     @Test
@@ -249,6 +251,40 @@ class PodnetCtlTest
         final Run again = ctl("delete", "pod", "web");
         assertThat(again.exit()).isEqualTo(3);
         assertThat(again.err()).startsWith("error: ").contains("web");
+    }
+
+    @Test
+    void shouldCreateARealPodOnAnotherNodeWhoseKernelPingsAPodOnAThirdNodeThroughTwoRouters()
+    {
+        RealPodTesting.require("ping");
+        RealPodTesting.deleteNetns("pn-tap-ctl");
+        final Run create = ctl("create", "pod", "pn-tap-ctl", "--node", "node-2", "--netns");
+        try
+        {
+            assertThat(create.exit()).as(create.err()).isZero();
+            assertThat(create.out()).matches(
+                "pod/pn-tap-ctl created on node-2 \\(10\\.244\\.\\d+\\.\\d+\\), network namespace pn-tap-ctl\n");
+            LocalCluster.await(() -> "pn-tap-ctl".equals(Http.get(server + "/api/v1/pods/pn-tap-ctl").json().path("netns").asText()),
+                LocalCluster.CONVERGE, "node-1 lists the real pod of node-2 with its namespace");
+            final String target = Http.get(server + "/api/v1/pods/" + LocalCluster.podName(3, 1)).json().get("ip").asText();
+            LocalCluster.await(() -> RealPodTesting.inNetns("pn-tap-ctl", "ping", "-c", "1", "-W", "1", target).exitCode() == 0,
+                LocalCluster.CONVERGE, "the real pod reaches node-3's pod");
+            assertThat(RealPodTesting.inNetns("pn-tap-ctl", "ping", "-c", "1", "-W", "2", target).ok().output())
+                .as("node-2's router, then node-3's: TTL 64 - 2").contains("ttl=62");
+
+            // the all-pairs check includes the real pod: its kernel pings and calls netexec, it is pinged
+            LocalCluster.await(() -> Http.get(cluster.api(3) + "/api/v1/pods").json().size() == 4, LocalCluster.CONVERGE,
+                "node-3 knows the real pod");
+            final Run check = ctl("check");
+            assertThat(check.exit()).as(check.out() + check.err()).isZero();
+            assertThat(check.out()).contains("pn-tap-ctl").contains("12/12 pairs ok");
+            assertThat(ctl("get", "pods", "-o", "wide").out()).containsPattern("(?m)^pn-tap-ctl +node-2 +10\\S+ +0a:58\\S+ +pn-tap-ctl$");
+        }
+        finally
+        {
+            assertThat(ctl("delete", "pod", "pn-tap-ctl").exit()).isZero();
+        }
+        assertThat(RealPodTesting.run(List.of("ip", "netns", "list")).output()).doesNotContain("pn-tap-ctl");
     }
 
     // ------------------------------------------------------------------ ping, traceroute, udp

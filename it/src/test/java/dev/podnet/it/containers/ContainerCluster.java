@@ -34,13 +34,32 @@ public final class ContainerCluster implements AutoCloseable
     /** Starts {@code count} nodes with {@code pods} pods each ({@code node-i-1..}) and waits until all are ready. */
     public static ContainerCluster start(final int count, final int pods)
     {
+        return start(count, pods, 0);
+    }
+
+    /**
+     * As {@link #start(int, int)}, nodes 1..{@code realPodNodes} granted what real pods need, as
+     * {@code compose/docker-compose.real-pods.yml} does: {@code /dev/net/tun}, CAP_NET_ADMIN and CAP_SYS_ADMIN,
+     * started as root (the launcher drops to the podnet user keeping those two as ambient capabilities).
+     */
+    public static ContainerCluster start(final int count, final int pods, final int realPodNodes)
+    {
         final ContainerCluster cluster = new ContainerCluster();
         final String image = PodnetImage.name();
         try
         {
             for (int i = 1; i <= count; i++)
             {
-                cluster.nodes.add(node(image, cluster.network, "node-" + i, pods));
+                final GenericContainer<?> node = node(image, cluster.network, "node-" + i, pods);
+                if (i <= realPodNodes)
+                {
+                    node.withCreateContainerCmdModifier(cmd -> cmd.withUser("root").getHostConfig()
+                        .withCapAdd(com.github.dockerjava.api.model.Capability.NET_ADMIN,
+                            com.github.dockerjava.api.model.Capability.SYS_ADMIN)
+                        .withDevices(com.github.dockerjava.api.model.Device.parse("/dev/net/tun"))
+                        .withSecurityOpts(List.of("apparmor:unconfined")));
+                }
+                cluster.nodes.add(node);
             }
             // all at once, each on a thread of its own: a node's start waits for its /readyz, and that needs
             // the seed running (a pool smaller than the cluster could be blocked by nodes waiting for node-1)

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.fail;
  */
 public final class Docker
 {
-    public static final String LOCAL_BASE = "podnet-base:bookworm-jre17";
+    public static final String LOCAL_BASE = "podnet-base:bookworm-jre17-2";
     private static final DockerCli CLI = new DockerCli();
     private static final String HOW = "install and start a Docker engine (.ci/run does: apt-get install docker.io " +
         "docker-compose; dockerd), then build the base image with compose/build-base-image.sh";
