@@ -1,5 +1,6 @@
 package dev.podnet.transport;
 
+import dev.podnet.dataplane.IdleWait;
 import dev.podnet.dataplane.Overlay;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.pod.DropCounters;
@@ -58,6 +59,12 @@ import java.util.concurrent.TimeUnit;
  *       counted as {@code tunnel-unknown-source} and dropped. This is not authentication: a host on the
  *       path can forge its source address, as it can for VXLAN.</li>
  * </ul>
+ * Idle, the data plane waits in this tunnel's {@link TunnelWait}: a datagram on any of the driver's
+ * sockets ends the wait. What the driver does on its own (heartbeats every 100 ms per publication,
+ * status messages, here every {@value #STATUS_MESSAGE_INTERVAL_MS} ms instead of 200 ms) counts as work
+ * only within {@value #ACTIVE_MS} ms of traffic (a frame sent or received): it keeps a flow-controlled
+ * sender prompt, and between idle nodes it does not restart the data plane's back-off.
+ * <p>
  * Shared memory per agent: the driver's cnc file (about 11.5 MB with a 1 MiB counters buffer) plus
  * 3 terms per publication and per image: with 256 KiB terms, a 10-node mesh needs about
  * 11.5 + 18 × 0.75 = 25 MB of a container's default 64 MiB {@code /dev/shm}. Sparse files are off,
@@ -77,6 +84,14 @@ public final class AeronTunnel implements Overlay
     static final long RESOLVE_INTERVAL_MS = 5_000;
     private static final long RESOLVE_INTERVAL_NANOS = RESOLVE_INTERVAL_MS * 1_000_000L;
     private static final long RESOLVE_AGAIN_NANOS = 1_000_000_000L;
+    /** How long after a frame the driver's own work still counts as work. */
+    static final long ACTIVE_MS = 100;
+    private static final long ACTIVE_NANOS = ACTIVE_MS * 1_000_000L;
+    /**
+     * An image's status message when nothing changes (Aeron's default is 200 ms): a peer's publication counts
+     * as connected while one arrives every 5 s; a moving window sends its own at once.
+     */
+    static final long STATUS_MESSAGE_INTERVAL_MS = 1_000;
 
     private static final class Peer
     {
@@ -121,8 +136,10 @@ public final class AeronTunnel implements Overlay
     private final UnsafeBuffer sendBuffer;
     private final UnsafeBuffer receiveBuffer;
     private final FragmentHandler onFragment = this::onFragment;
+    private final TunnelWait wait = new TunnelWait();
     private Receiver receiver;
     private long now;
+    private long lastTrafficAt;
     private long nextPeerCheckAt;
 
     private AeronTunnel(
@@ -136,7 +153,7 @@ public final class AeronTunnel implements Overlay
         this.sendBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(align(config.aeronMtu()), 64));
         this.receiveBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(align(config.maxFrameLength()), 64));
 
-        final MediaDriver.Context driverContext = new MediaDriver.Context()
+        final MediaDriver.Context driverContext = wait.configure(new MediaDriver.Context())
             .aeronDirectoryName(aeronDir)
             .threadingMode(ThreadingMode.INVOKER)
             .dirDeleteOnStart(true)
@@ -151,6 +168,7 @@ public final class AeronTunnel implements Overlay
             // although a node needs ~15 MB: warn when a few more peers would no longer fit
             .lowStorageWarningThreshold(LOW_STORAGE_WARNING_BYTES)
             .mtuLength(config.aeronMtu())
+            .statusMessageTimeoutNs(TimeUnit.MILLISECONDS.toNanos(STATUS_MESSAGE_INTERVAL_MS))
             // the executor only resolves peer host names, off the duty cycle; polled every 1 ms by default it
             // costs ~0.01 core per idle agent, so it sleeps 10 ms between looks
             .asyncExecutorIdleStrategy(new SleepingMillisIdleStrategy(10))
@@ -176,7 +194,7 @@ public final class AeronTunnel implements Overlay
         }
         catch (final RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(client, launched);
+            CloseHelper.quietCloseAll(client, launched, wait);
             throw new IllegalStateException("cannot start the tunnel of node " + nodeName + " on " +
                 config.bindAddress() + ":" + config.port() + " (PODNET_TUNNEL_PORT): " + ex.getMessage(), ex);
         }
@@ -224,16 +242,27 @@ public final class AeronTunnel implements Overlay
     public int doWork(final long nowNanos, final Receiver receiver)
     {
         this.now = nowNanos;
-        int work = driverInvoker.invoke();
-        work += clientInvoker.invoke();
+        final int driverWork = driverInvoker.invoke() + clientInvoker.invoke();
+        int work = 0;
         if (nowNanos >= nextPeerCheckAt)
         {
             nextPeerCheckAt = nowNanos + PEER_CHECK_INTERVAL_NANOS;
             work += checkPeers(nowNanos);
         }
         this.receiver = receiver;
-        work += subscription.poll(onFragment, FRAGMENT_LIMIT);
-        return work;
+        final int fragments = subscription.poll(onFragment, FRAGMENT_LIMIT);
+        if (fragments > 0)
+        {
+            lastTrafficAt = nowNanos;
+        }
+        work += fragments;
+        return nowNanos - lastTrafficAt < ACTIVE_NANOS ? work + driverWork : work;
+    }
+
+    @Override
+    public IdleWait idleWait()
+    {
+        return wait;
     }
 
     private int checkPeers(final long nowNanos)
@@ -401,6 +430,7 @@ public final class AeronTunnel implements Overlay
         {
             result = publication.offer(sendBuffer, 0, encoded); // the term rotated under the offer: retry once, at once
         }
+        lastTrafficAt = now;
         if (result > 0)
         {
             peer.framesSent++;
@@ -538,6 +568,6 @@ public final class AeronTunnel implements Overlay
     public void close()
     {
         resolver.shutdownNow();
-        CloseHelper.quietCloseAll(aeron, driver);
+        CloseHelper.quietCloseAll(aeron, driver, wait);
     }
 }
