@@ -154,6 +154,8 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
     private long version;
     /** Until the node published its pods once, its previous life's entries stay (it reads them to pick fresh addresses). */
     private boolean publishedOnce;
+    /** Whether this node was ever Up: before that its own member reads Removed. */
+    private boolean joined;
 
     private NodeControlPlane(
         final ActorContext<Command> context,
@@ -181,7 +183,7 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
         cluster.subscriptions().tell(Subscribe.create(membership.narrow(), ClusterEvent.MemberEvent.class));
         cluster.subscriptions().tell(Subscribe.create(membership.narrow(), ClusterEvent.ReachabilityEvent.class));
         cluster.subscriptions().tell(Subscribe.create(context.messageAdapter(SelfRemoved.class, Removed::new), SelfRemoved.class));
-        // the replicator stops when its durable store cannot load the lease table (and only then while this actor lives)
+        // the replicator stops when its durable store cannot load the lease table, and when this member is removed
         context.watch(akka.actor.typed.javadsl.Adapter.toTyped(
             akka.cluster.ddata.DistributedData.get(akka.actor.typed.javadsl.Adapter.toClassic(context.getSystem())).replicator()));
         replicator.subscribe(LEASES_KEY, Changed::new);
@@ -314,6 +316,8 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
     private Behavior<Command> onMembershipChanged(final MembershipChanged changed)
     {
         final Object event = changed.event();
+        final akka.cluster.MemberStatus selfStatus = selfMember().status();
+        joined |= selfStatus == akka.cluster.MemberStatus.up() || selfStatus == akka.cluster.MemberStatus.weaklyUp();
         if (event instanceof ClusterEvent.CurrentClusterState state)
         {
             allMembers.clear();
@@ -432,6 +436,18 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
 
     private Behavior<Command> onReplicatorStopped(final akka.actor.typed.Terminated terminated)
     {
+        // Akka's replicator also stops itself once this member is removed, which on a leave (SIGTERM, podnet stop)
+        // can come before our own SelfRemoved: that is a normal end, not a store that failed to load
+        final akka.cluster.MemberStatus status = selfMember().status();
+        final boolean shuttingDown = akka.actor.CoordinatedShutdown.get(getContext().getSystem()).getShutdownReason().isPresent();
+        // (before it joins, a node's own member reads Removed too: then the store is what failed)
+        if (shuttingDown || joined && (status == akka.cluster.MemberStatus.leaving() || status == akka.cluster.MemberStatus.exiting() ||
+            status == akka.cluster.MemberStatus.down() || status == akka.cluster.MemberStatus.removed()))
+        {
+            getContext().getLog().info("node {}: the Distributed Data replicator stopped as the node leaves (status {})",
+                settings.nodeName(), status);
+            return this;
+        }
         reason = settings.stateDir() == null ?
             "the Distributed Data replicator stopped (see the error above)" :
             "the lease store in " + settings.stateDir().resolve(StateDirectory.LEASE_STORE) + " could not be loaded (see the error " +

@@ -2,7 +2,6 @@ package dev.podnet.it;
 
 import dev.podnet.chaos.ChaosCluster;
 import dev.podnet.chaos.ChaosRun;
-import dev.podnet.chaos.DockerCli;
 import dev.podnet.it.containers.ContainerCluster;
 import dev.podnet.it.containers.Docker;
 import org.junit.jupiter.api.AfterAll;
@@ -17,8 +16,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,7 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The five chaos scenarios against five node containers with two pods each, one after the other on the
  * same cluster, while every pod probes every pod: {@link ChaosRun} injects each fault, watches, and
  * judges the invariants. Each run's report (timeline, figures, verdicts) goes to
- * {@code it/target/chaos/SCENARIO.txt}; docs/CHAOS.md records them.
+ * {@code it/target/chaos/SCENARIO.txt}, every agent's log so far to {@code it/target/chaos/SCENARIO-logs/}; docs/CHAOS.md
+ * records them. The soak is {@link ChaosSoakIT}, run on demand.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -40,12 +38,7 @@ class ChaosIT
     {
         Docker.require();
         containers = ContainerCluster.start(5, 2);
-        final Map<String, String> nodes = new LinkedHashMap<>();
-        for (final int i : containers.indexes())
-        {
-            nodes.put("node-" + i, containers.container(i).getContainerId());
-        }
-        cluster = new ChaosCluster(new DockerCli(), containers.networkId(), nodes);
+        cluster = containers.chaos();
     }
 
     @AfterAll
@@ -97,6 +90,7 @@ class ChaosIT
         final ChaosRun.Report report = new ChaosRun(cluster, line -> System.out.println("chaos: " + line)).run(scenario);
         final Path dir = Files.createDirectories(Docker.repositoryRoot().resolve("it/target/chaos"));
         Files.writeString(dir.resolve(scenario.label() + ".txt"), report.format(), StandardCharsets.UTF_8);
+        containers.saveLogs(dir.resolve(scenario.label() + "-logs"));
         System.out.println(report.format());
         assertThat(report.passed()).as(report.format()).isTrue();
     }

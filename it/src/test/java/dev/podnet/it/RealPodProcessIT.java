@@ -33,7 +33,9 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * Real pods on two agent processes (cluster mode on loopback, started from the shaded jar as a user
  * would): a network namespace on node-1 and one on node-2, each with its TAP device on its node's
- * bridge, and the kernel's own tools between them across both routers and the Aeron tunnel.
+ * bridge, and the kernel's own tools between them across both routers and the Aeron tunnel; and Linux's
+ * TCP against podnet's across nodes, both ways (the kernel's curl and sockets to an emulated pod's HTTP and
+ * echo services, an emulated pod's curl to {@code python3 -m http.server} in a namespace).
  * <pre>
  *   pn-tap-pa (ns) -- tap -- node-1 bridge/router ==== tunnel ==== node-2 router/bridge -- tap -- pn-tap-pb (ns)
  * </pre>
@@ -164,6 +166,77 @@ class RealPodProcessIT
 
     @Test
     @Order(4)
+    void shouldServeTheKernelsCurlFromAnEmulatedPodsHttpServerAcrossNodes() throws Exception
+    {
+        // Linux's TCP (in pn-tap-pa, node-1) against podnet's (in emulated pod node-2-1): handshake, options, data
+        final String emulated2 = json(api1, "GET", "/api/v1/pods/node-2-1", null).get("ip").asText();
+        final String url = "http://" + emulated2 + ":8080";
+        assertThat(inNetns("pn-tap-pa", "curl", "-sS", "-m", "10", url + "/hostname").ok().output()).isEqualTo("node-2-1");
+        final String clientIp = inNetns("pn-tap-pa", "curl", "-sS", "-m", "10", "-w", " %{local_port}", url + "/clientip")
+            .ok().output();
+        final String[] answer = clientIp.split(" ");
+        assertThat(answer[0]).as("the emulated pod saw the kernel's own address and port: no NAT").isEqualTo(ipA + ":" + answer[1]);
+        assertThat(inNetns("pn-tap-pa", "curl", "-sS", "-m", "10", url + "/echo?msg=hello+kernel").ok().output())
+            .isEqualTo("hello kernel");
+        assertThat(inNetns("pn-tap-pa", "curl", "-sS", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}", url + "/nope").output())
+            .isEqualTo("404");
+
+        // a megabyte through podnet's echo service and back: the kernel's segments in, podnet's out, windows both ways
+        final String echoed = inNetns("pn-tap-pa", "python3", "-c", String.join("\n",
+            "import socket",
+            "data = bytes(range(256)) * 4096",
+            "s = socket.create_connection(('" + emulated2 + "', 7), timeout=30)",
+            "s.sendall(data)",
+            "s.shutdown(socket.SHUT_WR)",
+            "back = b''",
+            "while True:",
+            "    chunk = s.recv(65536)",
+            "    if not chunk: break",
+            "    back += chunk",
+            "print(len(back), back == data)")).ok().output();
+        assertThat(echoed).isEqualTo((1 << 20) + " True");
+        final JsonNode sockets = json(api1, "GET", "/api/v1/pods/node-2-1/sockets", null);
+        assertThat(sockets.toString()).as("the kernel's connections ended in order: nothing left but TIME-WAIT at most")
+            .doesNotContain("ESTAB");
+    }
+
+    @Test
+    @Order(5)
+    void shouldGetAPageFromPythonsHttpServerInARealPodWithAnEmulatedPodsCurlAcrossNodes() throws Exception
+    {
+        // podnet's TCP (emulated pod node-1-1) against Linux's (python3 -m http.server in pn-tap-pb, node-2)
+        final String emulated1 = json(api1, "GET", "/api/v1/pods/node-1-1", null).get("ip").asText();
+        final Path root = Files.createTempDirectory("pn-tap-www");
+        Files.writeString(root.resolve("page.html"), "<p>served by the kernel in pn-tap-pb</p>\n");
+        Files.writeString(root.resolve("big.txt"), "x".repeat(1 << 20));
+        final Path log = root.resolve("server.log");
+        final Process server = new ProcessBuilder("ip", "netns", "exec", "pn-tap-pb", "python3", "-m", "http.server", "8001",
+            "--bind", ipB, "--directory", root.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try
+        {
+            await("the server listens", () -> inNetns("pn-tap-pb", "ss", "-tln").output().contains(ipB + ":8001"));
+            final JsonNode page = json(api2, "POST", "/api/v1/pods/node-1-1/http",
+                "{\"url\":\"http://" + ipB + ":8001/page.html\"}");
+            assertThat(page.path("status").asInt()).as(page.toString()).isEqualTo(200);
+            assertThat(page.get("body").asText()).isEqualTo("<p>served by the kernel in pn-tap-pb</p>\n");
+            assertThat(page.get("version").asText()).as("python's http.server answers HTTP/1.0").isEqualTo("HTTP/1.0");
+            final JsonNode big = json(api1, "POST", "/api/v1/pods/node-1-1/http", "{\"url\":\"http://" + ipB + ":8001/big.txt\"}");
+            assertThat(big.path("status").asInt()).as(big.path("error").asText()).isEqualTo(200);
+            assertThat(big.get("body").asText()).hasSize(1 << 20).matches("x+");
+            await("the server logged the request", () -> read(log).contains("GET /page.html"));
+            assertThat(Files.readString(log).lines().filter(line -> line.contains("GET /page.html")).findFirst().orElseThrow())
+                .as("the kernel saw the emulated pod's own IP: no NAT").startsWith(emulated1 + " ");
+            assertThat(json(api1, "POST", "/api/v1/pods/node-1-1/http", "{\"url\":\"http://" + ipB + ":8009/\"}")
+                .path("error").asText()).as("the kernel answers a closed port with a reset").isEqualTo("connection-refused");
+        }
+        finally
+        {
+            server.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    @Order(6)
     void shouldRemoveTheNamespacesItMadeWhenTheAgentsStop() throws Exception
     {
         for (final Process agent : agents)
@@ -176,7 +249,7 @@ class RealPodProcessIT
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void shouldDeleteTheNamespaceAKilledAgentLeftBehindWhenItStartsAgain() throws Exception
     {
         Shell.run("ip", "netns", "del", "pn-tap-left");

@@ -1,5 +1,6 @@
 package dev.podnet.agent;
 
+import dev.podnet.transport.TunnelConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -160,6 +161,12 @@ final class AgentCommand implements Callable<Integer>
             "(default $XDG_STATE_HOME/podnet/NODE, else ~/.local/state/podnet/NODE; /var/lib/podnet in the image)")
     String stateDir;
 
+    @Option(names = "--stop-on-stdin-close", paramLabel = "BOOLEAN", arity = "0..1", fallbackValue = "true",
+        description = "PODNET_STOP_ON_STDIN_CLOSE: stop as on SIGTERM, within 2 s, and exit 0 when standard input reaches its " +
+            "end: a supervisor that starts the agent with a pipe and keeps its end open takes the agent with it when it " +
+            "dies, however it dies (podnet demo does; default false)")
+    String stopOnStdinClose;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -183,6 +190,12 @@ final class AgentCommand implements Callable<Integer>
         if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext logging)
         {
             logging.putProperty("node", settings.nodeName());
+        }
+        if (settings.stopOnStdinClose())
+        {
+            SupervisorPipe.watch(System.in, settings.nodeName(), SupervisorPipe.GRACE, System::exit,
+                () -> TunnelConfig.removeAeronDirectories(settings.nodeName(), ProcessHandle.current().pid()),
+                Runtime.getRuntime()::halt);
         }
         return settings.clusterMode() ? runInCluster(settings, err) : runStatic(settings, err);
     }
@@ -262,6 +275,7 @@ final class AgentCommand implements Callable<Integer>
         put(flags, AgentSettings.Setting.CLUSTER_SECRET_FILE, clusterSecretFile);
         put(flags, AgentSettings.Setting.RESYNC_INTERVAL, resyncInterval);
         put(flags, AgentSettings.Setting.STATE_DIR, stateDir);
+        put(flags, AgentSettings.Setting.STOP_ON_STDIN_CLOSE, stopOnStdinClose);
         return flags;
     }
 

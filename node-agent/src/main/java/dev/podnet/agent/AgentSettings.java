@@ -54,6 +54,8 @@ import java.util.regex.Pattern;
  * @param topology    peers (static mode only) and the pods to create at start
  * @param cluster     how to join the cluster; null in static mode
  * @param apiToken    the bearer token the API requires; null: none
+ * @param stopOnStdinClose stop when standard input reaches its end: the supervisor holding the pipe is gone
+ *                    ({@link SupervisorPipe})
  */
 public record AgentSettings(
     String nodeName,
@@ -68,7 +70,8 @@ public record AgentSettings(
     IdleMode idleMode,
     StaticTopology topology,
     ClusterSettings cluster,
-    ApiToken apiToken)
+    ApiToken apiToken,
+    boolean stopOnStdinClose)
 {
     /** The tunnel and the cluster port listen everywhere: other nodes must reach them (each has its own guard). */
     public static final String DEFAULT_BIND = "0.0.0.0";
@@ -119,7 +122,8 @@ public record AgentSettings(
         STABLE_AFTER("--stable-after-ms", "PODNET_STABLE_AFTER_MS"),
         CLUSTER_SECRET_FILE("--cluster-secret-file", "PODNET_CLUSTER_SECRET_FILE"),
         RESYNC_INTERVAL("--resync-interval", "PODNET_RESYNC_INTERVAL"),
-        STATE_DIR("--state-dir", "PODNET_STATE_DIR");
+        STATE_DIR("--state-dir", "PODNET_STATE_DIR"),
+        STOP_ON_STDIN_CLOSE("--stop-on-stdin-close", "PODNET_STOP_ON_STDIN_CLOSE");
 
         /** Settings that only mean something in cluster mode (besides {@link #SEEDS}, which chooses it). */
         static final List<Setting> CLUSTER_ONLY = List.of(CLUSTER_PORT, ADVERTISED_HOST, CLUSTER_BIND, CLUSTER_CIDR,
@@ -306,7 +310,7 @@ public record AgentSettings(
             pods(values.get(Setting.PODS), nodeName, (1L << (32 - cluster.nodePrefix())) - 3, "a /" + cluster.nodePrefix() + " lease");
 
         final AgentSettings settings = new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, networkId, podMtu,
-            apiBind, apiPort, idleMode, new StaticTopology(peers, pods), cluster, apiToken);
+            apiBind, apiPort, idleMode, new StaticTopology(peers, pods), cluster, apiToken, bool(values, Setting.STOP_ON_STDIN_CLOSE));
         if (cluster != null)
         {
             settings.controlPlaneSettings(System.currentTimeMillis()); // its own checks, which name the variables too
@@ -633,6 +637,18 @@ public record AgentSettings(
         require(!host.chars().anyMatch(Character::isWhitespace), setting, "'" + text + "' is not a host name or address");
         require(!new InetSocketAddress(host, 0).isUnresolved(), setting, "'" + host + "' does not resolve to an address");
         return host;
+    }
+
+    /** {@code true} or {@code false} (any case); false when not given. */
+    private static boolean bool(final Values values, final Setting setting)
+    {
+        final String text = values.get(setting);
+        if (text == null || text.equalsIgnoreCase("false"))
+        {
+            return false;
+        }
+        require(text.equalsIgnoreCase("true"), setting, "'" + text + "' is not true or false");
+        return true;
     }
 
     private static int integer(final Values values, final Setting setting, final int defaultValue, final int min, final int max)

@@ -51,16 +51,17 @@ final class BenchCommand implements Runnable
         name = "overlay",
         mixinStandardHelpOptions = true,
         description = {
-            "Two agents in two JVMs: idle CPU, pod ping and pod UDP throughput next to raw Aeron between the same JVMs.",
+            "Two agents in two JVMs: idle CPU, pod ping and pod UDP and TCP throughput next to raw Aeron between the same JVMs.",
             "",
             "Runs node-a in this JVM and node-b in a second JVM, connected by the Aeron tunnel on 127.0.0.1, and measures " +
                 "in one run and with one idle mode: idle CPU of each JVM; pod ping a-1 -> b-1 round trips next to raw Aeron " +
                 "ping-pong between the same two JVMs (own INVOKER-mode drivers, same MTU, term length and idle strategy); " +
-                "pod UDP throughput (1400-byte payloads, and the largest unfragmented one) next to raw Aeron throughput " +
+                "pod UDP throughput (1400-byte payloads, and the largest unfragmented one) and pod TCP throughput (one " +
+                "connection to the discard service) next to raw Aeron throughput " +
                 "(1400-byte messages). The nodes' tunnels and the raw endpoints share one underlay MTU (--underlay-mtu); " +
                 "the pod MTU follows from it (1413 for 1500, 8901 for 9000). Prints the ratios and whether the targets " +
-                "are met: idle <= 0.03 core per agent (efficient mode), pod RTT p50 <= 1.5 x raw, pod throughput >= 50%% " +
-                "of raw.",
+                "are met: idle <= 0.03 core per agent (efficient mode), pod RTT p50 <= 1.5 x raw, pod UDP and pod TCP " +
+                "throughput >= 50%% of raw.",
             "Exit code 0 when measured (even if a target is missed), 1 when the second JVM or a node fails, 2 on bad usage."})
     static final class Overlay implements Callable<Integer>
     {
@@ -192,8 +193,10 @@ final class BenchCommand implements Runnable
             final OverlayBenchmark.Throughput raw = report.rawFlood();
             final OverlayBenchmark.Throughput pod = report.podFlood();
             final OverlayBenchmark.Throughput podMtu = report.podFloodMtu();
+            final OverlayBenchmark.Throughput tcp = report.podTcp();
             throughputRow(out, pod, "  pod UDP " + pod.size() + " B payload " + podPieces(pod, report.podMtu()));
             throughputRow(out, podMtu, "  pod UDP " + podMtu.size() + " B payload " + podPieces(podMtu, report.podMtu()));
+            throughputRow(out, tcp, "  pod TCP, 1 connection (MSS " + tcp.size() + ", " + report.podTcpRetransmits() + " retr.)");
             throughputRow(out, raw, "  raw Aeron " + raw.size() + " B messages " + rawPieces(raw));
             final double ratio = pod.megabytesPerSecond() / raw.megabytesPerSecond();
             final double ratioMtu = podMtu.megabytesPerSecond() / raw.megabytesPerSecond();
@@ -201,6 +204,9 @@ final class BenchCommand implements Runnable
                 fixed(ratio, 2), fixed(THROUGHPUT_RATIO_TARGET, 2), verdict(ratio, ratio >= THROUGHPUT_RATIO_TARGET));
             out.printf("%-52s %11s   (the largest unfragmented payload, for comparison)%n",
                 "  ratio pod / raw (MB/s), " + podMtu.size() + " B", fixed(ratioMtu, 2));
+            final double ratioTcp = tcp.megabytesPerSecond() / raw.megabytesPerSecond();
+            out.printf("%-52s %11s   target >= %s  %s%n", "  ratio pod TCP / raw (MB/s)",
+                fixed(ratioTcp, 2), fixed(THROUGHPUT_RATIO_TARGET, 2), verdict(ratioTcp, ratioTcp >= THROUGHPUT_RATIO_TARGET));
             out.printf("  fragmented?%n");
             out.printf("    pod UDP %d B: %s%n", pod.size(), podFragmented(pod, report.podMtu()));
             out.printf("    pod UDP %d B: %s%n", podMtu.size(), podFragmented(podMtu, report.podMtu()));
@@ -209,6 +215,7 @@ final class BenchCommand implements Runnable
                 "yes, " + raw.fragments() + " Aeron frames each (up to " + report.maxRawPayload() + " B per frame)");
             drops(out, "pod UDP " + pod.size() + " B", pod.parentDrops(), pod.childDrops());
             drops(out, "pod UDP " + podMtu.size() + " B", podMtu.parentDrops(), podMtu.childDrops());
+            drops(out, "pod TCP", tcp.parentDrops(), tcp.childDrops());
             out.printf("%ncommand: %s%n", commandLine);
             out.printf("node-b JVM: %s%n", String.join(" ", report.childCommand()));
         }

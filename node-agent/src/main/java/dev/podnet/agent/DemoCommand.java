@@ -29,6 +29,11 @@ import java.util.concurrent.Callable;
             "(a1 a2 on node-1, b1 b2 on node-2, ...). Shows each node as it becomes Ready, runs the all-pairs connectivity " +
             "check, prints how to use podnetctl and the web view, and keeps the agents running: one that exits is " +
             "restarted. Ctrl-C stops them all.",
+        "Stopping: Ctrl-C, SIGTERM or SIGHUP stops every agent (each leaves the cluster) and exits 0. Started in the " +
+            "background of a script, the demo ignores SIGINT (the shell makes background commands ignore it): stop it " +
+            "with kill PID (SIGTERM), as its last line says. Should the demo die without stopping its agents (SIGKILL, out " +
+            "of memory), they exit within 5 s on their own (each watches a pipe from the demo), freeing the ports for the " +
+            "next demo.",
         "Node i uses the API port --api-port + i - 1, the cluster port --cluster-port + i - 1 and the tunnel port " +
             "--tunnel-port + i - 1.",
         "Exit codes: 0 when stopped by Ctrl-C or SIGTERM, 1 when the cluster could not start, 2 on bad usage (a port in use, ...)."})

@@ -6,10 +6,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,17 +25,26 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
- * One chaos scenario against a running cluster of node-agent containers, watched throughout:
+ * Chaos scenarios against a running cluster of node-agent containers, watched throughout:
  * <ol>
  *   <li>every node probes every pod from its pods continuously (ping and UDP, {@value #PROBE_INTERVAL_MS}
  *       ms apart, each logged with its time and result) and the run collects those logs; it also samples
  *       every node's view (nodes, pods, routes) every {@value #SAMPLE_MS} ms;</li>
  *   <li>the fault is injected ({@link Scenario}); the run records when the survivors noticed (a victim
  *       listed not Ready), when their routes to it were withdrawn, when it was healed, when it was Ready
- *       again and when traffic to its pods was restored;</li>
- *   <li>the invariants are judged from the probe log, the samples, the containers' states and logs
- *       ({@link Report#verdicts()}).</li>
+ *       again and when traffic to its pods was restored ({@link Milestone});</li>
+ *   <li>the invariants are judged ({@link ChaosVerdicts}) from the probe log, the samples, the
+ *       containers' states and logs ({@link Report#verdicts()}).</li>
  * </ol>
+ * Each step waits for its milestone within a bound; one that does not come is a failed verdict that
+ * names it, never an exception: the run heals what it broke and judges what it saw. Only the bad
+ * {@code docker} command line or a cluster too small for the scenario end it with an exception, before
+ * any fault.
+ * <p>
+ * {@link #run} runs one scenario. A soak ({@link ChaosSoak}) runs many back to back under one watch:
+ * each fault is judged on the stretch of time since the previous one ended (its segment), so that every
+ * probe sent is judged exactly once, and the probe log is pruned as it goes.
+ * <p>
  * Uses the {@code docker} command line for the faults ({@link DockerCli}) and each agent's API.
  */
 public final class ChaosRun
@@ -103,22 +115,62 @@ public final class ChaosRun
     {
     }
 
+    /** A step of a scenario the run waits for, in order; the verdicts name one that did not happen. */
+    public enum Milestone
+    {
+        CONVERGED("converged before the fault"),
+        FAULT("fault injected"),
+        DETECTED("detected"),
+        WITHDRAWN("routes withdrawn"),
+        HEALED("healed"),
+        READY_AGAIN("Ready again"),
+        RESTORED("traffic restored");
+
+        private final String label;
+
+        Milestone(final String label)
+        {
+            this.label = label;
+        }
+
+        public String label()
+        {
+            return label;
+        }
+    }
+
     /** One invariant's verdict. */
     public record Verdict(String invariant, boolean held, String detail)
     {
     }
 
     /**
-     * A run's outcome: the timeline, the verdicts, and the figures measured (milliseconds) by name:
-     * {@code detected}, {@code withdrawn} (from the fault), {@code ready-again}, {@code restored} (from the
-     * heal), probes sent and failed.
+     * A fault's outcome: the timeline, the verdicts, and the figures measured by name: {@code detected},
+     * {@code withdrawn} (ms from the fault), {@code ready-again}, {@code restored} (ms from the heal), the
+     * probes judged ({@code probes}, {@code probes-failed}, {@code probes-untouched},
+     * {@code probes-untouched-failed}), {@code duplicates} (CIDRs or IPs seen held twice) and
+     * {@code restarts-unexpected} (agent restarts no fault caused). A figure whose milestone did not
+     * happen is absent, and {@code missing} names the milestone.
      */
     public record Report(Scenario scenario, long startedAt, List<String> victims, List<Event> timeline,
-                         List<Verdict> verdicts, Map<String, Long> measured)
+                         List<Verdict> verdicts, Map<String, Long> measured, List<String> missing)
     {
         public boolean passed()
         {
             return verdicts.stream().allMatch(Verdict::held);
+        }
+
+        /** Whether the fault was injected at all (not when the cluster never converged before it). */
+        public boolean injected()
+        {
+            return missing.stream().noneMatch(step -> step.startsWith(Milestone.CONVERGED.label()) ||
+                step.startsWith(Milestone.FAULT.label()));
+        }
+
+        /** A figure, 0 when absent. */
+        public long figure(final String name)
+        {
+            return measured.getOrDefault(name, 0L);
         }
 
         /** The timeline (seconds from the start), the figures and the verdicts, as a terminal shows them. */
@@ -127,7 +179,7 @@ public final class ChaosRun
             final StringBuilder out = new StringBuilder();
             out.append("scenario ").append(scenario.label()).append(" (").append(scenario.description()).append("), victims ")
                 .append(String.join(", ", victims)).append('\n');
-            out.append("timeline:\n");
+            out.append("timeline (seconds from ").append(Instant.ofEpochMilli(startedAt)).append("):\n");
             for (final Event event : timeline)
             {
                 out.append(String.format("  %6.1f s  %s%n", (event.at() - startedAt) / 1000.0, event.what()));
@@ -152,16 +204,18 @@ public final class ChaosRun
 
     private final ChaosCluster cluster;
     private final Consumer<String> progress;
-    private final List<Event> timeline = new CopyOnWriteArrayList<>();
     private final List<Probe> probes = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, Long> lastSeq = new ConcurrentHashMap<>();
-    private final List<String> violations = new CopyOnWriteArrayList<>();
+    /** Every time a sample saw two nodes with one CIDR or two live pods with one IP: (epoch ms, what). */
+    private final List<Event> violations = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicLong> apiFailures = new ConcurrentHashMap<>();
     private final long startedAt = System.currentTimeMillis();
-    /** Node to the pods it ran at the start, and pod to node. */
+    /** Pod to node, as the cluster had them when it last converged. */
     private final Map<String, String> podNode = new ConcurrentHashMap<>();
-    private Map<String, String> leasesAtStart = Map.of();
     private volatile boolean sampling;
+    private Thread sampler;
+    /** Where the next fault's segment starts (epoch ms); 0 until the watch has started. */
+    private long segmentStart;
 
     /** @param progress gets a line for each step, as it happens */
     public ChaosRun(final ChaosCluster cluster, final Consumer<String> progress)
@@ -170,87 +224,96 @@ public final class ChaosRun
         this.progress = progress;
     }
 
-    /** Runs {@code scenario} and judges it. Blocks for its duration (about a minute, more for a rolling restart). */
+    /**
+     * Runs {@code scenario} and judges it. Blocks for its duration (about a minute, more for a rolling
+     * restart, at most the milestones' bounds).
+     *
+     * @throws IllegalArgumentException when the cluster has too few nodes for the scenario
+     */
     public Report run(final Scenario scenario)
     {
         requireEnoughNodes(scenario, cluster.nodes().size());
         note("scenario " + scenario.label() + ": " + scenario.description());
-        awaitConverged("every node Ready in every node's view, before the fault");
-        leasesAtStart = leases();
-        final Map<String, Integer> restartsAtStart = restartCounts();
+        final Optional<Report> notConverged = startWatching(scenario);
+        if (notConverged.isPresent())
+        {
+            return notConverged.get();
+        }
+        try
+        {
+            return fault(scenario, null);
+        }
+        finally
+        {
+            stopWatching();
+        }
+    }
+
+    /**
+     * Once every node is Ready in every node's view, the probes and the samples start, and the first
+     * segment 3 s later. When the cluster does not converge within the bound, nothing starts: the report
+     * of a {@code first} that never started says so.
+     */
+    Optional<Report> startWatching(final Scenario first)
+    {
+        final Fault fault = new Fault(first);
+        if (!fault.awaitConverged())
+        {
+            return Optional.of(fault.judge());
+        }
         for (final String node : cluster.nodes())
         {
             startProbing(node);
         }
         sampling = true;
-        final Thread sampler = new Thread(this::sample, "podnet-chaos-sampler");
+        sampler = new Thread(this::sample, "podnet-chaos-sampler");
         sampler.setDaemon(true);
         sampler.start();
         pause(Duration.ofSeconds(3));
+        segmentStart = System.currentTimeMillis();
+        return Optional.empty();
+    }
 
-        final Map<String, Long> measured = new LinkedHashMap<>();
-        final List<String> victims = victims(scenario);
-        final Map<String, long[]> windows = new HashMap<>(); // node -> [fault, restored] epoch ms
+    void stopWatching()
+    {
+        sampling = false;
         try
         {
+            sampler.join(5_000);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * One fault while the watch runs ({@link #startWatching}): waits until the cluster has converged,
+     * injects, heals, and judges the segment from the end of the previous one to now.
+     *
+     * @param draw where the victims are drawn from among the nodes the scenario may hit; null: the
+     *             youngest of them, always the same (a single run)
+     */
+    Report fault(final Scenario scenario, final Random draw)
+    {
+        final Fault fault = new Fault(scenario);
+        if (fault.awaitConverged())
+        {
+            fault.restartsAtStart = restartCounts();
+            fault.leasesAtStart = leases();
+            apiFailures.clear();
+            fault.victims = victims(scenario, draw);
             if (scenario == Scenario.ROLLING_RESTART)
             {
-                for (final String node : cluster.nodes())
-                {
-                    final long fault = event(node + ": SIGTERM (docker stop)");
-                    cluster.docker().stop(cluster.container(node), 30);
-                    final long healed = event(node + ": started again (docker start)");
-                    cluster.docker().start(cluster.container(node));
-                    cluster.forget(node);
-                    final long ready = awaitReadyEverywhere(node);
-                    final long restored = awaitRestored(List.of(node), healed);
-                    windows.put(node, new long[] {fault, restored});
-                    measured.merge("ready-again", ready - healed, Math::max);
-                    measured.merge("restored", restored - healed, Math::max);
-                }
+                fault.rollingRestart();
             }
             else
             {
-                final long fault = inject(scenario, victims);
-                final long detected = awaitDetected(victims, fault);
-                final long withdrawn = awaitWithdrawn(victims, fault);
-                measured.put("detected", detected - fault);
-                measured.put("withdrawn", withdrawn - fault);
-                pause(Duration.ofSeconds(5)); // traffic to the victims' pods meets ICMP unreachable meanwhile
-                final long healed = heal(scenario, victims);
-                long ready = 0;
-                for (final String victim : victims)
-                {
-                    ready = Math.max(ready, awaitReadyEverywhere(victim));
-                }
-                final long restored = awaitRestored(victims, healed);
-                measured.put("ready-again", ready - healed);
-                measured.put("restored", restored - healed);
-                for (final String victim : victims)
-                {
-                    windows.put(victim, new long[] {fault, restored});
-                }
-                measured.put("unreachable-window", healed - withdrawn);
+                fault.breakAndHeal();
             }
             pause(Duration.ofSeconds(3));
         }
-        finally
-        {
-            sampling = false;
-            try
-            {
-                sampler.join(5_000);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-            }
-            collect();
-        }
-        final List<Verdict> verdicts = judge(scenario, victims, windows, restartsAtStart, measured);
-        final Report report = new Report(scenario, startedAt, victims, List.copyOf(timeline), verdicts, measured);
-        note("scenario " + scenario.label() + ": " + (report.passed() ? "all invariants held" : "INVARIANTS VIOLATED"));
-        return report;
+        return fault.judge();
     }
 
     // ------------------------------------------------------------------ faults
@@ -271,12 +334,17 @@ public final class ChaosRun
         }
     }
 
-    private List<String> victims(final Scenario scenario)
+    /** The allocator's node for kill-allocator, every node for the rolling restart, else nodes that do not host it. */
+    private List<String> victims(final Scenario scenario, final Random draw)
     {
         final String allocator = allocator();
         final List<String> others = new ArrayList<>(cluster.nodes());
         others.remove(allocator);
         Collections.reverse(others); // the youngest first: the last node
+        if (draw != null)
+        {
+            Collections.shuffle(others, draw);
+        }
         switch (scenario)
         {
             case KILL_ALLOCATOR:
@@ -290,39 +358,344 @@ public final class ChaosRun
         }
     }
 
-    private long inject(final Scenario scenario, final List<String> victims)
+    /**
+     * One fault: its timeline, the milestones it reached, those it did not, and what the verdicts need.
+     * Only the thread running the fault touches it.
+     */
+    private final class Fault
     {
-        final long at = event((scenario == Scenario.PARTITION ? "partitioned " : "SIGKILL ") + String.join(", ", victims) +
-            (scenario == Scenario.KILL_ALLOCATOR ? " (the lease allocator's node)" : ""));
-        for (final String victim : victims)
-        {
-            final DockerCli.Result result = scenario == Scenario.PARTITION ?
-                cluster.docker().disconnect(cluster.network(), cluster.container(victim)) :
-                cluster.docker().kill(cluster.container(victim));
-            if (!result.ok())
-            {
-                throw new IllegalStateException("cannot inject the fault on " + victim + ": " + result.output().trim());
-            }
-            cluster.forget(victim);
-        }
-        return at;
-    }
+        final Scenario scenario;
+        final long segmentFrom = segmentStart;
+        final List<Event> timeline = new ArrayList<>();
+        final Map<Milestone, Long> reached = new EnumMap<>(Milestone.class);
+        final List<String> missing = new ArrayList<>();
+        final Map<String, Long> measured = new LinkedHashMap<>();
+        final Map<String, long[]> windows = new HashMap<>(); // node -> [fault, restored] epoch ms
+        List<String> victims = List.of();
+        Map<String, String> leasesAtStart = Map.of();
+        Map<String, Integer> restartsAtStart = Map.of();
 
-    private long heal(final Scenario scenario, final List<String> victims)
-    {
-        final long at = event((scenario == Scenario.PARTITION ? "reconnected " : "started again ") + String.join(", ", victims));
-        for (final String victim : victims)
+        Fault(final Scenario scenario)
         {
-            final DockerCli.Result result = scenario == Scenario.PARTITION ?
-                cluster.docker().connect(cluster.network(), cluster.container(victim), victim) :
-                cluster.docker().start(cluster.container(victim));
-            if (!result.ok())
-            {
-                throw new IllegalStateException("cannot heal " + victim + ": " + result.output().trim());
-            }
-            cluster.forget(victim);
+            this.scenario = scenario;
         }
-        return at;
+
+        boolean awaitConverged()
+        {
+            return await(Milestone.CONVERGED, "every node Ready in every node's view", CONVERGE, () ->
+            {
+                for (final String observer : cluster.nodes())
+                {
+                    final JsonNode nodes = cluster.get(observer, "/api/v1/nodes");
+                    if (nodes == null || nodes.size() != cluster.nodes().size())
+                    {
+                        return false;
+                    }
+                    for (final JsonNode node : nodes)
+                    {
+                        if (!"Ready".equals(node.path("status").asText()))
+                        {
+                            return false;
+                        }
+                    }
+                }
+                final JsonNode pods = cluster.get(cluster.nodes().get(0), "/api/v1/pods");
+                if (pods == null)
+                {
+                    return false;
+                }
+                podNode.clear();
+                pods.forEach(pod -> podNode.put(pod.path("name").asText(), pod.path("node").asText()));
+                return true;
+            }) > 0;
+        }
+
+        /** Kill, kill two, partition: inject, wait for detection and withdrawal, heal, wait for recovery. */
+        void breakAndHeal()
+        {
+            final long fault = inject();
+            long withdrawn = -1;
+            if (missing.isEmpty())
+            {
+                final long detected = await(Milestone.DETECTED, "every survivor to list " + victims + " as not Ready",
+                    DETECTION_BOUND.plusSeconds(15), this::detected);
+                if (detected > 0)
+                {
+                    note(detected, "detected: every survivor lists " + String.join(", ", victims) + " as not Ready (+" +
+                        (detected - fault) + " ms)");
+                }
+                withdrawn = await(Milestone.WITHDRAWN, "every survivor to withdraw its routes to " + victimCidrs(),
+                    DETECTION_BOUND.plusSeconds(15), this::withdrawn);
+                if (withdrawn > 0)
+                {
+                    note(withdrawn, "routes withdrawn: no survivor routes to " + String.join(", ", victimCidrs()) + " (+" +
+                        (withdrawn - fault) + " ms)");
+                }
+                figure("detected", fault, detected);
+                figure("withdrawn", fault, withdrawn);
+                pause(Duration.ofSeconds(5)); // traffic to the victims' pods meets ICMP unreachable meanwhile
+            }
+            final long healed = heal(); // whatever was injected: the cluster must be whole again for what follows
+            figure("unreachable-window", withdrawn, healed);
+            long ready = 0;
+            for (final String victim : victims)
+            {
+                final long at = awaitReadyEverywhere(victim);
+                ready = at < 0 || ready < 0 ? -1 : Math.max(ready, at);
+            }
+            final long restored = ready > 0 ? awaitRestored(healed) : notAwaited(Milestone.RESTORED);
+            figure("ready-again", healed, ready);
+            figure("restored", healed, restored);
+            final long end = restored > 0 ? restored : System.currentTimeMillis();
+            for (final String victim : victims)
+            {
+                windows.put(victim, new long[] {fault, end});
+            }
+        }
+
+        /** Every node in turn: SIGTERM, start, Ready everywhere, every pair passes; stops at a step that does not come. */
+        void rollingRestart()
+        {
+            for (final String node : cluster.nodes())
+            {
+                final long fault = event(Milestone.FAULT, node + ": SIGTERM (docker stop)");
+                final DockerCli.Result stopped = cluster.docker().stop(cluster.container(node), 30);
+                final long healed = event(Milestone.HEALED, node + ": started again (docker start)");
+                final DockerCli.Result started = cluster.docker().start(cluster.container(node));
+                cluster.forget(node);
+                if (!stopped.ok() || !started.ok())
+                {
+                    missed(Milestone.HEALED, node + ": docker stop/start failed: " + (stopped.ok() ? started : stopped).output().trim());
+                }
+                final long ready = awaitReadyEverywhere(node);
+                final long restored = ready > 0 ? awaitRestored(healed) : notAwaited(Milestone.RESTORED);
+                windows.put(node, new long[] {fault, restored > 0 ? restored : System.currentTimeMillis()});
+                if (ready < 0 || restored < 0)
+                {
+                    return; // the next restart would break a cluster that is not whole
+                }
+                measured.merge("ready-again", ready - healed, Math::max);
+                measured.merge("restored", restored - healed, Math::max);
+            }
+        }
+
+        /** The fault on every victim: when it was injected; a missing milestone when docker refused it on one. */
+        private long inject()
+        {
+            final long at = event(Milestone.FAULT, (scenario == Scenario.PARTITION ? "partitioned " : "SIGKILL ") +
+                String.join(", ", victims) + (scenario == Scenario.KILL_ALLOCATOR ? " (the lease allocator's node)" : ""));
+            for (final String victim : victims)
+            {
+                final DockerCli.Result result = scenario == Scenario.PARTITION ?
+                    cluster.docker().disconnect(cluster.network(), cluster.container(victim)) :
+                    cluster.docker().kill(cluster.container(victim));
+                cluster.forget(victim);
+                if (!result.ok())
+                {
+                    missed(Milestone.FAULT, "on " + victim + ": " + result.output().trim());
+                }
+            }
+            return at;
+        }
+
+        private long heal()
+        {
+            final long at = event(Milestone.HEALED, (scenario == Scenario.PARTITION ? "reconnected " : "started again ") +
+                String.join(", ", victims));
+            for (final String victim : victims)
+            {
+                final DockerCli.Result result = scenario == Scenario.PARTITION ?
+                    cluster.docker().connect(cluster.network(), cluster.container(victim), victim) :
+                    cluster.docker().start(cluster.container(victim));
+                cluster.forget(victim);
+                if (!result.ok() && !(scenario == Scenario.PARTITION && result.output().contains("already exists")))
+                {
+                    missed(Milestone.HEALED, victim + ": " + result.output().trim());
+                }
+            }
+            return at;
+        }
+
+        private boolean detected()
+        {
+            return survivors(victims).stream().allMatch(survivor ->
+            {
+                final JsonNode nodes = cluster.get(survivor, "/api/v1/nodes");
+                return nodes != null && victims.stream().allMatch(victim -> !"Ready".equals(status(nodes, victim)));
+            });
+        }
+
+        private boolean withdrawn()
+        {
+            final Set<String> cidrs = victimCidrs();
+            return survivors(victims).stream().allMatch(survivor ->
+            {
+                final JsonNode routes = cluster.get(survivor, "/api/v1/routes");
+                if (routes == null)
+                {
+                    return false;
+                }
+                for (final JsonNode route : routes)
+                {
+                    if (cidrs.contains(route.path("cidr").asText()))
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        }
+
+        private Set<String> victimCidrs()
+        {
+            final Set<String> cidrs = new TreeSet<>();
+            for (final String victim : victims)
+            {
+                if (leasesAtStart.get(victim) != null)
+                {
+                    cidrs.add(leasesAtStart.get(victim));
+                }
+            }
+            return cidrs;
+        }
+
+        private long awaitReadyEverywhere(final String node)
+        {
+            final long at = await(Milestone.READY_AGAIN, "every node to list " + node + " as Ready again", CONVERGE,
+                () -> cluster.nodes().stream().allMatch(observer ->
+                {
+                    final JsonNode nodes = cluster.get(observer, "/api/v1/nodes");
+                    return nodes != null && "Ready".equals(status(nodes, node));
+                }));
+            if (at > 0)
+            {
+                final String cidr = cidrOf(node);
+                note(at, node + " Ready again in every node's view, lease " + cidr +
+                    (cidr != null && cidr.equals(leasesAtStart.get(node)) ? " (its own from before)" :
+                        " (NOT its lease from before: " + leasesAtStart.get(node) + ")"));
+            }
+            return at;
+        }
+
+        /** When every pod reaches every pod again (an all-pairs check passes), after the victims' heal. */
+        private long awaitRestored(final long healed)
+        {
+            final String asker = survivors(victims).isEmpty() ? cluster.nodes().get(0) : survivors(victims).get(0);
+            final long at = await(Milestone.RESTORED, "an all-pairs check from " + asker + " to pass again",
+                RECOVERY_BOUND.plusSeconds(30), () ->
+                {
+                    final JsonNode check = cluster.post(asker, "/api/v1/check", "{\"timeoutMs\":1000}");
+                    return check != null && check.path("failed").isEmpty() && check.path("pairs").asInt() > 0;
+                });
+            if (at > 0)
+            {
+                note(at, "traffic restored: an all-pairs check from " + asker + " passes (+" + (at - healed) + " ms after the heal)");
+            }
+            return at;
+        }
+
+        /** When {@code condition} held, within {@code limit}; -1, the milestone recorded as missing, when it did not. */
+        private long await(final Milestone milestone, final String what, final Duration limit, final BooleanSupplier condition)
+        {
+            final long deadline = System.nanoTime() + limit.toNanos();
+            while (!condition.getAsBoolean())
+            {
+                if (System.nanoTime() > deadline)
+                {
+                    missed(milestone, "waited " + limit.toSeconds() + " s for " + what);
+                    return -1;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+            }
+            final long at = System.currentTimeMillis();
+            reached.putIfAbsent(milestone, at);
+            return at;
+        }
+
+        /** A milestone not waited for, because one before it did not come: missing too. */
+        private long notAwaited(final Milestone milestone)
+        {
+            missed(milestone, "not awaited: " + Milestone.READY_AGAIN.label() + " did not come first");
+            return -1;
+        }
+
+        private void missed(final Milestone milestone, final String detail)
+        {
+            final String step = milestone.label() + " never happened: " + detail;
+            missing.add(step);
+            note(System.currentTimeMillis(), "MISSING: " + step);
+        }
+
+        private long event(final Milestone milestone, final String what)
+        {
+            final long at = System.currentTimeMillis();
+            reached.putIfAbsent(milestone, at);
+            note(at, what);
+            return at;
+        }
+
+        private void note(final long at, final String what)
+        {
+            timeline.add(new Event(at, what));
+            progress.accept(String.format("%6.1f s  %s", (at - startedAt) / 1000.0, what));
+        }
+
+        /** {@code name} = to - from, when both milestones were reached. */
+        private void figure(final String name, final long from, final long to)
+        {
+            if (from > 0 && to > 0)
+            {
+                measured.put(name, to - from);
+            }
+        }
+
+        /**
+         * Judges the segment: the probes sent since the previous fault's segment ended, up to a probe
+         * timeout (and a sample) before now, so that each of them has its result; the next segment starts
+         * there.
+         */
+        Report judge()
+        {
+            final long segmentEnd = System.currentTimeMillis() - PROBE_TIMEOUT_MS - SAMPLE_MS;
+            if (segmentFrom > 0)
+            {
+                collect(); // the watch runs: what the nodes logged up to now
+            }
+            final List<Probe> judged = new ArrayList<>();
+            synchronized (probes)
+            {
+                for (final Probe probe : probes)
+                {
+                    if (probe.at() >= segmentFrom && probe.at() < segmentEnd)
+                    {
+                        judged.add(probe);
+                    }
+                }
+                probes.removeIf(probe -> probe.at() < segmentEnd);
+            }
+            final List<String> duplicates = violations.stream()
+                .filter(violation -> violation.at() >= segmentFrom && violation.at() < segmentEnd).map(Event::what).toList();
+            violations.removeIf(violation -> violation.at() < segmentEnd);
+            if (segmentFrom > 0)
+            {
+                segmentStart = segmentEnd;
+            }
+            final Map<String, Integer> restartsNow = restartCounts();
+            final List<String> notRunning = cluster.nodes().stream().filter(node -> !running(node)).toList();
+            final long majorityFailures = survivors(victims).stream()
+                .mapToLong(node -> apiFailures.getOrDefault(node, new AtomicLong()).get()).sum();
+            final boolean injected = missing.stream().noneMatch(step -> step.startsWith(Milestone.CONVERGED.label()));
+            final ChaosVerdicts.Observations seen = new ChaosVerdicts.Observations(scenario, cluster.nodes(), victims, judged,
+                Map.copyOf(podNode), windows, Map.copyOf(reached), List.copyOf(missing), measured, duplicates, leasesAtStart,
+                injected ? leases() : leasesAtStart, injected ? strayRoutes() : List.of(), restartsAtStart, restartsNow,
+                notRunning, majorityFailures, injected ? unexpectedErrors(segmentFrom > 0 ? segmentFrom : startedAt) : List.of(),
+                startedAt);
+            final List<Verdict> verdicts = ChaosVerdicts.judge(seen);
+            final Report report = new Report(scenario, startedAt, victims, List.copyOf(timeline), verdicts, measured,
+                List.copyOf(missing));
+            progress.accept("scenario " + scenario.label() + ": " + (report.passed() ? "all invariants held" : "INVARIANTS VIOLATED"));
+            return report;
+        }
     }
 
     // ------------------------------------------------------------------ watching
@@ -358,7 +731,7 @@ public final class ChaosRun
     }
 
     /** Pages through every node's probe log; restarts probing on a node that came back without it. */
-    private void collect()
+    private synchronized void collect()
     {
         for (final String node : cluster.nodes())
         {
@@ -404,8 +777,7 @@ public final class ChaosRun
                 final String other = cidrs.put(cidr, node.path("name").asText());
                 if (other != null)
                 {
-                    violations.add(Instant.now() + " " + observer + " sees " + cidr + " held by " + other + " and " +
-                        node.path("name").asText());
+                    violation(observer + " sees " + cidr + " held by " + other + " and " + node.path("name").asText());
                 }
             }
             if ("Ready".equals(node.path("status").asText()))
@@ -421,234 +793,23 @@ public final class ChaosRun
                 final String other = ips.put(pod.path("ip").asText(), pod.path("name").asText());
                 if (other != null)
                 {
-                    violations.add(Instant.now() + " " + observer + " sees live pods " + other + " and " +
-                        pod.path("name").asText() + " both at " + pod.path("ip").asText());
+                    violation(observer + " sees live pods " + other + " and " + pod.path("name").asText() + " both at " +
+                        pod.path("ip").asText());
                 }
             }
         }
     }
 
-    private long awaitDetected(final List<String> victims, final long fault)
+    private void violation(final String what)
     {
-        final long at = awaitTrue(() -> survivors(victims).stream().allMatch(survivor ->
-        {
-            final JsonNode nodes = cluster.get(survivor, "/api/v1/nodes");
-            return nodes != null && victims.stream().allMatch(victim -> !"Ready".equals(status(nodes, victim)));
-        }), DETECTION_BOUND.plusSeconds(15), "every survivor to list " + victims + " as not Ready");
-        event("detected: every survivor lists " + String.join(", ", victims) + " as not Ready (+" + (at - fault) + " ms)");
-        return at;
-    }
-
-    private long awaitWithdrawn(final List<String> victims, final long fault)
-    {
-        final Set<String> cidrs = new TreeSet<>();
-        for (final String victim : victims)
-        {
-            cidrs.add(leasesAtStart.get(victim));
-        }
-        final long at = awaitTrue(() -> survivors(victims).stream().allMatch(survivor ->
-        {
-            final JsonNode routes = cluster.get(survivor, "/api/v1/routes");
-            if (routes == null)
-            {
-                return false;
-            }
-            for (final JsonNode route : routes)
-            {
-                if (cidrs.contains(route.path("cidr").asText()))
-                {
-                    return false;
-                }
-            }
-            return true;
-        }), DETECTION_BOUND.plusSeconds(15), "every survivor to withdraw its routes to " + cidrs);
-        event("routes withdrawn: no survivor routes to " + String.join(", ", cidrs) + " (+" + (at - fault) + " ms)");
-        return at;
-    }
-
-    private long awaitReadyEverywhere(final String node)
-    {
-        final long at = awaitTrue(() -> cluster.nodes().stream().allMatch(observer ->
-        {
-            final JsonNode nodes = cluster.get(observer, "/api/v1/nodes");
-            return nodes != null && "Ready".equals(status(nodes, node));
-        }), CONVERGE, "every node to list " + node + " as Ready again");
-        final String cidr = cidrOf(node);
-        event(node + " Ready again in every node's view, lease " + cidr +
-            (cidr != null && cidr.equals(leasesAtStart.get(node)) ? " (its own from before)" : " (NOT its lease from before: " +
-                leasesAtStart.get(node) + ")"));
-        return at;
-    }
-
-    /** When every pod reaches every pod again (an all-pairs check passes), after the victims' heal. */
-    private long awaitRestored(final List<String> victims, final long healed)
-    {
-        final String asker = survivors(victims).isEmpty() ? cluster.nodes().get(0) : survivors(victims).get(0);
-        final long at = awaitTrue(() ->
-        {
-            final JsonNode check = cluster.post(asker, "/api/v1/check", "{\"timeoutMs\":1000}");
-            return check != null && check.path("failed").isEmpty() && check.path("pairs").asInt() > 0;
-        }, RECOVERY_BOUND.plusSeconds(30), "an all-pairs check to pass again");
-        event("traffic restored: an all-pairs check from " + asker + " passes (+" + (at - healed) + " ms after the heal)");
-        return at;
-    }
-
-    private void awaitConverged(final String what)
-    {
-        awaitTrue(() ->
-        {
-            for (final String observer : cluster.nodes())
-            {
-                final JsonNode nodes = cluster.get(observer, "/api/v1/nodes");
-                if (nodes == null || nodes.size() != cluster.nodes().size())
-                {
-                    return false;
-                }
-                for (final JsonNode node : nodes)
-                {
-                    if (!"Ready".equals(node.path("status").asText()))
-                    {
-                        return false;
-                    }
-                }
-            }
-            final JsonNode pods = cluster.get(cluster.nodes().get(0), "/api/v1/pods");
-            if (pods == null)
-            {
-                return false;
-            }
-            podNode.clear();
-            pods.forEach(pod -> podNode.put(pod.path("name").asText(), pod.path("node").asText()));
-            return true;
-        }, CONVERGE, what);
+        final long at = System.currentTimeMillis();
+        violations.add(new Event(at, Instant.ofEpochMilli(at) + " " + what));
     }
 
     // ------------------------------------------------------------------ judging
 
-    private List<Verdict> judge(
-        final Scenario scenario, final List<String> victims, final Map<String, long[]> windows,
-        final Map<String, Integer> restartsAtStart, final Map<String, Long> measured)
-    {
-        final List<Verdict> verdicts = new ArrayList<>();
-        final List<Probe> all;
-        synchronized (probes)
-        {
-            all = new ArrayList<>(probes);
-        }
-        measured.put("probes", (long)all.size());
-        measured.put("probes-failed", all.stream().filter(probe -> !probe.ok()).count());
-
-        // 1. probes between pods of untouched nodes never fail
-        final List<Probe> untouched = all.stream().filter(probe -> untouched(probe, windows)).toList();
-        final List<Probe> lost = untouched.stream().filter(probe -> !probe.ok()).toList();
-        measured.put("probes-untouched", (long)untouched.size());
-        measured.put("probes-untouched-failed", (long)lost.size());
-        verdicts.add(new Verdict("probes between pods of untouched nodes never fail", lost.isEmpty() && !untouched.isEmpty(),
-            untouched.size() + " probes, " + lost.size() + " failed" + (lost.isEmpty() ? "" : ": " + describe(lost))));
-
-        if (scenario != Scenario.ROLLING_RESTART)
-        {
-            // 2. probes to the victims' pods, once routes are withdrawn, are ICMP unreachable, not timeouts
-            final long withdrawnAt = eventTime("routes withdrawn");
-            final long healedAt = eventTime(scenario == Scenario.PARTITION ? "reconnected" : "started again");
-            final List<Probe> toDead = all.stream()
-                .filter(probe -> !victims.contains(podNode.get(probe.from())) && !victims.contains(probe.observer()) &&
-                    victims.contains(podNode.get(probe.to())) &&
-                    probe.at() > withdrawnAt + PROBE_TIMEOUT_MS && probe.at() < healedAt - PROBE_TIMEOUT_MS)
-                .toList();
-            final long timeouts = toDead.stream().filter(probe -> probe.result().equals("timeout")).count();
-            final long unreachable = toDead.stream().filter(probe -> probe.result().endsWith("-unreachable")).count();
-            measured.put("probes-to-dead", (long)toDead.size());
-            measured.put("probes-to-dead-unreachable", unreachable);
-            verdicts.add(new Verdict("probes to a dead node's pods get fast ICMP unreachable, not timeouts",
-                !toDead.isEmpty() && timeouts == 0 && unreachable == toDead.size(),
-                toDead.size() + " probes while it was gone: " + unreachable + " unreachable, " + timeouts + " timeouts"));
-            verdicts.add(new Verdict("routes withdrawn within " + DETECTION_BOUND.toSeconds() + " s of the fault",
-                measured.get("withdrawn") <= DETECTION_BOUND.toMillis(), measured.get("withdrawn") + " ms"));
-        }
-        verdicts.add(new Verdict("traffic to the victims restored within " + RECOVERY_BOUND.toSeconds() + " s of the heal",
-            measured.getOrDefault("restored", Long.MAX_VALUE) <= RECOVERY_BOUND.toMillis(), measured.get("restored") + " ms"));
-
-        // 3. leases and addresses
-        verdicts.add(new Verdict("no two nodes ever hold one CIDR; no two live pods ever share an IP", violations.isEmpty(),
-            violations.isEmpty() ? "checked every " + SAMPLE_MS + " ms on every node" : violations.get(0)));
-        final Map<String, String> leasesNow = leases();
-        final List<String> moved = new ArrayList<>();
-        for (final String victim : victims)
-        {
-            if (!leasesAtStart.get(victim).equals(leasesNow.get(victim)))
-            {
-                moved.add(victim + ": " + leasesAtStart.get(victim) + " -> " + leasesNow.get(victim));
-            }
-        }
-        verdicts.add(new Verdict("a restarted node gets its old CIDR", moved.isEmpty(),
-            moved.isEmpty() ? victims + " kept " + victims.stream().map(leasesAtStart::get).toList() : String.join("; ", moved)));
-        verdicts.add(routesToMembersOnly());
-
-        // 4. nobody dies but the victims; no unexpected ERROR lines
-        final Map<String, Integer> restartsNow = restartCounts();
-        final List<String> died = new ArrayList<>();
-        for (final String node : cluster.nodes())
-        {
-            // an exit the restart policy answered counts up; a `docker start` resets the count
-            final boolean restarted = restartsNow.get(node) > restartsAtStart.get(node);
-            final boolean allowed = scenario == Scenario.PARTITION && victims.contains(node);
-            if (restarted && !allowed)
-            {
-                died.add(node + " restarted " + (restartsNow.get(node) - restartsAtStart.get(node)) + " time(s)");
-            }
-            if (!cluster.docker().state(cluster.container(node)).running())
-            {
-                died.add(node + " is not running");
-            }
-        }
-        verdicts.add(new Verdict("no agent dies from anything but the run's own faults", died.isEmpty(),
-            died.isEmpty() ? "restart counts unchanged" + (scenario == Scenario.PARTITION ? " but the partitioned node's" : "") :
-                String.join("; ", died)));
-        if (scenario == Scenario.PARTITION)
-        {
-            final String victim = victims.get(0);
-            final int restarts = restartsNow.get(victim) - restartsAtStart.get(victim);
-            verdicts.add(new Verdict("the partitioned minority is downed, restarts and rejoins after the heal", restarts >= 1,
-                victim + " exited (status 3: removed) and was restarted " + restarts + " time(s); Ready again after the heal"));
-            final List<String> majority = survivors(victims);
-            final long majorityFailures = majority.stream().mapToLong(node -> apiFailures.getOrDefault(node, new AtomicLong()).get()).sum();
-            verdicts.add(new Verdict("the majority never stops serving", majorityFailures == 0,
-                "API calls to " + majority + " that failed during the run: " + majorityFailures));
-        }
-        final List<String> errors = unexpectedErrors();
-        verdicts.add(new Verdict("no ERROR log lines but the expected ones", errors.isEmpty(),
-            errors.isEmpty() ? "none" : errors.size() + ", first: " + errors.get(0)));
-        return verdicts;
-    }
-
-    /** Failed probes in short: when (seconds into the run), which pairs, what came back. */
-    private String describe(final List<Probe> failed)
-    {
-        final Map<String, Integer> pairs = new java.util.TreeMap<>();
-        for (final Probe probe : failed)
-        {
-            pairs.merge(probe.from() + "->" + probe.to() + " " + probe.kind() + " " + probe.result(), 1, Integer::sum);
-        }
-        return String.format("sent %.1f..%.1f s, %s", (failed.get(0).at() - startedAt) / 1000.0,
-            (failed.get(failed.size() - 1).at() - startedAt) / 1000.0, pairs);
-    }
-
-    /** A probe between two pods whose nodes were not in a fault window (widened by a probe's timeout) when it was sent. */
-    private boolean untouched(final Probe probe, final Map<String, long[]> windows)
-    {
-        for (final String node : new String[] {probe.observer(), podNode.get(probe.from()), podNode.get(probe.to())})
-        {
-            final long[] window = node == null ? null : windows.get(node);
-            if (node == null || window != null && probe.at() > window[0] - PROBE_TIMEOUT_MS - SAMPLE_MS && probe.at() < window[1])
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private Verdict routesToMembersOnly()
+    /** After convergence every node routes to every other node and to no node that is gone: what is not so. */
+    private List<String> strayRoutes()
     {
         final List<String> stray = new ArrayList<>();
         for (final String node : cluster.nodes())
@@ -672,16 +833,16 @@ public final class ChaosRun
                 stray.add(node + " has " + routes.size() + " routes for " + (cluster.nodes().size() - 1) + " other nodes");
             }
         }
-        return new Verdict("after convergence every node routes to every other node, and to no node that is gone",
-            stray.isEmpty(), stray.isEmpty() ? "checked on every node at the end" : String.join("; ", stray));
+        return stray;
     }
 
-    private List<String> unexpectedErrors()
+    /** ERROR lines every agent logged since {@code since} (epoch ms) that no fault explains. */
+    private List<String> unexpectedErrors(final long since)
     {
         final List<String> errors = new ArrayList<>();
         for (final String node : cluster.nodes())
         {
-            for (final String line : cluster.docker().logs(cluster.container(node), startedAt / 1000).split("\n"))
+            for (final String line : cluster.docker().logs(cluster.container(node), since / 1000).split("\n"))
             {
                 // the level is the second field ("16:07:35.237 ERROR node-1 [thread] logger - message"): a WARN
                 // whose message quotes an "ERROR" (Aeron's exceptions do) is not one
@@ -732,14 +893,34 @@ public final class ChaosRun
         return self == null || self.path("cidr").isNull() ? null : self.path("cidr").asText();
     }
 
+    /** Each container's restart count; a node whose container cannot be inspected is left out (the verdict says so). */
     private Map<String, Integer> restartCounts()
     {
         final Map<String, Integer> counts = new HashMap<>();
         for (final String node : cluster.nodes())
         {
-            counts.put(node, cluster.docker().state(cluster.container(node)).restartCount());
+            try
+            {
+                counts.put(node, cluster.docker().state(cluster.container(node)).restartCount());
+            }
+            catch (final IllegalStateException ex)
+            {
+                // docker inspect failed: absent
+            }
         }
         return counts;
+    }
+
+    private boolean running(final String node)
+    {
+        try
+        {
+            return cluster.docker().state(cluster.container(node)).running();
+        }
+        catch (final IllegalStateException ex)
+        {
+            return false;
+        }
     }
 
     private List<String> survivors(final List<String> victims)
@@ -759,43 +940,9 @@ public final class ChaosRun
         return "absent";
     }
 
-    private long eventTime(final String prefix)
-    {
-        for (final Event event : timeline)
-        {
-            if (event.what().startsWith(prefix))
-            {
-                return event.at();
-            }
-        }
-        return Long.MAX_VALUE;
-    }
-
-    private long event(final String what)
-    {
-        final long at = System.currentTimeMillis();
-        timeline.add(new Event(at, what));
-        progress.accept(String.format("%6.1f s  %s", (at - startedAt) / 1000.0, what));
-        return at;
-    }
-
     private void note(final String what)
     {
         progress.accept(what);
-    }
-
-    private static long awaitTrue(final BooleanSupplier condition, final Duration limit, final String what)
-    {
-        final long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() > deadline)
-            {
-                throw new IllegalStateException("waited " + limit.toSeconds() + " s for " + what);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
-        }
-        return System.currentTimeMillis();
     }
 
     private static void pause(final Duration duration)

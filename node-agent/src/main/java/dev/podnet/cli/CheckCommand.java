@@ -10,13 +10,14 @@ import java.util.Map;
 
 /**
  * {@code podnetctl check}: every pod to every other pod (ping, netexec {@code hostname}, netexec
- * {@code clientip}: no NAT), run by the agents in parallel, as a matrix ({@link CheckMatrix}).
+ * {@code clientip} over UDP and over HTTP: no NAT), run by the agents in parallel, as a matrix ({@link CheckMatrix}).
  */
 @Command(
     name = "check",
     mixinStandardHelpOptions = true,
     description = {"Checks that every pod reaches every other pod.",
-        "One ping, netexec hostname (the right pod answers) and netexec clientip (it saw the caller's own IP: no NAT). Prints the matrix (rows: from, columns: to; " +
+        "One ping, netexec hostname (the right pod answers), netexec clientip (it saw the caller's own IP: no NAT) and " +
+        "GET /clientip over TCP from netexec's HTTP server (the same, over a TCP connection). Prints the matrix (rows: from, columns: to; " +
         "ok, X, - for self), the count of pairs ok and each failure. Exit code 1 when a pair failed."},
     footerHeading = "%nExamples:%n",
     footer = {

@@ -26,7 +26,8 @@ import java.util.Map;
         "HTTP API, the way kubectl drives Kubernetes.",
     subcommands = {
         GetCommand.class, DescribeCommand.class, CreateCommand.class, DeleteCommand.class,
-        PingCommand.class, TracerouteCommand.class, UdpCommand.class, CheckCommand.class,
+        PingCommand.class, TracerouteCommand.class, UdpCommand.class, CurlCommand.class, PerfCommand.class, SsCommand.class,
+        CheckCommand.class,
         ArpCommand.class, FdbCommand.class, RoutesCommand.class, CaptureCommand.class, ChaosCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExamples:%n",
@@ -34,6 +35,8 @@ import java.util.Map;
         "  podnetctl get nodes -o wide",
         "  podnetctl create pod web --node b",
         "  podnetctl ping a-1 web -c 5",
+        "  podnetctl curl a-1 http://web:8080/clientip",
+        "  podnetctl perf a-1 web --seconds 5",
         "  podnetctl check",
         "  podnetctl capture a-1 -w - --seconds 30 | wireshark -k -i -",
         "  podnetctl chaos kill-one           # against a docker compose cluster",
@@ -46,7 +49,8 @@ import java.util.Map;
     exitCodeList = {
         "0:success",
         "1:the operation ran and failed: ping got no reply at all, traceroute did not reach the target, udp timed " +
-            "out or got an ICMP error, check found a pair that cannot connect",
+            "out or got an ICMP error, curl or perf got no connection (refused, reset, unreachable, timeout), check " +
+            "found a pair that cannot connect",
         "2:usage error: a bad or missing argument",
         "3:the API refused the request (4xx/5xx): its detail is printed",
         "4:the API cannot be reached (nothing listens at --server, or the connection was lost)"})

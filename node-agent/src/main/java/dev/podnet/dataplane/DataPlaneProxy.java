@@ -2,10 +2,14 @@ package dev.podnet.dataplane;
 
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.pod.ArpEntry;
+import dev.podnet.pod.HttpResult;
 import dev.podnet.pod.PingRequest;
 import dev.podnet.pod.PingResult;
 import dev.podnet.pod.PodStats;
+import dev.podnet.pod.TcpPerfResult;
+import dev.podnet.pod.TcpProbeResult;
 import dev.podnet.pod.UdpFloodResult;
+import dev.podnet.tcp.SocketInfo;
 import dev.podnet.pod.TracerouteResult;
 import dev.podnet.tap.TapDevice;
 import dev.podnet.pod.UdpExchange;
@@ -172,6 +176,76 @@ public final class DataPlaneProxy
                 "flood needs size 0..65507, port 1..65535 and a duration of 0..600 s"));
         }
         return submit((dp, now, result) -> dp.pod(pod).udpFlood(target, port, size, duration.toNanos(), result, now));
+    }
+
+    /**
+     * {@code curl}: GET {@code path} from {@code target:port} out of {@code pod}, with {@code Host: host}; completes
+     * with the response and its timings, or with why there was none ({@link HttpResult#error()}).
+     */
+    public CompletableFuture<HttpResult> http(
+        final String pod, final int target, final int port, final String host, final String path, final Duration timeout)
+    {
+        if (port < 1 || port > 65535 || !path.startsWith("/"))
+        {
+            return CompletableFuture.failedFuture(new DataPlaneException(DataPlaneException.Kind.INVALID,
+                "HTTP needs a port 1..65535 and a path starting with '/'"));
+        }
+        return submit((dp, now, result) -> dp.pod(pod).http(target, port, host, path, timeout.toNanos(), result, now));
+    }
+
+    /**
+     * {@code tcp-perf}: {@code streams} TCP connections from {@code pod} to {@code target:port} (a discard service)
+     * kept full for {@code duration}, sampled every {@code interval}.
+     */
+    public CompletableFuture<TcpPerfResult> tcpPerf(
+        final String pod, final int target, final int port, final int streams, final Duration duration, final Duration interval,
+        final Duration connectTimeout)
+    {
+        return tcpPerf(pod, target, port, streams, duration, 0, interval, connectTimeout);
+    }
+
+    /**
+     * {@code tcp-perf} as above, sending {@code bytes} in all (0: for the whole duration) and closing: the transfer
+     * ends when every byte is acknowledged and every connection closed in order, or fails at {@code duration}.
+     */
+    public CompletableFuture<TcpPerfResult> tcpPerf(
+        final String pod, final int target, final int port, final int streams, final Duration duration, final long bytes,
+        final Duration interval, final Duration connectTimeout)
+    {
+        if (bytes < 0)
+        {
+            return CompletableFuture.failedFuture(new DataPlaneException(DataPlaneException.Kind.INVALID,
+                "tcp-perf needs 0 or more bytes: " + bytes));
+        }
+        if (streams < 1 || streams > 128 || port < 1 || port > 65535 || duration.isNegative() || duration.isZero() ||
+            duration.toSeconds() > 600 || interval.isNegative() || interval.isZero())
+        {
+            return CompletableFuture.failedFuture(new DataPlaneException(DataPlaneException.Kind.INVALID,
+                "tcp-perf needs 1..128 streams, a port 1..65535, a duration of 1 ms..600 s and a positive interval"));
+        }
+        return submit((dp, now, result) -> dp.pod(pod).tcpPerf(target, port, streams, duration.toNanos(), bytes,
+            interval.toNanos(), connectTimeout.toNanos(), result, now));
+    }
+
+    /**
+     * A probe from {@code pod} on its long-lived TCP connection to {@code target}'s echo service (port 7): a line
+     * sent and echoed; the connection is kept for the next probe, and its loss is reported once.
+     */
+    public CompletableFuture<TcpProbeResult> tcpProbe(final String pod, final int target, final Duration timeout)
+    {
+        return submit((dp, now, result) -> dp.pod(pod).tcpProbe(target, 7, timeout.toNanos(), result, now));
+    }
+
+    /** A pod's TCP sockets: listening ports, then connections, as {@code ss -tin} lists them. */
+    public CompletableFuture<List<SocketInfo>> sockets(final String pod)
+    {
+        return submit((dp, now, result) -> result.complete(dp.pod(pod).tcpSockets()));
+    }
+
+    /** A pod's TCP counters by name. */
+    public CompletableFuture<Map<String, Long>> tcpCounters(final String pod)
+    {
+        return submit((dp, now, result) -> result.complete(dp.pod(pod).tcpCounters().snapshot()));
     }
 
     /** A pod's frame counters and what its discard service counted. */

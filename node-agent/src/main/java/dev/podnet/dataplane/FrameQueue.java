@@ -25,6 +25,7 @@ public final class FrameQueue
     private final int slotCapacity;
     private int head;
     private int size;
+    private long queuedBytes;
 
     public FrameQueue(final int capacity, final int slotCapacity)
     {
@@ -68,6 +69,12 @@ public final class FrameQueue
         return size == 0;
     }
 
+    /** Bytes of the frames queued. */
+    public long queuedBytes()
+    {
+        return queuedBytes;
+    }
+
     /**
      * The buffer of the next free slot, to write one frame at index 0; {@code null} when the queue is
      * full (the caller counts the drop). Nothing is queued until {@link #commit(int, int)}.
@@ -92,6 +99,7 @@ public final class FrameQueue
         lengths[index] = length;
         ingressPorts[index] = ingressPort;
         size++;
+        queuedBytes += length;
     }
 
     /** Buffer of the oldest queued frame; valid until {@link #pop()}. Only when not empty. */
@@ -113,6 +121,7 @@ public final class FrameQueue
     /** Releases the oldest slot. */
     public void pop()
     {
+        queuedBytes -= lengths[head];
         head = (head + 1) % slots.length;
         size--;
     }

@@ -218,6 +218,14 @@ public final class NodeDataPlane implements Agent
         {
             return router.tunnelCongested();
         }
+
+        @Override
+        public boolean hasRoom(final int destinationIp)
+        {
+            // a bulk sender (TCP) may fill half the node's frame queue, the rest stays for ACKs and other pods; and
+            // the tunnel to the destination's node must take what is queued (all of it, at worst) and more
+            return frames.size() < frames.capacity() / 2 && router.tunnelHasRoom(destinationIp, frames.queuedBytes());
+        }
     }
 
     /**
@@ -501,21 +509,27 @@ public final class NodeDataPlane implements Agent
         int count = 0;
         while (count < FRAMES_PER_CYCLE && !frames.isEmpty())
         {
-            final int ingress = frames.headIngressPort();
-            final PodPort pod = ingress == GATEWAY_PORT ? null : podsByPort.get(ingress);
-            final DropReason refused = pod == null ? null : pod.refuse(frames.headBuffer(), frames.headLength());
-            if (refused != null)
-            {
-                drops.increment(refused);
-            }
-            else
-            {
-                bridge.forward(ingress, frames.headBuffer(), 0, frames.headLength(), now);
-            }
-            frames.pop();
+            switchFrame(now);
             count++;
         }
         return count;
+    }
+
+    /** The oldest queued frame through its port's checks (anti-spoofing) and the bridge. */
+    private void switchFrame(final long now)
+    {
+        final int ingress = frames.headIngressPort();
+        final PodPort pod = ingress == GATEWAY_PORT ? null : podsByPort.get(ingress);
+        final DropReason refused = pod == null ? null : pod.refuse(frames.headBuffer(), frames.headLength());
+        if (refused != null)
+        {
+            drops.increment(refused);
+        }
+        else
+        {
+            bridge.forward(ingress, frames.headBuffer(), 0, frames.headLength(), now);
+        }
+        frames.pop();
     }
 
     // ---------------------------------------------------------------- commands (data-plane thread)
@@ -667,17 +681,25 @@ public final class NodeDataPlane implements Agent
      */
     TapDevice deletePod(final String name)
     {
-        final PodPort port = podsByName.remove(name);
+        final PodPort port = podsByName.get(name);
         if (port == null)
         {
             throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
         }
+        // a deleted pod's processes die before its network goes: an emulated pod's sockets close first (TCP resets
+        // its connections), and what that sent leaves through its port while the port still exists
+        port.close();
+        final long now = clock.nanoTime();
+        for (int pending = frames.size(); pending > 0 && !frames.isEmpty(); pending--)
+        {
+            switchFrame(now);
+        }
+        podsByName.remove(name);
         portsChanged();
         podsByPort.remove(port.id);
         bridge.removePort(port.id);
         localEndpoints.remove(port.ip & 0xFFFFFFFFL);
         ipam.release(port.ip);
-        port.close();
         podsChanged();
         return port instanceof TapPort tapPort ? tapPort.tap : null;
     }

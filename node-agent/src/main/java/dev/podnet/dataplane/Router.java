@@ -58,6 +58,8 @@ final class Router implements BridgePort, Overlay.Receiver
     static final int FRAGMENTED_DATAGRAM_RESERVE = 4 * 1024;
     /** Window that ends a congestion: room for a batch of full-size frames. */
     static final int CONGESTION_CLEARED_WINDOW = 16 * 1024;
+    /** Window a bulk sender (TCP) leaves in the tunnel beyond what is queued: a few full frames for everyone else. */
+    static final int TCP_RESERVE = 4 * 1024;
 
     private final int portId;
     private final Ipv4Cidr podCidr;
@@ -378,6 +380,28 @@ final class Router implements BridgePort, Overlay.Receiver
         }
         final Endpoint endpoint = routes.endpoint(destination);
         return endpoint == null ? -1L : endpoint.mac();
+    }
+
+    /**
+     * Whether the tunnel towards {@code destination}'s node takes {@code queued} bytes and a full frame more without
+     * pushing back; true for this node's own addresses and for destinations without a route.
+     */
+    boolean tunnelHasRoom(final int destination, final long queued)
+    {
+        if (overlay == null || podCidr.contains(destination))
+        {
+            return true;
+        }
+        final RouteTable.Entry route = routes.lookup(destination);
+        if (route == null)
+        {
+            return true;
+        }
+        if (tunnelCongested && congestedPeer == route.network)
+        {
+            return false;
+        }
+        return overlay.window(route.network) - queued >= TCP_RESERVE;
     }
 
     /** Whether the last frame offered to the tunnel was pushed back (cleared by the next that gets through). */

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PcapCapture implements FrameTap, AutoCloseable
 {
     private static final int FRAME_MSG = 1;
-    private static final int RING_CAPACITY = 4 * 1024 * 1024;
+    /** The ring between the data plane and the writer: 4 MiB, about 2800 full frames. */
+    public static final int RING_CAPACITY = 4 * 1024 * 1024;
 
     private final PcapWriter writer;
     private final String podFilter;
@@ -42,10 +43,21 @@ public final class PcapCapture implements FrameTap, AutoCloseable
      */
     public PcapCapture(final PcapWriter writer, final String podFilter)
     {
+        this(writer, podFilter, RING_CAPACITY);
+    }
+
+    /**
+     * @param writer       where frames go
+     * @param podFilter    a pod name to record only its frames, or {@code null} for the whole bridge
+     * @param ringCapacity bytes of frames held for the writer, a power of two (more for a capture that must not lose
+     *                     a frame of a fast transfer on a busy machine)
+     */
+    public PcapCapture(final PcapWriter writer, final String podFilter, final int ringCapacity)
+    {
         this.writer = writer;
         this.podFilter = podFilter;
         this.ring = new OneToOneRingBuffer(new UnsafeBuffer(
-            ByteBuffer.allocateDirect(RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH)));
+            ByteBuffer.allocateDirect(ringCapacity + RingBufferDescriptor.TRAILER_LENGTH)));
         this.drainer = new Thread(this::drain, "podnet-pcap");
         drainer.setDaemon(true);
         drainer.start();

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  *       status {@code Ready}, {@code NotReady} or {@code Unreachable} and the reason;</li>
  *   <li>{@code GET /api/v1/nodes/{name}/fdb|routes|endpoints|drops}: that node's tables;</li>
  *   <li>{@code GET/POST /api/v1/pods}, {@code GET/DELETE /api/v1/pods/{name}},
- *       {@code POST /api/v1/pods/{name}/ping|traceroute|udp}, {@code GET /api/v1/pods/{name}/arp}: any pod,
+ *       {@code POST /api/v1/pods/{name}/ping|traceroute|udp|http|tcp-perf}, {@code GET /api/v1/pods/{name}/arp|sockets}: any pod,
  *       by name or IP. A new pod goes to the node asked for, else to the Ready node with the fewest pods.</li>
  * </ul>
  * Registered before {@link NodeApi}, whose routes of the same paths it shadows (the node-local
@@ -87,7 +87,10 @@ final class ClusterApi implements AutoCloseable
             .add("POST", "/api/v1/pods/{name}/ping", request -> onPod(request, FORWARD_LONG, local::ping))
             .add("POST", "/api/v1/pods/{name}/traceroute", request -> onPod(request, FORWARD_LONG, local::traceroute))
             .add("POST", "/api/v1/pods/{name}/udp", request -> onPod(request, FORWARD_LONG, local::udp))
-            .add("GET", "/api/v1/pods/{name}/arp", request -> onPod(request, FORWARD_QUICK, local::arp));
+            .add("GET", "/api/v1/pods/{name}/arp", request -> onPod(request, FORWARD_QUICK, local::arp))
+            .add("POST", "/api/v1/pods/{name}/http", request -> onPod(request, FORWARD_LONG, local.tcp()::http))
+            .add("POST", "/api/v1/pods/{name}/tcp-perf", request -> onPod(request, FORWARD_LONG, local.tcp()::perf))
+            .add("GET", "/api/v1/pods/{name}/sockets", request -> onPod(request, FORWARD_QUICK, local.tcp()::sockets));
         new CheckApi(this, proxy, forwarder, self).register(dispatcher);
         new CaptureApi(this, proxy, forwarder, self).register(dispatcher);
         new ProbeApi(this, prober).register(dispatcher);

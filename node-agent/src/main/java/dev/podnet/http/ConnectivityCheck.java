@@ -2,6 +2,7 @@ package dev.podnet.http;
 
 import dev.podnet.dataplane.DataPlaneProxy;
 import dev.podnet.packet.Ipv4Address;
+import dev.podnet.pod.HttpResult;
 import dev.podnet.pod.PingRequest;
 import dev.podnet.pod.PingResult;
 import dev.podnet.pod.UdpExchange;
@@ -17,7 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Kubernetes' network conformance test in small: from each of this node's pods to every target pod,
  * one ping, then netexec {@code hostname} (must answer the target's name: the packet reached the
  * right pod) and netexec {@code clientip} (must answer the source pod's own address: nobody
- * rewrote it, no NAT). A real pod runs no netexec, so a pair towards one is ping only; a pair from one
+ * rewrote it, no NAT), both over UDP, then {@code GET /clientip} over TCP from netexec's HTTP server
+ * (the same answer: a TCP connection between the two pods works and keeps the source address). A real pod
+ * runs no netexec, so a pair towards one is ping only; a pair from one
  * uses its kernel: {@code ping} and UDP sockets inside its namespace ({@link RealPodProbe}).
  * <p>
  * Pods check in parallel; each pod checks its targets {@value #PER_POD_IN_FLIGHT} at a time, after a
@@ -30,6 +33,8 @@ final class ConnectivityCheck
     static final int PER_POD_IN_FLIGHT = 8;
     static final String PAYLOAD_HOSTNAME = "hostname";
     static final String PAYLOAD_CLIENT_IP = "clientip";
+    /** Netexec's HTTP port. */
+    static final int HTTP_PORT = 8080;
 
     /** A pod to reach; {@code netns} is a real pod's namespace (on its node), null for an emulated pod. */
     record Target(String name, String ip, String netns)
@@ -156,14 +161,17 @@ final class ConnectivityCheck
                     return CompletableFuture.completedFuture(new Pair(source.name(), target.name(), false, rttUs,
                         "hostname: " + describe(hostname, "'" + target.name() + "'")));
                 }
-                return udp(source, ip, PAYLOAD_CLIENT_IP, timeout).thenApply(clientIp ->
+                return udp(source, ip, PAYLOAD_CLIENT_IP, timeout).thenComposeAsync(clientIp ->
                 {
                     if (!clientIp.ok() || !clientIp.replyText().trim().startsWith(source.ip() + ":"))
                     {
-                        return new Pair(source.name(), target.name(), false, rttUs,
-                            "clientip: " + describe(clientIp, source.ip() + ":<port> (the source address was rewritten)"));
+                        return CompletableFuture.completedFuture(new Pair(source.name(), target.name(), false, rttUs,
+                            "clientip: " + describe(clientIp, source.ip() + ":<port> (the source address was rewritten)")));
                     }
-                    return new Pair(source.name(), target.name(), true, rttUs, null);
+                    return proxy.http(source.name(), ip, HTTP_PORT, target.ip() + ":" + HTTP_PORT, "/clientip", timeout)
+                        .thenApply(http -> http.ok() && http.status() == 200 && http.bodyText().startsWith(source.ip() + ":") ?
+                            new Pair(source.name(), target.name(), true, rttUs, null) :
+                            new Pair(source.name(), target.name(), false, rttUs, "http clientip: " + describe(http, source.ip())));
                 });
             });
         });
@@ -182,6 +190,16 @@ final class ConnectivityCheck
         }
         final PingResult.Error error = result.errors().get(0);
         return error.type() + (error.from() == 0 ? "" : " from " + Ipv4Address.format(error.from()));
+    }
+
+    private static String describe(final HttpResult http, final String sourceIp)
+    {
+        if (!http.ok())
+        {
+            return http.error();
+        }
+        return http.status() != 200 ? "status " + http.status() :
+            "answered '" + http.bodyText().trim() + "', expected " + sourceIp + ":<port> (the source address was rewritten)";
     }
 
     private static String describe(final UdpExchange exchange, final String expected)

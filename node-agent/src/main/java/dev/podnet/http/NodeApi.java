@@ -46,6 +46,7 @@ final class NodeApi
     }
 
     private final PodLookup lookup;
+    private final TcpApi tcp;
 
     /** A node on its own (static mode): pod names are resolved among the endpoints its data plane has. */
     NodeApi(final DataPlaneProxy proxy, final String nodeName, final Duration commandTimeout)
@@ -54,6 +55,7 @@ final class NodeApi
         this.nodeName = nodeName;
         this.quick = commandTimeout;
         this.lookup = this::findPod;
+        this.tcp = new TcpApi(proxy, this::resolveTarget, commandTimeout);
     }
 
     /** A node of a cluster: pod names are resolved by {@code lookup}, from the cluster's table. */
@@ -63,6 +65,13 @@ final class NodeApi
         this.nodeName = nodeName;
         this.quick = commandTimeout;
         this.lookup = lookup;
+        this.tcp = new TcpApi(proxy, this::resolveTarget, commandTimeout);
+    }
+
+    /** What this node's pods do over TCP (curl, tcp-perf, sockets). */
+    TcpApi tcp()
+    {
+        return tcp;
     }
 
     void register(final Dispatcher dispatcher)
@@ -80,6 +89,7 @@ final class NodeApi
             .add("GET", "/api/v1/routes", this::routes)
             .add("GET", "/api/v1/endpoints", this::endpoints)
             .add("GET", "/api/v1/drops", this::drops);
+        tcp.register(dispatcher);
     }
 
     ApiResponse listPods(final ApiRequest request) throws InterruptedException
@@ -257,13 +267,19 @@ final class NodeApi
      */
     private int resolveTarget(final String target) throws InterruptedException
     {
+        return resolveTarget(target, "target");
+    }
+
+    /** As {@link #resolveTarget(String)}, naming {@code field} in what a bad target is told. */
+    int resolveTarget(final String target, final String field) throws InterruptedException
+    {
         if (ClusterDirectory.looksLikeIp(target))
         {
-            return ClusterDirectory.parseIp(target, "target");
+            return ClusterDirectory.parseIp(target, field);
         }
         if (!NodeConfig.isDnsLabel(target))
         {
-            throw ApiException.badRequest("field 'target': '" + target + "' is neither an IPv4 address nor a pod name");
+            throw ApiException.badRequest("field '" + field + "': '" + target + "' is neither an IPv4 address nor a pod name");
         }
         return lookup.find(target).ip();
     }

@@ -22,9 +22,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * Continuous probing, what a chaos run watches: every {@code interval}, from each of this node's pods
  * to every other pod of the cluster (re-read each round, so recreated pods are followed by name), one
- * ping and one UDP {@code echo} to netexec, each logged with its time and result: {@code ok}, the ICMP
- * error that came back ({@code net-unreachable}, {@code host-unreachable}, {@code port-unreachable}…) or
- * {@code timeout}. The log keeps the last {@value #CAPACITY} probes; readers page through it by sequence.
+ * ping, one UDP {@code echo} to netexec, and one line on a long-lived TCP connection to the pod's echo
+ * service (kept from round to round: {@code tcp}), each logged with its time and result: {@code ok}, the ICMP
+ * error that came back ({@code net-unreachable}, {@code host-unreachable}, {@code port-unreachable}…),
+ * {@code timeout}, or for TCP {@code connection-reset} (the connection was lost; the next probe opens a new one)
+ * and {@code stalled} (an answer later than 1 s). The log keeps the last {@value #CAPACITY} probes; readers page through it by sequence.
  * <p>
  * Probes are futures on the data plane; one timer thread starts the rounds. A round that finds the data
  * plane gone logs it and waits for the next.
@@ -188,6 +190,22 @@ final class Prober implements AutoCloseable
             else
             {
                 record(at, from, target.pod(), targetIp, "udp", false, udpError(exchange), 0);
+            }
+        });
+        probeTcp(at, from, target, targetIp, timeout);
+    }
+
+    private void probeTcp(final long at, final String from, final Endpoint target, final String targetIp, final Duration timeout)
+    {
+        proxy.tcpProbe(from, target.ip(), timeout).whenComplete((result, failure) ->
+        {
+            if (failure != null)
+            {
+                record(at, from, target.pod(), targetIp, "tcp", false, "error: " + cause(failure), 0);
+            }
+            else
+            {
+                record(at, from, target.pod(), targetIp, "tcp", result.ok(), result.outcome(), result.ok() ? result.rttNanos() / 1_000 : 0);
             }
         });
     }

@@ -79,7 +79,22 @@ public enum PacketError
     /**
      * UDP checksum present and does not verify.
      */
-    BAD_UDP_CHECKSUM;
+    BAD_UDP_CHECKSUM,
+
+    /**
+     * Fewer bytes than a minimal TCP header.
+     */
+    TRUNCATED_TCP,
+
+    /**
+     * TCP data offset below 5 words or a header longer than the bytes available.
+     */
+    BAD_TCP_HEADER_LENGTH,
+
+    /**
+     * TCP checksum does not verify.
+     */
+    BAD_TCP_CHECKSUM;
 
     private final String label;
 

@@ -18,7 +18,7 @@ public enum DropReason
     NOT_FOR_HOST("not-for-host"),
     /** An EtherType other than IPv4 and ARP. */
     UNSUPPORTED_ETHER_TYPE("unsupported-ether-type"),
-    /** An IPv4 protocol other than ICMP and UDP. */
+    /** An IPv4 protocol other than ICMP, UDP and TCP (answered with protocol unreachable). */
     UNSUPPORTED_PROTOCOL("unsupported-protocol"),
     /** ICMP of a type the receiver has no use for. */
     UNSUPPORTED_ICMP("unsupported-icmp"),

@@ -23,4 +23,14 @@ public interface FrameSink
     {
         return false;
     }
+
+    /**
+     * Whether a bulk sender may queue more frames for {@code destinationIp} now: the node's queue keeps room for
+     * everyone else, and the way to the destination (the tunnel to its node) takes what is queued and more. TCP
+     * holds its data back while this is false (Linux's TCP small queues).
+     */
+    default boolean hasRoom(final int destinationIp)
+    {
+        return !congested();
+    }
 }

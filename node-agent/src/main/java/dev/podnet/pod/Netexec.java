@@ -100,7 +100,8 @@ public final class Netexec implements UdpHandler
         return true;
     }
 
-    private static int putIp(final UnsafeBuffer buffer, final int index, final int ip)
+    /** Writes {@code ip} dotted at {@code index}; returns the index after it. Shared with {@link HttpNetexec}. */
+    static int putIp(final UnsafeBuffer buffer, final int index, final int ip)
     {
         int at = index;
         for (int shift = 24; shift >= 0; shift -= 8)

@@ -7,7 +7,13 @@ import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.packet.Ipv4Flyweight;
 import dev.podnet.packet.MacAddress;
 import dev.podnet.packet.PacketError;
+import dev.podnet.packet.TcpFlyweight;
 import dev.podnet.packet.UdpFlyweight;
+import dev.podnet.tcp.SegmentOutput;
+import dev.podnet.tcp.SocketInfo;
+import dev.podnet.tcp.TcpConnection;
+import dev.podnet.tcp.TcpCounters;
+import dev.podnet.tcp.TcpHandler;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -40,9 +46,12 @@ import static dev.podnet.packet.IcmpFlyweight.TYPE_TIME_EXCEEDED;
  *   <li>ICMP: answers echo requests; delivers echo replies and destination-unreachable / time-exceeded
  *       errors to the {@code ping} or UDP call they are about (matched through the quoted header).</li>
  *   <li>UDP: delivers to the handler bound to the port, or answers with port unreachable.</li>
+ *   <li>TCP: hands the segment to the pod's TCP ({@link PodTcp}, {@link dev.podnet.tcp.TcpStack}); ICMP errors
+ *       quoting a TCP segment go there too (path MTU, unreachable peers).</li>
  * </ol>
- * Built-in applications: the {@link Netexec} service on port {@value Netexec#PORT}, {@code ping} and
- * UDP request/response calls.
+ * Built-in applications: the {@link Netexec} service on UDP port {@value Netexec#PORT} and its HTTP side on TCP
+ * port {@value HttpNetexec#PORT}, TCP echo ({@value TcpEcho#PORT}) and discard ({@value TcpDiscard#PORT}),
+ * {@code ping}, UDP request/response calls, {@code curl} and {@code tcp-perf}.
  * <p>
  * Single-threaded: everything here runs on the node's data-plane thread. Receiving and answering a
  * frame allocates nothing; tools (ping, UDP calls) allocate their session objects.
@@ -85,6 +94,7 @@ public final class Pod implements ArpCache.Actions
     /** Where one fragment of a packet in {@link #scratch} is cut out. */
     private final UnsafeBuffer fragment;
     private final Ipv4Reassembler reassembler;
+    private final PodTcp tcp;
 
     private final Int2ObjectHashMap<UdpHandler> sockets = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<PingSession> pings = new Int2ObjectHashMap<>();
@@ -128,6 +138,7 @@ public final class Pod implements ArpCache.Actions
         this.nextPingIdentifier = (ip * 17 + 1) & 0xFFFF;
         sockets.put(Netexec.PORT, new Netexec(name));
         sockets.put(Discard.PORT, discard);
+        this.tcp = new PodTcp(name, ip, mtu, settings.tcp(), new TcpOutput());
     }
 
     private static int align(final int value)
@@ -269,6 +280,16 @@ public final class Pod implements ArpCache.Actions
             case Ipv4Flyweight.PROTOCOL_UDP:
                 onUdp(packet, nowNanos);
                 break;
+            case Ipv4Flyweight.PROTOCOL_TCP:
+            {
+                final PacketError tcpError = tcp.onSegment(
+                    ipv4.source(), ipv4.destination(), packet, ipv4.payloadOffset(), ipv4.payloadLength(), nowNanos);
+                if (tcpError != PacketError.NONE)
+                {
+                    drops.increment(tcpError);
+                }
+                break;
+            }
             default:
                 drops.increment(DropReason.UNSUPPORTED_PROTOCOL);
                 sendIcmpError(TYPE_DESTINATION_UNREACHABLE, IcmpFlyweight.CODE_PROTOCOL_UNREACHABLE, 0, ipv4, nowNanos);
@@ -355,6 +376,14 @@ public final class Pod implements ArpCache.Actions
             {
                 call.onError(this, type, from);
             }
+        }
+        else if (innerIpv4.protocol() == Ipv4Flyweight.PROTOCOL_TCP)
+        {
+            // RFC 792: the quote holds the first 8 bytes of the segment: its ports and sequence number
+            tcp.stack().onIcmpError(type, nextHopMtu > 0, nextHopMtu, innerIpv4.destination(),
+                buffer.getShort(quoted + TcpFlyweight.SOURCE_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF,
+                buffer.getShort(quoted + TcpFlyweight.DESTINATION_PORT_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF,
+                buffer.getInt(quoted + TcpFlyweight.SEQUENCE_OFFSET, ByteOrder.BIG_ENDIAN), nowNanos);
         }
     }
 
@@ -483,6 +512,38 @@ public final class Pod implements ArpCache.Actions
         route(scratch, ETH + totalLength, destination, nowNanos);
     }
 
+    /** Where the pod's TCP writes its segments: after the IPv4 header in {@link #scratch}. */
+    private final class TcpOutput implements SegmentOutput
+    {
+        @Override
+        public MutableDirectBuffer segmentBuffer()
+        {
+            return scratch;
+        }
+
+        @Override
+        public int segmentOffset()
+        {
+            return ETH + Ipv4Flyweight.MIN_HEADER_LENGTH;
+        }
+
+        @Override
+        public void sendSegment(final int remoteIp, final int length, final long nowNanos)
+        {
+            // DF set: TCP finds the path MTU (RFC 1191) and never sends more than the pod's MTU
+            final int totalLength = Ipv4Flyweight.MIN_HEADER_LENGTH + length;
+            txIpv4.wrap(scratch, ETH, totalLength).writeHeader(
+                0, totalLength, nextIdentification(), true, false, 0, DEFAULT_TTL, Ipv4Flyweight.PROTOCOL_TCP, ip, remoteIp);
+            route(scratch, ETH + totalLength, remoteIp, nowNanos);
+        }
+
+        @Override
+        public boolean canSendData(final int remoteIp)
+        {
+            return sink.hasRoom(remoteIp);
+        }
+    }
+
     /** Picks the next hop (on-link or the gateway) and sends, or holds the frame for ARP. */
     private void route(final MutableDirectBuffer frame, final int length, final int destination, final long nowNanos)
     {
@@ -569,6 +630,7 @@ public final class Pod implements ArpCache.Actions
     {
         arpCache.onTimer(nowNanos);
         reassembler.expire(nowNanos);
+        tcp.onTimer(nowNanos);
         if (!pings.isEmpty())
         {
             for (final Iterator<PingSession> it = pings.values().iterator(); it.hasNext(); )
@@ -594,17 +656,76 @@ public final class Pod implements ArpCache.Actions
     /** Sends the next batch of a running UDP flood; returns how many duty-cycle units of work that was. */
     public int pump(final long nowNanos)
     {
+        final int work = tcp.pump(nowNanos);
         final UdpFlood running = flood;
         if (running == null)
         {
-            return 0;
+            return work;
         }
         if (running.pump(this, nowNanos))
         {
             flood = null;
             sockets.remove(running.localPort);
         }
-        return 1;
+        return work + 1;
+    }
+
+    // ---------------------------------------------------------------- TCP tools
+
+    /**
+     * {@code curl}: GET {@code path} from {@code ip:port}, sending {@code Host: host}; the future completes with the
+     * response or what went wrong (a refused or reset connection, an unreachable host, the timeout).
+     */
+    public void http(
+        final int ip, final int port, final String host, final String path, final long timeoutNanos,
+        final CompletableFuture<HttpResult> result, final long nowNanos)
+    {
+        tcp.http(ip, port, host, path, timeoutNanos, result, nowNanos);
+    }
+
+    /**
+     * {@code tcp-perf}: {@code streams} bulk connections to {@code ip:port} for {@code durationNanos}, or until
+     * {@code bytes} (when not 0) went through, the duration then being the limit.
+     */
+    public void tcpPerf(
+        final int ip, final int port, final int streams, final long durationNanos, final long bytes, final long intervalNanos,
+        final long connectTimeoutNanos, final CompletableFuture<TcpPerfResult> result, final long nowNanos)
+    {
+        tcp.perf(ip, port, streams, durationNanos, bytes, intervalNanos, connectTimeoutNanos, result, nowNanos);
+    }
+
+    /**
+     * A probe on the pod's long-lived TCP connection to {@code ip:port} (an echo service; opened on first use, and
+     * again after it was lost): what continuous probing and chaos runs watch.
+     */
+    public void tcpProbe(final int ip, final int port, final long timeoutNanos, final CompletableFuture<TcpProbeResult> result,
+        final long nowNanos)
+    {
+        tcp.probe(ip, port, timeoutNanos, result, nowNanos);
+    }
+
+    /** Opens a TCP connection for {@code handler} (which then runs on the data-plane thread); null when none is free. */
+    public TcpConnection tcpConnect(final int ip, final int port, final TcpHandler handler, final long nowNanos)
+    {
+        return tcp.connect(ip, port, handler, nowNanos);
+    }
+
+    /** The pod's listening ports and connections, as {@code ss -tin}. */
+    public List<SocketInfo> tcpSockets()
+    {
+        return tcp.sockets();
+    }
+
+    /** The pod's TCP counters. */
+    public TcpCounters tcpCounters()
+    {
+        return tcp.counters();
+    }
+
+    /** Bytes the pod's TCP discard service dropped. */
+    public long tcpDiscardedBytes()
+    {
+        return tcp.discardedBytes();
     }
 
     /** Floods {@code target:port} with datagrams of {@code size} payload bytes for {@code durationNanos}. One flood per pod at a time. */
@@ -728,6 +849,7 @@ public final class Pod implements ArpCache.Actions
             flood.abort(reason);
             flood = null;
         }
+        tcp.close(reason);
     }
 
     @Override

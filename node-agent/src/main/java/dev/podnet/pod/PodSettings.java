@@ -1,5 +1,7 @@
 package dev.podnet.pod;
 
+import dev.podnet.tcp.TcpSettings;
+
 import java.time.Duration;
 
 /**
@@ -14,6 +16,7 @@ import java.time.Duration;
  * @param arpQueueFrames    frames a pod holds while waiting for ARP replies, all neighbours together
  * @param icmpErrorsPerSecond ICMP errors a pod may send a second (Linux {@code icmp_msgs_per_sec}: 1000)
  * @param icmpErrorBurst    ... and in a burst (Linux {@code icmp_msgs_burst}: 50)
+ * @param tcp               how the pod's TCP behaves (buffers, timers, options; Linux's defaults)
  */
 public record PodSettings(
     int mtu,
@@ -23,7 +26,8 @@ public record PodSettings(
     int arpMaxProbes,
     int arpQueueFrames,
     int icmpErrorsPerSecond,
-    int icmpErrorBurst)
+    int icmpErrorBurst,
+    TcpSettings tcp)
 {
     /** Smallest MTU an IPv4 host must accept (RFC 791). */
     public static final int MIN_MTU = 576;
@@ -53,6 +57,18 @@ public record PodSettings(
         {
             throw new IllegalArgumentException("ICMP error rate and burst must be >= 1");
         }
+        if (tcp == null)
+        {
+            throw new IllegalArgumentException("TCP settings are required");
+        }
+    }
+
+    public PodSettings(
+        final int mtu, final Duration arpReachableTime, final Duration arpStaleTime, final Duration arpRetransmit,
+        final int arpMaxProbes, final int arpQueueFrames, final int icmpErrorsPerSecond, final int icmpErrorBurst)
+    {
+        this(mtu, arpReachableTime, arpStaleTime, arpRetransmit, arpMaxProbes, arpQueueFrames, icmpErrorsPerSecond,
+            icmpErrorBurst, TcpSettings.defaults());
     }
 
     public static PodSettings defaults()
@@ -65,13 +81,20 @@ public record PodSettings(
     {
         return new PodSettings(
             mtu, arpReachableTime, arpStaleTime, arpRetransmit, arpMaxProbes, arpQueueFrames,
-            icmpErrorsPerSecond, icmpErrorBurst);
+            icmpErrorsPerSecond, icmpErrorBurst, tcp);
     }
 
     public PodSettings withArp(final Duration reachable, final Duration retransmit, final int maxProbes)
     {
         return new PodSettings(
-            mtu, reachable, arpStaleTime, retransmit, maxProbes, arpQueueFrames, icmpErrorsPerSecond, icmpErrorBurst);
+            mtu, reachable, arpStaleTime, retransmit, maxProbes, arpQueueFrames, icmpErrorsPerSecond, icmpErrorBurst, tcp);
+    }
+
+    public PodSettings withTcp(final TcpSettings tcp)
+    {
+        return new PodSettings(
+            mtu, arpReachableTime, arpStaleTime, arpRetransmit, arpMaxProbes, arpQueueFrames, icmpErrorsPerSecond,
+            icmpErrorBurst, tcp);
     }
 
     private static void requirePositive(final String name, final Duration value)

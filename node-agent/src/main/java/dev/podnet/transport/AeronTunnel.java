@@ -78,6 +78,12 @@ public final class AeronTunnel implements Overlay
     static final long LOW_STORAGE_WARNING_BYTES = 16L * 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(AeronTunnel.class);
     private static final int FRAGMENT_LIMIT = 64;
+    /**
+     * Driver duty cycles run per data-plane duty cycle at most, while they find work. An INVOKER-mode driver's
+     * sender sends one datagram per publication per duty cycle, and its receiver reads one per transport: invoked
+     * once per data-plane cycle, the tunnel would carry one frame per cycle each way, whatever the window.
+     */
+    static final int DRIVER_CYCLES = 16;
     private static final long PEER_CHECK_INTERVAL_NANOS = 10_000_000L;
     private static final long FIRST_RETRY_NANOS = 100_000_000L;
     private static final long MAX_RETRY_NANOS = 5_000_000_000L;
@@ -92,6 +98,8 @@ public final class AeronTunnel implements Overlay
      * as connected while one arrives every 5 s; a moving window sends its own at once.
      */
     static final long STATUS_MESSAGE_INTERVAL_MS = 1_000;
+    /** At most one driver error line a second ({@link DriverErrors}): a partitioned node's failed sends are thousands. */
+    private static final long DRIVER_ERROR_LOG_INTERVAL_NANOS = 1_000_000_000L;
 
     private static final class Peer
     {
@@ -172,7 +180,8 @@ public final class AeronTunnel implements Overlay
             // the executor only resolves peer host names, off the duty cycle; polled every 1 ms by default it
             // costs ~0.01 core per idle agent, so it sleeps 10 ms between looks
             .asyncExecutorIdleStrategy(new SleepingMillisIdleStrategy(10))
-            .errorHandler(ex -> LOG.warn("tunnel media driver of node {}: {}", nodeName, ex.toString()));
+            .errorHandler(new DriverErrors(line -> LOG.warn("tunnel media driver of node {}: {}", nodeName, line), System::nanoTime,
+                DRIVER_ERROR_LOG_INTERVAL_NANOS));
         MediaDriver launched = null;
         Aeron client = null;
         try
@@ -242,7 +251,7 @@ public final class AeronTunnel implements Overlay
     public int doWork(final long nowNanos, final Receiver receiver)
     {
         this.now = nowNanos;
-        final int driverWork = driverInvoker.invoke() + clientInvoker.invoke();
+        final int driverWork = invokeDriver(driverInvoker) + clientInvoker.invoke();
         int work = 0;
         if (nowNanos >= nextPeerCheckAt)
         {
@@ -263,6 +272,22 @@ public final class AeronTunnel implements Overlay
     public IdleWait idleWait()
     {
         return wait;
+    }
+
+    /** Runs the driver's duty cycle while it finds work, {@value #DRIVER_CYCLES} times at most. */
+    public static int invokeDriver(final org.agrona.concurrent.AgentInvoker invoker)
+    {
+        int work = 0;
+        for (int i = 0; i < DRIVER_CYCLES; i++)
+        {
+            final int done = invoker.invoke();
+            work += done;
+            if (done == 0)
+            {
+                break;
+            }
+        }
+        return work;
     }
 
     private int checkPeers(final long nowNanos)

@@ -3,7 +3,13 @@ package dev.podnet.transport;
 import io.aeron.protocol.DataHeaderFlyweight;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 
 /**
  * How a node's tunnel is set up, and the pod MTU that follows from it.
@@ -108,7 +114,53 @@ public record TunnelConfig(int networkId, String bindAddress, int port, int unde
         }
         final File shm = new File("/dev/shm");
         final String base = shm.isDirectory() && shm.canWrite() ? shm.getPath() : System.getProperty("java.io.tmpdir");
-        return base + File.separator + "podnet-" + nodeName + "-" + ProcessHandle.current().pid() + "-" +
+        return base + File.separator + aeronDirPrefix(nodeName, ProcessHandle.current().pid()) +
             Integer.toHexString(ThreadLocalRandom.current().nextInt());
+    }
+
+    /**
+     * Removes what the agent process {@code pid} of node {@code nodeName} left of the driver directories
+     * {@link #resolveAeronDir} picked for it: an agent that stopped cleanly left nothing, one that was
+     * killed or halted left its directory (for a supervisor after the process ended, or for the process
+     * itself just before it halts).
+     */
+    public static void removeAeronDirectories(final String nodeName, final long pid)
+    {
+        final String prefix = aeronDirPrefix(nodeName, pid);
+        for (final String base : List.of("/dev/shm", System.getProperty("java.io.tmpdir")))
+        {
+            final Path dir = Path.of(base);
+            if (!Files.isDirectory(dir))
+            {
+                continue;
+            }
+            try (Stream<Path> entries = Files.list(dir))
+            {
+                for (final Path aeronDir : entries.filter(path -> path.getFileName().toString().startsWith(prefix)).toList())
+                {
+                    deleteTree(aeronDir);
+                }
+            }
+            catch (final IOException ex)
+            {
+                // not ours to list; nothing to clean there
+            }
+        }
+    }
+
+    private static String aeronDirPrefix(final String nodeName, final long pid)
+    {
+        return "podnet-" + nodeName + "-" + pid + "-";
+    }
+
+    private static void deleteTree(final Path root) throws IOException
+    {
+        try (Stream<Path> tree = Files.walk(root))
+        {
+            for (final Path path : tree.sorted(Comparator.reverseOrder()).toList())
+            {
+                Files.deleteIfExists(path);
+            }
+        }
     }
 }

@@ -217,7 +217,8 @@ class AgentSettingsTest
         "PODS         | Web             | PODNET_PODS / --pods: pod name 'Web' is not a DNS-1123 label",
         "PODS         | web,web         | PODNET_PODS / --pods: pod 'web' given twice",
         "PODS         | 1001            | PODNET_PODS / --pods: 1001 outside 0..1000",
-        "PODS         | 254             | PODNET_PODS / --pods: 254 pods do not fit in 10.244.1.0/24 (room for 253"})
+        "PODS         | 254             | PODNET_PODS / --pods: 254 pods do not fit in 10.244.1.0/24 (room for 253",
+        "STOP_ON_STDIN_CLOSE | yes       | PODNET_STOP_ON_STDIN_CLOSE / --stop-on-stdin-close: 'yes' is not true or false"})
     void shouldRefuseABadValueNamingTheSetting(final Setting setting, final String value, final String message)
     {
         flags.put(Setting.NODE, "a");
@@ -227,6 +228,19 @@ class AgentSettingsTest
         assertThatThrownBy(this::resolve)
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageStartingWith(message);
+    }
+
+    @Test
+    void shouldStopOnStdinCloseOnlyWhenAsked()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        assertThat(resolve().stopOnStdinClose()).as("default").isFalse();
+
+        env.put("PODNET_STOP_ON_STDIN_CLOSE", "TRUE");
+        assertThat(resolve().stopOnStdinClose()).isTrue();
+
+        flags.put(Setting.STOP_ON_STDIN_CLOSE, "false");
+        assertThat(resolve().stopOnStdinClose()).as("the flag wins").isFalse();
     }
 
     @ParameterizedTest

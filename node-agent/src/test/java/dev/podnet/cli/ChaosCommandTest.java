@@ -2,6 +2,8 @@ package dev.podnet.cli;
 
 import dev.podnet.chaos.DockerCli;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -11,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code podnetctl chaos}'s refusals; the scenarios themselves run in ChaosIT (containers) and, through this
- * command against the shipped compose file, in ComposeIT.
+ * command against the shipped compose file, in ComposeIT; the soak in ChaosSoakIT.
  */
 class ChaosCommandTest
 {
@@ -22,7 +24,38 @@ class ChaosCommandTest
         final int exit = PodnetCtl.commandLine(Map.of()).setErr(new PrintWriter(err)).execute("chaos", "kill-everything");
         assertThat(exit).isEqualTo(PodnetCtl.EXIT_USAGE);
         assertThat(err.toString()).contains("unknown scenario 'kill-everything' (one of kill-one, kill-allocator, kill-two, " +
-            "partition, rolling-restart)");
+            "partition, rolling-restart; or soak)");
+    }
+
+    @Test
+    void shouldRefuseASoakOfLessThanAMinuteOrMoreThanADayNamingMinutes()
+    {
+        for (final String minutes : new String[] {"0", "1441"})
+        {
+            final StringWriter err = new StringWriter();
+            final int exit = PodnetCtl.commandLine(Map.of()).setErr(new PrintWriter(err)).execute("chaos", "soak", "--minutes", minutes);
+            assertThat(exit).isEqualTo(PodnetCtl.EXIT_USAGE);
+            assertThat(err.toString()).contains("--minutes must be 1..1440: " + minutes);
+        }
+    }
+
+    @Test
+    void shouldRefuseSoakOptionsForASingleScenario()
+    {
+        final StringWriter err = new StringWriter();
+        final int exit = PodnetCtl.commandLine(Map.of()).setErr(new PrintWriter(err)).execute("chaos", "kill-one", "--seed", "7");
+        assertThat(exit).isEqualTo(PodnetCtl.EXIT_USAGE);
+        assertThat(err.toString()).contains("--seed is for chaos soak only");
+    }
+
+    @Test
+    void shouldKnowASoakNeedsFiveNodes()
+    {
+        dev.podnet.chaos.ChaosSoak.requireEnoughNodes(5);
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+            .isThrownBy(() -> dev.podnet.chaos.ChaosSoak.requireEnoughNodes(4))
+            .withMessage("a soak needs at least 5 nodes, so that a majority survives any scenario, kill-two included " +
+                "(this cluster has 4)");
     }
 
     @Test
@@ -38,12 +71,13 @@ class ChaosCommandTest
             .withMessageContaining("needs at least 3 nodes");
     }
 
-    @Test
-    void shouldSayWhyWhenThereIsNoClusterToWorkOn()
+    @ParameterizedTest
+    @ValueSource(strings = {"kill-one", "soak"})
+    void shouldSayWhyWhenThereIsNoClusterToWorkOn(final String scenario)
     {
         final StringWriter err = new StringWriter();
         final int exit = PodnetCtl.commandLine(Map.of()).setErr(new PrintWriter(err))
-            .execute("chaos", "kill-one", "--project", "podnet-no-such-project");
+            .execute("chaos", scenario, "--project", "podnet-no-such-project");
         if (new DockerCli().available())
         {
             assertThat(exit).isEqualTo(PodnetCtl.EXIT_REFUSED);

@@ -412,6 +412,72 @@ class PodnetCtlTest
         assertThat(ctl("udp", "a1", "b1", "8081").exit()).as("no payload").isEqualTo(2);
     }
 
+    // ------------------------------------------------------------------ curl, perf, ss
+
+    @Test
+    void shouldPrintTheBodyOfAnHttpGetAcrossNodesLikeCurl()
+    {
+        final Run hostname = ctl("curl", "a1", "http://c1:8080/hostname");
+        final Run clientIp = ctl("curl", "a1", "http://" + ip("b1") + ":8080/clientip", "-v");
+        final Run include = ctl("curl", "b1", "http://a1:8080/echo?msg=hello", "-i");
+
+        assertThat(hostname.exit()).as(hostname.err()).isZero();
+        assertThat(hostname.out()).as("the body as it came, like curl").isEqualTo("c1");
+        assertThat(clientIp.out()).as("no NAT").startsWith(ip("a1") + ":");
+        assertThat(clientIp.err()).startsWith("HTTP/1.1 200 OK\r\n").contains("Content-Length: ")
+            .contains("to " + ip("b1") + ":8080: connect ");
+        assertThat(include.out()).startsWith("HTTP/1.1 200 OK\r\n").endsWith("\r\n\r\nhello");
+    }
+
+    @Test
+    void shouldExitWith1WhenCurlGetsNoConnectionAndWithFailOnAnErrorStatus()
+    {
+        final Run refused = ctl("curl", "a1", "http://b1:81/");
+        final Run notFound = ctl("curl", "a1", "http://b1:8080/nope");
+        final Run failed = ctl("curl", "a1", "http://b1:8080/nope", "-f");
+
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).startsWith("error: ").contains("refused");
+        assertThat(notFound.exit()).as("a 404 is a response").isZero();
+        assertThat(notFound.out()).isEqualTo("404 page not found\n");
+        assertThat(failed.exit()).isEqualTo(1);
+        assertThat(failed.out()).isEmpty();
+        assertThat(ctl("curl", "a1", "ftp://b1/").exit()).as("the API refuses a non-http URL").isEqualTo(3);
+        assertThat(ctl("curl", "a1").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldReportThroughputOverTimeLikeIperf() throws IOException
+    {
+        final Run run = ctl("perf", "a1", "c1", "--seconds", "2");
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        final List<String> lines = run.lines();
+        assertThat(lines.get(0)).startsWith("Connecting from a1 to c1 (" + ip("c1") + ") port 9, 1 stream");
+        assertThat(cells(lines.get(1))).containsExactly("Interval", "Transfer", "Bitrate", "Retr", "Cwnd", "RTT");
+        assertThat(lines.get(2)).as("the first interval, a second or a little more under load")
+            .matches(" *0\\.00-1\\.\\d\\d +sec .*(K|M|G)Bytes .*bits/sec .*");
+        assertThat(lines.get(lines.size() - 1)).contains("acknowledged").contains("bits/sec");
+        final Run json = ctl("perf", "a1", "b1", "--seconds", "1", "-o", "json");
+        assertThat(JSON.readTree(json.out()).get("bytes").asLong()).isPositive();
+        assertThat(ctl("perf", "a1", "b1", "--seconds", "0").exit()).isEqualTo(2);
+        assertThat(ctl("perf", "a1", "b1", "--seconds", "1", "--port", "19").exit()).as("refused").isEqualTo(1);
+    }
+
+    @Test
+    void shouldListThePodsSocketsLikeSs()
+    {
+        final Run run = ctl("ss", "b1");
+        final Run info = ctl("ss", "b1", "-i");
+
+        assertThat(run.exit()).isZero();
+        assertThat(cells(run.lines().get(0))).containsExactly("STATE", "RECV-Q", "SEND-Q", "LOCAL", "PEER", "APP");
+        assertThat(run.lines()).anySatisfy(line -> assertThat(cells(line)).containsExactly("LISTEN", "0", "4096",
+            ip("b1") + ":8080", "*:*", "<none>"));
+        assertAligned(run.lines());
+        assertThat(cells(info.lines().get(0))).contains("CWND", "RTT", "RETRANS");
+    }
+
     // ------------------------------------------------------------------ check, tables
 
     @Test

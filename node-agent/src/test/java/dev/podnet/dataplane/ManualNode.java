@@ -15,7 +15,9 @@ import static org.assertj.core.api.Assertions.fail;
  * A node data plane driven by the test thread with a clock the test controls: no thread, no sleep,
  * and timers (ARP, ping timeouts, FDB ageing) that fire exactly when simulated time says so.
  * <p>
- * Whenever a duty cycle finds nothing to do, simulated time moves on by one millisecond.
+ * Whenever a duty cycle finds nothing to do, simulated time moves on by one millisecond; with a
+ * {@link #busyStep(Duration)}, a busy duty cycle also moves it on (a bulk TCP transfer never leaves the data plane
+ * idle, and its timers must still run).
  */
 public final class ManualNode
 {
@@ -24,6 +26,7 @@ public final class ManualNode
     public final CachedNanoClock clock = new CachedNanoClock();
     public final NodeDataPlane dataPlane;
     public final DataPlaneProxy proxy;
+    private long busyStepNanos;
 
     public ManualNode(final NodeConfig config)
     {
@@ -35,6 +38,13 @@ public final class ManualNode
     public static ManualNode withCidr(final String cidr)
     {
         return new ManualNode(NodeConfig.defaults("node-a", Ipv4Cidr.parse(cidr)));
+    }
+
+    /** Let simulated time move on by {@code step} after every busy duty cycle too. */
+    public ManualNode busyStep(final Duration step)
+    {
+        this.busyStepNanos = step.toNanos();
+        return this;
     }
 
     public long now()
@@ -82,6 +92,10 @@ public final class ManualNode
             if (dataPlane.doWork() == 0)
             {
                 clock.advance(STEP_NANOS);
+            }
+            else if (busyStepNanos > 0)
+            {
+                clock.advance(busyStepNanos);
             }
         }
     }

@@ -4,28 +4,22 @@ import dev.podnet.dataplane.ManualNode;
 import dev.podnet.dataplane.PodInfo;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.pod.PingRequest;
-import org.junit.jupiter.api.Assumptions;
+import dev.podnet.testing.Tshark;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The external check that podnet's bytes are real: capture a ping between two pods into a pcap file
  * and let Wireshark's {@code tshark} decode it, checksums verified.
  * <p>
- * Needs {@code tshark} (Debian package {@code tshark}; {@code .ci/run} installs it). In CI
- * ({@code CI} set) a missing tshark fails the test; on a developer machine it skips with that message.
+ * Needs {@code tshark} ({@link Tshark#require()}).
  */
 class PingCaptureTsharkTest
 {
@@ -35,13 +29,7 @@ class PingCaptureTsharkTest
     @BeforeAll
     static void requireTshark()
     {
-        final boolean present = isOnPath("tshark");
-        final String message = "tshark is not installed: apt-get install tshark (.ci/run does)";
-        if (!present && System.getenv("CI") != null)
-        {
-            fail(message);
-        }
-        Assumptions.assumeTrue(present, message);
+        Tshark.require();
     }
 
     @Test
@@ -82,39 +70,7 @@ class PingCaptureTsharkTest
     }
 
     private static List<String> tshark(final Path file, final String filter, final String... fields)
-        throws IOException, InterruptedException
     {
-        final List<String> command = new ArrayList<>(List.of(
-            "tshark", "-n", "-r", file.toString(), "-o", "ip.check_checksum:TRUE",
-            "-Y", filter, "-T", "fields", "-E", "separator=,"));
-        for (final String field : fields)
-        {
-            command.add("-e");
-            command.add(field);
-        }
-        final Process process = new ProcessBuilder(command).redirectErrorStream(false).start();
-        final byte[] stdout = process.getInputStream().readAllBytes();
-        final String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as("tshark failed: %s", stderr).isZero();
-        final String out = new String(stdout, StandardCharsets.UTF_8).strip();
-        return out.isEmpty() ? List.of() : List.of(out.split("\n"));
-    }
-
-    private static boolean isOnPath(final String program)
-    {
-        final String path = System.getenv("PATH");
-        if (path == null)
-        {
-            return false;
-        }
-        for (final String dir : path.split(java.io.File.pathSeparator))
-        {
-            if (Files.isExecutable(Path.of(dir, program)))
-            {
-                return true;
-            }
-        }
-        return false;
+        return Tshark.fields(file, filter, fields);
     }
 }

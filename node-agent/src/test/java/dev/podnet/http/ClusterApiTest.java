@@ -285,8 +285,8 @@ class ClusterApiTest
         assertThat(started.json().get("running").asBoolean()).isTrue();
         assertThat(started.json().get("node").asText()).isEqualTo("node-2");
 
-        // two rounds: from b1 and b2 to the 5 others, ping and udp each = 20 probes a round
-        LocalCluster.await(() -> Http.get(cluster.api(3) + "/api/v1/nodes/node-2/probes").json().get("probes").size() >= 40,
+        // two rounds: from b1 and b2 to the 5 others, ping, udp and tcp each = 30 probes a round
+        LocalCluster.await(() -> Http.get(cluster.api(3) + "/api/v1/nodes/node-2/probes").json().get("probes").size() >= 60,
             LocalCluster.CONVERGE, "two rounds of probes logged");
         final JsonNode page = Http.get(cluster.api(2) + "/api/v1/nodes/node-2/probes?limit=40").json();
         assertThat(page.get("probes")).hasSize(40);
@@ -299,7 +299,17 @@ class ClusterApiTest
             assertThat(probe.get("at").asLong()).isPositive();
             kinds.add(probe.get("kind").asText());
         });
-        assertThat(kinds).contains("ping", "udp");
+        assertThat(kinds).contains("ping", "udp", "tcp");
+        final List<String> tcpPorts = new ArrayList<>();
+        Http.get(cluster.api(2) + "/api/v1/pods/b1/sockets").json().forEach(socket ->
+        {
+            if ("probe".equals(socket.get("app").asText()))
+            {
+                tcpPorts.add(socket.get("local").asText() + " > " + socket.get("peer").asText() + " " + socket.get("state").asText());
+            }
+        });
+        assertThat(tcpPorts).as("one long-lived connection per target, kept across rounds").hasSize(5)
+            .allSatisfy(line -> assertThat(line).endsWith(":7 ESTAB"));
         final long next = page.get("next").asLong();
         assertThat(page.get("probes").get(39).get("seq").asLong()).isEqualTo(next);
         LocalCluster.await(() -> Http.get(cluster.api(2) + "/api/v1/nodes/node-2/probes?after=" + next + "&limit=5").json()
@@ -313,6 +323,75 @@ class ClusterApiTest
             "field 'intervalMs'");
         assertError(Http.get(cluster.api(2) + "/api/v1/nodes/node-2/probes?after=-1"), 400, "bad-request", "'after'");
         assertError(Http.get(cluster.api(2) + "/api/v1/nodes/node-9/probes"), 404, "not-found", "no node 'node-9'");
+    }
+
+    @Test
+    void shouldGetNetexecOverHttpFromAPodOfAnotherNodeWithItsTimings()
+    {
+        final String a1Ip = Http.get(cluster.api(1) + "/api/v1/pods/a1").json().get("ip").asText();
+        final String c2Ip = Http.get(cluster.api(1) + "/api/v1/pods/c2").json().get("ip").asText();
+
+        // asked node-2 about a pod of node-1, getting from a pod of node-3 by name
+        final Reply hostname = Http.post(cluster.api(2) + "/api/v1/pods/a1/http", "{\"url\":\"http://c2:8080/hostname\"}");
+        assertThat(hostname.status()).as(hostname.body()).isEqualTo(200);
+        final JsonNode answer = hostname.json();
+        assertThat(answer.get("status").asInt()).isEqualTo(200);
+        assertThat(answer.get("body").asText()).isEqualTo("c2");
+        assertThat(answer.get("server").asText()).isEqualTo(c2Ip + ":8080");
+        assertThat(answer.get("version").asText()).isEqualTo("HTTP/1.1");
+        assertThat(answer.get("headers").get(1).get("name").asText()).isEqualTo("Content-Length");
+        final JsonNode timings = answer.get("timings");
+        assertThat(timings.get("connectUs").asLong()).isPositive();
+        assertThat(timings.get("firstByteUs").asLong()).isGreaterThanOrEqualTo(timings.get("connectUs").asLong());
+        assertThat(timings.get("totalUs").asLong()).isGreaterThanOrEqualTo(timings.get("firstByteUs").asLong());
+
+        final Reply clientIp = Http.post(cluster.api(1) + "/api/v1/pods/a1/http",
+            "{\"url\":\"http://" + c2Ip + ":8080/clientip\"}");
+        assertThat(clientIp.json().get("body").asText()).as("no NAT")
+            .isEqualTo(a1Ip + ":" + clientIp.json().get("localPort").asInt());
+        final Reply echo = Http.post(cluster.api(3) + "/api/v1/pods/b1/http", "{\"url\":\"http://c2:8080/echo?msg=hi+there\"}");
+        assertThat(echo.json().get("body").asText()).isEqualTo("hi there");
+    }
+
+    @Test
+    void shouldAnswer502WhenThePodsConnectionIsRefusedAnd400ForABadUrl()
+    {
+        assertError(Http.post(cluster.api(1) + "/api/v1/pods/a1/http", "{\"url\":\"http://b1:81/\"}"), 502,
+            "connection-refused", "refused the connection");
+        assertError(Http.post(cluster.api(1) + "/api/v1/pods/a1/http", "{\"url\":\"https://b1/\"}"), 400, "bad-request",
+            "field 'url'");
+        assertError(Http.post(cluster.api(1) + "/api/v1/pods/a1/http", "{\"url\":\"http://nobody:8080/\"}"), 404,
+            "not-found", "no pod 'nobody'");
+        assertError(Http.post(cluster.api(1) + "/api/v1/pods/a1/http", "{\"url\":\"http:/x\"}"), 400, "bad-request",
+            "has no host");
+        assertError(Http.post(cluster.api(1) + "/api/v1/pods/a1/http", "{\"url\":\"http://b1:8080/\",\"timeoutMs\":0}"),
+            400, "bad-request", "field 'timeoutMs'");
+    }
+
+    @Test
+    void shouldMeasureTcpThroughputBetweenNodesAndListTheSockets()
+    {
+        final Reply perf = Http.post(cluster.api(3) + "/api/v1/pods/a2/tcp-perf",
+            "{\"target\":\"b2\",\"seconds\":1,\"intervalMs\":250}");
+
+        assertThat(perf.status()).as(perf.body()).isEqualTo(200);
+        final JsonNode result = perf.json();
+        assertThat(result.get("port").asInt()).isEqualTo(9);
+        assertThat(result.get("bytes").asLong()).isPositive();
+        assertThat(result.get("bitsPerSecond").asLong()).isPositive();
+        assertThat(result.get("seconds").asDouble()).isBetween(0.99, 1.1);
+        assertThat(result.get("samples")).hasSizeBetween(3, 5);
+        assertThat(result.get("samples").get(0).get("cwnd").asLong()).isPositive();
+        assertThat(result.get("samples").get(0).get("rttUs").asLong()).isPositive();
+
+        final JsonNode sockets = Http.get(cluster.api(1) + "/api/v1/pods/b2/sockets").json();
+        assertThat(sockets.get(0).get("state").asText()).isEqualTo("LISTEN");
+        assertThat(sockets.get(0).get("local").asText()).endsWith(":7");
+        assertThat(sockets.get(0).get("peer").asText()).isEqualTo("*:*");
+        assertError(Http.post(cluster.api(1) + "/api/v1/pods/a2/tcp-perf", "{\"target\":\"b2\",\"seconds\":0}"), 400,
+            "bad-request", "field 'seconds'");
+        assertError(Http.post(cluster.api(1) + "/api/v1/pods/a2/tcp-perf", "{\"target\":\"b2\",\"port\":19,\"seconds\":1}"),
+            502, "connection-refused", ":19");
     }
 
     private static void assertError(final Reply reply, final int status, final String error, final String detail)

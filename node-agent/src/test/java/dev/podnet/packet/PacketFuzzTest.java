@@ -31,6 +31,7 @@ class PacketFuzzTest
     private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
     private final IcmpFlyweight icmp = new IcmpFlyweight();
     private final UdpFlyweight udp = new UdpFlyweight();
+    private final TcpFlyweight tcp = new TcpFlyweight();
     private int fuzzedLength;
     private int valid;
 
@@ -197,12 +198,55 @@ class PacketFuzzTest
     }
 
     @Test
+    void shouldNeverThrowFromTcpCheckOrOptionParsing()
+    {
+        fuzz(hex(TcpFlyweightTest.SYN_FRAME), 34, (buffer) ->
+        {
+            tcp.wrap(buffer, buffer.capacity() - fuzzedLength, fuzzedLength);
+            if (random.nextInt(4) == 0 && fuzzedLength >= TcpFlyweight.MIN_HEADER_LENGTH)
+            {
+                // a data offset that fits, then a good checksum, to reach the option parser often
+                tcp.headerLength(4 * (5 + random.nextInt(Math.min(fuzzedLength, 60) / 4 - 4)));
+                if (random.nextBoolean())
+                {
+                    tcp.updateChecksum(SOURCE_IP, DESTINATION_IP);
+                }
+            }
+
+            final PacketError error = tcp.check(SOURCE_IP, DESTINATION_IP);
+            if (PacketError.NONE == error)
+            {
+                tcp.validate(SOURCE_IP, DESTINATION_IP);
+                assertThat(tcp.parseOptions()).isBetween(0, tcp.headerLength() - TcpFlyweight.MIN_HEADER_LENGTH);
+                assertThat(tcp.mss()).isBetween(-1, 65535);
+                assertThat(tcp.windowScale()).isBetween(-1, TcpFlyweight.MAX_WINDOW_SCALE);
+                assertThat(tcp.sackBlockCount()).isBetween(0, TcpFlyweight.MAX_SACK_BLOCKS);
+                assertThat(tcp.payloadLength()).isBetween(0, fuzzedLength - TcpFlyweight.MIN_HEADER_LENGTH);
+                assertThat(tcp.sequenceLength()).isBetween(0, fuzzedLength);
+                assertThat(tcp.sourcePort() | tcp.destinationPort() | tcp.window() | tcp.urgentPointer()).isBetween(0, 65535);
+                TcpFlyweight.flagsText(tcp.flags());
+                valid++;
+            }
+            else
+            {
+                assertThatThrownBy(() -> tcp.validate(SOURCE_IP, DESTINATION_IP))
+                    .isInstanceOfSatisfying(MalformedPacketException.class,
+                        ex -> assertThat(ex.error()).isEqualTo(error));
+            }
+            assertThat(tcp.toString()).isNotEmpty();
+        });
+
+        assertThat(valid).as("some fuzzed packets pass").isPositive();
+    }
+
+    @Test
     void shouldNeverThrowFromAnyCheckForAnyRangeWithinBuffer()
     {
         final byte[][] frames = {
             hex(EthernetFlyweightTest.ARP_REQUEST_FRAME),
             hex(IcmpFlyweightTest.ECHO_REQUEST_FRAME),
             hex(UdpFlyweightTest.UDP_FRAME),
+            hex(TcpFlyweightTest.SYN_FRAME),
             hex(ArpFlyweightTest.ARP_REPLY_FRAME_PADDED)};
 
         for (final byte[] frame : frames)
@@ -221,6 +265,8 @@ class PacketFuzzTest
                         ipv4.wrap(buffer, o, l).check();
                         icmp.wrap(buffer, o, l).check();
                         udp.wrap(buffer, o, l).check(SOURCE_IP, DESTINATION_IP);
+                        tcp.wrap(buffer, o, l).check(SOURCE_IP, DESTINATION_IP);
+                        tcp.parseOptions();
                     }).as("offset %d length %d", o, l).doesNotThrowAnyException();
                 }
             }

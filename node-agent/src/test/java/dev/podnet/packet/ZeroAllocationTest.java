@@ -21,10 +21,15 @@ class ZeroAllocationTest
     private final Ipv4Flyweight ipv4 = new Ipv4Flyweight();
     private final IcmpFlyweight icmp = new IcmpFlyweight();
     private final UdpFlyweight udp = new UdpFlyweight();
+    private final TcpFlyweight tcp = new TcpFlyweight();
+    private final int[] sackLeft = {1, 3};
+    private final int[] sackRight = {2, 4};
     private final Ipv4Cidr cidr = Ipv4Cidr.parse("10.244.1.0/24");
     private final UnsafeBuffer arpFrame = bytes(EthernetFlyweightTest.ARP_REQUEST_FRAME);
     private final UnsafeBuffer echoFrame = bytes(IcmpFlyweightTest.ECHO_REQUEST_FRAME);
     private final UnsafeBuffer udpFrame = bytes(UdpFlyweightTest.UDP_FRAME);
+    private final UnsafeBuffer synFrame = bytes(TcpFlyweightTest.SYN_FRAME);
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[1500]);
 
     @Test
     void shouldNotAllocateWhenCheckingAndForwardingFrames()
@@ -59,6 +64,13 @@ class ZeroAllocationTest
             result += udp.check(ipv4.source(), ipv4.destination()).ordinal() + udp.destinationPort();
             result += Checksum.compute(udpFrame, 0, udpFrame.capacity());
             result += MacAddress.isMulticast(MacAddress.getMac(udpFrame, 0)) ? 1 : 0;
+
+            tcp.wrap(synFrame, 34, synFrame.capacity() - 34);
+            result += tcp.check(0x0AF4_0102, 0x0AF4_0203).ordinal() + tcp.parseOptions() + tcp.mss() + tcp.timestampValue();
+            tcp.wrap(scratch, 34, 1400).writeHeader(1, 2, i, i, 20, TcpFlyweight.ACK, 100);
+            final int options = tcp.writeOptions(true, i, i, 2, sackLeft, sackRight);
+            tcp.headerLength(20 + options).updateChecksum(0x0AF4_0102, 0x0AF4_0203);
+            result += tcp.checksum();
         }
 
         return result;

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -38,14 +39,16 @@ final class OverlayCluster implements AutoCloseable
         final AeronTunnel tunnel;
         final Node node;
 
-        Member(final String name, final Ipv4Cidr cidr, final int tunnelPort, final TunnelConfig tunnelConfig, final int podMtu)
+        Member(final String name, final Ipv4Cidr cidr, final int tunnelPort, final TunnelConfig tunnelConfig, final int podMtu,
+            final UnaryOperator<dev.podnet.dataplane.Overlay> wrap, final UnaryOperator<PodSettings> pods)
         {
             this.name = name;
             this.cidr = cidr;
             this.tunnelPort = tunnelPort;
             this.tunnel = AeronTunnel.launch(tunnelConfig, name, cidr.network(), drops);
             this.node = Node.start(NodeConfig.defaults(name, cidr)
-                .withPod(PodSettings.defaults().withMtu(podMtu > 0 ? podMtu : tunnel.innerMtu())), drops, tunnel);
+                .withPod(pods.apply(PodSettings.defaults().withMtu(podMtu > 0 ? podMtu : tunnel.innerMtu()))), drops,
+                wrap.apply(tunnel));
         }
 
         DataPlaneProxy proxy()
@@ -69,6 +72,26 @@ final class OverlayCluster implements AutoCloseable
      */
     static OverlayCluster start(final int underlayMtu, final int[] podMtus, final String... names)
     {
+        return start(underlayMtu, podMtus, overlay -> overlay, settings -> settings, names);
+    }
+
+    /** As {@link #start(String...)}, each node's tunnel seen through {@code wrap} (a test hook: loss, ...). */
+    static OverlayCluster start(final UnaryOperator<dev.podnet.dataplane.Overlay> wrap, final String... names)
+    {
+        return start(wrap, settings -> settings, names);
+    }
+
+    /** As {@link #start(UnaryOperator, String...)}, each node's pods made with the settings {@code pods} gives. */
+    static OverlayCluster start(
+        final UnaryOperator<dev.podnet.dataplane.Overlay> wrap, final UnaryOperator<PodSettings> pods, final String... names)
+    {
+        return start(TunnelConfig.DEFAULT_UNDERLAY_MTU, new int[names.length], wrap, pods, names);
+    }
+
+    private static OverlayCluster start(
+        final int underlayMtu, final int[] podMtus, final UnaryOperator<dev.podnet.dataplane.Overlay> wrap,
+        final UnaryOperator<PodSettings> pods, final String... names)
+    {
         final OverlayCluster cluster = new OverlayCluster();
         try
         {
@@ -77,7 +100,7 @@ final class OverlayCluster implements AutoCloseable
                 final int port = LoopbackPorts.freeUdpPort();
                 final Ipv4Cidr cidr = Ipv4Cidr.parse("10.244." + (i + 1) + ".0/24");
                 cluster.members.put(names[i], new Member(names[i], cidr, port,
-                    TunnelConfig.defaults(port).withBindAddress("127.0.0.1").withUnderlayMtu(underlayMtu), podMtus[i]));
+                    TunnelConfig.defaults(port).withBindAddress("127.0.0.1").withUnderlayMtu(underlayMtu), podMtus[i], wrap, pods));
             }
             for (final Member member : cluster.members.values())
             {

@@ -1,12 +1,20 @@
 package dev.podnet.it.containers;
 
+import dev.podnet.chaos.ChaosCluster;
+import dev.podnet.chaos.DockerCli;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 import org.testcontainers.containers.wait.strategy.Wait;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -132,6 +140,31 @@ public final class ContainerCluster implements AutoCloseable
     public List<Integer> indexes()
     {
         return IntStream.rangeClosed(1, nodes.size()).boxed().toList();
+    }
+
+    /**
+     * Every container's whole output, all its lives ({@code docker logs}: the log consumer stops at a
+     * container's first stop, and chaos runs stop and start them), into {@code dir/node-i.log}.
+     */
+    public void saveLogs(final Path dir) throws IOException
+    {
+        Files.createDirectories(dir);
+        final DockerCli docker = new DockerCli();
+        for (final int i : indexes())
+        {
+            Files.writeString(dir.resolve("node-" + i + ".log"), docker.logs(container(i).getContainerId(), 0), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** These containers as the chaos engine works on them: node-i by container id, on this network. */
+    public ChaosCluster chaos()
+    {
+        final Map<String, String> byNode = new LinkedHashMap<>();
+        for (final int i : indexes())
+        {
+            byNode.put("node-" + i, container(i).getContainerId());
+        }
+        return new ChaosCluster(new DockerCli(), networkId(), byNode);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.podnet.packet.Ipv4Address;
 import dev.podnet.pod.Discard;
 import dev.podnet.pod.PingRequest;
 import dev.podnet.pod.PingResult;
+import dev.podnet.pod.TcpPerfResult;
 import dev.podnet.pod.UdpFloodResult;
 import dev.podnet.transport.TunnelConfig;
 import dev.podnet.transport.TunnelFrameCodec;
@@ -35,6 +36,9 @@ import java.util.function.Supplier;
  *   <li>pod UDP throughput a-1 to b-1's discard service, 1400-byte payloads (two IPv4 fragments with
  *       a 1500-byte underlay, whose pod MTU is 1413; one packet with jumbo frames), then the largest
  *       payload that fits one packet (pod MTU - 28);</li>
+ *   <li>pod TCP throughput: one connection from a-1 to b-1's TCP discard service kept full ({@code tcp-perf}),
+ *       counted as the bytes b-1 acknowledged, segments of the MSS the pod MTU gives (less 12 bytes of
+ *       timestamps);</li>
  *   <li>raw Aeron throughput, 1400-byte messages offered as fast as the publication takes them.</li>
  * </ol>
  * Both nodes' tunnels and both raw endpoints use one underlay MTU, so the Aeron MTU is the same for
@@ -142,12 +146,15 @@ public final class OverlayBenchmark
      * @param rawPing       raw Aeron ping-pong
      * @param podFlood      pod UDP, 1400-byte payloads
      * @param podFloodMtu   pod UDP, the largest unfragmented payload
+     * @param podTcp        pod TCP, one connection
+     * @param podTcpRetransmits segments pod TCP sent again
      * @param rawFlood      raw Aeron, 1400-byte messages
      */
     public record Report(
         Settings settings, int podMtu, int tunnelMtu, int aeronMtu, int maxRawPayload, long parentPid, long childPid,
         List<String> childCommand, CpuUse idle,
-        RoundTrips podPing, RoundTrips rawPing, Throughput podFlood, Throughput podFloodMtu, Throughput rawFlood)
+        RoundTrips podPing, RoundTrips rawPing, Throughput podFlood, Throughput podFloodMtu, Throughput podTcp,
+        long podTcpRetransmits, Throughput rawFlood)
     {
     }
 
@@ -228,10 +235,13 @@ public final class OverlayBenchmark
             final RoundTrips rawPing = rawPing();
             final Throughput podFlood = podFlood(FLOOD_PAYLOAD);
             final Throughput podFloodMtu = podFlood(a.podMtu() - 20 - 8);
+            final long[] retransmits = new long[1];
+            final Throughput podTcp = podTcp(retransmits);
             final Throughput rawFlood = rawFlood(FLOOD_PAYLOAD);
             final TunnelConfig tunnel = a.tunnelConfig();
             return new Report(settings, a.podMtu(), tunnel.innerMtu(), tunnel.aeronMtu(), maxRawPayload(tunnel),
-                ProcessHandle.current().pid(), b.pid(), b.command(), idle, podPing, rawPing, podFlood, podFloodMtu, rawFlood);
+                ProcessHandle.current().pid(), b.pid(), b.command(), idle, podPing, rawPing, podFlood, podFloodMtu, podTcp,
+                retransmits[0], rawFlood);
         }
         finally
         {
@@ -360,6 +370,35 @@ public final class OverlayBenchmark
         final long[] after = awaitSteady(this::discardCount);
         return new Throughput("pod UDP", size, fragments, sent[0].datagrams(), after[0] - before[0], after[1] - before[1],
             sent[0].durationNanos(), cpu, rise(dropsABefore, nodeA.proxy().drops()), rise(dropsBBefore, childDrops()));
+    }
+
+    /** One TCP connection a-1 to b-1's discard service, kept full for the flood duration. */
+    private Throughput podTcp(final long[] retransmits)
+    {
+        final int mss = tcpMss(nodeA.podMtu());
+        say("pod TCP a-1 -> b-1:%d, one connection kept full (MSS %d) for %d s...", Discard.PORT, mss,
+            settings.flood().toSeconds());
+        final Map<String, Long> dropsABefore = nodeA.proxy().drops();
+        final Map<String, Long> dropsBBefore = childDrops();
+        final TcpPerfResult[] sent = new TcpPerfResult[1];
+        final CpuUse cpu = measureCpu(() -> sent[0] = BenchNode.await(
+            nodeA.proxy().tcpPerf(BenchSide.A.podName(), BenchSide.B.podIp(), Discard.PORT, 1, settings.flood(),
+                Duration.ofMillis(500), CONNECT_TIMEOUT),
+            settings.flood().plusSeconds(60), "TCP a-1 -> b-1"));
+        if (!sent[0].ok())
+        {
+            throw new BenchException("pod TCP a-1 -> b-1 failed: " + sent[0].error());
+        }
+        retransmits[0] = sent[0].retransmits();
+        final long segments = (sent[0].bytes() + mss - 1) / mss;
+        return new Throughput("pod TCP", mss, 1, segments, segments, sent[0].bytes(), sent[0].durationNanos(), cpu,
+            rise(dropsABefore, nodeA.proxy().drops()), rise(dropsBBefore, childDrops()));
+    }
+
+    /** Data bytes of a full TCP segment with timestamps at a pod MTU: MTU - 20 (IPv4) - 20 (TCP) - 12 (timestamps). */
+    public static int tcpMss(final int podMtu)
+    {
+        return podMtu - 40 - 12;
     }
 
     private long[] discardCount()

@@ -236,7 +236,7 @@ public final class RawAeronEndpoint implements Agent, AutoCloseable
     public int doWork()
     {
         now = System.nanoTime();
-        int work = driverInvoker.invoke();
+        int work = dev.podnet.transport.AeronTunnel.invokeDriver(driverInvoker); // as the tunnel runs its driver
         work += clientInvoker.invoke();
         work += subscription.poll(onFragment, FRAGMENT_LIMIT);
         Runnable command;

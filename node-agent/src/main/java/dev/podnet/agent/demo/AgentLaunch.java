@@ -26,6 +26,11 @@ import java.util.stream.Stream;
  * cluster at once (every node leaving at the same moment makes one of them wait out Akka's 10 s
  * {@code cluster-exiting} phase). {@code setsid} execs the JVM in place (the child of a JVM is not a
  * process-group leader), so the process is still the agent's, same pid.
+ * <p>
+ * Every agent gets {@code --stop-on-stdin-close}, and its standard input is a pipe whose other end only
+ * the demo holds ({@link SupervisedAgent}): should the demo die without stopping its agents (SIGKILL, the
+ * OOM killer), the kernel closes that end and every agent stops within seconds, freeing its ports for
+ * the next demo.
  *
  * @param setsid     {@code setsid}'s path, or null to start the JVM directly
  * @param java       the java binary
@@ -95,6 +100,7 @@ public record AgentLaunch(String setsid, String java, String classPath, List<Str
         add(command, "--api-port", Integer.toString(node.apiPort()));
         add(command, "--idle-mode", idleMode);
         add(command, "--state-dir", stateDir.resolve(node.name()).toString());
+        command.add("--stop-on-stdin-close");
         if (!node.pods().isEmpty())
         {
             add(command, "--pods", String.join(",", node.pods()));

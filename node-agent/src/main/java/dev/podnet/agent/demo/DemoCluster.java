@@ -1,5 +1,7 @@
 package dev.podnet.agent.demo;
 
+import dev.podnet.transport.TunnelConfig;
+
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -32,8 +34,13 @@ import java.util.stream.Stream;
  *       on is restarted (back-off 1 s doubling to 30 s while it keeps dying young);</li>
  *   <li>on SIGINT/SIGTERM/SIGHUP: no more restarts, SIGTERM to every agent (it leaves the cluster),
  *       SIGKILL to what is left after {@code --stop-timeout}, Aeron directories of killed agents
- *       removed, exit status 0 with no process left. A second Ctrl-C kills at once.</li>
+ *       removed, exit status 0 with no process left. A second Ctrl-C kills at once. A demo started
+ *       with SIGINT ignored (in the background of a script) stops on SIGTERM, and says so.</li>
  * </ol>
+ * Dying without stopping them (SIGKILL, the OOM killer), the demo still takes its agents with it: each
+ * one's standard input is a pipe from the demo, and an agent stops within 2 s of that pipe's end
+ * ({@link SupervisedAgent}, the agent's {@code --stop-on-stdin-close}). Their ports are free for the
+ * next demo a few seconds later.
  * Seeds. Node-1 forms the cluster: it starts with itself as its only seed, and the others list every
  * node's cluster address, node-1 first (they never form a cluster of their own, and join through
  * whichever node is a member). A restarted node-1 must not form a second cluster beside the running
@@ -202,8 +209,8 @@ public final class DemoCluster
             return session.run(running(allReady));
         }
         printUsage(runDir);
-        console.line("podnet demo: ready: %d node%s, %d pod%s%s. Ctrl-C stops every agent.", nodeCount, nodeCount == 1 ? "" : "s",
-            layout.pods().size(), layout.pods().size() == 1 ? "" : "s", checked);
+        console.line("podnet demo: ready: %d node%s, %d pod%s%s. %s", nodeCount, nodeCount == 1 ? "" : "s",
+            layout.pods().size(), layout.pods().size() == 1 ? "" : "s", checked, howToStop());
         signals.await();
         return 0;
     }
@@ -239,6 +246,13 @@ public final class DemoCluster
                 return console;
             }
         };
+    }
+
+    /** Ctrl-C, unless the demo was started with SIGINT ignored (in the background of a script): then SIGTERM. */
+    private String howToStop()
+    {
+        return signals.ignored("SIGINT") ? "SIGINT is ignored (started in the background): kill " + ProcessHandle.current().pid() +
+            " (SIGTERM) stops every agent." : "Ctrl-C stops every agent.";
     }
 
     /** Waits for every node's first Ready; false (having said why) when one failed, time ran out or a stop came. */
@@ -348,7 +362,7 @@ public final class DemoCluster
     {
         final DemoLayout.Node node = layout.nodes().get(0);
         console.line("");
-        console.line("connectivity: POST %s/api/v1/check (ping, netexec hostname, netexec clientip), row = from, column = to:",
+        console.line("connectivity: POST %s/api/v1/check (ping, netexec hostname, netexec clientip over UDP and HTTP), row = from, column = to:",
             node.apiUrl());
         final long deadline = System.nanoTime() + options.checkTimeout().toNanos();
         ConnectivityMatrix matrix = null;
@@ -490,7 +504,7 @@ public final class DemoCluster
                 console.error("podnet demo: %s's agent (pid %s) did not exit even after SIGKILL", agent.node().name(), agent.pids());
             }
             // a killed agent leaves its Aeron directory; its supervising thread removed it, unless it was still running
-            agent.pids().forEach(pid -> SupervisedAgent.removeAeronDirectories(agent.node().name(), pid));
+            agent.pids().forEach(pid -> TunnelConfig.removeAeronDirectories(agent.node().name(), pid));
         }
         if (anyAlive)
         {

@@ -6,6 +6,8 @@ import sun.misc.SignalHandler;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,6 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and exit with 128 + the signal: the demo wants to stop its agents in order and exit 0, from its
  * main thread. {@code sun.misc.Signal} (module {@code jdk.unsupported}) is the JDK's only way to
  * handle a signal; where a signal cannot be handled (e.g. {@code -Xrs}) the JVM's handler stays.
+ * <p>
+ * A signal the demo was started with ignored stays ignored (the JVM does not install a handler for
+ * it): a non-interactive shell starts a background command with SIGINT ignored, so that Ctrl-C in the
+ * terminal reaches only the foreground. Such a demo stops on SIGTERM, and says so ({@link #ignored}).
  */
 final class StopSignal implements AutoCloseable
 {
@@ -24,6 +30,7 @@ final class StopSignal implements AutoCloseable
     private final CountDownLatch stop = new CountDownLatch(1);
     private final AtomicInteger received = new AtomicInteger();
     private final Map<Signal, SignalHandler> previous = new LinkedHashMap<>();
+    private final Set<String> ignored = new TreeSet<>();
     private final Runnable again;
     private volatile String first;
 
@@ -41,7 +48,12 @@ final class StopSignal implements AutoCloseable
             try
             {
                 final Signal signal = new Signal(name);
-                signals.previous.put(signal, Signal.handle(signal, signals::handle));
+                final SignalHandler before = Signal.handle(signal, signals::handle);
+                signals.previous.put(signal, before);
+                if (before == SignalHandler.SIG_IGN)
+                {
+                    signals.ignored.add("SIG" + name);
+                }
             }
             catch (final IllegalArgumentException ex)
             {
@@ -72,6 +84,12 @@ final class StopSignal implements AutoCloseable
             first = why;
         }
         stop.countDown();
+    }
+
+    /** Whether {@code name} (e.g. {@code SIGINT}) was ignored when the demo started, and so still is. */
+    boolean ignored(final String name)
+    {
+        return ignored.contains(name);
     }
 
     boolean requested()

@@ -1,5 +1,7 @@
 package dev.podnet.agent.demo;
 
+import dev.podnet.transport.TunnelConfig;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,7 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,6 +32,13 @@ import java.util.stream.Stream;
  * </ol>
  * {@link #stop()} ends the loop at any step: no new life starts after it, and the current one gets
  * SIGTERM (the agent leaves the cluster gracefully); {@link #kill()} sends SIGKILL.
+ * <p>
+ * The agent's standard input is a pipe from the demo, never written to and never closed by it while
+ * the agent lives ({@link Process#getOutputStream()}, kept with the {@link Process}): it ends when the
+ * demo's process ends, and the agent ({@code --stop-on-stdin-close}) stops then. Java closes every
+ * other descriptor in the child, so no agent holds another one's pipe open. Signals go through the
+ * {@link ProcessHandle}: {@link Process#destroy()} would close the pipe too, and the agent would take
+ * SIGTERM for its supervisor's death (halting after 2 s instead of leaving the cluster in order).
  */
 final class SupervisedAgent
 {
@@ -141,7 +149,7 @@ final class SupervisedAgent
             holdRestarts();
             if (process != null && process.isAlive())
             {
-                process.destroy();
+                process.toHandle().destroy(); // not Process.destroy(): that also closes the agent's pipe
             }
         }
     }
@@ -153,7 +161,7 @@ final class SupervisedAgent
         {
             if (process != null && process.isAlive())
             {
-                process.destroyForcibly();
+                process.toHandle().destroyForcibly();
             }
         }
     }
@@ -219,7 +227,7 @@ final class SupervisedAgent
             awaitReady(started, restart, startedAt);
             final int status = awaitExit(started);
             lastExitStatus = status;
-            removeAeronDirectories(node.name(), started.pid());
+            TunnelConfig.removeAeronDirectories(node.name(), started.pid());
 
             final Duration delay;
             synchronized (lock)
@@ -267,7 +275,7 @@ final class SupervisedAgent
         final ProcessBuilder builder = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            .redirectInput(ProcessBuilder.Redirect.PIPE); // the agent's tie to this process: see the class comment
         AgentLaunch.cleanEnvironment(builder.environment());
         return builder.start();
     }
@@ -352,45 +360,6 @@ final class SupervisedAgent
             catch (final InterruptedException ex)
             {
                 // the supervising thread is not interrupted by the demo: keep waiting for the exit
-            }
-        }
-    }
-
-    /**
-     * Removes what an agent process {@code pid} of {@code nodeName} left of its Aeron directories; an
-     * agent that stopped cleanly left nothing.
-     */
-    static void removeAeronDirectories(final String nodeName, final long pid)
-    {
-        final String prefix = "podnet-" + nodeName + "-" + pid + "-";
-        for (final String base : List.of("/dev/shm", System.getProperty("java.io.tmpdir")))
-        {
-            final Path dir = Path.of(base);
-            if (!Files.isDirectory(dir))
-            {
-                continue;
-            }
-            try (Stream<Path> entries = Files.list(dir))
-            {
-                for (final Path aeronDir : entries.filter(path -> path.getFileName().toString().startsWith(prefix)).toList())
-                {
-                    deleteTree(aeronDir);
-                }
-            }
-            catch (final IOException ex)
-            {
-                // not ours to list; nothing to clean there
-            }
-        }
-    }
-
-    private static void deleteTree(final Path root) throws IOException
-    {
-        try (Stream<Path> tree = Files.walk(root))
-        {
-            for (final Path path : tree.sorted(Comparator.reverseOrder()).toList())
-            {
-                Files.deleteIfExists(path);
             }
         }
     }

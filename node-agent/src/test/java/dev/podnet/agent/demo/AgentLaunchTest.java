@@ -28,7 +28,8 @@ class AgentLaunchTest
             "--advertised-host", "127.0.0.1", "--cluster-bind", "127.0.0.1", "--cluster-port", "2553",
             "--tunnel-bind", "127.0.0.1", "--tunnel-port", "8473",
             "--api-bind", "127.0.0.1", "--api-port", "8081",
-            "--idle-mode", "efficient", "--state-dir", "/home/u/.local/state/podnet/demo/node-2", "--pods", "b1,b2");
+            "--idle-mode", "efficient", "--state-dir", "/home/u/.local/state/podnet/demo/node-2", "--stop-on-stdin-close",
+            "--pods", "b1,b2");
     }
 
     @Test

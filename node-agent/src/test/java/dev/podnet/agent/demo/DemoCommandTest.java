@@ -78,6 +78,15 @@ class DemoCommandTest
     }
 
     @Test
+    void shouldSayInItsHelpHowToStopItInTheBackgroundAndThatItsAgentsDoNotOutliveIt()
+    {
+        assertThat(run("--help")).isZero();
+        final String help = out.toString().replaceAll("\\s+", " ");
+        assertThat(help).contains("Started in the background of a script, the demo ignores SIGINT",
+            "stop it with kill PID (SIGTERM)", "they exit within 5 s on their own (each watches a pipe from the demo)");
+    }
+
+    @Test
     void shouldExitWith2OnAStopTimeoutBelowOneSecond()
     {
         assertThat(run("--stop-timeout", "0")).isEqualTo(2);

@@ -1,0 +1,329 @@
+package dev.podnet.tcp;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+
+import static dev.podnet.packet.TcpFlyweight.FIN;
+import static dev.podnet.packet.TcpFlyweight.RST;
+import static dev.podnet.packet.TcpFlyweight.SYN;
+import static dev.podnet.tcp.TcpOpenCloseTest.A;
+import static dev.podnet.tcp.TcpOpenCloseTest.B;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Moving data: segmentation, acknowledgments, retransmission (RFC 6298), fast retransmit and NewReno recovery
+ * (RFC 5681, 6582), SACK (RFC 2018), flow control with zero-window probes, Nagle and delayed ACKs, path MTU.
+ */
+class TcpTransferTest
+{
+    private static final int MEGABYTE = 1 << 20;
+
+    private final Wire wire = new Wire();
+
+    @Test
+    void shouldTransferAMegabyteInFullSegmentsAndCloseCleanly()
+    {
+        final byte[] data = random(MEGABYTE, 1);
+        final Session session = session(TcpSettings.defaults(), TcpSettings.defaults(), data);
+
+        wire.runUntil(() -> session.server.closed != null, Duration.ofSeconds(10));
+
+        assertThat(session.server.received.toByteArray()).isEqualTo(data);
+        final List<Wire.Segment> dataSegments = wire.segments(s -> s.from() == A && s.length() > 0);
+        assertThat(dataSegments).allSatisfy(s -> assertThat(s.length()).isLessThanOrEqualTo(1361));
+        assertThat(dataSegments).hasSize((MEGABYTE + 1360) / 1361);
+        assertThat(wire.segments(s -> s.has(RST))).isEmpty();
+        assertThat(session.client.closed).isEqualTo(CloseReason.CLOSED);
+        assertThat(session.connection.retransmits()).isZero();
+        assertThat(session.connection.bytesAcked()).isEqualTo(MEGABYTE);
+        final int acks = wire.segments(s -> s.from() == B && s.length() == 0 && !s.has(SYN) && !s.has(FIN)).size();
+        assertThat(acks).as("an ACK for every second full segment, about").isBetween(dataSegments.size() / 2 - 20,
+            dataSegments.size() / 2 + 40);
+    }
+
+    @Test
+    void shouldRetransmitALostSegmentWhenTheTimerExpiresWithTheRtoMinimum()
+    {
+        final Session session = session(TcpSettings.defaults(), TcpSettings.defaults(), new byte[0]);
+        wire.runUntil(() -> session.server.established, Duration.ofSeconds(1));
+        wire.dropIf = s -> s.from() == A && s.length() > 0 && wire.segments(t -> t.length() > 0).isEmpty();
+
+        session.client.send("lost once".getBytes(StandardCharsets.US_ASCII));
+        wire.runUntil(() -> session.server.received.size() == 9, Duration.ofSeconds(2));
+
+        final List<Wire.Segment> sends = wire.segments(s -> s.from() == A && s.length() > 0);
+        assertThat(sends).hasSize(2);
+        assertThat(sends.get(1).at() - sends.get(0).at())
+            .as("RTO = max(200 ms, SRTT + 4 RTTVAR) with a 100 us round trip").isBetween(200_000_000L, 202_000_000L);
+        assertThat(session.connection.srttNanos()).isBetween(90_000L, 120_000L);
+        assertThat(session.a.stack.counters().get(TcpCounter.TIMEOUTS)).isEqualTo(1);
+    }
+
+    @Test
+    void shouldFastRetransmitOnTheThirdDuplicateAckLongBeforeTheTimer()
+    {
+        final byte[] data = random(200_000, 2);
+        wire.dropIf = dropNthDataSegmentOnce(20);
+        final Session session = session(TcpSettings.defaults(), TcpSettings.defaults(), data);
+
+        wire.runUntil(() -> session.server.received.size() == data.length, Duration.ofSeconds(5));
+
+        assertThat(session.server.received.toByteArray()).isEqualTo(data);
+        assertThat(session.a.stack.counters().get(TcpCounter.FAST_RETRANSMITS)).isEqualTo(1);
+        assertThat(session.a.stack.counters().get(TcpCounter.TIMEOUTS)).isZero();
+        final Wire.Segment lost = wire.segments(Wire.Segment::dropped).get(0);
+        final Wire.Segment again = wire.segments(s -> !s.dropped() && s.from() == A && s.seq() == lost.seq()).get(0);
+        assertThat(again.at() - lost.at()).as("a few round trips, not an RTO").isLessThan(2_000_000L);
+        assertThat(wire.segments(s -> s.from() == B && s.sackBlocks() > 0)).as("the receiver SACKs what it holds").isNotEmpty();
+    }
+
+    @Test
+    void shouldRecoverTwoLossesInOneWindowWithNewRenoPartialAcksWithoutSack()
+    {
+        final TcpSettings noSack = TcpSettings.defaults().withOptions(true, false, true);
+        final byte[] data = random(300_000, 3);
+        wire.dropIf = dropDataSegmentsOnce(40, 44);
+        final Session session = session(noSack, noSack, data);
+
+        wire.runUntil(() -> session.server.received.size() == data.length, Duration.ofSeconds(5));
+
+        assertThat(session.server.received.toByteArray()).isEqualTo(data);
+        assertThat(session.a.stack.counters().get(TcpCounter.FAST_RETRANSMITS)).isEqualTo(1);
+        assertThat(session.a.stack.counters().get(TcpCounter.TIMEOUTS)).as("RFC 6582: the partial ACK repairs the second")
+            .isZero();
+        assertThat(wire.segments(s -> s.sackBlocks() > 0)).isEmpty();
+    }
+
+    @Test
+    void shouldRepairSeveralHolesWithSackWithoutTimeout()
+    {
+        final byte[] data = random(400_000, 4);
+        wire.dropIf = dropDataSegmentsOnce(60, 63, 66, 69);
+        final Session session = session(TcpSettings.defaults(), TcpSettings.defaults(), data);
+
+        wire.runUntil(() -> session.server.received.size() == data.length, Duration.ofSeconds(5));
+
+        assertThat(session.server.received.toByteArray()).isEqualTo(data);
+        assertThat(session.a.stack.counters().get(TcpCounter.TIMEOUTS)).isZero();
+        assertThat(session.connection.retransmits()).as("only the four holes are sent again").isEqualTo(4);
+    }
+
+    @Test
+    void shouldUndoATimeoutThatTheAcksTimestampShowsSpurious()
+    {
+        final byte[] data = random(300_000, 7);
+        final Session session = session(TcpSettings.defaults(), TcpSettings.defaults(), data);
+        wire.runUntil(() -> session.server.received.size() > 100_000, Duration.ofSeconds(2));
+        final int cwndBefore = session.connection.cwnd();
+        wire.holdUntil = wire.now() + 400_000_000L;
+        wire.holdIf = s -> s.from() == B; // the ACKs stall for 400 ms, longer than the 200 ms RTO; none is lost
+
+        wire.runUntil(() -> session.connection.bytesAcked() == data.length, Duration.ofSeconds(5));
+
+        assertThat(session.server.received.toByteArray()).isEqualTo(data);
+        assertThat(session.a.stack.counters().get(TcpCounter.TIMEOUTS)).as("the stall outlasted the RTO").isEqualTo(1);
+        assertThat(session.a.stack.counters().get(TcpCounter.SPURIOUS_TIMEOUTS)).as("RFC 3522").isEqualTo(1);
+        assertThat(session.connection.retransmits()).as("only the first segment went again").isEqualTo(1);
+        assertThat(session.connection.cwnd()).as("RFC 4015: the window put back").isGreaterThanOrEqualTo(cwndBefore);
+    }
+
+    @Test
+    void shouldProbeAZeroWindowForAsLongAsThePeerAnswersAndResumeWhenItReads()
+    {
+        final TcpSettings small = TcpSettings.defaults().withBuffers(65536, 16384);
+        final byte[] data = random(100_000, 5);
+        final Session session = session(TcpSettings.defaults(), small, data);
+        session.server.reading = false;
+
+        wire.runUntil(() -> session.server.connection != null && session.server.connection.readable() == 16384,
+            Duration.ofSeconds(1));
+        wire.run(Duration.ofSeconds(60));
+
+        assertThat(session.client.closed).isNull();
+        assertThat(session.connection.state()).as("its data still waiting, the FIN behind it").isEqualTo(TcpState.FIN_WAIT_1);
+        assertThat(session.connection.sendWindow()).isZero();
+        assertThat(session.a.stack.counters().get(TcpCounter.WINDOW_PROBES)).isBetween(5L, 20L);
+        assertThat(session.a.stack.counters().get(TcpCounter.TIMEOUTS)).as("probing is not retransmitting").isZero();
+        assertThat(wire.segments(s -> s.from() == B && s.length() == 0 && s.window() == 0)).isNotEmpty();
+
+        session.server.reading = true;
+        session.server.drain();
+        wire.runUntil(() -> session.server.received.size() == data.length, Duration.ofSeconds(5));
+
+        assertThat(session.server.received.toByteArray()).isEqualTo(data);
+    }
+
+    @Test
+    void shouldDelayTheAckOfALoneSegmentByFortyMilliseconds()
+    {
+        final Session session = session(TcpSettings.defaults(), TcpSettings.defaults(), new byte[0]);
+        wire.runUntil(() -> session.server.established, Duration.ofSeconds(1));
+        wire.log.clear();
+
+        session.client.send("x".getBytes(StandardCharsets.US_ASCII));
+        wire.run(Duration.ofMillis(100));
+
+        final Wire.Segment sent = wire.segments(s -> s.from() == A && s.length() == 1).get(0);
+        final List<Wire.Segment> acks = wire.segments(s -> s.from() == B);
+        assertThat(acks).hasSize(1);
+        assertThat(acks.get(0).at() - sent.at()).isBetween(40_000_000L, 42_000_000L);
+    }
+
+    @Test
+    void shouldHoldASmallSegmentWhileDataIsUnacknowledgedUnlessNodelay()
+    {
+        final Session nagle = session(TcpSettings.defaults(), TcpSettings.defaults(), new byte[0]);
+        wire.runUntil(() -> nagle.server.established, Duration.ofSeconds(1));
+        wire.log.clear();
+
+        nagle.connection.write(new org.agrona.concurrent.UnsafeBuffer("a".getBytes(StandardCharsets.US_ASCII)), 0, 1);
+        nagle.a.stack.pump(wire.now());
+        nagle.connection.write(new org.agrona.concurrent.UnsafeBuffer("b".getBytes(StandardCharsets.US_ASCII)), 0, 1);
+        nagle.a.stack.pump(wire.now());
+
+        assertThat(wire.segments(s -> s.from() == A && s.length() > 0)).as("the second byte waits for an ACK").hasSize(1);
+        wire.runUntil(() -> nagle.server.received.size() == 2, Duration.ofMillis(100));
+
+        nagle.connection.nodelay(true);
+        wire.log.clear();
+        nagle.connection.write(new org.agrona.concurrent.UnsafeBuffer("c".getBytes(StandardCharsets.US_ASCII)), 0, 1);
+        nagle.a.stack.pump(wire.now());
+        nagle.connection.write(new org.agrona.concurrent.UnsafeBuffer("d".getBytes(StandardCharsets.US_ASCII)), 0, 1);
+        nagle.a.stack.pump(wire.now());
+        assertThat(wire.segments(s -> s.from() == A && s.length() > 0)).hasSize(2);
+    }
+
+    @Test
+    void shouldShrinkSegmentsToAPathMtuFromFragmentationNeededAndResend()
+    {
+        final byte[] data = random(100_000, 6);
+        final Session session = session(TcpSettings.defaults(), TcpSettings.defaults(), new byte[0]);
+        wire.runUntil(() -> session.server.established, Duration.ofSeconds(1));
+        session.client.send(data);
+        wire.step();
+        final Wire.Segment first = wire.segments(s -> s.from() == A && s.length() > 0).get(0);
+
+        session.a.stack.onIcmpError("frag-needed", true, 1000, B, session.connection.localPort(), 80, first.seq(), wire.now());
+        wire.log.clear();
+        wire.runUntil(() -> session.server.received.size() == data.length, Duration.ofSeconds(5));
+
+        assertThat(session.server.received.toByteArray()).isEqualTo(data);
+        assertThat(session.connection.pathMtu()).isEqualTo(1000);
+        assertThat(session.connection.mss()).isEqualTo(1000 - 40 - 12);
+        assertThat(wire.segments(s -> s.from() == A && s.length() > 0))
+            .allSatisfy(s -> assertThat(s.length()).isLessThanOrEqualTo(948));
+        assertThat(session.a.stack.counters().get(TcpCounter.PMTU_REDUCTIONS)).isEqualTo(1);
+
+        session.a.stack.onIcmpError("frag-needed", true, 900, B, session.connection.localPort(), 80, first.seq() - 5_000_000,
+            wire.now());
+        assertThat(session.connection.pathMtu()).as("RFC 5927: a quote outside the window is ignored").isEqualTo(1000);
+    }
+
+    @Test
+    void shouldFailAConnectionAttemptOnHostUnreachable()
+    {
+        final Wire.Host a = wire.host(A, 1500, TcpSettings.defaults());
+        wire.dropIf = s -> true;
+        final Peer client = new Peer();
+        final TcpConnection connection = a.stack.connect(B, 80, client, wire.now());
+        final Wire.Segment syn = wire.log.get(0);
+
+        a.stack.onIcmpError("host-unreachable", false, 0, B, connection.localPort(), 80, syn.seq(), wire.now());
+
+        assertThat(client.closed).isEqualTo(CloseReason.UNREACHABLE);
+        assertThat(connection.errorDetail()).isEqualTo("host-unreachable");
+        assertThat(a.stack.connectionCount()).isZero();
+    }
+
+    @Test
+    void shouldGiveEveryFourTupleItsOwnIsnGrowingWithTime()
+    {
+        final IsnGenerator isn = new IsnGenerator(1, 2);
+
+        final int first = isn.isn(A, 40000, B, 80, 0);
+        final int otherPort = isn.isn(A, 40001, B, 80, 0);
+        final int later = isn.isn(A, 40000, B, 80, 1_000_000_000L);
+
+        assertThat(otherPort).isNotEqualTo(first);
+        assertThat(later - first).as("M ticks every 4 us (4096 ns)").isEqualTo(1_000_000_000 >>> IsnGenerator.TICK_SHIFT);
+        assertThat(new IsnGenerator(3, 4).isn(A, 40000, B, 80, 0)).as("another secret").isNotEqualTo(first);
+        // SipHash-2-4 reference vector: key 00..0f, message 00..0f
+        assertThat(IsnGenerator.sipHash24(0x0706050403020100L, 0x0f0e0d0c0b0a0908L, 0x0706050403020100L, 0x0f0e0d0c0b0a0908L))
+            .isEqualTo(0x3f2acc7f57c29bdbL);
+    }
+
+    @Test
+    void shouldHoldThousandsOfConnectionsInOnePod()
+    {
+        final Wire.Host a = wire.host(A, 1500, TcpSettings.defaults());
+        final Wire.Host b = wire.host(B, 1500, TcpSettings.defaults());
+        wire.recording = false;
+        b.stack.listen(7, (ip, port, now) -> Peer.echoing());
+        final Peer[] clients = new Peer[3000];
+        for (int i = 0; i < clients.length; i++)
+        {
+            clients[i] = Peer.sending(("hello " + i).getBytes(StandardCharsets.US_ASCII), false);
+            assertThat(a.stack.connect(B, 7, clients[i], wire.now())).isNotNull();
+        }
+
+        wire.runUntil(() -> b.stack.connectionCount() == 3000 && java.util.Arrays.stream(clients).allMatch(c -> c.established),
+            Duration.ofSeconds(5));
+
+        assertThat(a.stack.connectionCount()).isEqualTo(3000);
+        assertThat(b.stack.sockets()).hasSize(3001);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** A connection from A to B:80 whose client sends {@code data} and closes; the server reads and closes after. */
+    private Session session(final TcpSettings clientSettings, final TcpSettings serverSettings, final byte[] data)
+    {
+        final Wire.Host a = wire.host(A, 1413, clientSettings);
+        final Wire.Host b = wire.host(B, 1413, serverSettings);
+        final Peer server = Peer.echoing();
+        b.stack.listen(80, (ip, port, now) -> server);
+        final Peer client = Peer.sending(data, data.length > 0);
+        final TcpConnection connection = a.stack.connect(B, 80, client, wire.now());
+        return new Session(a, b, client, server, connection);
+    }
+
+    private record Session(Wire.Host a, Wire.Host b, Peer client, Peer server, TcpConnection connection)
+    {
+    }
+
+    private java.util.function.Predicate<Wire.Segment> dropNthDataSegmentOnce(final int n)
+    {
+        return dropDataSegmentsOnce(n);
+    }
+
+    /** Drop the data segments from A with these ordinals (1-based, counting every data segment A sends), once each. */
+    private java.util.function.Predicate<Wire.Segment> dropDataSegmentsOnce(final int... ordinals)
+    {
+        final java.util.Set<Integer> wanted = new java.util.HashSet<>();
+        for (final int ordinal : ordinals)
+        {
+            wanted.add(ordinal);
+        }
+        final int[] count = {0};
+        return s ->
+        {
+            if (s.from() != A || s.length() == 0)
+            {
+                return false;
+            }
+            count[0]++;
+            return wanted.remove(count[0]);
+        };
+    }
+
+    static byte[] random(final int length, final long seed)
+    {
+        final byte[] data = new byte[length];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
+}
