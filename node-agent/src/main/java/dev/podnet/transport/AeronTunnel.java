@@ -65,10 +65,10 @@ import java.util.concurrent.TimeUnit;
  * only within {@value #ACTIVE_MS} ms of traffic (a frame sent or received): it keeps a flow-controlled
  * sender prompt, and between idle nodes it does not restart the data plane's back-off.
  * <p>
- * Shared memory per agent: the driver's cnc file (about 11.5 MB with a 1 MiB counters buffer) plus
- * 3 terms per publication and per image: with 256 KiB terms, a 10-node mesh needs about
- * 11.5 + 18 × 0.75 = 25 MB of a container's default 64 MiB {@code /dev/shm}. Sparse files are off,
- * so running out is a clean error at start instead of a SIGBUS later.
+ * Shared memory per agent: the driver's cnc file (about 11 MB: Aeron's minimum buffers, a 1 MiB counters
+ * buffer) plus 3 terms per publication and per image: with 128 KiB terms, a 10-node mesh needs about
+ * 11 + 18 × 0.375 = 18 MB of a container's default 64 MiB {@code /dev/shm}, all of it resident. Sparse
+ * files are off, so running out is a clean error at start instead of a SIGBUS later.
  */
 public final class AeronTunnel implements Overlay
 {
@@ -177,9 +177,9 @@ public final class AeronTunnel implements Overlay
             .lowStorageWarningThreshold(LOW_STORAGE_WARNING_BYTES)
             .mtuLength(config.aeronMtu())
             .statusMessageTimeoutNs(TimeUnit.MILLISECONDS.toNanos(STATUS_MESSAGE_INTERVAL_MS))
-            // the executor only resolves peer host names, off the duty cycle; polled every 1 ms by default it
-            // costs ~0.01 core per idle agent, so it sleeps 10 ms between looks
-            .asyncExecutorIdleStrategy(new SleepingMillisIdleStrategy(10))
+            // the executor only resolves peer host names, off the duty cycle, when a tunnel is added; polled every
+            // 1 ms by default it costs ~0.01 core per idle agent, every 10 ms ~0.0015: it sleeps 100 ms between looks
+            .asyncExecutorIdleStrategy(new SleepingMillisIdleStrategy(100))
             .errorHandler(new DriverErrors(line -> LOG.warn("tunnel media driver of node {}: {}", nodeName, line), System::nanoTime,
                 DRIVER_ERROR_LOG_INTERVAL_NANOS));
         MediaDriver launched = null;
