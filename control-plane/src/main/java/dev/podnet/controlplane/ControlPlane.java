@@ -134,6 +134,19 @@ public final class ControlPlane implements AutoCloseable
         system.tell(new NodeControlPlane.PublishPods(List.copyOf(pods)));
     }
 
+    /**
+     * Starts the Service objects on this node: the service registry and endpoints controller (cluster
+     * singletons) and this node's watch on namespaces, Services and endpoints.
+     *
+     * @param listener gets every new view (on an actor thread: hand it over, do not block)
+     */
+    public dev.podnet.controlplane.services.ServiceControl startServices(
+        final dev.podnet.controlplane.services.ServiceRegistrySettings serviceSettings,
+        final Consumer<dev.podnet.controlplane.services.ServiceView> listener)
+    {
+        return dev.podnet.controlplane.services.ServiceControl.start(system, serviceSettings, listener);
+    }
+
     /** Leases this node's allocator reclaimed (non-zero only where the singleton ran). */
     public long leasesReclaimed()
     {

@@ -69,7 +69,7 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
         }
         if (message instanceof EndpointInfo endpoint)
         {
-            return EndpointRecord.newBuilder()
+            final EndpointRecord.Builder record = EndpointRecord.newBuilder()
                 .setIp(endpoint.ip())
                 .setMac(endpoint.mac())
                 .setNode(endpoint.node())
@@ -78,8 +78,16 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                 .setVersion(endpoint.version())
                 .setPublishedAt(endpoint.publishedAt())
                 .setNetns(endpoint.netns() == null ? "" : endpoint.netns())
-                .build()
-                .toByteArray();
+                .setNamespace(endpoint.namespace())
+                .putAllLabels(endpoint.labels())
+                .setHostname(endpoint.hostname())
+                .setSubdomain(endpoint.subdomain());
+            for (final PodPortInfo port : endpoint.ports())
+            {
+                record.addPorts(dev.podnet.proto.controlplane.ContainerPortRecord.newBuilder()
+                    .setName(port.name()).setPort(port.port()).setProtocol(port.protocol()));
+            }
+            return record.build().toByteArray();
         }
         if (message instanceof LeaseAllocator.Acquire acquire)
         {
@@ -125,9 +133,15 @@ public final class ControlPlaneSerializer extends SerializerWithStringManifest
                 case ENDPOINT:
                 {
                     final EndpointRecord record = EndpointRecord.parseFrom(bytes);
+                    final java.util.List<PodPortInfo> ports = new java.util.ArrayList<>();
+                    for (final dev.podnet.proto.controlplane.ContainerPortRecord port : record.getPortsList())
+                    {
+                        ports.add(new PodPortInfo(port.getName(), port.getPort(), port.getProtocol()));
+                    }
                     return new EndpointInfo(
                         record.getIp(), record.getMac(), record.getNode(), record.getPod(), record.getIncarnation(), record.getVersion(),
-                        record.getPublishedAt(), record.getNetns().isEmpty() ? null : record.getNetns());
+                        record.getPublishedAt(), record.getNetns().isEmpty() ? null : record.getNetns(), record.getNamespace(),
+                        record.getLabelsMap(), ports, record.getHostname(), record.getSubdomain());
                 }
                 case ACQUIRE:
                 {

@@ -469,12 +469,10 @@ public final class NodeControlPlane extends AbstractBehavior<NodeControlPlane.Co
         for (final EndpointInfo pod : wanted.values())
         {
             final EndpointInfo current = published.get(pod.ip());
-            if (current == null || current.mac() != pod.mac() || !current.pod().equals(pod.pod()) ||
-                !java.util.Objects.equals(current.netns(), pod.netns()))
+            if (!pod.sameContent(current))
             {
-                final EndpointInfo entry = new EndpointInfo(
-                    pod.ip(), pod.mac(), settings.nodeName(), pod.pod(), settings.incarnation(), ++version,
-                    System.currentTimeMillis(), pod.netns());
+                final EndpointInfo entry = pod.published(settings.nodeName(), settings.incarnation(), ++version,
+                    System.currentTimeMillis());
                 published.put(entry.ip(), entry);
                 replicator.askUpdate(
                     replyTo -> new Replicator.Update<>(ENDPOINTS_KEY, LWWMap.create(), new Replicator.WriteAll(WRITE_TIMEOUT), replyTo,

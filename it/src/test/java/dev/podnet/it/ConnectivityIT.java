@@ -92,6 +92,30 @@ class ConnectivityIT
                 CONVERGE, "node-" + nodes + "-1 reaches the recreated node-2-1 by name");
             assertThat(last.expect(200, "POST", "/api/v1/pods/node-" + nodes + "-1/ping",
                 "{\"target\":\"node-2-1\",\"count\":1}").get("targetIp").asText()).isEqualTo(recreated.get("ip").asText());
+
+            // a Service across containers: two pods labelled, a manifest applied, reached by name from node-1's pod
+            first.expect(200, "PUT", "/api/v1/pods/node-2-2/labels", "{\"labels\":{\"app\":\"web\"}}");
+            first.expect(200, "PUT", "/api/v1/pods/node-" + nodes + "-2/labels", "{\"labels\":{\"app\":\"web\"}}");
+            first.expect(200, "POST", "/api/v1/apply", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n" +
+                "spec: {selector: {app: web}, ports: [{protocol: UDP, port: 80, targetPort: 8081}]}\n");
+            for (final int i : cluster.indexes())
+            {
+                final AgentApi api = new AgentApi(cluster.api(i));
+                AgentApi.await(() -> api.get("/api/v1/namespaces/default/endpoints/web").json().path("addresses").size() == 2,
+                    CONVERGE, "node-" + i + " lists both endpoints of web");
+            }
+            final Set<String> answered = new HashSet<>();
+            for (int call = 0; call < 40 && answered.size() < 2; call++)
+            {
+                final JsonNode reply = first.expect(200, "POST", "/api/v1/pods/node-1-1/udp",
+                    "{\"target\":\"web\",\"port\":80,\"payload\":\"hostname\"}");
+                answered.add(reply.get("reply").asText());
+            }
+            assertThat(answered).containsExactlyInAnyOrder("node-2-2", "node-" + nodes + "-2");
+            final JsonNode withServices = first.expect(200, "POST", "/api/v1/check", null);
+            assertThat(withServices.get("failed")).as(withServices.get("failed").toString()).isEmpty();
+            assertThat(withServices.get("services").toString()).contains("web.default:80");
+            assertThat(withServices.get("ok").asInt()).isEqualTo(pods * (pods - 1) + pods);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.podnet.controlplane.ClusterSecret;
 import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.dataplane.IdleMode;
 import dev.podnet.dataplane.NodeConfig;
+import dev.podnet.dataplane.ServiceSettings;
 import dev.podnet.http.ApiToken;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.pod.PodSettings;
@@ -56,6 +57,7 @@ import java.util.regex.Pattern;
  * @param apiToken    the bearer token the API requires; null: none
  * @param stopOnStdinClose stop when standard input reaches its end: the supervisor holding the pipe is gone
  *                    ({@link SupervisorPipe})
+ * @param services    Services and cluster DNS: Service CIDR, cluster domain, connection-tracking size
  */
 public record AgentSettings(
     String nodeName,
@@ -71,7 +73,8 @@ public record AgentSettings(
     StaticTopology topology,
     ClusterSettings cluster,
     ApiToken apiToken,
-    boolean stopOnStdinClose)
+    boolean stopOnStdinClose,
+    ServiceSettings services)
 {
     /** The tunnel and the cluster port listen everywhere: other nodes must reach them (each has its own guard). */
     public static final String DEFAULT_BIND = "0.0.0.0";
@@ -123,7 +126,10 @@ public record AgentSettings(
         CLUSTER_SECRET_FILE("--cluster-secret-file", "PODNET_CLUSTER_SECRET_FILE"),
         RESYNC_INTERVAL("--resync-interval", "PODNET_RESYNC_INTERVAL"),
         STATE_DIR("--state-dir", "PODNET_STATE_DIR"),
-        STOP_ON_STDIN_CLOSE("--stop-on-stdin-close", "PODNET_STOP_ON_STDIN_CLOSE");
+        STOP_ON_STDIN_CLOSE("--stop-on-stdin-close", "PODNET_STOP_ON_STDIN_CLOSE"),
+        SERVICE_CIDR("--service-cidr", "PODNET_SERVICE_CIDR"),
+        CLUSTER_DOMAIN("--cluster-domain", "PODNET_CLUSTER_DOMAIN"),
+        CONNTRACK_MAX("--conntrack-max", "PODNET_CONNTRACK_MAX");
 
         /** Settings that only mean something in cluster mode (besides {@link #SEEDS}, which chooses it). */
         static final List<Setting> CLUSTER_ONLY = List.of(CLUSTER_PORT, ADVERTISED_HOST, CLUSTER_BIND, CLUSTER_CIDR,
@@ -162,6 +168,10 @@ public record AgentSettings(
         {
             topology = new StaticTopology(List.of(), List.of());
         }
+        if (services == null)
+        {
+            services = ServiceSettings.defaults();
+        }
     }
 
     /** The tunnel's configuration (Aeron directory picked per process, default term length). */
@@ -190,7 +200,7 @@ public record AgentSettings(
     public NodeConfig nodeConfig(final Ipv4Cidr cidr)
     {
         final NodeConfig defaults = NodeConfig.defaults(nodeName, cidr);
-        return defaults.withPod(defaults.pod().withMtu(podMtu)).withIdleMode(idleMode);
+        return defaults.withPod(defaults.pod().withMtu(podMtu)).withIdleMode(idleMode).withServices(services);
     }
 
     /**
@@ -310,12 +320,38 @@ public record AgentSettings(
             pods(values.get(Setting.PODS), nodeName, (1L << (32 - cluster.nodePrefix())) - 3, "a /" + cluster.nodePrefix() + " lease");
 
         final AgentSettings settings = new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, networkId, podMtu,
-            apiBind, apiPort, idleMode, new StaticTopology(peers, pods), cluster, apiToken, bool(values, Setting.STOP_ON_STDIN_CLOSE));
+            apiBind, apiPort, idleMode, new StaticTopology(peers, pods), cluster, apiToken, bool(values, Setting.STOP_ON_STDIN_CLOSE),
+            services(values, podCidr, cluster));
         if (cluster != null)
         {
             settings.controlPlaneSettings(System.currentTimeMillis()); // its own checks, which name the variables too
         }
         return settings;
+    }
+
+    /**
+     * Services and cluster DNS: a Service CIDR that overlaps no pod address, a cluster domain, a
+     * connection-tracking size; the first two the same on every node.
+     */
+    private static ServiceSettings services(final Values values, final Ipv4Cidr podCidr, final ClusterSettings cluster)
+    {
+        final Ipv4Cidr serviceCidr = cidr(Setting.SERVICE_CIDR, values.getOr(Setting.SERVICE_CIDR, "10.96.0.0/12"));
+        require(serviceCidr.prefixLength() >= 12 && serviceCidr.prefixLength() <= 24, Setting.SERVICE_CIDR,
+            serviceCidr + ": prefix length must be 12..24");
+        final Ipv4Cidr pods = cluster != null ? cluster.clusterCidr() : podCidr;
+        require(!overlaps(serviceCidr, pods), Setting.SERVICE_CIDR, serviceCidr + " overlaps the pod addresses " + pods +
+            (cluster != null ? " (" + Setting.CLUSTER_CIDR.label() + ")" : ""));
+        final String domain = values.getOr(Setting.CLUSTER_DOMAIN, ServiceSettings.DEFAULT_DOMAIN);
+        final int conntrackMax = integer(values, Setting.CONNTRACK_MAX, dev.podnet.conntrack.ConntrackTable.DEFAULT_CAPACITY, 16,
+            1 << 22);
+        try
+        {
+            return ServiceSettings.of(serviceCidr, domain, conntrackMax);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw invalid(Setting.CLUSTER_DOMAIN, "'" + domain + "' is not a domain name (e.g. cluster.local)");
+        }
     }
 
     /**

@@ -144,7 +144,10 @@ final class ChaosVerdicts
                 (withdrawnAt == null ? Milestone.WITHDRAWN : Milestone.HEALED).label() + "' event");
         }
         final List<String> victims = seen.victims();
+        // pings and UDP datagrams only: an established TCP connection takes an ICMP unreachable as a soft error and keeps
+        // retransmitting (RFC 1122 4.2.3.9, as Linux does), so its probes to a dead node's pods time out by design
         final List<Probe> toDead = seen.probes().stream()
+            .filter(probe -> !probe.kind().equals("tcp"))
             .filter(probe -> !victims.contains(seen.podNode().get(probe.from())) && !victims.contains(probe.observer()) &&
                 victims.contains(seen.podNode().get(probe.to())) &&
                 probe.at() > withdrawnAt + ChaosRun.PROBE_TIMEOUT_MS && probe.at() < healedAt - ChaosRun.PROBE_TIMEOUT_MS)

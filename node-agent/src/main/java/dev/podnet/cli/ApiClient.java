@@ -291,6 +291,11 @@ final class ApiClient
         }
     }
 
+    /** A body sent as it is (a manifest), not as JSON. */
+    record RawBody(byte[] bytes, String contentType)
+    {
+    }
+
     private HttpRequest request(final String method, final String path, final Object body, final Duration timeout)
     {
         final HttpRequest.Builder builder = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout);
@@ -301,6 +306,10 @@ final class ApiClient
         if (body == null)
         {
             builder.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        else if (body instanceof RawBody raw)
+        {
+            builder.header("Content-Type", raw.contentType()).method(method, HttpRequest.BodyPublishers.ofByteArray(raw.bytes()));
         }
         else
         {

@@ -27,7 +27,7 @@ final class ArpCommand extends Verb
     @Override
     int run()
     {
-        return show(format(output, Output.Format.JSON), "/api/v1/pods/" + ApiClient.segment(pod) + "/arp", ArpCommand::table);
+        return show(format(output, Output.Format.JSON), podPath(pod) + "/arp", ArpCommand::table);
     }
 
     static Table table(final JsonNode arp)

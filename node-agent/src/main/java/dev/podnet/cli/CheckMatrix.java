@@ -72,6 +72,27 @@ final class CheckMatrix
             lines.addAll(legend.lines(Table.GAP).subList(1, pods.size() + 1));
         }
 
+        final List<String> services = new ArrayList<>();
+        check.path("services").forEach(service -> services.add(service.asText()));
+        if (!services.isEmpty())
+        {
+            lines.add("");
+            final List<String> headers = new ArrayList<>();
+            headers.add("FROM\\SERVICE");
+            headers.addAll(services);
+            final Table table = new Table(headers);
+            for (final String pod : pods)
+            {
+                final List<String> row = new ArrayList<>();
+                row.add(pod);
+                for (final String service : services)
+                {
+                    row.add(cells.getOrDefault(pod + "\n" + service, UNKNOWN));
+                }
+                table.row(row);
+            }
+            lines.addAll(table.lines(""));
+        }
         lines.add(check.path("ok").asInt() + "/" + check.path("pairs").asInt() + " pairs ok");
         for (final JsonNode failure : check.path("failed"))
         {

@@ -21,7 +21,7 @@ import static dev.podnet.cli.Output.text;
     mixinStandardHelpOptions = true,
     description = {"Shows one node or one pod in detail.",
         "A node: its lease, addresses, routes and pods. A pod: its addresses and its ARP cache."},
-    subcommands = {DescribeCommand.Node.class, DescribeCommand.Pod.class},
+    subcommands = {DescribeCommand.Node.class, DescribeCommand.Pod.class, DescribeCommand.Service.class},
     footerHeading = "%nExamples:%n",
     footer = {"  podnetctl describe node a", "  podnetctl describe pod a-1"})
 final class DescribeCommand extends ResourceVerb
@@ -112,13 +112,93 @@ final class DescribeCommand extends ResourceVerb
         @Override
         int run()
         {
-            final String path = "/api/v1/pods/" + ApiClient.segment(name);
+            final String path = podPath(name);
             final JsonNode pod = api().get(path);
             final JsonNode arp = api().get(path + "/arp");
 
             fields(out(), pod, "Name", "Node", "IP", "MAC");
             section(out(), "ARP cache:", ArpCommand.table(arp));
             return PodnetCtl.EXIT_OK;
+        }
+    }
+
+    @Command(
+        name = "service",
+        aliases = {"services", "svc"},
+        mixinStandardHelpOptions = true,
+        description = "Shows a Service as kubectl describe does: selector, type, ClusterIP, each port with its target port " +
+            "and node port, the endpoints, session affinity.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  podnetctl describe svc web", "  podnetctl describe svc kube-dns -n kube-system"})
+    static final class Service extends Verb
+    {
+        @Parameters(paramLabel = "NAME", description = "the Service")
+        String name;
+
+        @Override
+        int run()
+        {
+            final JsonNode service = api().get(namespacePath() + "/services/" + ApiClient.segment(name));
+            final JsonNode endpoints = api().get(namespacePath() + "/endpoints/" + ApiClient.segment(name));
+            final boolean clusterDns = "kube-system".equals(text(service, "namespace")) && "kube-dns".equals(text(service, "name"));
+            final java.io.PrintWriter out = out();
+            out.println(String.format("%-18s%s", "Name:", text(service, "name")));
+            out.println(String.format("%-18s%s", "Namespace:", text(service, "namespace")));
+            out.println(String.format("%-18s%s", "Labels:", GetCommand.labels(service.path("labels"))));
+            out.println(String.format("%-18s%s", "Selector:", GetCommand.labels(service.path("selector"))));
+            out.println(String.format("%-18s%s", "Type:", text(service, "type")));
+            out.println(String.format("%-18s%s", "IP:", text(service, "clusterIP")));
+            for (final JsonNode port : service.path("ports"))
+            {
+                final String portName = text(port, "name").isEmpty() ? "<unset>" : text(port, "name");
+                out.println(String.format("%-18s%s  %s/%s", "Port:", portName, port.path("port").asText(), text(port, "protocol")));
+                out.println(String.format("%-18s%s/%s", "TargetPort:", text(port, "targetPort"), text(port, "protocol")));
+                if (port.path("nodePort").asInt() != 0)
+                {
+                    out.println(String.format("%-18s%s  %s/%s", "NodePort:", portName, port.path("nodePort").asText(),
+                        text(port, "protocol")));
+                }
+                final java.util.List<String> ready = new java.util.ArrayList<>();
+                for (final JsonNode address : endpoints.path("addresses"))
+                {
+                    ready.add(text(address, "ip") + ":" + targetOf(service, port, address));
+                }
+                ready.removeIf(each -> each.endsWith(":"));
+                out.println(String.format("%-18s%s", "Endpoints:", clusterDns ? "(answered on every node by its own data plane)" :
+                    ready.isEmpty() ? "<none>" : String.join(",", ready)));
+            }
+            out.println(String.format("%-18s%s", "Session Affinity:", text(service, "sessionAffinity")));
+            if ("ClientIP".equals(text(service, "sessionAffinity")))
+            {
+                out.println(String.format("%-18s%ss", "Affinity Timeout:", service.path("affinityTimeoutSeconds").asText()));
+            }
+            final java.util.List<String> notReady = new java.util.ArrayList<>();
+            for (final JsonNode address : endpoints.path("notReadyAddresses"))
+            {
+                notReady.add(text(address, "ip") + " (" + text(address, "pod") + " on " + text(address, "node") + ")");
+            }
+            if (!notReady.isEmpty())
+            {
+                out.println(String.format("%-18s%s", "Not ready:", String.join(", ", notReady)));
+            }
+            out.println(String.format("%-18s%s", "Events:", "<none>"));
+            return PodnetCtl.EXIT_OK;
+        }
+
+        /** The port {@code address} serves {@code port} on, "" when it does not. */
+        private static String targetOf(final JsonNode service, final JsonNode port, final JsonNode address)
+        {
+            int index = 0;
+            for (final JsonNode each : service.path("ports"))
+            {
+                if (each == port)
+                {
+                    break;
+                }
+                index++;
+            }
+            final int target = address.path("targetPorts").path(index).asInt(0);
+            return target == 0 ? "" : Integer.toString(target);
         }
     }
 }

@@ -39,7 +39,8 @@ final class PerfCommand extends Verb
         description = "how long to send (1..300, default 10); with --bytes, how long it may take (default 60)")
     Integer seconds;
 
-    @Option(names = {"-n", "--bytes"}, paramLabel = "N", description = "send N bytes in all and stop, instead of for a time")
+    // iperf3 calls it -n; here -n is the namespace, as in kubectl
+    @Option(names = "--bytes", paramLabel = "N", description = "send N bytes in all and stop, instead of for a time")
     Integer bytes;
 
     @Option(names = {"-P", "--streams"}, paramLabel = "N", description = "connections at once (1..16, default 1)")

@@ -25,7 +25,7 @@ import java.util.Map;
         "  podnetctl ping a-1 b-1",
         "  podnetctl ping a-1 10.244.1.2 -c 5 -i 0.5",
         "  podnetctl ping a-1 b-1 -s 1500 -M do     # Frag needed and DF set (mtu = 1413)",
-        "  podnetctl ping a-1 10.99.0.1 -c 1        # Destination Net Unreachable, exit 1"})
+        "  podnetctl ping a-1 10.200.0.1 -c 1        # Destination Net Unreachable, exit 1"})
 final class PingCommand extends Verb
 {
     /** The API's default payload size, printed in the first line when -s is not given. */
@@ -79,7 +79,7 @@ final class PingCommand extends Verb
         final long runs = (long)((count == null ? DEFAULT_COUNT : count) - 1) *
             (int)body.getOrDefault("intervalMs", DEFAULT_INTERVAL_MS) + (int)body.getOrDefault("timeoutMs", DEFAULT_TIMEOUT_MS);
 
-        final JsonNode ping = api().post("/api/v1/pods/" + ApiClient.segment(pod) + "/ping", body,
+        final JsonNode ping = api().post(podPath(pod) + "/ping", body,
             Duration.ofMillis(Math.min(runs, Duration.ofDays(1).toMillis())).plus(ApiClient.GRACE));
         PingReport.lines(ping, size == null ? DEFAULT_SIZE : size).forEach(out()::println);
         return ping.path("received").asInt() > 0 ? PodnetCtl.EXIT_OK : PodnetCtl.EXIT_FAILED;

@@ -25,10 +25,10 @@ import java.util.Map;
     description = "Inspects and drives a podnet cluster (an emulated Kubernetes pod network) through any agent's " +
         "HTTP API, the way kubectl drives Kubernetes.",
     subcommands = {
-        GetCommand.class, DescribeCommand.class, CreateCommand.class, DeleteCommand.class,
-        PingCommand.class, TracerouteCommand.class, UdpCommand.class, CurlCommand.class, PerfCommand.class, SsCommand.class,
-        CheckCommand.class,
-        ArpCommand.class, FdbCommand.class, RoutesCommand.class, CaptureCommand.class, ChaosCommand.class,
+        GetCommand.class, DescribeCommand.class, CreateCommand.class, DeleteCommand.class, ApplyCommand.class,
+        PingCommand.class, TracerouteCommand.class, UdpCommand.class, NslookupCommand.class, CurlCommand.class, PerfCommand.class,
+        SsCommand.class, CheckCommand.class,
+        ArpCommand.class, FdbCommand.class, RoutesCommand.class, ConntrackCommand.class, CaptureCommand.class, ChaosCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExamples:%n",
     footer = {
@@ -37,6 +37,9 @@ import java.util.Map;
         "  podnetctl ping a-1 web -c 5",
         "  podnetctl curl a-1 http://web:8080/clientip",
         "  podnetctl perf a-1 web --seconds 5",
+        "  podnetctl apply -f app.yaml",
+        "  podnetctl get svc -A",
+        "  podnetctl udp a-1 web 80 hostname       # web: a Service, resolved by a-1's resolver",
         "  podnetctl check",
         "  podnetctl capture a-1 -w - --seconds 30 | wireshark -k -i -",
         "  podnetctl chaos kill-one           # against a docker compose cluster",
@@ -83,6 +86,19 @@ public final class PodnetCtl implements Runnable
             ", else 'token' in " + CONFIG_FILE_HINT)
     java.nio.file.Path tokenFile;
 
+    @Option(
+        names = {"-n", "--namespace"},
+        scope = ScopeType.INHERIT,
+        paramLabel = "NS",
+        description = "the namespace of the pods, Services and endpoints named or listed (default: default)")
+    String namespace;
+
+    @Option(
+        names = {"-A", "--all-namespaces"},
+        scope = ScopeType.INHERIT,
+        description = "list the objects of every namespace (get)")
+    boolean allNamespaces;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -116,6 +132,23 @@ public final class PodnetCtl implements Runnable
         return new CommandLine(new PodnetCtl(env))
             .setExecutionExceptionHandler(PodnetCtl::executionFailed)
             .setParameterExceptionHandler(PodnetCtl::usageError);
+    }
+
+    /** The namespace asked for with {@code -n}, else {@code default}. */
+    String namespace()
+    {
+        return namespace == null || namespace.isBlank() ? "default" : namespace;
+    }
+
+    /** Whether {@code -n} was given. */
+    boolean namespaceGiven()
+    {
+        return namespace != null && !namespace.isBlank();
+    }
+
+    boolean allNamespaces()
+    {
+        return allNamespaces;
     }
 
     /** The environment this run sees. */

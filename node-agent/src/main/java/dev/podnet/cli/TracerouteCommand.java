@@ -27,7 +27,7 @@ import java.util.Map;
         "  #  1  10.244.0.1  0.210 ms",
         "  #  2  10.244.2.0  0.412 ms",
         "  #  3  10.244.2.2  0.530 ms",
-        "  podnetctl traceroute a-1 10.99.0.1 --max-hops 4"})
+        "  podnetctl traceroute a-1 10.200.0.1 --max-hops 4"})
 final class TracerouteCommand extends Verb
 {
     static final int DEFAULT_MAX_HOPS = 16;
@@ -55,7 +55,7 @@ final class TracerouteCommand extends Verb
         final int hops = maxHops == null ? DEFAULT_MAX_HOPS : maxHops;
         final long runs = (long)hops * (int)body.getOrDefault("timeoutMs", DEFAULT_TIMEOUT_MS);
 
-        final JsonNode trace = api().post("/api/v1/pods/" + ApiClient.segment(pod) + "/traceroute", body,
+        final JsonNode trace = api().post(podPath(pod) + "/traceroute", body,
             Duration.ofMillis(runs).plus(ApiClient.GRACE));
         out().println("traceroute to " + trace.path("target").asText() + " (" + trace.path("targetIp").asText() + "), " +
             hops + " hops max");

@@ -64,7 +64,7 @@ final class UdpCommand extends Verb
         putMillis(body, "timeoutMs", "-W", timeoutSeconds, 1);
         final int timeoutMs = (int)body.getOrDefault("timeoutMs", DEFAULT_TIMEOUT_MS);
 
-        final ApiClient.Reply reply = api().send("POST", "/api/v1/pods/" + ApiClient.segment(pod) + "/udp", body,
+        final ApiClient.Reply reply = api().send("POST", podPath(pod) + "/udp", body,
             Duration.ofMillis(timeoutMs).plus(ApiClient.GRACE));
         if ((reply.status() == 504 && "timeout".equals(reply.error())) ||
             (reply.status() == 502 && !"node-unreachable".equals(reply.error())))

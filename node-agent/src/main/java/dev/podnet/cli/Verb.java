@@ -57,6 +57,18 @@ abstract class Verb implements Callable<Integer>
         return client;
     }
 
+    /** {@code /api/v1/namespaces/NS/pods/POD}: the pod {@code pod} of the namespace {@code -n} names. */
+    final String podPath(final String pod)
+    {
+        return namespacePath() + "/pods/" + ApiClient.segment(pod);
+    }
+
+    /** {@code /api/v1/namespaces/NS} of {@code -n} (default). */
+    final String namespacePath()
+    {
+        return "/api/v1/namespaces/" + ApiClient.segment(root().namespace());
+    }
+
     /** The format {@code -o} names, when this verb offers it: a usage error otherwise (see {@link Output.Format#parse}). */
     final Output.Format format(final String output, final Output.Format... offered)
     {

@@ -171,7 +171,12 @@ public final class PodnetCni
             .put("address", pod.get("ip").asText() + "/" + pod.get("prefixLength").asInt())
             .put("gateway", gateway);
         result.putArray("routes").addObject().put("dst", "0.0.0.0/0").put("gw", gateway);
-        result.putObject("dns");
+        final ObjectNode dns = result.putObject("dns");
+        if (pod.path("dns").isObject())
+        {
+            // the cluster DNS; a runtime that writes resolv.conf from CNI results uses it (the kubelet writes its own)
+            dns.setAll((ObjectNode)pod.get("dns"));
+        }
         out.println(result);
     }
 

@@ -53,6 +53,28 @@ final class Bridge
     private static final FrameTap[] NO_TAPS = new FrameTap[0];
     /** Replaced whole on the data-plane thread when a capture starts or stops. */
     private FrameTap[] taps = NO_TAPS;
+    private SwitchHook hook;
+
+    /**
+     * Sees every valid frame the bridge is about to switch, after its ingress taps and before delivery,
+     * and may rewrite it in place: where {@code br_netfilter} hands bridged IPv4 to netfilter.
+     */
+    @FunctionalInterface
+    interface SwitchHook
+    {
+        void onSwitch(int ingressPort, long destinationMac, MutableDirectBuffer buffer, int offset, int length, long nowNanos);
+    }
+
+    void hook(final SwitchHook hook)
+    {
+        this.hook = hook;
+    }
+
+    /** The taps now (the router shows them what it sends into the tunnel). */
+    FrameTap[] taps()
+    {
+        return taps;
+    }
 
     Bridge(final long agingNanos, final int maxEntries, final DropCounters drops)
     {
@@ -158,6 +180,10 @@ final class Bridge
         learn(source, ingress, nowNanos);
 
         final long destination = ethernet.destination();
+        if (hook != null)
+        {
+            hook.onSwitch(ingressPort, destination, buffer, offset, length, nowNanos);
+        }
         if (!MacAddress.isMulticast(destination))
         {
             final Entry entry = fdb.get(destination);

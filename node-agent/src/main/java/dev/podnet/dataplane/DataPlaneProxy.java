@@ -65,6 +65,28 @@ public final class DataPlaneProxy
         return submit((dp, now, result) -> result.complete(dp.createPod(name)));
     }
 
+    /** Creates a pod in its namespace, with its labels and ports, at the next free IP of the node's CIDR. */
+    public CompletableFuture<PodInfo> createPod(final PodSpec spec)
+    {
+        return submit((dp, now, result) -> result.complete(dp.createPod(spec)));
+    }
+
+    /** Gives a pod new labels (Services that select it follow). */
+    public CompletableFuture<PodInfo> relabelPod(final String pod, final Map<String, String> labels)
+    {
+        final Map<String, String> copy = Map.copyOf(labels);
+        return submit((dp, now, result) -> result.complete(dp.relabel(pod, copy)));
+    }
+
+    /**
+     * Resolves {@code name} with {@code pod}'s stub resolver (its search path and ndots, queries to its
+     * name server over the pod network); completes when it has an answer or gave up.
+     */
+    public CompletableFuture<dev.podnet.dns.StubResolver.Result> resolve(final String pod, final String name, final int type)
+    {
+        return submit((dp, now, result) -> dp.pod(pod).resolve(name, type, result, now));
+    }
+
     /** New pods get addresses after {@code ip} (a restarted node skips what its previous life used). */
     public CompletableFuture<Void> skipAddressesUpTo(final int ip)
     {
@@ -83,7 +105,14 @@ public final class DataPlaneProxy
     {
         final CompletableFuture<TapDevice> removed = submit((dp, now, result) -> result.complete(dp.deletePod(name)));
         return removed.thenComposeAsync(tap -> tap == null ? CompletableFuture.<Void>completedFuture(null) :
-            CompletableFuture.runAsync(() -> realPods.released(name, tap), RELEASES), RELEASES);
+            CompletableFuture.runAsync(() -> realPods.released(realPodName(name), tap), RELEASES), RELEASES);
+    }
+
+    /** Real pods live in {@code default}: their name without it. */
+    private static String realPodName(final String reference)
+    {
+        final String key = PodSpec.keyOf(reference);
+        return key.substring(key.indexOf('/') + 1);
     }
 
     /** Makes {@code tap} the port of new real pod {@code name} (of namespace {@code netns}): {@link RealPods} does the rest. */
@@ -363,6 +392,66 @@ public final class DataPlaneProxy
             dp.tap(tap);
             result.complete(null);
         });
+    }
+
+    /**
+     * Swaps in a compiled Service table (kube-proxy's sync); completes with how many stale UDP
+     * connections it flushed, once the data plane runs it.
+     */
+    public CompletableFuture<Integer> installServices(final dev.podnet.service.ServiceTable table)
+    {
+        return submit((dp, now, result) -> result.complete(dp.installServices(table)));
+    }
+
+    /** Swaps in a compiled cluster DNS zone; completes once the data plane answers from it. */
+    public CompletableFuture<Void> installDnsZone(final dev.podnet.dns.DnsZone zone)
+    {
+        return submit((dp, now, result) ->
+        {
+            dp.installDnsZone(zone);
+            result.complete(null);
+        });
+    }
+
+    /** The node's tracked connections, as {@code conntrack -L} lists them. */
+    public CompletableFuture<List<dev.podnet.conntrack.ConntrackEntry>> connections()
+    {
+        return submit((dp, now, result) -> result.complete(dp.connections(now)));
+    }
+
+    /** The Service table the data plane runs now. */
+    public CompletableFuture<dev.podnet.service.ServiceTable> serviceTable()
+    {
+        return submit((dp, now, result) -> result.complete(dp.services().table()));
+    }
+
+    /** Service, conntrack and DNS counters by name (readable from any thread). */
+    public Map<String, Long> serviceCounters()
+    {
+        final Map<String, Long> counters = new java.util.LinkedHashMap<>();
+        final dev.podnet.service.ServiceStage services = dataPlane.services();
+        for (int i = 0; i < dev.podnet.service.ServiceStage.COUNTERS.length; i++)
+        {
+            counters.put("service_" + dev.podnet.service.ServiceStage.COUNTERS[i], services.counter(i));
+        }
+        final dev.podnet.conntrack.ConntrackTable conntrack = services.conntrack();
+        counters.put("conntrack_entries", (long)conntrack.size());
+        counters.put("conntrack_max", (long)conntrack.capacity());
+        for (int i = 0; i < dev.podnet.conntrack.ConntrackTable.COUNTERS.length; i++)
+        {
+            counters.put("conntrack_" + dev.podnet.conntrack.ConntrackTable.COUNTERS[i], conntrack.counter(i));
+        }
+        for (int i = 0; i < dev.podnet.dns.DnsResponder.COUNTED.length; i++)
+        {
+            counters.put("dns_" + dev.podnet.dns.DnsResponder.COUNTED[i], dataPlane.dns().responder().count(i));
+        }
+        return counters;
+    }
+
+    /** Runs {@code action} on the data-plane thread with the data plane itself (tests of this package). */
+    <T> CompletableFuture<T> onDataPlane(final java.util.function.Function<NodeDataPlane, T> action)
+    {
+        return submit((dp, now, result) -> result.complete(action.apply(dp)));
     }
 
     /** Non-zero drop counters by reason. */

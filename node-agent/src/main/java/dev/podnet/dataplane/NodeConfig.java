@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
  * @param fdbMaxEntries MACs the bridge learns at most
  * @param frameQueue    frames in flight inside the node at most
  * @param idleMode      how the data-plane thread waits when idle
+ * @param services      Services and cluster DNS: the Service CIDR, the DNS address and domain, connection tracking
  * @param commandQueue  commands other threads may have queued for the data plane at once (rounded up to a
  *                      power of two); a full queue refuses a command, which its sender retries. 1024 by
  *                      default; tests make it tiny to prove that nothing is lost when it is full
@@ -29,6 +30,7 @@ public record NodeConfig(
     int fdbMaxEntries,
     int frameQueue,
     IdleMode idleMode,
+    ServiceSettings services,
     int commandQueue)
 {
     public static final int DEFAULT_COMMAND_QUEUE = 1024;
@@ -66,6 +68,10 @@ public record NodeConfig(
         {
             throw new IllegalArgumentException("idle mode is required");
         }
+        if (services == null)
+        {
+            throw new IllegalArgumentException("service settings are required");
+        }
         if (commandQueue < 2 || commandQueue > 1 << 16)
         {
             throw new IllegalArgumentException("command queue " + commandQueue + " outside 2..65536");
@@ -75,33 +81,47 @@ public record NodeConfig(
     public static NodeConfig defaults(final String nodeName, final Ipv4Cidr podCidr)
     {
         return new NodeConfig(nodeName, podCidr, PodSettings.defaults(), Duration.ofSeconds(300), 4096, 1024, IdleMode.EFFICIENT,
-            DEFAULT_COMMAND_QUEUE);
+            ServiceSettings.defaults(), DEFAULT_COMMAND_QUEUE);
     }
 
     public NodeConfig withPod(final PodSettings pod)
     {
-        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, commandQueue);
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services, commandQueue);
     }
 
     public NodeConfig withFdbAging(final Duration fdbAging)
     {
-        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, commandQueue);
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services, commandQueue);
     }
 
     public NodeConfig withIdleMode(final IdleMode idleMode)
     {
-        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, commandQueue);
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services, commandQueue);
+    }
+
+    public NodeConfig withServices(final ServiceSettings services)
+    {
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services, commandQueue);
     }
 
     public NodeConfig withCommandQueue(final int commandQueue)
     {
-        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, commandQueue);
+        return new NodeConfig(nodeName, podCidr, pod, fdbAging, fdbMaxEntries, frameQueue, idleMode, services, commandQueue);
     }
 
     /** Kubernetes object names: lower-case alphanumerics and '-', at most 63, alphanumeric at both ends. */
     public static boolean isDnsLabel(final String name)
     {
         return name != null && DNS_1123_LABEL.matcher(name).matches();
+    }
+
+    static void requireDnsLabel(final String name, final String what, final DataPlaneException.Kind kind)
+    {
+        if (!isDnsLabel(name))
+        {
+            throw new DataPlaneException(kind, what + " '" + name + "' is not a DNS-1123 label " +
+                "(lower-case letters, digits and '-', 1..63 characters, starting and ending with a letter or digit)");
+        }
     }
 
     static void requireDnsLabel(final String what, final String name)

@@ -1,6 +1,12 @@
 package dev.podnet.dataplane;
 
+import dev.podnet.conntrack.ConntrackEntry;
+import dev.podnet.conntrack.ConntrackTable;
+import dev.podnet.dns.DnsZone;
+import dev.podnet.dns.ResolvConf;
 import dev.podnet.packet.EthernetFlyweight;
+import dev.podnet.packet.Ipv4Flyweight;
+import dev.podnet.packet.PacketError;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.packet.MacAddress;
@@ -11,6 +17,8 @@ import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.Pod;
 import dev.podnet.pod.PodStats;
 import dev.podnet.pod.RateLimiter;
+import dev.podnet.service.ServiceStage;
+import dev.podnet.service.ServiceTable;
 import dev.podnet.tap.TapDevice;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -35,14 +43,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ol>
  *   <li>drains the command queue (pod create/delete, tools, table reads) — the only way other threads
  *       reach the data plane, so commands apply in the order they were sent;</li>
- *   <li>runs timers (ARP, ping schedules, call timeouts) at most once per millisecond, and bridge
- *       ageing once per second;</li>
+ *   <li>runs timers (ARP, ping schedules, call timeouts, a slice of connection-tracking expiry) at most
+ *       once per millisecond, and bridge ageing once per second;</li>
  *   <li>polls the tunnel, the emulated pods' queued sends and the real pods' TAP devices (up to
  *       {@value #FRAMES_PER_TAP_POLL} frames each, read non-blocking straight into frame-queue slots);</li>
  *   <li>switches up to {@value #FRAMES_PER_CYCLE} queued frames through the bridge; whatever the
  *       receivers send back is queued behind them.</li>
  * </ol>
- * Forwarding a frame allocates nothing and takes no lock.
+ * Forwarding a frame allocates nothing and takes no lock. The router runs the Service stage
+ * (kube-proxy) and answers cluster DNS for this node's pods; the bridge hands pod-to-pod IPv4 to the
+ * same stage ({@code br_netfilter}), so replies of same-node endpoints are translated back.
  * <p>
  * Idle, the thread waits in its {@link #idleWait()}: the tunnel's (a datagram for it ends the wait) or
  * a plain park, and a command offered ends it too. Real pods' TAP devices cannot end a wait (they are
@@ -76,6 +86,9 @@ public final class NodeDataPlane implements Agent
     private final Int2ObjectHashMap<PodPort> podsByPort = new Int2ObjectHashMap<>();
     private final RouteTable routes = new RouteTable();
     private final Overlay overlay;
+    private final ServiceStage services;
+    private final ClusterDns dns;
+    private final Ipv4Flyweight bridgedIpv4 = new Ipv4Flyweight();
     private final ManyToOneConcurrentArrayQueue<Command<?>> commands;
     private final IdleWait wait;
     /** Duty cycles run: how often the thread woke (single writer, read by metrics). */
@@ -99,13 +112,18 @@ public final class NodeDataPlane implements Agent
         final String name;
         final int ip;
         final long mac;
+        /** The bridge port's name: the pod's name in default, namespace/name elsewhere (names are unique per namespace). */
+        final String portName;
+        PodSpec spec;
 
-        PodPort(final int id, final String name, final int ip)
+        PodPort(final int id, final PodSpec spec, final int ip)
         {
             this.id = id;
-            this.name = name;
+            this.spec = spec;
+            this.name = spec.name();
             this.ip = ip;
             this.mac = MacAddress.podMac(ip);
+            this.portName = PodSpec.DEFAULT_NAMESPACE.equals(spec.namespace()) ? spec.name() : spec.key();
         }
 
         @Override
@@ -117,7 +135,14 @@ public final class NodeDataPlane implements Agent
         @Override
         public String name()
         {
-            return name;
+            return portName;
+        }
+
+        /** The pod as the outside world sees it; {@code netns} null for an emulated pod. */
+        PodInfo info(final String netns)
+        {
+            return new PodInfo(name, config.nodeName(), ip, mac, netns, spec.namespace(), spec.labels(), spec.ports(),
+                spec.hostname(), spec.subdomain());
         }
 
         /** The emulated pod behind the port; null for a real pod. */
@@ -165,10 +190,11 @@ public final class NodeDataPlane implements Agent
     {
         private final Pod pod;
 
-        EmulatedPort(final int id, final String name, final int ip)
+        EmulatedPort(final int id, final PodSpec spec, final int ip)
         {
-            super(id, name, ip);
-            this.pod = new Pod(name, ip, config.podCidr(), config.pod(), this, drops);
+            super(id, spec, ip);
+            this.pod = new Pod(spec.namespace(), spec.name(), ip, config.podCidr(), config.pod(), this, drops,
+                ResolvConf.forPod(config.services().dnsIp(), spec.namespace(), config.services().clusterDomain()));
         }
 
         @Override
@@ -180,7 +206,7 @@ public final class NodeDataPlane implements Agent
         @Override
         PodInfo info()
         {
-            return new PodInfo(name, config.nodeName(), ip, mac);
+            return info(null);
         }
 
         @Override
@@ -244,9 +270,9 @@ public final class NodeDataPlane implements Agent
         /** The device failed a read (its namespace was deleted under it): counted once, polled no more. */
         private boolean broken;
 
-        TapPort(final int id, final String name, final int ip, final TapDevice tap, final String netns)
+        TapPort(final int id, final PodSpec spec, final int ip, final TapDevice tap, final String netns)
         {
-            super(id, name, ip);
+            super(id, spec, ip);
             this.tap = tap;
             this.netns = netns;
         }
@@ -260,7 +286,7 @@ public final class NodeDataPlane implements Agent
         @Override
         PodInfo info()
         {
-            return new PodInfo(name, config.nodeName(), ip, mac, netns);
+            return info(netns);
         }
 
         @Override
@@ -372,12 +398,17 @@ public final class NodeDataPlane implements Agent
         final IdleWait overlayWait = overlay == null ? null : overlay.idleWait();
         this.wait = new DataPlaneWait(overlayWait == null ? IdleWait.parking() : overlayWait);
         final int gatewayIp = config.podCidr().address(1);
+        final ServiceSettings serviceSettings = config.services();
+        this.services = new ServiceStage(new ConntrackTable(serviceSettings.conntrackMax(), serviceSettings.timeouts()),
+            ServiceTable.empty(serviceSettings.serviceCidr()), gatewayIp, config.podCidr().network(), serviceSettings.affinityCapacity());
+        this.dns = new ClusterDns(serviceSettings.dnsIp(), serviceSettings.clusterDomain());
         this.router = new Router(
             GATEWAY_PORT, config.podCidr(), config.pod().mtu(), MacAddress.podMac(gatewayIp), localEndpoints, routes,
-            new GatewaySink(), drops, new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()));
+            new GatewaySink(), drops, new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()), services, dns);
         router.overlay(overlay);
         bridge.addPort(router);
         bridge.addPermanent(router.mac(), GATEWAY_PORT);
+        bridge.hook(this::onSwitch);
     }
 
     @Override
@@ -419,6 +450,8 @@ public final class NodeDataPlane implements Agent
             {
                 pod.onTimer(now);
             }
+            services.onTimer(now);
+            router.onTimer(now);
             if (now >= nextAgeingAt)
             {
                 nextAgeingAt = now + AGEING_INTERVAL_NANOS;
@@ -434,6 +467,7 @@ public final class NodeDataPlane implements Agent
         {
             work += pod.pump(now);
         }
+        work += router.pump(now);
         if (tapPorts.length > 0 && !holdTaps(now))
         {
             for (final TapPort port : tapPorts)
@@ -532,6 +566,28 @@ public final class NodeDataPlane implements Agent
         frames.pop();
     }
 
+    /**
+     * {@code br_netfilter}: an IPv4 frame switched from one pod to another passes connection tracking,
+     * so the reply of an endpoint to a client on its own node is translated back although no router
+     * sees it.
+     */
+    private void onSwitch(
+        final int ingressPort, final long destinationMac, final MutableDirectBuffer buffer, final int offset, final int length,
+        final long nowNanos)
+    {
+        if (ingressPort == GATEWAY_PORT || destinationMac == router.mac() || length < EthernetFlyweight.HEADER_LENGTH + 20 ||
+            (buffer.getShort(offset + EthernetFlyweight.ETHER_TYPE_OFFSET, ByteOrder.BIG_ENDIAN) & 0xFFFF) !=
+                EthernetFlyweight.ETHER_TYPE_IPV4)
+        {
+            return;
+        }
+        bridgedIpv4.wrap(buffer, offset + EthernetFlyweight.HEADER_LENGTH, length - EthernetFlyweight.HEADER_LENGTH);
+        if (bridgedIpv4.check() == PacketError.NONE)
+        {
+            services.bridged(bridgedIpv4, nowNanos);
+        }
+    }
+
     // ---------------------------------------------------------------- commands (data-plane thread)
 
     /** Something another thread asked for, run on the data-plane thread. */
@@ -605,14 +661,13 @@ public final class NodeDataPlane implements Agent
         }
     }
 
-    /** The emulated pod {@code name}, which runs the tools (ping, UDP calls); a real pod runs its own. */
+    /**
+     * The emulated pod {@code name} ({@code ns/name}, or a bare name in {@code default}), which runs the tools
+     * (ping, UDP calls, name lookups); a real pod runs its own.
+     */
     Pod pod(final String name)
     {
-        final PodPort port = podsByName.get(name);
-        if (port == null)
-        {
-            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
-        }
+        final PodPort port = port(name);
         if (port.emulated() == null)
         {
             throw new DataPlaneException(DataPlaneException.Kind.INVALID, "pod '" + name + "' is a real pod (network namespace " +
@@ -621,10 +676,26 @@ public final class NodeDataPlane implements Agent
         return port.emulated();
     }
 
+    /** The port of pod {@code reference}: {@code ns/name}, or a bare name in {@code default}. */
+    private PodPort port(final String reference)
+    {
+        final PodPort port = podsByName.get(PodSpec.keyOf(reference));
+        if (port == null)
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + reference + "' on node " + config.nodeName());
+        }
+        return port;
+    }
+
     PodInfo createPod(final String name)
     {
-        requireNewPod(name);
-        return addPort(new EmulatedPort(nextPortId++, name, ipam.allocate()));
+        return createPod(PodSpec.named(name));
+    }
+
+    PodInfo createPod(final PodSpec spec)
+    {
+        requireNewPod(spec);
+        return addPort(new EmulatedPort(nextPortId++, spec, ipam.allocate()));
     }
 
     /**
@@ -633,13 +704,14 @@ public final class NodeDataPlane implements Agent
      */
     PodInfo attachTap(final String name, final TapDevice tap, final String netns)
     {
-        requireNewPod(name);
-        return addPort(new TapPort(nextPortId++, name, ipam.allocate(), tap, netns));
+        final PodSpec spec = PodSpec.named(name);
+        requireNewPod(spec);
+        return addPort(new TapPort(nextPortId++, spec, ipam.allocate(), tap, netns));
     }
 
     private PodInfo addPort(final PodPort port)
     {
-        podsByName.put(port.name, port);
+        podsByName.put(port.spec.key(), port);
         podsByPort.put(port.id, port);
         portsChanged();
         localEndpoints.put(port.ip & 0xFFFFFFFFL, port.mac);
@@ -655,17 +727,29 @@ public final class NodeDataPlane implements Agent
         tapPorts = podsByName.values().stream().filter(TapPort.class::isInstance).map(TapPort.class::cast).toArray(TapPort[]::new);
     }
 
-    private void requireNewPod(final String name)
+    private void requireNewPod(final PodSpec spec)
     {
-        if (!NodeConfig.isDnsLabel(name))
+        NodeConfig.requireDnsLabel(spec.namespace(), "namespace", DataPlaneException.Kind.INVALID);
+        if (!NodeConfig.isDnsLabel(spec.name()))
         {
-            throw new DataPlaneException(DataPlaneException.Kind.INVALID, "pod name '" + name + "' is not a DNS-1123 label " +
+            throw new DataPlaneException(DataPlaneException.Kind.INVALID, "pod name '" + spec.name() + "' is not a DNS-1123 label " +
                 "(lower-case letters, digits and '-', 1..63 characters, starting and ending with a letter or digit)");
         }
-        if (podsByName.containsKey(name))
+        if (podsByName.containsKey(spec.key()))
         {
-            throw new DataPlaneException(DataPlaneException.Kind.CONFLICT, "pod '" + name + "' already exists on node " + config.nodeName());
+            throw new DataPlaneException(DataPlaneException.Kind.CONFLICT, "pod '" + spec.name() + "' already exists" +
+                (PodSpec.DEFAULT_NAMESPACE.equals(spec.namespace()) ? "" : " in namespace " + spec.namespace()) + " on node " +
+                config.nodeName());
         }
+    }
+
+    /** New labels for a pod (what selects it changes; its address does not). */
+    PodInfo relabel(final String reference, final java.util.Map<String, String> labels)
+    {
+        final PodPort port = port(reference);
+        port.spec = port.spec.withLabels(labels);
+        podsChanged();
+        return port.info();
     }
 
     void skipAddressesUpTo(final int ip)
@@ -681,7 +765,8 @@ public final class NodeDataPlane implements Agent
      */
     TapDevice deletePod(final String name)
     {
-        final PodPort port = podsByName.get(name);
+        final String key = PodSpec.keyOf(name);
+        final PodPort port = podsByName.get(key);
         if (port == null)
         {
             throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
@@ -694,7 +779,7 @@ public final class NodeDataPlane implements Agent
         {
             switchFrame(now);
         }
-        podsByName.remove(name);
+        podsByName.remove(key);
         portsChanged();
         podsByPort.remove(port.id);
         bridge.removePort(port.id);
@@ -707,12 +792,7 @@ public final class NodeDataPlane implements Agent
     /** A pod's frame counters (and, for an emulated pod, its discard service's). */
     PodStats podStats(final String name)
     {
-        final PodPort port = podsByName.get(name);
-        if (port == null)
-        {
-            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + name + "' on node " + config.nodeName());
-        }
-        return port.stats();
+        return port(name).stats();
     }
 
     /** The TAP devices of the real pods, for closing them once the data plane stopped. */
@@ -749,7 +829,7 @@ public final class NodeDataPlane implements Agent
         {
             result.add(port.info());
         }
-        result.sort(Comparator.comparing(PodInfo::name));
+        result.sort(Comparator.comparing(PodInfo::namespace).thenComparing(PodInfo::name));
         return result;
     }
 
@@ -773,11 +853,7 @@ public final class NodeDataPlane implements Agent
      */
     boolean inject(final String podName, final byte[] frame)
     {
-        final PodPort port = podsByName.get(podName);
-        if (port == null)
-        {
-            throw new DataPlaneException(DataPlaneException.Kind.NOT_FOUND, "no pod '" + podName + "' on node " + config.nodeName());
-        }
+        final PodPort port = port(podName);
         if (frame.length == 0 || frame.length > frames.slotCapacity())
         {
             drops.increment(DropReason.FRAME_TOO_LARGE);
@@ -904,7 +980,7 @@ public final class NodeDataPlane implements Agent
         final List<Endpoint> result = routes.endpoints();
         for (final PodPort port : podList)
         {
-            result.add(new Endpoint(port.ip, port.mac, config.nodeName(), port.name, port.info().netns()));
+            result.add(new Endpoint(port.ip, port.mac, config.nodeName(), port.name, port.info().netns(), port.spec.namespace()));
         }
         result.sort(Comparator.comparingLong(e -> e.ip() & 0xFFFFFFFFL));
         return result;
@@ -913,16 +989,45 @@ public final class NodeDataPlane implements Agent
     void addTap(final FrameTap tap)
     {
         bridge.addTap(tap);
+        router.taps(bridge.taps());
     }
 
     void removeTap(final FrameTap tap)
     {
         bridge.removeTap(tap);
+        router.taps(bridge.taps());
     }
 
     void tap(final FrameTap tap)
     {
         bridge.tap(tap);
+        router.taps(bridge.taps());
+    }
+
+    /** Swaps in a new Service table; returns how many stale UDP connections it flushed. */
+    int installServices(final ServiceTable table)
+    {
+        return services.install(table);
+    }
+
+    void installDnsZone(final DnsZone zone)
+    {
+        dns.zone(zone);
+    }
+
+    ServiceStage services()
+    {
+        return services;
+    }
+
+    ClusterDns dns()
+    {
+        return dns;
+    }
+
+    List<ConntrackEntry> connections(final long nowNanos)
+    {
+        return services.connections(nowNanos);
     }
 
     long dutyCycles()

@@ -34,16 +34,21 @@ import java.util.concurrent.TimeoutException;
  *   <li>the data plane takes it as the pod's port, with the node's next free address (one command);</li>
  *   <li>the device moves into the namespace and is configured there: name ({@code eth0} or the CNI
  *       runtime's), the pod's MAC, the pod MTU, address/prefix, up, {@code lo} up, default route via the
- *       node's gateway.</li>
+ *       node's gateway;</li>
+ *   <li>for a namespace by name, {@code /etc/netns/NAME/resolv.conf}: the cluster DNS as the kubelet gives a
+ *       pod of namespace {@code default} (what {@code ip netns exec NAME} shows its programs as
+ *       {@code /etc/resolv.conf}), unless the namespace has one already; a failure to write it is logged,
+ *       not fatal.</li>
  * </ol>
  * A step that fails undoes the ones before it. Deleting the pod (any path: API, CLI, CNI) closes the TAP
  * device once the data plane let go of it (the device disappears with its descriptor) and deletes the
- * namespace when this node created it. When the node stops, {@link #close()} does the same for every
+ * namespace when this node created it, and the {@code resolv.conf} it wrote. When the node stops, {@link #close()} does the same for every
  * real pod.
  * <p>
  * A crash leaves no TAP device (the kernel removes them with the process) but may leave namespaces the
- * agent created: their names are written to {@code java.io.tmpdir/podnet-netns-NODE-PID} as they are
- * made, and the next agent of the node deletes those of processes that are gone.
+ * agent created, and {@code resolv.conf} files: their names (paths) are written to
+ * {@code java.io.tmpdir/podnet-netns-NODE-PID} as they are made, and the next agent of the node deletes
+ * those of processes that are gone.
  */
 public final class RealPods implements AutoCloseable
 {
@@ -51,7 +56,13 @@ public final class RealPods implements AutoCloseable
     private static final Duration STEP = Duration.ofSeconds(10);
     private static final String DEFAULT_IFNAME = "eth0";
 
-    private record Attached(TapDevice tap, Namespaces.Ref netns)
+    /** Where {@code ip netns exec} finds files to show a namespace's programs instead of {@code /etc}'s. */
+    static final Path ETC_NETNS = Path.of("/etc/netns");
+    /** Writers and removers of files under {@link #ETC_NETNS}, so that one's empty directory goes while no other fills it. */
+    private static final Object ETC_NETNS_LOCK = new Object();
+
+    /** {@code resolvConf}: the file this node wrote, null when none; {@code madeDirectory}: its directory too. */
+    private record Attached(TapDevice tap, Namespaces.Ref netns, Path resolvConf, boolean madeDirectory)
     {
     }
 
@@ -130,10 +141,13 @@ public final class RealPods implements AutoCloseable
             final int gateway = config.podCidr().address(1);
             Namespaces.attach(tap, ref, new Namespaces.Interface(device, MacAddress.format(pod.mac()),
                 Ipv4Address.format(pod.ip()), config.podCidr().prefixLength(), config.pod().mtu(), Ipv4Address.format(gateway)));
-            attached.put(name, new Attached(tap, ref));
-            LOG.info("real pod {} attached: {} in network namespace {} ({}), {}/{} via {}", name, device, ref.label(),
+            final Path directory = ETC_NETNS.resolve(ref.label());
+            final boolean madeDirectory = ref.named() && !Files.exists(directory);
+            final Path resolvConf = ref.named() ? writeResolvConf(name, directory, madeDirectory) : null;
+            attached.put(name, new Attached(tap, ref, resolvConf, madeDirectory && resolvConf != null));
+            LOG.info("real pod {} attached: {} in network namespace {} ({}), {}/{} via {}{}", name, device, ref.label(),
                 ref.created() ? "created" : "existing", Ipv4Address.format(pod.ip()), config.podCidr().prefixLength(),
-                Ipv4Address.format(gateway));
+                Ipv4Address.format(gateway), resolvConf == null ? "" : ", cluster DNS in " + resolvConf);
             return pod;
         }
         catch (final RuntimeException ex)
@@ -171,6 +185,10 @@ public final class RealPods implements AutoCloseable
         final Attached pod = attached.remove(name);
         if (pod != null)
         {
+            if (pod.resolvConf() != null)
+            {
+                removeResolvConf(pod.resolvConf(), pod.madeDirectory());
+            }
             removeNamespace(pod.netns());
             LOG.info("real pod {} detached from network namespace {}", name, pod.netns().label());
         }
@@ -212,6 +230,90 @@ public final class RealPods implements AutoCloseable
         catch (final TapException ex)
         {
             LOG.warn("node {}: {}", config.nodeName(), ex.getMessage());
+        }
+    }
+
+    /** The kubelet's resolv.conf for a pod of namespace default, in {@code directory}; null when one is there or on failure. */
+    private Path writeResolvConf(final String pod, final Path directory, final boolean madeDirectory)
+    {
+        final Path file = directory.resolve("resolv.conf");
+        if (Files.exists(file))
+        {
+            LOG.info("real pod {}: {} exists, left as it is", pod, file);
+            return null;
+        }
+        final ServiceSettings services = config.services();
+        final String text = "# podnet: real pod " + pod + " of node " + config.nodeName() + ", namespace default\n" +
+            dev.podnet.dns.ResolvConf.forPod(services.dnsIp(), PodSpec.DEFAULT_NAMESPACE, services.clusterDomain()).render();
+        synchronized (ETC_NETNS_LOCK)
+        {
+            return writeResolvConf(pod, directory, madeDirectory, file, text);
+        }
+    }
+
+    private Path writeResolvConf(final String pod, final Path directory, final boolean madeDirectory, final Path file, final String text)
+    {
+        try
+        {
+            record(file.toString());
+            if (madeDirectory)
+            {
+                record(directory + "/");
+            }
+            Files.createDirectories(directory);
+            Files.writeString(file, text, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE);
+            return file;
+        }
+        catch (final IOException ex)
+        {
+            forget(file.toString());
+            forget(directory + "/");
+            LOG.warn("real pod {}: cannot write {} ({}): its programs use the machine's /etc/resolv.conf", pod, file, ex.toString());
+            return null;
+        }
+    }
+
+    private void removeResolvConf(final Path file, final boolean madeDirectory)
+    {
+        try
+        {
+            deleteResolvConf(file, madeDirectory);
+            forget(file.toString());
+            forget(file.getParent() + "/");
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("node {}: cannot remove {}: {}", config.nodeName(), file, ex.toString());
+        }
+    }
+
+    /**
+     * Deletes {@code file} and, when asked and it is empty then, its directory; then {@code /etc/netns} itself
+     * when nothing is left in it (as on a machine that never had real pods).
+     */
+    private static void deleteResolvConf(final Path file, final boolean directoryToo) throws IOException
+    {
+        synchronized (ETC_NETNS_LOCK)
+        {
+            Files.deleteIfExists(file);
+            if (directoryToo)
+            {
+                deleteIfEmpty(file.getParent());
+            }
+            deleteIfEmpty(ETC_NETNS);
+        }
+    }
+
+    private static void deleteIfEmpty(final Path directory) throws IOException
+    {
+        try
+        {
+            Files.deleteIfExists(directory);
+        }
+        catch (final java.nio.file.DirectoryNotEmptyException ex)
+        {
+            // someone else's files are there: the directory stays
         }
     }
 
@@ -299,7 +401,22 @@ public final class RealPods implements AutoCloseable
             {
                 for (final String namespace : Files.readAllLines(file, StandardCharsets.UTF_8))
                 {
-                    if (!namespace.isBlank())
+                    if (namespace.startsWith("/") && namespace.trim().endsWith("/"))
+                    {
+                        // /etc/netns/NAME/, which it made: gone when nothing else is in it
+                        synchronized (ETC_NETNS_LOCK)
+                        {
+                            deleteIfEmpty(Path.of(namespace.trim()));
+                            deleteIfEmpty(ETC_NETNS);
+                        }
+                    }
+                    else if (namespace.startsWith("/"))
+                    {
+                        // a resolv.conf it wrote
+                        deleteResolvConf(Path.of(namespace.trim()), false);
+                        LOG.info("node {}: deleted {}, left behind by its previous agent (pid {})", node, namespace.trim(), pid);
+                    }
+                    else if (!namespace.isBlank())
                     {
                         Namespaces.deleteNamed(namespace.trim());
                         LOG.info("node {}: deleted network namespace {}, left behind by its previous agent (pid {})",

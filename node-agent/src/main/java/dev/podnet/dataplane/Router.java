@@ -7,10 +7,12 @@ import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.packet.Ipv4Flyweight;
 import dev.podnet.packet.MacAddress;
 import dev.podnet.packet.PacketError;
+import dev.podnet.packet.UdpFlyweight;
 import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.DropReason;
 import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.RateLimiter;
+import dev.podnet.service.ServiceStage;
 import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
@@ -46,7 +48,14 @@ import static dev.podnet.packet.IcmpFlyweight.TYPE_TIME_EXCEEDED;
  * is also what a frame slot holds) is dropped as {@code fragmentation-needed}, with an ICMP error when it
  * has don't-fragment set; the router does not fragment in transit (Linux would, for a packet without DF).
  * ICMP errors follow RFC 1122 (never about an ICMP error, a non-initial fragment or a broadcast) and
- * are rate-limited as Linux does. No NAT anywhere: addresses are never rewritten.
+ * are rate-limited as Linux does.
+ * <p>
+ * Two things happen before routing, for packets a local pod sent: a DNS query to the cluster DNS
+ * Service ({@link ClusterDns}) is answered here, and everything else passes the Service stage
+ * ({@link ServiceStage}, kube-proxy), which translates packets to ClusterIPs to an endpoint (DNAT),
+ * rejects those to a Service without endpoints with ICMP port unreachable and drops what no Service
+ * rule matches; packets from the tunnel pass it too, so replies are translated back. The Service
+ * stage is the only place addresses are ever rewritten.
  */
 final class Router implements BridgePort, Overlay.Receiver
 {
@@ -54,6 +63,10 @@ final class Router implements BridgePort, Overlay.Receiver
     private static final int DEFAULT_TTL = 64;
     private static final int MIN_FRAME_LENGTH = 60;
     private static final int MAX_PACKET = 9216;
+    /** A TCP header's ports: enough of a segment to tell whether it goes to the DNS server. */
+    private static final int TCP_PORTS = 4;
+    /** How captures name frames the router sends into the tunnel (not a DNS label: no pod has this name). */
+    static final String TUNNEL_PORT_NAME = "tunnel.1";
     /** Window a first fragment needs to start into the tunnel: room for a full-MTU datagram in two fragments and more. */
     static final int FRAGMENTED_DATAGRAM_RESERVE = 4 * 1024;
     /** Window that ends a congestion: room for a batch of full-size frames. */
@@ -74,6 +87,12 @@ final class Router implements BridgePort, Overlay.Receiver
     private final DropCounters drops;
     private final RateLimiter icmpErrors;
     private Overlay overlay;
+    private final ServiceStage services;
+    private final ClusterDns dns;
+    private final ClusterDnsTcp dnsTcp;
+    private FrameTap[] taps = new FrameTap[0];
+    private final UdpFlyweight udp = new UdpFlyweight();
+    private final UdpFlyweight txUdp = new UdpFlyweight();
 
     private final EthernetFlyweight ethernet = new EthernetFlyweight();
     private final ArpFlyweight arp = new ArpFlyweight();
@@ -101,7 +120,9 @@ final class Router implements BridgePort, Overlay.Receiver
         final RouteTable routes,
         final FrameSink sink,
         final DropCounters drops,
-        final RateLimiter icmpErrors)
+        final RateLimiter icmpErrors,
+        final ServiceStage services,
+        final ClusterDns dns)
     {
         this.portId = portId;
         this.podCidr = podCidr;
@@ -114,6 +135,15 @@ final class Router implements BridgePort, Overlay.Receiver
         this.sink = sink;
         this.drops = drops;
         this.icmpErrors = icmpErrors;
+        this.services = services;
+        this.dns = dns;
+        this.dnsTcp = new ClusterDnsTcp(dns, bridgeMtu, new DnsSegmentOutput());
+    }
+
+    /** Who sees the frames this router sends into the tunnel (the bridge's captures). */
+    void taps(final FrameTap[] taps)
+    {
+        this.taps = taps;
     }
 
     void overlay(final Overlay overlay)
@@ -166,7 +196,8 @@ final class Router implements BridgePort, Overlay.Receiver
                 onArp(buffer);
                 break;
             case ETHER_TYPE_IPV4:
-                if (destination == gatewayMac && checkIpv4(buffer, ethernet.payloadOffset(), ethernet.payloadLength()))
+                if (destination == gatewayMac && checkIpv4(buffer, ethernet.payloadOffset(), ethernet.payloadLength()) &&
+                    !answerDns(nowNanos) && admitService(services.fromPod(ipv4, nowNanos), nowNanos))
                 {
                     route(gatewayIp, nowNanos);
                 }
@@ -243,7 +274,10 @@ final class Router implements BridgePort, Overlay.Receiver
             drops.increment(DropReason.TUNNEL_NOT_OUR_CIDR);
             return;
         }
-        route(tunnelIp, nowNanos);
+        if (admitService(services.fromTunnel(ipv4, nowNanos), nowNanos))
+        {
+            route(tunnelIp, nowNanos);
+        }
     }
 
     // ---------------------------------------------------------------- routing
@@ -258,6 +292,143 @@ final class Router implements BridgePort, Overlay.Receiver
             return false;
         }
         return true;
+    }
+
+    /** Acts on the Service stage's verdict; true when the packet is to be routed. */
+    private boolean admitService(final int verdict, final long nowNanos)
+    {
+        switch (verdict)
+        {
+            case ServiceStage.PASS:
+                return true;
+            case ServiceStage.REJECT:
+                drops.increment(DropReason.SERVICE_NO_ENDPOINTS);
+                sendIcmpError(TYPE_DESTINATION_UNREACHABLE, IcmpFlyweight.CODE_PORT_UNREACHABLE, 0, gatewayIp, nowNanos);
+                return false;
+            case ServiceStage.DROP_CONNTRACK_FULL:
+                drops.increment(DropReason.CONNTRACK_FULL);
+                return false;
+            case ServiceStage.DROP_FRAGMENT:
+                drops.increment(DropReason.SERVICE_FRAGMENT);
+                return false;
+            default:
+                drops.increment(DropReason.SERVICE_NO_MATCH);
+                return false;
+        }
+    }
+
+    /**
+     * A UDP query to the cluster DNS Service: answered here from the node's zone (true), the answer
+     * sent back from the DNS address and port 53 as a server behind the ClusterIP would.
+     */
+    private boolean answerDns(final long nowNanos)
+    {
+        if (ipv4.destination() != dns.address() || ipv4.isFragment())
+        {
+            return false;
+        }
+        if (ipv4.protocol() == Ipv4Flyweight.PROTOCOL_TCP)
+        {
+            return answerDnsOverTcp(nowNanos);
+        }
+        if (ipv4.protocol() != Ipv4Flyweight.PROTOCOL_UDP)
+        {
+            return false;
+        }
+        udp.wrap(ipv4.buffer(), ipv4.payloadOffset(), ipv4.payloadLength());
+        if (udp.check(ipv4.source(), ipv4.destination()) != PacketError.NONE)
+        {
+            drops.increment(udp.check(ipv4.source(), ipv4.destination()));
+            return true;
+        }
+        if (udp.destinationPort() != ClusterDns.PORT)
+        {
+            return false; // the Service stage decides (no rule: dropped)
+        }
+        final int payload = ETH + Ipv4Flyweight.MIN_HEADER_LENGTH + UdpFlyweight.HEADER_LENGTH;
+        final int answer = dns.responder().respond(dns.zone(), udp.buffer(), udp.payloadOffset(), udp.payloadLength(),
+            tx, payload, tx.capacity() - payload, false);
+        if (answer == 0)
+        {
+            drops.increment(DropReason.DNS_NOT_A_QUERY);
+            return true;
+        }
+        final int totalLength = Ipv4Flyweight.MIN_HEADER_LENGTH + UdpFlyweight.HEADER_LENGTH + answer;
+        nextIdentification = (nextIdentification + 1) & 0xFFFF;
+        txIpv4.wrap(tx, ETH, totalLength).writeHeader(
+            0, totalLength, nextIdentification, false, false, 0, DEFAULT_TTL, Ipv4Flyweight.PROTOCOL_UDP, dns.address(), ipv4.source());
+        txUdp.wrap(tx, ETH + Ipv4Flyweight.MIN_HEADER_LENGTH, UdpFlyweight.HEADER_LENGTH + answer)
+            .writeHeader(ClusterDns.PORT, udp.sourcePort(), answer)
+            .updateChecksum(dns.address(), ipv4.source());
+        sendGenerated(totalLength);
+        return true;
+    }
+
+    /** A TCP segment to the cluster DNS Service's port 53: the router's own DNS server over TCP takes it (true). */
+    private boolean answerDnsOverTcp(final long nowNanos)
+    {
+        final int offset = ipv4.payloadOffset();
+        if (ipv4.payloadLength() < TCP_PORTS ||
+            (ipv4.buffer().getShort(offset + 2, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF) != ClusterDns.PORT)
+        {
+            return false; // the Service stage decides (no rule: dropped)
+        }
+        final PacketError error = dnsTcp.onSegment(ipv4.source(), ipv4.destination(), ipv4.buffer(), offset, ipv4.payloadLength(),
+            nowNanos);
+        if (error != PacketError.NONE)
+        {
+            drops.increment(error);
+        }
+        return true;
+    }
+
+    /** The cluster DNS's TCP timers (retransmission, TIME-WAIT). */
+    int onTimer(final long nowNanos)
+    {
+        return dnsTcp.onTimer(nowNanos);
+    }
+
+    /** Lets the cluster DNS's TCP send what it holds: the duty cycle's work count. */
+    int pump(final long nowNanos)
+    {
+        return dnsTcp.pump(nowNanos);
+    }
+
+    ClusterDnsTcp dnsTcp()
+    {
+        return dnsTcp;
+    }
+
+    /** The cluster DNS's TCP segments leave as packets from the DNS address, made in {@link #tx} like the UDP answers. */
+    private final class DnsSegmentOutput implements dev.podnet.tcp.SegmentOutput
+    {
+        @Override
+        public MutableDirectBuffer segmentBuffer()
+        {
+            return tx;
+        }
+
+        @Override
+        public int segmentOffset()
+        {
+            return ETH + Ipv4Flyweight.MIN_HEADER_LENGTH;
+        }
+
+        @Override
+        public void sendSegment(final int remoteIp, final int length, final long nowNanos)
+        {
+            final int totalLength = Ipv4Flyweight.MIN_HEADER_LENGTH + length;
+            nextIdentification = (nextIdentification + 1) & 0xFFFF;
+            txIpv4.wrap(tx, ETH, totalLength).writeHeader(
+                0, totalLength, nextIdentification, true, false, 0, DEFAULT_TTL, Ipv4Flyweight.PROTOCOL_TCP, dns.address(), remoteIp);
+            sendGenerated(totalLength);
+        }
+
+        @Override
+        public boolean canSendData(final int remoteIp)
+        {
+            return true; // answers to this node's own pods: the bridge queue is the only way, and it drops rather than waits
+        }
     }
 
     /**
@@ -425,6 +596,10 @@ final class Router implements BridgePort, Overlay.Receiver
     /** Offers the frame in {@link #tx} to the tunnel; false when it was dropped (counted). */
     private boolean toTunnel(final RouteTable.Entry route, final int frameLength)
     {
+        for (final FrameTap tap : taps)
+        {
+            tap.onFrame(TUNNEL_PORT_NAME, true, tx, 0, frameLength);
+        }
         switch (overlay.send(route.network, tx, 0, frameLength))
         {
             case Overlay.SENT:
@@ -506,6 +681,7 @@ final class Router implements BridgePort, Overlay.Receiver
         txIcmp.wrap(tx, txIpv4.payloadOffset(), icmpLength).writeError(type, code, nextHopMtu);
         tx.putBytes(txIcmp.payloadOffset(), ipv4.buffer(), ipv4.offset(), quoteLength);
         txIcmp.updateChecksum();
+        services.generatedError(txIpv4, nowNanos);
         sendGenerated(Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
     }
 

@@ -59,6 +59,24 @@ final class ApiRequest
         return new ApiRequest(method, path, pathParams, query, newBody, mapper, rawPathAndQuery, forwarded);
     }
 
+    /** A request for another path of the API (to forward to another agent), with {@code newBody}. */
+    ApiRequest to(final String newMethod, final String newPath, final byte[] newBody)
+    {
+        return new ApiRequest(newMethod, newPath, Map.of(), Map.of(), newBody, mapper, newPath, false);
+    }
+
+    /** The namespace of a namespaced route ({@code /api/v1/namespaces/{namespace}/...}), else {@code default}. */
+    String namespace()
+    {
+        final String namespace = pathParams.get("namespace");
+        return namespace == null ? dev.podnet.dataplane.PodSpec.DEFAULT_NAMESPACE : namespace;
+    }
+
+    ObjectMapper mapper()
+    {
+        return mapper;
+    }
+
     /** The body as received (empty when none). */
     byte[] body()
     {

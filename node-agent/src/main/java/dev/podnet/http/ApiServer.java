@@ -244,9 +244,10 @@ public final class ApiServer implements AutoCloseable
         final NodeApi nodeApi;
         if (cluster != null)
         {
-            final ClusterApi clusterApi = new ClusterApi(proxy, nodeName, cluster.sync()::latest, new Forwarder(nodeName, token),
-                commandTimeout);
+            final ClusterApi clusterApi = new ClusterApi(proxy, nodeName, cluster.sync()::latest, () -> cluster.services().view(),
+                new Forwarder(nodeName, token), commandTimeout);
             clusterApi.register(all);
+            new ServiceApi(clusterApi, cluster.services()).register(all);
             background = clusterApi;
             nodeApi = clusterApi.local();
         }

@@ -65,7 +65,7 @@ final class CaptureApi
         {
             final Endpoint pod = directory.pod(target);
             node = pod.node();
-            podFilter = pod.pod();
+            podFilter = pod.reference();
         }
         if (!node.equals(self))
         {

@@ -42,7 +42,7 @@ final class CheckApi
      * ones; {@code node} is the agent that ran it.
      */
     record Result(String node, String startedAt, long durationMs, List<String> pods, int pairs, int ok,
-                  List<Failure> failed, List<Pair> matrix)
+                  List<Failure> failed, List<Pair> matrix, List<String> services)
     {
     }
 
@@ -87,12 +87,19 @@ final class CheckApi
         final ClusterDirectory directory = cluster.directory();
         final List<Target> targets = new ArrayList<>();
         final Map<String, List<Target>> sourcesByNode = new LinkedHashMap<>();
+        final java.util.Set<String> realPodIps = new java.util.HashSet<>();
         for (final Endpoint pod : directory.pods())
         {
-            final Target target = new Target(pod.pod(), Ipv4Address.format(pod.ip()), pod.netns());
+            final Target target = new Target(pod.reference(), Ipv4Address.format(pod.ip()), pod.netns());
             targets.add(target);
+            if (target.real())
+            {
+                realPodIps.add(target.ip());
+            }
             sourcesByNode.computeIfAbsent(pod.node(), node -> new ArrayList<>()).add(target);
         }
+        final int podCount = targets.size();
+        targets.addAll(serviceTargets(cluster.services(), realPodIps));
         final Instant startedAt = Instant.now();
         final long start = System.nanoTime();
         final Duration bound = ConnectivityCheck.bound(targets.size(), timeout);
@@ -113,9 +120,44 @@ final class CheckApi
             .map(pair -> new Failure(pair.from(), pair.to(), pair.error()))
             .toList();
         final Result result = new Result(self, startedAt.toString(), (System.nanoTime() - start) / 1_000_000,
-            targets.stream().map(Target::name).toList(), pairs.size(), pairs.size() - failed.size(), failed, pairs);
+            targets.subList(0, podCount).stream().map(Target::name).toList(), pairs.size(), pairs.size() - failed.size(), failed, pairs,
+            targets.subList(podCount, targets.size()).stream().map(Target::name).toList());
         last = result;
         return ApiResponse.ok(result);
+    }
+
+    /**
+     * The Services a pod can check: a ClusterIP, a UDP port onto netexec's 8081 and ready endpoints
+     * (named {@code name.namespace}, as a pod of another namespace would reach them). A Service that selects a
+     * real pod ({@code realPodIps}) is left out: that pod runs what its user runs, not netexec.
+     */
+    static List<Target> serviceTargets(final dev.podnet.controlplane.services.ServiceView view, final java.util.Set<String> realPodIps)
+    {
+        final List<Target> services = new ArrayList<>();
+        for (final dev.podnet.controlplane.services.ServiceInfo service : view.services().values())
+        {
+            final dev.podnet.controlplane.services.ServiceEndpointsInfo endpoints = view.endpoints().get(service.key());
+            if (service.headless() || service.clusterIp().isEmpty() || endpoints == null || endpoints.addresses().isEmpty() ||
+                endpoints.addresses().stream().anyMatch(address -> realPodIps.contains(address.ip())))
+            {
+                continue;
+            }
+            for (int i = 0; i < service.ports().size(); i++)
+            {
+                final int index = i;
+                final List<String> expected = endpoints.addresses().stream()
+                    .filter(address -> index < address.targetPorts().size() && address.targetPorts().get(index) == 8081)
+                    .map(dev.podnet.controlplane.services.EndpointAddressInfo::pod)
+                    .toList();
+                if ("UDP".equals(service.ports().get(i).protocol()) && expected.size() == endpoints.addresses().size())
+                {
+                    services.add(new Target(service.name() + "." + service.namespace() + ":" + service.ports().get(i).port(),
+                        service.clusterIp(), null, service.ports().get(i).port(), expected));
+                    break;
+                }
+            }
+        }
+        return services;
     }
 
     /** Pairs from {@code sources} (pods of {@code node}): here, or by that node's agent; never a failed future. */
@@ -206,11 +248,19 @@ final class CheckApi
         final List<Target> targets = new ArrayList<>();
         for (int i = 0; i < targetNodes.size(); i++)
         {
-            final String name = JsonBody.text("targets", i, targetNodes.get(i), "name");
-            final String ip = JsonBody.text("targets", i, targetNodes.get(i), "ip");
-            final JsonNode netns = targetNodes.get(i).get("netns");
+            final JsonNode node = targetNodes.get(i);
+            final String name = JsonBody.text("targets", i, node, "name");
+            final String ip = JsonBody.text("targets", i, node, "ip");
+            final JsonNode netns = node.get("netns");
+            final int port = node.path("port").asInt(0);
+            final List<String> expected = new ArrayList<>();
+            node.path("expected").forEach(pod -> expected.add(pod.asText()));
+            if (port < 0 || port > 65535)
+            {
+                throw ApiException.badRequest("field 'targets[" + i + "].port': " + port + " outside 0..65535");
+            }
             targets.add(new Target(name, Ipv4Address.format(ClusterDirectory.parseIp(ip, "targets[" + i + "].ip")),
-                netns == null || !netns.isTextual() ? null : netns.textValue()));
+                netns == null || !netns.isTextual() ? null : netns.textValue(), port, expected));
         }
         final List<Target> sources = new ArrayList<>();
         for (int i = 0; i < sourceNames.size(); i++)

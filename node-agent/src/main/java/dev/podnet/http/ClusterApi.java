@@ -1,6 +1,8 @@
 package dev.podnet.http;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podnet.controlplane.ClusterView;
+import dev.podnet.controlplane.services.ServiceView;
 import dev.podnet.dataplane.DataPlaneProxy;
 import dev.podnet.dataplane.Endpoint;
 import dev.podnet.dataplane.NodeConfig;
@@ -34,6 +36,8 @@ final class ClusterApi implements AutoCloseable
     /** Bound for a forwarded read or command: the other agent answers within its own bounds. */
     static final Duration FORWARD_QUICK = ApiServer.COMMAND_TIMEOUT.plus(Await.GRACE);
     /** Bound for a forwarded ping or traceroute, which may run as long as one request may. */
+    /** How long a pod's creation waits to hear of its namespace (a few gossip rounds). */
+    static final Duration NAMESPACE_WAIT = Duration.ofSeconds(3);
     static final Duration FORWARD_LONG = NodeApi.MAX_RUN_TIME.plus(Await.GRACE).plus(Await.GRACE);
 
     private final DataPlaneProxy proxy;
@@ -43,19 +47,35 @@ final class ClusterApi implements AutoCloseable
     private final Forwarder forwarder;
     private final Duration quick;
     private final Prober prober;
+    private final Supplier<ServiceView> services;
 
     ClusterApi(
         final DataPlaneProxy proxy, final String self, final Supplier<ClusterView> view, final Forwarder forwarder,
         final Duration commandTimeout)
     {
+        this(proxy, self, view, () -> ServiceView.EMPTY, forwarder, commandTimeout);
+    }
+
+    /** @param services the Service objects this node knows (namespaces a pod may be created in) */
+    ClusterApi(
+        final DataPlaneProxy proxy, final String self, final Supplier<ClusterView> view, final Supplier<ServiceView> services,
+        final Forwarder forwarder, final Duration commandTimeout)
+    {
         this.proxy = proxy;
         this.self = self;
         this.view = view;
+        this.services = services;
         // what this node does for its own pods, resolving targets from the cluster's table
-        this.local = new NodeApi(proxy, self, commandTimeout, name -> directory().pod(name));
+        this.local = new NodeApi(proxy, self, commandTimeout, (namespace, name) -> directory().pod(namespace, name));
         this.forwarder = forwarder;
         this.quick = commandTimeout;
         this.prober = new Prober(proxy, this, self);
+    }
+
+    /** The Service objects this node knows. */
+    dev.podnet.controlplane.services.ServiceView services()
+    {
+        return services.get();
     }
 
     /** This node's own routes, registered after these (whose paths they shadow). */
@@ -80,20 +100,43 @@ final class ClusterApi implements AutoCloseable
             .add("GET", "/api/v1/nodes/{node}/routes", request -> onNode(request, local::routes))
             .add("GET", "/api/v1/nodes/{node}/endpoints", request -> onNode(request, local::endpoints))
             .add("GET", "/api/v1/nodes/{node}/drops", request -> onNode(request, local::drops))
-            .add("GET", "/api/v1/pods", request -> ApiResponse.ok(directory().pods().stream().map(Views.Pod::of).toList()))
+            .add("GET", "/api/v1/nodes/{node}/conntrack", request -> onNode(request, local::conntrack))
+            .add("GET", "/api/v1/pods", request -> pods(directory(), directory().pods()))
             .add("POST", "/api/v1/pods", this::createPod)
-            .add("GET", "/api/v1/pods/{name}", request -> ApiResponse.ok(Views.Pod.of(directory().pod(request.param("name")))))
-            .add("DELETE", "/api/v1/pods/{name}", request -> onPod(request, FORWARD_QUICK, local::deletePod))
-            .add("POST", "/api/v1/pods/{name}/ping", request -> onPod(request, FORWARD_LONG, local::ping))
-            .add("POST", "/api/v1/pods/{name}/traceroute", request -> onPod(request, FORWARD_LONG, local::traceroute))
-            .add("POST", "/api/v1/pods/{name}/udp", request -> onPod(request, FORWARD_LONG, local::udp))
-            .add("GET", "/api/v1/pods/{name}/arp", request -> onPod(request, FORWARD_QUICK, local::arp))
-            .add("POST", "/api/v1/pods/{name}/http", request -> onPod(request, FORWARD_LONG, local.tcp()::http))
-            .add("POST", "/api/v1/pods/{name}/tcp-perf", request -> onPod(request, FORWARD_LONG, local.tcp()::perf))
-            .add("GET", "/api/v1/pods/{name}/sockets", request -> onPod(request, FORWARD_QUICK, local.tcp()::sockets));
+            .add("GET", "/api/v1/namespaces/{namespace}/pods", request ->
+            {
+                final ClusterDirectory directory = directory();
+                return pods(directory, directory.podsIn(request.namespace()));
+            })
+            .add("POST", "/api/v1/namespaces/{namespace}/pods", this::createPod);
+        for (final String pods : new String[] {"/api/v1/pods", "/api/v1/namespaces/{namespace}/pods"})
+        {
+            dispatcher
+                .add("GET", pods + "/{name}", request ->
+                {
+                    final ClusterDirectory directory = directory();
+                    final Endpoint pod = directory.pod(request.namespace(), request.param("name"));
+                    return ApiResponse.ok(Views.Pod.of(pod, directory.labels(pod)));
+                })
+                .add("DELETE", pods + "/{name}", request -> onPod(request, FORWARD_QUICK, local::deletePod))
+                .add("PUT", pods + "/{name}/labels", request -> onPod(request, FORWARD_QUICK, local::relabel))
+                .add("POST", pods + "/{name}/ping", request -> onPod(request, FORWARD_LONG, local::ping))
+                .add("POST", pods + "/{name}/traceroute", request -> onPod(request, FORWARD_LONG, local::traceroute))
+                .add("POST", pods + "/{name}/udp", request -> onPod(request, FORWARD_LONG, local::udp))
+                .add("POST", pods + "/{name}/nslookup", request -> onPod(request, FORWARD_LONG, local::nslookup))
+                .add("GET", pods + "/{name}/arp", request -> onPod(request, FORWARD_QUICK, local::arp))
+                .add("POST", pods + "/{name}/http", request -> onPod(request, FORWARD_LONG, local.tcp()::http))
+                .add("POST", pods + "/{name}/tcp-perf", request -> onPod(request, FORWARD_LONG, local.tcp()::perf))
+                .add("GET", pods + "/{name}/sockets", request -> onPod(request, FORWARD_QUICK, local.tcp()::sockets));
+        }
         new CheckApi(this, proxy, forwarder, self).register(dispatcher);
         new CaptureApi(this, proxy, forwarder, self).register(dispatcher);
         new ProbeApi(this, prober).register(dispatcher);
+    }
+
+    private static ApiResponse pods(final ClusterDirectory directory, final List<Endpoint> pods)
+    {
+        return ApiResponse.ok(pods.stream().map(pod -> Views.Pod.of(pod, directory.labels(pod))).toList());
     }
 
     /** The cluster now: the control plane's last view with this node's pods from its data plane. */
@@ -120,15 +163,25 @@ final class ClusterApi implements AutoCloseable
         return forwarder.forward(node, directory.apiAddress(node), request, FORWARD_QUICK);
     }
 
+    /** {@code handler} for {@code pod} (found already) on its node: here, or forwarded to its agent. */
+    ApiResponse onPodOf(final Endpoint pod, final ApiRequest request, final Dispatcher.Handler handler) throws Exception
+    {
+        if (pod.node().equals(self))
+        {
+            return handler.handle(request.withParam("name", pod.pod()).withParam("namespace", pod.namespace()));
+        }
+        return forwarder.forward(pod.node(), directory().apiAddress(pod.node()), request, FORWARD_QUICK);
+    }
+
     /** An operation on a pod: carried out here when the pod is this node's, else by its node's agent. */
     private ApiResponse onPod(final ApiRequest request, final Duration bound, final Dispatcher.Handler handler)
         throws Exception
     {
         final ClusterDirectory directory = directory();
-        final Endpoint pod = directory.pod(request.param("name"));
+        final Endpoint pod = directory.pod(request.namespace(), request.param("name"));
         if (pod.node().equals(self))
         {
-            return handler.handle(request.withParam("name", pod.pod()));
+            return handler.handle(request.withParam("name", pod.pod()).withParam("namespace", pod.namespace()));
         }
         if (request.forwarded())
         {
@@ -137,23 +190,31 @@ final class ClusterApi implements AutoCloseable
         return forwarder.forward(pod.node(), directory.apiAddress(pod.node()), request, bound);
     }
 
-    private ApiResponse createPod(final ApiRequest request) throws Exception
+    ApiResponse createPod(final ApiRequest request) throws Exception
     {
-        final JsonBody body = request.json("name", "node", "netns", "ifname");
+        final JsonBody body = request.json("name", "node", "netns", "ifname", "labels", "ports", "hostname", "subdomain");
         final String name = body.requiredString("name");
         final boolean real = body.optionalTrueOrString("netns", name) != null;
         // a real pod's namespace is on the machine of the agent asked, unless another node is named
         final String node = body.optionalString("node") != null ? body.optionalString("node") : real ? self : null;
+        body.optionalLabels("labels");
+        NodeApi.ports(body);
         if (!NodeConfig.isDnsLabel(name))
         {
             throw ApiException.badRequest("field 'name': '" + name + "' is not a DNS-1123 label (lower-case letters, " +
                 "digits and '-', 1..63 characters, starting and ending with a letter or digit)");
         }
+        final String namespace = request.namespace();
+        if (!namespaceExists(namespace))
+        {
+            throw ApiException.notFound("namespaces \"" + namespace + "\" not found");
+        }
         final ClusterDirectory directory = directory();
-        final List<Endpoint> taken = directory.podsNamed(name);
+        final List<Endpoint> taken = directory.podsNamed(namespace, name);
         if (!taken.isEmpty())
         {
-            throw new ApiException(409, "conflict", "pod '" + name + "' already exists on node " + taken.get(0).node());
+            throw new ApiException(409, "conflict", "pod '" + name + "' already exists in namespace " + namespace + " on node " +
+                taken.get(0).node());
         }
         final Views.Node target = node == null ? place(directory) : directory.node(node);
         if (!ClusterDirectory.READY.equals(target.status()))
@@ -163,21 +224,39 @@ final class ClusterApi implements AutoCloseable
         }
         if (target.name().equals(self))
         {
-            return local.createPod(name, body);
+            return local.createPod(request.namespace(), name, body);
         }
         if (request.forwarded())
         {
             throw misdirected(request, "node " + target.name());
         }
-        final com.fasterxml.jackson.databind.node.ObjectNode forwarded = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
-            .objectNode().put("name", name).put("node", target.name());
-        if (real)
+        final ObjectNode forwarded = (ObjectNode)request.mapper().readTree(request.body());
+        forwarded.put("node", target.name());
+        return forwarder.forward(target.name(), target.api(), request.withBody(request.mapper().writeValueAsBytes(forwarded)),
+            FORWARD_QUICK);
+    }
+
+    /**
+     * Whether {@code namespace} exists as this node sees it, waiting a moment for one it does not see yet:
+     * the registry confirms a namespace once a majority has it, this node may hear of it a gossip round
+     * later (an {@code apply} of a namespace and its pods must not trip over that).
+     */
+    private boolean namespaceExists(final String namespace) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + NAMESPACE_WAIT.toNanos();
+        while (true)
         {
-            forwarded.set("netns", body.raw("netns"));
-            forwarded.put("ifname", body.optionalString("ifname"));
+            final ServiceView known = services.get();
+            if (known.namespaces().isEmpty() || known.namespaces().containsKey(namespace))
+            {
+                return true; // empty: no Service objects known yet (static mode, or before the first view)
+            }
+            if (System.nanoTime() > deadline)
+            {
+                return false;
+            }
+            Thread.sleep(20);
         }
-        return forwarder.forward(target.name(), target.api(),
-            request.withBody(forwarded.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)), FORWARD_QUICK);
     }
 
     /** Where a pod goes when nobody said: the Ready node with the fewest pods, this one on a tie. */

@@ -38,6 +38,8 @@ final class ClusterDirectory
     private final ClusterView view;
     /** Every pod, this node's own from its data plane, sorted by node then name. */
     private final List<Endpoint> pods;
+    /** Every pod's labels, by address. */
+    private final Map<Integer, Map<String, String>> labels = new HashMap<>();
 
     ClusterDirectory(final String self, final ClusterView view, final List<PodInfo> localPods)
     {
@@ -46,7 +48,8 @@ final class ClusterDirectory
         final List<Endpoint> all = new ArrayList<>();
         for (final PodInfo pod : localPods)
         {
-            all.add(new Endpoint(pod.ip(), pod.mac(), pod.node(), pod.name(), pod.netns()));
+            all.add(new Endpoint(pod.ip(), pod.mac(), pod.node(), pod.name(), pod.netns(), pod.namespace()));
+            labels.put(pod.ip(), pod.labels());
         }
         if (view != null)
         {
@@ -56,8 +59,9 @@ final class ClusterDirectory
                 if (!endpoint.node().equals(self) &&
                     (view.members().containsKey(endpoint.node()) || view.leases().containsKey(endpoint.node())))
                 {
-                    all.add(new Endpoint(Ipv4Address.parse(endpoint.ip()), endpoint.mac(), endpoint.node(), endpoint.pod(),
-                        endpoint.netns()));
+                    final int ip = Ipv4Address.parse(endpoint.ip());
+                    all.add(new Endpoint(ip, endpoint.mac(), endpoint.node(), endpoint.pod(), endpoint.netns(), endpoint.namespace()));
+                    labels.put(ip, endpoint.labels());
                 }
             }
         }
@@ -75,28 +79,58 @@ final class ClusterDirectory
         return pods;
     }
 
-    /** The pods called {@code name} (one, unless two nodes raced to create it). */
-    List<Endpoint> podsNamed(final String name)
+    /** The pods of {@code namespace} called {@code name} (one, unless two nodes raced to create it). */
+    List<Endpoint> podsNamed(final String namespace, final String name)
     {
-        return pods.stream().filter(pod -> name.equals(pod.pod())).toList();
+        return pods.stream().filter(pod -> name.equals(pod.pod()) && namespace.equals(pod.namespace())).toList();
     }
 
-    /** The pod {@code nameOrIp} names: a pod name, or the IPv4 address of a pod; 404 when none, 400 when ambiguous. */
+    /** The pods of {@code namespace}. */
+    List<Endpoint> podsIn(final String namespace)
+    {
+        return pods.stream().filter(pod -> namespace.equals(pod.namespace())).toList();
+    }
+
+    /** A pod's labels. */
+    Map<String, String> labels(final Endpoint pod)
+    {
+        return labels.getOrDefault(pod.ip(), Map.of());
+    }
+
+    /** The pod {@code nameOrIp} names in {@code default}: see {@link #pod(String, String)}. */
     Endpoint pod(final String nameOrIp)
     {
+        return pod(dev.podnet.dataplane.PodSpec.DEFAULT_NAMESPACE, nameOrIp);
+    }
+
+    /**
+     * The pod {@code reference} names: a pod name in {@code namespace}, {@code ns/name}, or the IPv4 address
+     * of any pod; 404 when none, 400 when ambiguous.
+     */
+    Endpoint pod(final String namespace, final String reference)
+    {
         final List<Endpoint> found;
-        if (looksLikeIp(nameOrIp))
+        final String nameOrIp;
+        if (looksLikeIp(reference))
         {
-            final int ip = parseIp(nameOrIp, "pod");
+            nameOrIp = reference;
+            final int ip = parseIp(reference, "pod");
             found = pods.stream().filter(pod -> pod.ip() == ip).toList();
+        }
+        else if (reference.indexOf('/') > 0)
+        {
+            nameOrIp = reference;
+            found = podsNamed(reference.substring(0, reference.indexOf('/')), reference.substring(reference.indexOf('/') + 1));
         }
         else
         {
-            found = podsNamed(nameOrIp);
+            nameOrIp = reference;
+            found = podsNamed(namespace, reference);
         }
         if (found.isEmpty())
         {
-            throw ApiException.notFound("no pod '" + nameOrIp + "' in the cluster");
+            throw ApiException.notFound("no pod '" + nameOrIp + "'" + (looksLikeIp(reference) || reference.indexOf('/') > 0 ? "" :
+                " in namespace " + namespace) + " in the cluster");
         }
         if (found.size() > 1)
         {

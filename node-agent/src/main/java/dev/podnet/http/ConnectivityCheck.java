@@ -21,7 +21,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * rewrote it, no NAT), both over UDP, then {@code GET /clientip} over TCP from netexec's HTTP server
  * (the same answer: a TCP connection between the two pods works and keeps the source address). A real pod
  * runs no netexec, so a pair towards one is ping only; a pair from one
- * uses its kernel: {@code ping} and UDP sockets inside its namespace ({@link RealPodProbe}).
+ * uses its kernel: {@code ping} and UDP sockets inside its namespace ({@link RealPodProbe}). A Service
+ * target (a ClusterIP and port in front of netexec pods) is checked the same way without the ping
+ * (kube-proxy answers no ping to a ClusterIP): {@code hostname} must answer one of its endpoints,
+ * {@code clientip} the source's own address — unless the source is one of them, whose hairpin traffic
+ * kube-proxy masquerades.
  * <p>
  * Pods check in parallel; each pod checks its targets {@value #PER_POD_IN_FLIGHT} at a time, after a
  * first pair alone (its first packets wait for ARP, and a pod holds only a few frames per unresolved
@@ -36,12 +40,37 @@ final class ConnectivityCheck
     /** Netexec's HTTP port. */
     static final int HTTP_PORT = 8080;
 
-    /** A pod to reach; {@code netns} is a real pod's namespace (on its node), null for an emulated pod. */
-    record Target(String name, String ip, String netns)
+    /**
+     * A pod to reach, or a Service: {@code netns} a real pod's namespace (on its node), null for an emulated
+     * pod; {@code port} a Service's port (0 for a pod, whose netexec listens on 8081) and {@code expected}
+     * the pods behind it.
+     */
+    record Target(String name, String ip, String netns, int port, List<String> expected)
     {
+        Target
+        {
+            expected = expected == null ? List.of() : List.copyOf(expected);
+        }
+
+        Target(final String name, final String ip, final String netns)
+        {
+            this(name, ip, netns, 0, List.of());
+        }
+
         boolean real()
         {
             return netns != null;
+        }
+
+        boolean service()
+        {
+            return port != 0;
+        }
+
+        /** Whether {@code source} is one of the Service's pods (its hostname, without namespace). */
+        boolean backedBy(final Target source)
+        {
+            return expected.contains(source.name().substring(source.name().indexOf('/') + 1));
         }
     }
 
@@ -139,6 +168,10 @@ final class ConnectivityCheck
         {
             return realPods.checkPair(source, target, timeout);
         }
+        if (target.service())
+        {
+            return checkService(source, target, timeout);
+        }
         final int ip = Ipv4Address.parse(target.ip());
         final PingRequest ping = new PingRequest(ip, 1, Duration.ZERO, PingRequest.DEFAULT_SIZE, false, timeout, 64);
         return proxy.ping(source.name(), ping).thenComposeAsync(result ->
@@ -156,10 +189,11 @@ final class ConnectivityCheck
             }
             return udp(source, ip, PAYLOAD_HOSTNAME, timeout).thenComposeAsync(hostname ->
             {
-                if (!hostname.ok() || !hostname.replyText().trim().equals(target.name()))
+                final String podName = target.name().substring(target.name().indexOf('/') + 1); // its hostname: no namespace
+                if (!hostname.ok() || !hostname.replyText().trim().equals(podName))
                 {
                     return CompletableFuture.completedFuture(new Pair(source.name(), target.name(), false, rttUs,
-                        "hostname: " + describe(hostname, "'" + target.name() + "'")));
+                        "hostname: " + describe(hostname, "'" + podName + "'")));
                 }
                 return udp(source, ip, PAYLOAD_CLIENT_IP, timeout).thenComposeAsync(clientIp ->
                 {
@@ -177,9 +211,38 @@ final class ConnectivityCheck
         });
     }
 
+    /** Pod to Service: netexec behind the ClusterIP answers as one of the Service's pods, to the pod's own address. */
+    private CompletableFuture<Pair> checkService(final Target source, final Target service, final Duration timeout)
+    {
+        final int ip = Ipv4Address.parse(service.ip());
+        return udp(source, ip, service.port(), PAYLOAD_HOSTNAME, timeout).thenComposeAsync(hostname ->
+        {
+            if (!hostname.ok() || !service.expected().contains(hostname.replyText().trim()))
+            {
+                return CompletableFuture.completedFuture(new Pair(source.name(), service.name(), false, 0,
+                    "hostname: " + describe(hostname, "one of " + service.expected())));
+            }
+            return udp(source, ip, service.port(), PAYLOAD_CLIENT_IP, timeout).thenApply(clientIp ->
+            {
+                if (!clientIp.ok() || (!service.backedBy(source) && !clientIp.replyText().trim().startsWith(source.ip() + ":")))
+                {
+                    return new Pair(source.name(), service.name(), false, 0,
+                        "clientip: " + describe(clientIp, source.ip() + ":<port> (the source address was rewritten)"));
+                }
+                return new Pair(source.name(), service.name(), true, 0, null);
+            });
+        });
+    }
+
     private CompletableFuture<UdpExchange> udp(final Target source, final int ip, final String payload, final Duration timeout)
     {
-        return proxy.udp(source.name(), ip, 8081, payload.getBytes(StandardCharsets.US_ASCII), timeout);
+        return udp(source, ip, 8081, payload, timeout);
+    }
+
+    private CompletableFuture<UdpExchange> udp(final Target source, final int ip, final int port, final String payload,
+        final Duration timeout)
+    {
+        return proxy.udp(source.name(), ip, port, payload.getBytes(StandardCharsets.US_ASCII), timeout);
     }
 
     private static String describe(final PingResult result)

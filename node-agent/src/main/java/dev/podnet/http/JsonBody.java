@@ -145,6 +145,41 @@ final class JsonBody
         return value.textValue();
     }
 
+    /** An object of string values (labels), checked as Kubernetes checks labels; empty when absent. */
+    java.util.Map<String, String> optionalLabels(final String name)
+    {
+        final JsonNode node = root.get(name);
+        if (node == null || node.isNull())
+        {
+            return java.util.Map.of();
+        }
+        if (!node.isObject())
+        {
+            throw wrongType(name, node, "an object of strings");
+        }
+        final java.util.Map<String, String> labels = new java.util.TreeMap<>();
+        for (final Iterator<java.util.Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); )
+        {
+            final java.util.Map.Entry<String, JsonNode> entry = it.next();
+            final String keyProblem = dev.podnet.k8s.Names.labelKeyProblem(entry.getKey());
+            if (keyProblem != null)
+            {
+                throw ApiException.badRequest("field '" + name + "': key '" + entry.getKey() + "': " + keyProblem);
+            }
+            if (!entry.getValue().isTextual())
+            {
+                throw wrongType(name + "." + entry.getKey(), entry.getValue(), "a string");
+            }
+            final String valueProblem = dev.podnet.k8s.Names.labelValueProblem(entry.getValue().textValue());
+            if (valueProblem != null)
+            {
+                throw ApiException.badRequest("field '" + name + "." + entry.getKey() + "': " + valueProblem);
+            }
+            labels.put(entry.getKey(), entry.getValue().textValue());
+        }
+        return labels;
+    }
+
     /**
      * A field that is {@code true} or a string: {@code whenTrue} for {@code true}, the string for a string,
      * null when absent, JSON {@code null} or {@code false}.

@@ -9,6 +9,7 @@ import dev.podnet.pod.DropReason;
 import dev.podnet.pod.PodStats;
 import dev.podnet.sync.ClusterNode;
 import dev.podnet.sync.PropagationLag;
+import dev.podnet.sync.ServiceSync;
 
 import java.time.Duration;
 import java.util.List;
@@ -82,13 +83,14 @@ final class MetricsApi
             final PodStats stats;
             try
             {
-                stats = Await.await(proxy.podStats(pod.name()), quick, "pod stats");
+                stats = Await.await(proxy.podStats(pod.key()), quick, "pod stats");
             }
             catch (final RuntimeException ex)
             {
                 continue; // deleted since the listing
             }
-            final String port = self + ",port=\"" + escape(pod.name()) + "\"";
+            final String port = self + ",port=\"" + escape(dev.podnet.dataplane.PodSpec.DEFAULT_NAMESPACE.equals(pod.namespace()) ?
+                pod.name() : pod.key()) + "\"";
             sample(out, "podnet_port_frames_total", port + ",direction=\"in\"", stats.framesIn());
             sample(out, "podnet_port_frames_total", port + ",direction=\"out\"", stats.framesOut());
         }
@@ -120,11 +122,49 @@ final class MetricsApi
         family(out, "podnet_drops_total", "counter", "frames dropped, by reason");
         drops.forEach((reason, count) -> sample(out, "podnet_drops_total", self + ",reason=\"" + escape(reason) + "\"", count));
 
+        services(out, self);
         if (cluster != null)
         {
             control(out, self);
         }
         return out.toString();
+    }
+
+    /** kube-proxy's and the cluster DNS's counters, and the connection-tracking table's. */
+    private void services(final StringBuilder out, final String self)
+    {
+        final Map<String, Long> counters = proxy.serviceCounters();
+        family(out, "podnet_service_packets_total", "counter",
+            "Service translation: new connections, packets translated, rejected (no endpoints), no rule, hairpin, " +
+                "affinity hits, stale UDP flows flushed, RELATED ICMP errors");
+        counters.forEach((name, value) ->
+        {
+            if (name.startsWith("service_"))
+            {
+                sample(out, "podnet_service_packets_total", self + ",kind=\"" + name.substring("service_".length()) + "\"", value);
+            }
+        });
+        family(out, "podnet_conntrack_entries", "gauge", "connections tracked now (nf_conntrack_count)");
+        sample(out, "podnet_conntrack_entries", self, counters.get("conntrack_entries"));
+        family(out, "podnet_conntrack_max", "gauge", "connections tracked at most (nf_conntrack_max, PODNET_CONNTRACK_MAX)");
+        sample(out, "podnet_conntrack_max", self, counters.get("conntrack_max"));
+        family(out, "podnet_conntrack_events_total", "counter", "connection-tracking table events: inserted, deleted, expired, " +
+            "early-drop (evicted when full), insert-failed, flushed");
+        counters.forEach((name, value) ->
+        {
+            if (name.startsWith("conntrack_") && !name.equals("conntrack_entries") && !name.equals("conntrack_max"))
+            {
+                sample(out, "podnet_conntrack_events_total", self + ",event=\"" + name.substring("conntrack_".length()) + "\"", value);
+            }
+        });
+        family(out, "podnet_dns_responses_total", "counter", "cluster DNS queries this node answered, by outcome");
+        counters.forEach((name, value) ->
+        {
+            if (name.startsWith("dns_"))
+            {
+                sample(out, "podnet_dns_responses_total", self + ",rcode=\"" + name.substring("dns_".length()) + "\"", value);
+            }
+        });
     }
 
     private void control(final StringBuilder out, final String self)
@@ -160,19 +200,35 @@ final class MetricsApi
             "routes and endpoints installed again after a refused command, a full command queue or a resync showed them missing");
         sample(out, "podnet_sync_repairs_total", self, cluster.sync().repairs());
 
-        final PropagationLag lag = cluster.sync().propagationLag();
-        family(out, "podnet_endpoint_propagation_lag_seconds", "histogram",
-            "from a pod's publication on its node to its endpoint installed on this one");
+        histogram(out, self, "podnet_endpoint_propagation_lag_seconds",
+            "from a pod's publication on its node to its endpoint installed on this one", cluster.sync().propagationLag());
+
+        final ServiceSync services = cluster.serviceSync();
+        family(out, "podnet_services", "gauge", "Services in the cluster as this node sees them");
+        sample(out, "podnet_services", self, services.latest().services().size());
+        histogram(out, self, "podnet_network_programming_duration_seconds",
+            "kube-proxy's network programming latency: from a change of a Service's endpoints (the pod's publication, the " +
+                "Service's update) to this node's data plane running it", services.programmingLatency());
+        family(out, "podnet_service_syncs_total", "counter", "Service table and DNS zone programming runs, by result");
+        sample(out, "podnet_service_syncs_total", self + ",result=\"ok\"", services.runs() - services.failures());
+        sample(out, "podnet_service_syncs_total", self + ",result=\"failed\"", services.failures());
+        sample(out, "podnet_service_syncs_total", self + ",result=\"repair\"", services.repairs());
+    }
+
+    /** A histogram of {@link PropagationLag}'s buckets, in seconds. */
+    private static void histogram(final StringBuilder out, final String self, final String name, final String help,
+        final PropagationLag lag)
+    {
+        family(out, name, "histogram", help);
         long cumulative = 0;
         for (int i = 0; i <= PropagationLag.BOUNDS_MS.length; i++)
         {
             cumulative += lag.bucket(i);
             final String le = i == PropagationLag.BOUNDS_MS.length ? "+Inf" : seconds(PropagationLag.BOUNDS_MS[i]);
-            sample(out, "podnet_endpoint_propagation_lag_seconds_bucket", self + ",le=\"" + le + "\"", cumulative);
+            sample(out, name + "_bucket", self + ",le=\"" + le + "\"", cumulative);
         }
-        out.append("podnet_endpoint_propagation_lag_seconds_sum{").append(self).append("} ")
-            .append(seconds(lag.sumMs())).append('\n');
-        sample(out, "podnet_endpoint_propagation_lag_seconds_count", self, lag.count());
+        out.append(name).append("_sum{").append(self).append("} ").append(seconds(lag.sumMs())).append('\n');
+        sample(out, name + "_count", self, lag.count());
     }
 
     private static String seconds(final long millis)

@@ -144,7 +144,7 @@ final class Prober implements AutoCloseable
                 {
                     if (target.ip() != source.ip())
                     {
-                        probe(source.pod(), target, timeout);
+                        probe(source.reference(), target, timeout);
                     }
                 }
             }
@@ -164,16 +164,16 @@ final class Prober implements AutoCloseable
         {
             if (failure != null)
             {
-                record(at, from, target.pod(), targetIp, "ping", false, "error: " + cause(failure), 0);
+                record(at, from, target.reference(), targetIp, "ping", false, "error: " + cause(failure), 0);
             }
             else if (result.received() > 0)
             {
-                record(at, from, target.pod(), targetIp, "ping", true, "ok", result.replies().get(0).rttNanos() / 1_000);
+                record(at, from, target.reference(), targetIp, "ping", true, "ok", result.replies().get(0).rttNanos() / 1_000);
             }
             else
             {
                 final PingResult.Error error = result.errors().isEmpty() ? null : result.errors().get(0);
-                record(at, from, target.pod(), targetIp, "ping", false, error == null ? "timeout" : error.type(), 0);
+                record(at, from, target.reference(), targetIp, "ping", false, error == null ? "timeout" : error.type(), 0);
             }
         });
         final long sent = System.nanoTime();
@@ -181,15 +181,15 @@ final class Prober implements AutoCloseable
         {
             if (failure != null)
             {
-                record(at, from, target.pod(), targetIp, "udp", false, "error: " + cause(failure), 0);
+                record(at, from, target.reference(), targetIp, "udp", false, "error: " + cause(failure), 0);
             }
             else if (exchange.ok() && "probe".equals(exchange.replyText().trim()))
             {
-                record(at, from, target.pod(), targetIp, "udp", true, "ok", (System.nanoTime() - sent) / 1_000);
+                record(at, from, target.reference(), targetIp, "udp", true, "ok", (System.nanoTime() - sent) / 1_000);
             }
             else
             {
-                record(at, from, target.pod(), targetIp, "udp", false, udpError(exchange), 0);
+                record(at, from, target.reference(), targetIp, "udp", false, udpError(exchange), 0);
             }
         });
         probeTcp(at, from, target, targetIp, timeout);

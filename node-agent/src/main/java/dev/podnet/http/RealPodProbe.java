@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
 /**
  * A connectivity-check pair from a real pod of this node, done by its own kernel: the system's
  * {@code ping} run in its namespace ({@code nsenter --net=…}), then, towards an emulated pod, netexec's
- * {@code hostname} and {@code clientip} over a UDP socket made inside the namespace. Blocking work on a
+ * {@code hostname} and {@code clientip} over a UDP socket made inside the namespace. Towards a Service, no
+ * ping (a ClusterIP answers none, as kube-proxy's): the two netexec requests to the ClusterIP and the Service's
+ * port, answered by one of its pods, to the real pod's own address. Blocking work on a
  * small pool of its own (a few processes at a time), never on the data plane's thread.
  */
 final class RealPodProbe
@@ -57,6 +59,10 @@ final class RealPodProbe
         if (netns == null)
         {
             return new Pair(source.name(), target.name(), false, 0, "real pod " + source.name() + " is not attached here");
+        }
+        if (target.service())
+        {
+            return checkService(source, netns, target, timeout);
         }
         final long seconds = Math.max(1, (timeout.toMillis() + 999) / 1000);
         final long rttUs;
@@ -92,13 +98,13 @@ final class RealPodProbe
         }
         try (DatagramChannel socket = NetnsSockets.datagram(netns.path()))
         {
-            final String hostname = exchange(socket, target.ip(), ConnectivityCheck.PAYLOAD_HOSTNAME, timeout);
+            final String hostname = exchange(socket, target.ip(), 8081, ConnectivityCheck.PAYLOAD_HOSTNAME, timeout);
             if (!hostname.trim().equals(target.name()))
             {
                 return new Pair(source.name(), target.name(), false, rttUs,
                     "hostname: answered '" + hostname.trim() + "', expected '" + target.name() + "'");
             }
-            final String clientIp = exchange(socket, target.ip(), ConnectivityCheck.PAYLOAD_CLIENT_IP, timeout);
+            final String clientIp = exchange(socket, target.ip(), 8081, ConnectivityCheck.PAYLOAD_CLIENT_IP, timeout);
             if (!clientIp.trim().startsWith(source.ip() + ":"))
             {
                 return new Pair(source.name(), target.name(), false, rttUs, "clientip: answered '" + clientIp.trim() +
@@ -112,12 +118,37 @@ final class RealPodProbe
         }
     }
 
-    /** One netexec request and its answer ("timeout" when none comes in time). */
-    private static String exchange(final DatagramChannel socket, final String ip, final String payload, final Duration timeout)
-        throws IOException
+    /** Real pod to Service: netexec behind the ClusterIP answers as one of the Service's pods, to the pod's own address. */
+    private static Pair checkService(final Target source, final Namespaces.Ref netns, final Target service, final Duration timeout)
+    {
+        try (DatagramChannel socket = NetnsSockets.datagram(netns.path()))
+        {
+            final String hostname = exchange(socket, service.ip(), service.port(), ConnectivityCheck.PAYLOAD_HOSTNAME, timeout).trim();
+            if (!service.expected().contains(hostname))
+            {
+                return new Pair(source.name(), service.name(), false, 0,
+                    "hostname: answered '" + hostname + "', expected one of " + service.expected());
+            }
+            final String clientIp = exchange(socket, service.ip(), service.port(), ConnectivityCheck.PAYLOAD_CLIENT_IP, timeout).trim();
+            if (!service.backedBy(source) && !clientIp.startsWith(source.ip() + ":"))
+            {
+                return new Pair(source.name(), service.name(), false, 0, "clientip: answered '" + clientIp +
+                    "', expected " + source.ip() + ":<port> (the source address was rewritten)");
+            }
+            return new Pair(source.name(), service.name(), true, 0, null);
+        }
+        catch (final IOException | TapException | java.io.UncheckedIOException ex)
+        {
+            return new Pair(source.name(), service.name(), false, 0, "netexec: " + ex.getMessage());
+        }
+    }
+
+    /** One netexec request to {@code ip:port} and its answer ("timeout" when none comes in time). */
+    private static String exchange(final DatagramChannel socket, final String ip, final int port, final String payload,
+        final Duration timeout) throws IOException
     {
         socket.configureBlocking(false);
-        socket.send(ByteBuffer.wrap(payload.getBytes(StandardCharsets.US_ASCII)), new InetSocketAddress(ip, 8081));
+        socket.send(ByteBuffer.wrap(payload.getBytes(StandardCharsets.US_ASCII)), new InetSocketAddress(ip, port));
         try (Selector selector = Selector.open())
         {
             socket.register(selector, SelectionKey.OP_READ);

@@ -39,7 +39,7 @@ final class TcpApi
     @FunctionalInterface
     interface TargetResolver
     {
-        int resolve(String target, String field) throws InterruptedException;
+        int resolve(ApiRequest request, String target, String field) throws InterruptedException;
     }
 
     private final DataPlaneProxy proxy;
@@ -55,10 +55,13 @@ final class TcpApi
 
     void register(final Dispatcher dispatcher)
     {
-        dispatcher
-            .add("POST", "/api/v1/pods/{name}/http", this::http)
-            .add("POST", "/api/v1/pods/{name}/tcp-perf", this::perf)
-            .add("GET", "/api/v1/pods/{name}/sockets", this::sockets);
+        for (final String pods : new String[] {"/api/v1/pods", "/api/v1/namespaces/{namespace}/pods"})
+        {
+            dispatcher
+                .add("POST", pods + "/{name}/http", this::http)
+                .add("POST", pods + "/{name}/tcp-perf", this::perf)
+                .add("GET", pods + "/{name}/sockets", this::sockets);
+        }
     }
 
     ApiResponse http(final ApiRequest request) throws InterruptedException
@@ -67,10 +70,10 @@ final class TcpApi
         final String url = body.requiredString("url");
         final int timeoutMs = body.optionalInt("timeoutMs", DEFAULT_HTTP_TIMEOUT_MS, 1, NodeApi.MAX_TIMEOUT_MS);
         final Url parsed = Url.parse(url);
-        final int ip = resolver.resolve(parsed.host(), "url");
+        final int ip = resolver.resolve(request, parsed.host(), "url");
         final Duration timeout = Duration.ofMillis(timeoutMs);
         final HttpResult result = Await.await(
-            proxy.http(request.param("name"), ip, parsed.port(), parsed.authority(), parsed.target(), timeout),
+            proxy.http(NodeApi.podKey(request), ip, parsed.port(), parsed.authority(), parsed.target(), timeout),
             timeout.plus(Await.GRACE), "GET " + url);
         final String to = Ipv4Address.format(ip) + ":" + parsed.port();
         if (result.ok())
@@ -95,10 +98,10 @@ final class TcpApi
             body.optionalInt("seconds", DEFAULT_BYTES_LIMIT_SECONDS, 1, MAX_PERF_SECONDS);
         final int streams = body.optionalInt("streams", 1, 1, MAX_STREAMS);
         final int intervalMs = body.optionalInt("intervalMs", 1_000, 100, 60_000);
-        final int ip = resolver.resolve(target, "target");
+        final int ip = resolver.resolve(request, target, "target");
         final Duration duration = Duration.ofSeconds(seconds);
         final TcpPerfResult result = Await.await(
-            proxy.tcpPerf(request.param("name"), ip, port, streams, duration, bytes, Duration.ofMillis(intervalMs),
+            proxy.tcpPerf(NodeApi.podKey(request), ip, port, streams, duration, bytes, Duration.ofMillis(intervalMs),
                 PERF_CONNECT_TIMEOUT),
             duration.plus(PERF_CONNECT_TIMEOUT).plus(Await.GRACE), "tcp-perf to " + target);
         final String to = Ipv4Address.format(ip) + ":" + port;
@@ -117,7 +120,7 @@ final class TcpApi
 
     ApiResponse sockets(final ApiRequest request) throws InterruptedException
     {
-        final String name = request.param("name");
+        final String name = NodeApi.podKey(request);
         final List<SocketInfo> sockets = Await.await(proxy.sockets(name), quick, "listing the sockets of '" + name + "'");
         final List<TcpViews.Socket> views = new ArrayList<>(sockets.size());
         for (final SocketInfo socket : sockets)

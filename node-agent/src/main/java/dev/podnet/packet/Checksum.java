@@ -148,4 +148,24 @@ public final class Checksum
             (destinationIp >>> 16) + (destinationIp & 0xFFFF) +
             (protocol & 0xFF) + (length & 0xFFFF);
     }
+    /**
+     * A checksum field updated for one 16-bit word of the checksummed data changing from {@code oldWord}
+     * to {@code newWord}, without summing the data again: RFC 1624 equation 3,
+     * {@code HC' = ~(~HC + ~m + m')}. What NAT does to the IPv4, UDP and TCP checksums when it rewrites an
+     * address or a port.
+     *
+     * @param checksum the field's value now (16 bits)
+     * @return the field's new value (16 bits)
+     */
+    public static int adjust(final int checksum, final int oldWord, final int newWord)
+    {
+        final int sum = (~checksum & 0xFFFF) + (~oldWord & 0xFFFF) + (newWord & 0xFFFF);
+        return ~foldCarries(sum) & 0xFFFF;
+    }
+
+    /** {@link #adjust(int, int, int)} for a 32-bit field (an IPv4 address): both of its words. */
+    public static int adjust32(final int checksum, final int oldValue, final int newValue)
+    {
+        return adjust(adjust(checksum, oldValue >>> 16, newValue >>> 16), oldValue & 0xFFFF, newValue & 0xFFFF);
+    }
 }

@@ -82,7 +82,20 @@ public enum DropReason
     /** The tunnel to the peer pushed back (its window is full). */
     TUNNEL_BACK_PRESSURED("tunnel-back-pressured"),
     /** The tunnel to the peer is not connected (yet, or any more). */
-    TUNNEL_NOT_CONNECTED("tunnel-not-connected");
+    TUNNEL_NOT_CONNECTED("tunnel-not-connected"),
+    /** A packet to a Service port without endpoints (answered with ICMP port unreachable, as kube-proxy's REJECT rule). */
+    SERVICE_NO_ENDPOINTS("service-no-endpoints"),
+    /**
+     * A packet to the Service CIDR that no Service rule matches: a ping to a ClusterIP, a port the Service
+     * does not expose, an unallocated ClusterIP. kube-proxy has no rule for it, so nobody answers.
+     */
+    SERVICE_NO_MATCH("service-no-match"),
+    /** A later fragment of a datagram to a ClusterIP whose first fragment was never translated. */
+    SERVICE_FRAGMENT("service-fragment"),
+    /** A new connection through a Service that the connection-tracking table had no room for. */
+    CONNTRACK_FULL("conntrack-full"),
+    /** A datagram to the cluster DNS port that is not a DNS query (a response, or shorter than a header). */
+    DNS_NOT_A_QUERY("dns-not-a-query");
 
     private final String label;
 

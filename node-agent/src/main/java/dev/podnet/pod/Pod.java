@@ -1,5 +1,8 @@
 package dev.podnet.pod;
 
+import dev.podnet.dns.DnsZone;
+import dev.podnet.dns.ResolvConf;
+import dev.podnet.dns.StubResolver;
 import dev.podnet.packet.ArpFlyweight;
 import dev.podnet.packet.EthernetFlyweight;
 import dev.podnet.packet.IcmpFlyweight;
@@ -51,7 +54,9 @@ import static dev.podnet.packet.IcmpFlyweight.TYPE_TIME_EXCEEDED;
  * </ol>
  * Built-in applications: the {@link Netexec} service on UDP port {@value Netexec#PORT} and its HTTP side on TCP
  * port {@value HttpNetexec#PORT}, TCP echo ({@value TcpEcho#PORT}) and discard ({@value TcpDiscard#PORT}),
- * {@code ping}, UDP request/response calls, {@code curl} and {@code tcp-perf}.
+ * {@code ping}, UDP request/response calls, {@code curl}, {@code tcp-perf}, and name lookups through the pod's
+ * stub resolver ({@link #resolve}: its {@code resolv.conf} is the kubelet's, with the cluster DNS Service as the
+ * name server).
  * <p>
  * Single-threaded: everything here runs on the node's data-plane thread. Receiving and answering a
  * frame allocates nothing; tools (ping, UDP calls) allocate their session objects.
@@ -69,6 +74,8 @@ public final class Pod implements ArpCache.Actions
     private static final int REASSEMBLY_DATAGRAMS = 8;
 
     private final String name;
+    private final String namespace;
+    private final ResolvConf resolvConf;
     private final int ip;
     private final long mac;
     private final Ipv4Cidr subnet;
@@ -99,6 +106,7 @@ public final class Pod implements ArpCache.Actions
     private final Int2ObjectHashMap<UdpHandler> sockets = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<PingSession> pings = new Int2ObjectHashMap<>();
     private final Int2ObjectHashMap<UdpCall> udpCalls = new Int2ObjectHashMap<>();
+    private final Int2ObjectHashMap<DnsLookup> lookups = new Int2ObjectHashMap<>();
     private final Discard discard = new Discard();
     private UdpFlood flood;
     private final AtomicLong framesIn = new AtomicLong();
@@ -106,6 +114,7 @@ public final class Pod implements ArpCache.Actions
     private int nextIdentification;
     private int nextPingIdentifier;
     private int nextEphemeralPort = EPHEMERAL_FIRST;
+    private long dnsIds = System.nanoTime();
 
     /**
      * @param name   the pod's name (its netexec {@code hostname})
@@ -121,7 +130,27 @@ public final class Pod implements ArpCache.Actions
         final FrameSink sink,
         final DropCounters drops)
     {
+        this("default", name, ip, subnet, settings, sink, drops,
+            ResolvConf.forPod(dev.podnet.packet.Ipv4Address.parse("10.96.0.10"), "default", DnsZone.DEFAULT_DOMAIN));
+    }
+
+    /**
+     * @param namespace  the pod's namespace
+     * @param resolvConf how it resolves names (the kubelet's {@code resolv.conf} for its namespace)
+     */
+    public Pod(
+        final String namespace,
+        final String name,
+        final int ip,
+        final Ipv4Cidr subnet,
+        final PodSettings settings,
+        final FrameSink sink,
+        final DropCounters drops,
+        final ResolvConf resolvConf)
+    {
         this.name = name;
+        this.namespace = namespace;
+        this.resolvConf = resolvConf;
         this.ip = ip;
         this.mac = MacAddress.podMac(ip);
         this.subnet = subnet;
@@ -154,6 +183,16 @@ public final class Pod implements ArpCache.Actions
     public int ip()
     {
         return ip;
+    }
+
+    public String namespace()
+    {
+        return namespace;
+    }
+
+    public ResolvConf resolvConf()
+    {
+        return resolvConf;
     }
 
     public long mac()
@@ -375,6 +414,11 @@ public final class Pod implements ArpCache.Actions
             if (call != null)
             {
                 call.onError(this, type, from);
+            }
+            final DnsLookup lookup = lookups.get(localPort);
+            if (lookup != null)
+            {
+                lookup.onError(this, nowNanos);
             }
         }
         else if (innerIpv4.protocol() == Ipv4Flyweight.PROTOCOL_TCP)
@@ -651,6 +695,16 @@ public final class Pod implements ArpCache.Actions
                 }
             }
         }
+        if (!lookups.isEmpty())
+        {
+            for (final Iterator<DnsLookup> it = lookups.values().iterator(); it.hasNext(); )
+            {
+                if (it.next().onTimer(this, nowNanos))
+                {
+                    it.remove();
+                }
+            }
+        }
     }
 
     /** Sends the next batch of a running UDP flood; returns how many duty-cycle units of work that was. */
@@ -811,6 +865,42 @@ public final class Pod implements ArpCache.Actions
         }
     }
 
+    /**
+     * Resolves {@code hostname} as the pod's resolver would ({@code getent hosts}, {@code nslookup}): the
+     * search path and ndots of its {@code resolv.conf}, queries over UDP to its name server.
+     *
+     * @param type the record type to ask ({@link DnsZone#TYPE_A} for an address)
+     */
+    public void resolve(final String hostname, final int type, final CompletableFuture<StubResolver.Result> result,
+        final long nowNanos)
+    {
+        final StubResolver resolver;
+        try
+        {
+            dnsIds = dnsIds * 6364136223846793005L + 1442695040888963407L; // query IDs a spoofer cannot guess in order (RFC 5452)
+            resolver = new StubResolver(resolvConf, hostname, type, (int)(dnsIds >>> 48));
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            result.completeExceptionally(ex);
+            return;
+        }
+        final int localPort = allocateEphemeralPort();
+        if (localPort < 0)
+        {
+            result.completeExceptionally(new IllegalStateException("no free ephemeral UDP port in pod " + name));
+            return;
+        }
+        final DnsLookup lookup = new DnsLookup(localPort, resolver, resolvConf.nameserver(), result);
+        sockets.put(localPort, lookup);
+        lookups.put(localPort, lookup);
+        lookup.start(this, nowNanos);
+        if (result.isDone())
+        {
+            lookups.remove(localPort);
+        }
+    }
+
     private int allocateEphemeralPort()
     {
         for (int i = 0; i <= EPHEMERAL_LAST - EPHEMERAL_FIRST; i++)
@@ -842,8 +932,13 @@ public final class Pod implements ArpCache.Actions
         {
             call.abort(reason);
         }
+        for (final DnsLookup lookup : new ArrayList<>(lookups.values()))
+        {
+            lookup.abort(reason);
+        }
         pings.clear();
         udpCalls.clear();
+        lookups.clear();
         if (flood != null)
         {
             flood.abort(reason);

@@ -46,8 +46,25 @@ final class TcpProbe implements TcpHandler
     {
         if (pending != null)
         {
-            // the previous probe is still unanswered a whole interval later
-            result.complete(new TcpProbeResult(false, "stalled", nowNanos - sentAt, localPort(), false));
+            if (nowNanos - sentAt > STALL_NANOS)
+            {
+                // the previous probe is still unanswered after the stall bound
+                result.complete(new TcpProbeResult(false, "stalled", nowNanos - sentAt, localPort(), false));
+                return;
+            }
+            // the previous probe is in flight and not late (rounds come closer than the bound, or bunch up when the
+            // prober falls behind): this round's answer is that probe's
+            pending.whenComplete((answer, failure) ->
+            {
+                if (failure != null)
+                {
+                    result.completeExceptionally(failure);
+                }
+                else
+                {
+                    result.complete(answer);
+                }
+            });
             return;
         }
         if (lostReason != null)

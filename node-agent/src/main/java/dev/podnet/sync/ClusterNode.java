@@ -6,6 +6,8 @@ import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.controlplane.EndpointInfo;
 import dev.podnet.controlplane.LeaseAllocator;
 import dev.podnet.controlplane.LeaseInfo;
+import dev.podnet.controlplane.services.ServiceControl;
+import dev.podnet.controlplane.services.ServiceRegistrySettings;
 import dev.podnet.dataplane.DataPlaneProxy;
 import dev.podnet.dataplane.Node;
 import dev.podnet.dataplane.NodeConfig;
@@ -39,13 +41,18 @@ public final class ClusterNode implements AutoCloseable
     private final ClusterSync sync;
     private final Node node;
     private final LeaseInfo lease;
+    private final ServiceSync serviceSync;
+    private final ServiceControl services;
 
-    private ClusterNode(final ControlPlane controlPlane, final ClusterSync sync, final Node node, final LeaseInfo lease)
+    private ClusterNode(final ControlPlane controlPlane, final ClusterSync sync, final Node node, final LeaseInfo lease,
+        final ServiceSync serviceSync, final ServiceControl services)
     {
         this.controlPlane = controlPlane;
         this.sync = sync;
         this.node = node;
         this.lease = lease;
+        this.serviceSync = serviceSync;
+        this.services = services;
     }
 
     /**
@@ -96,7 +103,13 @@ public final class ClusterNode implements AutoCloseable
             skipPreviousLifeAddresses(readEndpoints(controlPlane), settings.nodeName(), cidr, node.proxy());
             node.proxy().onPodsChanged(pods -> controlPlane.publishPods(toEndpoints(pods))).orTimeout(10, TimeUnit.SECONDS).join();
             sync.attach(node.proxy());
-            return new ClusterNode(controlPlane, sync, node, lease);
+            // Services: the registry and endpoints controller (singletons), this node's watch, and its sync into the data plane
+            final ServiceSync serviceSync = new ServiceSync(settings.nodeName(), config.services(), syncSettings);
+            final ServiceControl services = controlPlane.startServices(new ServiceRegistrySettings(config.services().serviceCidr().toString(),
+                Ipv4Address.format(config.services().dnsIp()), ServiceRegistrySettings.NODE_PORT_FIRST,
+                ServiceRegistrySettings.NODE_PORT_LAST), serviceSync);
+            serviceSync.attach(node.proxy());
+            return new ClusterNode(controlPlane, sync, node, lease, serviceSync, services);
         }
         catch (final RuntimeException ex)
         {
@@ -221,12 +234,24 @@ public final class ClusterNode implements AutoCloseable
         return lease;
     }
 
+    /** The Service objects: registry requests and this node's view of them. */
+    public ServiceControl services()
+    {
+        return services;
+    }
+
+    /** Programs this node's data plane with the Services. */
+    public ServiceSync serviceSync()
+    {
+        return serviceSync;
+    }
+
     private static java.util.List<EndpointInfo> toEndpoints(final java.util.List<dev.podnet.dataplane.PodInfo> pods)
     {
         final java.util.List<EndpointInfo> result = new java.util.ArrayList<>(pods.size());
         for (final dev.podnet.dataplane.PodInfo pod : pods)
         {
-            result.add(new EndpointInfo(Ipv4Address.format(pod.ip()), pod.mac(), pod.node(), pod.name(), 0, 0, 0, pod.netns()));
+            result.add(PodRecords.toRecord(pod));
         }
         return result;
     }
@@ -234,6 +259,7 @@ public final class ClusterNode implements AutoCloseable
     /** Stops as a crashed process would: no goodbye to the cluster. For tests and chaos. */
     public void crash()
     {
+        serviceSync.close();
         sync.close();
         controlPlane.crash();
         node.close();
@@ -246,6 +272,7 @@ public final class ClusterNode implements AutoCloseable
     {
         try
         {
+            serviceSync.close();
             controlPlane.close();
         }
         finally

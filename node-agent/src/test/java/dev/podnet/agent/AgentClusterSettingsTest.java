@@ -94,6 +94,7 @@ class AgentClusterSettingsTest
         env.put("PODNET_ADVERTISED_HOST", "node-7.example.com");
         env.put("PODNET_CLUSTER_BIND", "127.0.0.1");
         env.put("PODNET_CLUSTER_CIDR", "10.96.0.0/12");
+        env.put("PODNET_SERVICE_CIDR", "172.20.0.0/16"); // the default Service CIDR is this cluster CIDR
         env.put("PODNET_NODE_PREFIX", "26");
         env.put("PODNET_LEASE_GRACE", "30");
         env.put("PODNET_HEARTBEAT_INTERVAL_MS", "200");

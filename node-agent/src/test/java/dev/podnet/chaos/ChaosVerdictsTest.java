@@ -35,6 +35,7 @@ class ChaosVerdictsTest
     private final List<Probe> probes = new ArrayList<>(List.of(
         new Probe("node-1", T0 - 2_000, "a1", "b1", "ping", true, "ok"),
         new Probe("node-1", T0 + 7_000, "a1", "c1", "ping", false, "net-unreachable"),
+        new Probe("node-1", T0 + 7_000, "a1", "c1", "tcp", false, "timeout"),
         new Probe("node-2", T0 + 20_000, "b1", "a1", "udp", true, "ok"),
         new Probe("node-2", T0 + 20_500, "b1", "a1", "tcp", true, "ok")));
     private final List<String> duplicates = new ArrayList<>();
@@ -64,7 +65,7 @@ class ChaosVerdictsTest
         assertThat(verdicts).allMatch(Verdict::held, "held");
         assertThat(verdict(verdicts, "every step").detail()).isEqualTo("converged before the fault, fault injected, detected, " +
             "routes withdrawn, healed, Ready again, traffic restored");
-        assertThat(measured).containsEntry("probes", 4L).containsEntry("probes-untouched", 3L)
+        assertThat(measured).containsEntry("probes", 5L).containsEntry("probes-untouched", 3L)
             .containsEntry("probes-untouched-failed", 0L).containsEntry("probes-to-dead", 1L).containsEntry("duplicates", 0L)
             .containsEntry("restarts-unexpected", 0L);
     }
@@ -131,7 +132,7 @@ class ChaosVerdictsTest
         assertThat(verdicts.get(0).held()).isFalse();
         assertThat(verdicts.get(0).detail()).startsWith("converged before the fault never happened");
         assertThat(verdict(verdicts, "probes between").detail()).as("no window: every probe counts")
-            .startsWith("4 probes, 1 failed: sent 12.0..12.0 s, {a1->c1 ping net-unreachable=1}");
+            .startsWith("5 probes, 2 failed: sent 12.0..12.0 s, {a1->c1 ping net-unreachable=1, a1->c1 tcp timeout=1}");
     }
 
     @Test

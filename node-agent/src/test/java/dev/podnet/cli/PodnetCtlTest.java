@@ -145,9 +145,10 @@ class PodnetCtlTest
         }
         assertAligned(run.lines());
         assertThat(wide.exit()).isZero();
-        assertThat(cells(wide.lines().get(0))).containsExactly("NAME", "NODE", "IP", "MAC", "NETNS");
+        assertThat(cells(wide.lines().get(0))).containsExactly("NAME", "NODE", "IP", "MAC", "NETNS", "LABELS");
         assertThat(cells(wide.lines().get(3)).get(3)).matches("0a:58:0a:f4:[0-9a-f]{2}:02");
         assertThat(cells(wide.lines().get(3)).get(4)).as("an emulated pod has no namespace").isEqualTo("-");
+        assertThat(cells(wide.lines().get(3)).get(5)).isEqualTo("<none>");
     }
 
     @Test
@@ -167,7 +168,7 @@ class PodnetCtlTest
         final Run format = ctl("get", "pods", "-o", "yaml");
 
         assertThat(missing.exit()).isEqualTo(2);
-        assertThat(missing.err()).startsWith("error: missing resource type: nodes or pods");
+        assertThat(missing.err()).startsWith("error: missing resource type: nodes, pods, services, endpoints or namespaces");
         assertThat(format.exit()).isEqualTo(2);
         assertThat(format.err()).startsWith("error: -o: unknown output format 'yaml' (expected: wide, json)")
             .contains("See 'podnetctl get pods --help' for usage.");
@@ -278,7 +279,7 @@ class PodnetCtlTest
             final Run check = ctl("check");
             assertThat(check.exit()).as(check.out() + check.err()).isZero();
             assertThat(check.out()).contains("pn-tap-ctl").contains("12/12 pairs ok");
-            assertThat(ctl("get", "pods", "-o", "wide").out()).containsPattern("(?m)^pn-tap-ctl +node-2 +10\\S+ +0a:58\\S+ +pn-tap-ctl$");
+            assertThat(ctl("get", "pods", "-o", "wide").out()).containsPattern("(?m)^pn-tap-ctl +node-2 +10\\S+ +0a:58\\S+ +pn-tap-ctl +<none>$");
         }
         finally
         {
@@ -309,14 +310,14 @@ class PodnetCtlTest
     @Test
     void shouldExitWith1WhenAPingGetsNoReply()
     {
-        final Run run = ctl("ping", "a1", "10.99.0.1", "-c", "1");
+        final Run run = ctl("ping", "a1", "10.200.0.1", "-c", "1");
 
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.lines()).containsExactly(
-            "PING 10.99.0.1 (10.99.0.1) 56(84) bytes of data.",
+            "PING 10.200.0.1 (10.200.0.1) 56(84) bytes of data.",
             "From " + gateway(1) + " icmp_seq=1 Destination Net Unreachable",
             "",
-            "--- 10.99.0.1 ping statistics ---",
+            "--- 10.200.0.1 ping statistics ---",
             "1 packets transmitted, 0 received, +1 errors, 100% packet loss");
         assertThat(run.err()).isEmpty();
     }
@@ -375,11 +376,11 @@ class PodnetCtlTest
     @Test
     void shouldExitWith1WhenTracerouteDoesNotReachTheTarget()
     {
-        final Run run = ctl("traceroute", "a1", "10.99.0.1", "--max-hops", "4");
+        final Run run = ctl("traceroute", "a1", "10.200.0.1", "--max-hops", "4");
 
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.lines()).hasSize(3);
-        assertThat(run.lines().get(0)).isEqualTo("traceroute to 10.99.0.1 (10.99.0.1), 4 hops max");
+        assertThat(run.lines().get(0)).isEqualTo("traceroute to 10.200.0.1 (10.200.0.1), 4 hops max");
         assertThat(run.lines().get(1)).as("TTL 1 expires at the gateway").matches(" 1  " + Pattern.quote(gateway(1)) + "  \\d+\\.\\d{3} ms");
         assertThat(run.lines().get(2)).as("which has no route").matches(" 2  " + Pattern.quote(gateway(1)) + "  \\d+\\.\\d{3} ms !N");
     }

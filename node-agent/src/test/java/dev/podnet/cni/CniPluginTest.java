@@ -90,6 +90,8 @@ class CniPluginTest
         assertThat(ip.get("gateway").asText()).isEqualTo("10.244.9.1");
         assertThat(result.get("routes").get(0).get("dst").asText()).isEqualTo("0.0.0.0/0");
         assertThat(result.get("routes").get(0).get("gw").asText()).isEqualTo("10.244.9.1");
+        assertThat(result.get("dns").get("nameservers").toString()).as("the cluster DNS").isEqualTo("[\"10.96.0.10\"]");
+        assertThat(result.get("dns").get("search").get(0).asText()).isEqualTo("default.svc.cluster.local");
 
         // the interface, its address and the route exist inside the namespace, and traffic flows
         final String address = ip.get("address").asText();

@@ -68,6 +68,27 @@ class PodTcpServicesTest
     }
 
     @Test
+    void shouldNotCallAProbeStalledBecauseTheNextOneCameBeforeItsAnswer()
+    {
+        // two rounds of the prober bunched up: the second finds the first's line still on its way
+        final var first = node.proxy.tcpProbe("pod-a", b.ip(), TIMEOUT);
+        final var second = node.proxy.tcpProbe("pod-a", b.ip(), TIMEOUT);
+
+        assertThat(node.await(first).outcome()).isEqualTo("ok");
+        assertThat(node.await(second).outcome()).isEqualTo("ok");
+    }
+
+    @Test
+    void shouldCallAProbeStalledWhenThePreviousOneIsUnansweredForMoreThanASecond()
+    {
+        final var unanswered = node.proxy.tcpProbe("pod-a", ManualNode.ip("10.244.1.99"), TIMEOUT);
+        node.advance(Duration.ofMillis(1_100));
+
+        assertThat(node.await(node.proxy.tcpProbe("pod-a", ManualNode.ip("10.244.1.99"), TIMEOUT)).outcome()).isEqualTo("stalled");
+        assertThat(unanswered).isNotDone();
+    }
+
+    @Test
     void shouldFailWithConnectionRefusedWhenNothingListens()
     {
         final HttpResult result = get(b.ip(), 81, "/");

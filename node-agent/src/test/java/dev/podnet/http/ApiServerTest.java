@@ -527,7 +527,8 @@ class ApiServerTest
         assertThat(call("GET", "/api/v1/endpoints", null).body())
             .contains("{\"ip\":\"10.244.2.5\",\"mac\":\"0a:58:0a:f4:02:05\",\"node\":\"node-2\",\"pod\":\"far-1\"}");
         assertThat(call("GET", "/api/v1/pods", null).body())
-            .contains("{\"name\":\"far-1\",\"node\":\"node-2\",\"ip\":\"10.244.2.5\",\"mac\":\"0a:58:0a:f4:02:05\",\"netns\":null}");
+            .contains("{\"name\":\"far-1\",\"node\":\"node-2\",\"ip\":\"10.244.2.5\",\"mac\":\"0a:58:0a:f4:02:05\",\"netns\":null," +
+                "\"namespace\":\"default\",\"labels\":{}}");
 
         // the name resolves; with no route to node-2 the gateway answers net unreachable
         final Reply ping = call("POST", "/api/v1/pods/pod-1/ping", "{\"target\":\"far-1\",\"count\":1}");

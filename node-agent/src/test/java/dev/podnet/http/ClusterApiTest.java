@@ -81,7 +81,7 @@ class ClusterApiTest
         assertThat(c1.get("node").asText()).isEqualTo("node-3");
         assertThat(Http.get(cluster.api(1) + "/api/v1/pods/" + c1.get("ip").asText()).json().get("name").asText())
             .as("a pod by its IP").isEqualTo("c1");
-        assertError(Http.get(cluster.api(1) + "/api/v1/pods/zz"), 404, "not-found", "no pod 'zz' in the cluster");
+        assertError(Http.get(cluster.api(1) + "/api/v1/pods/zz"), 404, "not-found", "no pod 'zz' in namespace default in the cluster");
         assertError(Http.get(cluster.api(1) + "/api/v1/pods/10.244.x.1"), 400, "bad-request", "field 'pod'");
     }
 
@@ -145,7 +145,7 @@ class ClusterApiTest
             "node-2 knows web");
 
         assertError(Http.post(cluster.api(2) + "/api/v1/pods", "{\"name\":\"web\"}"), 409, "conflict",
-            "pod 'web' already exists on node node-3");
+            "pod 'web' already exists in namespace default on node node-3");
         assertError(Http.post(cluster.api(2) + "/api/v1/pods", "{\"name\":\"Web_1\"}"), 400, "bad-request", "DNS-1123");
         assertError(Http.post(cluster.api(2) + "/api/v1/pods", "{\"name\":\"x\",\"node\":\"node-9\"}"), 404, "not-found",
             "no node 'node-9'");

@@ -118,7 +118,7 @@ class RealPodTest
         assertThat(RealPodTesting.udpFrom("pn-tap-1", emulatedIp, 8081, "clientip")).startsWith(ip + ":");
 
         // the other way: a UDP echo server in the namespace answers the emulated pod
-        final Process server = startEcho("pn-tap-1", 9000);
+        final Process server = RealPodTestingAwait.echo("pn-tap-1", 9000);
         try
         {
             final JsonNode reply = RealPodTestingAwait.udp(url("/api/v1/pods/emu/udp"), ip, 9000, "hello");
@@ -237,23 +237,6 @@ class RealPodTest
         assertThat(Http.post(url("/api/v1/pods"), "{\"name\":\"emu\",\"netns\":true}").status()).isEqualTo(409);
         assertThat(Http.post(url("/api/v1/pods/pn-tap-x/ping"), "{\"target\":\"emu\"}").status()).isEqualTo(404);
         assertThat(run(List.of("ip", "netns", "list")).output()).doesNotContain("pn-tap-1").doesNotContain("emu");
-    }
-
-    private Process startEcho(final String netns, final int port)
-    {
-        try
-        {
-            final Process process = new ProcessBuilder("ip", "netns", "exec", netns, "python3", "-c",
-                "import socket\n" +
-                "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('0.0.0.0'," + port + "))\n" +
-                "while True:\n  d,a=s.recvfrom(65535); s.sendto(b'echo:'+d+b':'+a[0].encode(),a)\n").start();
-            RealPodTestingAwait.until(() -> inNetns(netns, "ss", "-uln").output().contains(":" + port), "the echo server listens");
-            return process;
-        }
-        catch (final java.io.IOException ex)
-        {
-            throw new java.io.UncheckedIOException(ex);
-        }
     }
 
     private long drops(final String reason)

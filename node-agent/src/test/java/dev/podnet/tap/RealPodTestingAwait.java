@@ -42,4 +42,23 @@ final class RealPodTestingAwait
         }, "a UDP reply from " + ip + ":" + port);
         return reply[0];
     }
+
+    /** A UDP echo server (python3) in {@code netns} on {@code port}: answers {@code echo:PAYLOAD:SOURCE-IP}. */
+    static Process echo(final String netns, final int port)
+    {
+        try
+        {
+            final Process process = new ProcessBuilder("ip", "netns", "exec", netns, "python3", "-c",
+                "import socket\n" +
+                "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('0.0.0.0'," + port + "))\n" +
+                "while True:\n  d,a=s.recvfrom(65535); s.sendto(b'echo:'+d+b':'+a[0].encode(),a)\n").start();
+            until(() -> dev.podnet.testing.RealPodTesting.inNetns(netns, "ss", "-uln").output().contains(":" + port),
+                "the echo server listens");
+            return process;
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new java.io.UncheckedIOException(ex);
+        }
+    }
 }
