@@ -205,7 +205,10 @@ final class Prober implements AutoCloseable
             }
             else
             {
-                record(at, from, target.pod(), targetIp, "tcp", result.ok(), result.outcome(), result.ok() ? result.rttNanos() / 1_000 : 0);
+                // logged at the time the line it reports on was sent: a round that finds an earlier line still unanswered
+                // reports that line's stall, which belongs to when it was sent (e.g. during a fault, a SYN in back-off)
+                final long sent = Math.min(at, System.currentTimeMillis() - result.rttNanos() / 1_000_000);
+                record(sent, from, target.pod(), targetIp, "tcp", result.ok(), result.outcome(), result.ok() ? result.rttNanos() / 1_000 : 0);
             }
         });
     }

@@ -197,8 +197,8 @@ class ServicesEndToEndTest
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.lines()).containsExactly("namespace/shop created", "pod/web-1 created", "pod/web-2 created",
             "service/web created", "service/solo created", "service/sticky created", "service/empty created", "service/pets created");
-        assertThat(run.err()).contains("Warning: pod/web-1: ignored, an emulated pod runs netexec (UDP 8081) whatever its spec " +
-            "says: spec.containers (all but their ports)");
+        assertThat(run.err()).contains("Warning: pod/web-1: ignored, an emulated pod runs netexec (UDP 8081, HTTP 8080), echo and " +
+            "discard whatever its spec says: spec.containers (all but their ports)");
         assertThat(ctl("apply", "-f", manifest.toString()).lines()).as("applied again: nothing changes")
             .allMatch(line -> line.endsWith(" unchanged"));
         awaitEndpoints("web", 2);
