@@ -61,7 +61,8 @@ class SwarmStackIT
             assertThat(deploy.exitCode()).as(deploy.output()).isZero();
             assertThat(deploy.output()).as("the stack file uses only what swarm supports").doesNotContain("Ignoring unsupported");
 
-            AgentApi.await(() -> readyNodes(stack).size() == 4, CONVERGE, "4 Ready nodes as node-1's API lists them");
+            AgentApi.await(() -> readyNodes(stack).size() == 4 && pods(stack) == 8, CONVERGE,
+                "4 Ready nodes and their 8 pods as node-1's API lists them");
             assertThat(readyNodes(stack)).containsOnlyKeys("node-1", "node-2", "node-3", "node-r1");
 
             final String node1 = container(stack, "node-1");
@@ -168,6 +169,20 @@ class SwarmStackIT
             return ready;
         }
         return ready;
+    }
+
+    /** How many pods node-1's API lists (-1 while it does not answer). */
+    private static int pods(final String stack)
+    {
+        final DockerCli.Result pods = exec(container(stack, "node-1"), "curl", "-sf", "http://127.0.0.1:8080/api/v1/pods");
+        try
+        {
+            return pods.exitCode() == 0 ? JSON.readTree(pods.output()).size() : -1;
+        }
+        catch (final java.io.IOException ex)
+        {
+            return -1;
+        }
     }
 
     private static DockerCli.Result exec(final String container, final String... command)
