@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The shipped {@code compose/docker-compose.yml} itself, run the way the README says: {@code up} builds
  * the image from this checkout and starts three nodes, {@code podnetctl check} passes inside node-1,
- * node-1's published API answers on the host's loopback (and only there), {@code podnetctl chaos kill-one} passes
+ * node-1's published API answers on the host's loopback (and only there), node-2's link to node-3 is impaired from
+ * the start ({@code PODNET_NETEM_NODE_2}), {@code podnetctl chaos kill-one} and {@code chaos one-way-partition} pass
  * against it, {@code stop} then {@code start} gives every node its CIDR back (its lease table is on a volume of its own), and
  * {@code down} leaves no container or network behind.
  * Uses {@code docker compose} (v2) when the machine has it, else {@code docker-compose} (v1).
@@ -38,7 +39,7 @@ class ComposeIT
         final int apiPort = LoopbackPorts.freeTcpPort();
         final Map<String, String> env = Map.of(
             "PODNET_IMAGE", image, "PODNET_BASE_IMAGE", Docker.baseImage(), "PODNET_API_PORT", Integer.toString(apiPort),
-            "PODNET_CLUSTER_SECRET", "compose-it-secret-" + id + "-0123");
+            "PODNET_CLUSTER_SECRET", "compose-it-secret-" + id + "-0123", "PODNET_NETEM_NODE_2", "node-3:delay=5ms");
         try
         {
             final DockerCli.Result up = compose(env, project, 600, "up", "-d", "--build");
@@ -61,6 +62,12 @@ class ComposeIT
             assertThat(published.lines().toList()).as("node-1's API is published on the host's loopback only")
                 .containsExactly("127.0.0.1:" + apiPort);
 
+            // node-2 was started with PODNET_NETEM_NODE_2: its link to node-3 is impaired from the start
+            final JsonNode links = api.get("/api/v1/links").json().get("links");
+            assertThat(links).as("impaired links").hasSize(1);
+            assertThat(links.get(0).get("from").asText() + " -> " + links.get(0).get("to").asText() + ": " +
+                links.get(0).get("impairment").asText()).isEqualTo("node-2 -> node-3: delay 5ms");
+
             final DockerCli.Result check = Docker.run(List.of("docker", "exec", node1, "podnetctl", "check"), 120);
             assertThat(check.exitCode()).as(check.output()).isZero();
             assertThat(check.output()).contains("30/30 pairs ok");
@@ -73,6 +80,15 @@ class ComposeIT
             System.out.println(chaos);
             assertThat(chaosExit).as(chaos.toString()).isZero();
             assertThat(chaos.toString()).contains("SIGKILL node-3").contains("routes withdrawn").contains("all invariants held");
+
+            // a link scenario: impairments through the agents' APIs instead of docker faults
+            final java.io.StringWriter link = new java.io.StringWriter();
+            final int linkExit = dev.podnet.cli.PodnetCtl.commandLine(Map.of())
+                .setOut(new java.io.PrintWriter(link)).setErr(new java.io.PrintWriter(link))
+                .execute("chaos", "one-way-partition", "--project", project);
+            System.out.println(link);
+            assertThat(linkExit).as(link.toString()).isZero();
+            assertThat(link.toString()).contains("one-way partition: nothing from node-1 to node-2").contains("all invariants held");
 
             // every node keeps its lease table on a volume of its own: stopped entirely and started again, same CIDRs
             final Map<String, String> leases = cidrs(api);

@@ -92,6 +92,12 @@ final class AgentCommand implements Callable<Integer>
             "(3 makes NODE-1..NODE-3) or names (default none)")
     String pods;
 
+    @Option(names = "--netem", paramLabel = "TO:FIELD=VALUE,...",
+        description = "PODNET_NETEM (links separated by ';'): impair the link from this node to node TO from the start, " +
+            "with the fields of 'podnetctl netem set' (delay=50ms,jitter=5ms,loss=1%,rate=10mbit,partition=true,...); " +
+            "repeatable, one link each (default none)")
+    List<String> netem;
+
     @Option(names = "--seeds", paramLabel = "HOST:PORT,...",
         description = "PODNET_SEEDS: cluster mode: join the Akka cluster through these seed nodes' cluster ports and get " +
             "the pod CIDR, the other nodes and their pods from the control plane. The first node lists itself. " +
@@ -262,6 +268,7 @@ final class AgentCommand implements Callable<Integer>
         put(flags, AgentSettings.Setting.IDLE_MODE, idleMode);
         put(flags, AgentSettings.Setting.PEERS, peers == null ? null : String.join(",", peers));
         put(flags, AgentSettings.Setting.PODS, pods);
+        put(flags, AgentSettings.Setting.NETEM, netem == null ? null : String.join(";", netem));
         put(flags, AgentSettings.Setting.SEEDS, seeds);
         put(flags, AgentSettings.Setting.CLUSTER_PORT, clusterPort);
         put(flags, AgentSettings.Setting.ADVERTISED_HOST, advertisedHost);

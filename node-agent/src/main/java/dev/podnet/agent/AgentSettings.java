@@ -6,6 +6,7 @@ import dev.podnet.dataplane.IdleMode;
 import dev.podnet.dataplane.NodeConfig;
 import dev.podnet.dataplane.ServiceSettings;
 import dev.podnet.http.ApiToken;
+import dev.podnet.netem.ImpairmentPatch;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.pod.PodSettings;
 import dev.podnet.sync.SyncSettings;
@@ -113,6 +114,7 @@ public record AgentSettings(
         IDLE_MODE("--idle-mode", "PODNET_IDLE_MODE"),
         PEERS("--peer", "PODNET_PEERS"),
         PODS("--pods", "PODNET_PODS"),
+        NETEM("--netem", "PODNET_NETEM"),
         SEEDS("--seeds", "PODNET_SEEDS"),
         CLUSTER_PORT("--cluster-port", "PODNET_CLUSTER_PORT"),
         ADVERTISED_HOST("--advertised-host", "PODNET_ADVERTISED_HOST"),
@@ -319,8 +321,10 @@ public record AgentSettings(
             pods(values.get(Setting.PODS), nodeName, podCidr.size() - 3, podCidr.toString()) :
             pods(values.get(Setting.PODS), nodeName, (1L << (32 - cluster.nodePrefix())) - 3, "a /" + cluster.nodePrefix() + " lease");
 
+        final Map<String, ImpairmentPatch> links = links(values.get(Setting.NETEM), nodeName);
+
         final AgentSettings settings = new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, networkId, podMtu,
-            apiBind, apiPort, idleMode, new StaticTopology(peers, pods), cluster, apiToken, bool(values, Setting.STOP_ON_STDIN_CLOSE),
+            apiBind, apiPort, idleMode, new StaticTopology(peers, pods, links), cluster, apiToken, bool(values, Setting.STOP_ON_STDIN_CLOSE),
             services(values, podCidr, cluster));
         if (cluster != null)
         {
@@ -471,6 +475,44 @@ public record AgentSettings(
         {
             throw new IllegalArgumentException(variable + ": " + ex.getMessage());
         }
+    }
+
+    /**
+     * Link impairments at start: {@code TO:FIELD=VALUE,...} per link, links separated by {@code ;} (the flag may
+     * be given once per link), e.g. {@code node-2:delay=50ms,loss=1%;node-3:rate=10mbit} (fields as
+     * {@code podnetctl netem set} and the API take them, see {@link ImpairmentPatch}).
+     */
+    private static Map<String, ImpairmentPatch> links(final String text, final String nodeName)
+    {
+        final Map<String, ImpairmentPatch> links = new java.util.LinkedHashMap<>();
+        if (text == null)
+        {
+            return links;
+        }
+        for (final String spec : text.split(";"))
+        {
+            if (spec.isBlank())
+            {
+                continue;
+            }
+            final int colon = spec.indexOf(':');
+            require(colon > 0, Setting.NETEM, "'" + spec.trim() + "' is not TO:FIELD=VALUE,... (e.g. node-2:delay=50ms,loss=1%)");
+            final String to = spec.substring(0, colon).trim();
+            require(NodeConfig.isDnsLabel(to), Setting.NETEM, "'" + to + "' is not a node name (a DNS-1123 label)");
+            require(!to.equals(nodeName), Setting.NETEM, "'" + to + "' is this node itself: a node has no link to itself");
+            require(!links.containsKey(to), Setting.NETEM, "the link to " + to + " is given twice");
+            try
+            {
+                final ImpairmentPatch patch = ImpairmentPatch.parse(spec.substring(colon + 1));
+                patch.applyTo(dev.podnet.netem.Impairment.none(0)); // checks the fields together (reorder needs a delay)
+                links.put(to, patch);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw invalid(Setting.NETEM, "link to " + to + ": " + ex.getMessage());
+            }
+        }
+        return links;
     }
 
     /**

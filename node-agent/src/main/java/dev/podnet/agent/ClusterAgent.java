@@ -161,6 +161,7 @@ public final class ClusterAgent implements AutoCloseable
         try
         {
             NodeAgent.createPods(started.proxy(), settings.topology().pods());
+            NodeAgent.impairLinks(started.proxy(), settings.topology().links());
             server.serve(started.proxy(), ApiServer.ConfigSource.CONTROL_PLANE, started);
         }
         catch (final RuntimeException ex)

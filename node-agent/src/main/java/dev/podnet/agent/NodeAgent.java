@@ -94,6 +94,17 @@ public final class NodeAgent implements AutoCloseable
             LOG.info("route {} via node {} at udp {}:{}", peer.cidr(), peer.node(), peer.host(), peer.port());
         }
         createPods(proxy, topology.pods());
+        impairLinks(proxy, topology.links());
+    }
+
+    /** Sets the impairments the agent was started with ({@code --netem}). */
+    static void impairLinks(final DataPlaneProxy proxy, final java.util.Map<String, dev.podnet.netem.ImpairmentPatch> links)
+    {
+        links.forEach((to, patch) ->
+        {
+            final dev.podnet.dataplane.LinkInfo link = awaitStep(proxy.setLink(to, patch), "impair the link to " + to);
+            LOG.info("link to {}: {}", to, link.impairment().describe());
+        });
     }
 
     /** Creates the pods, in the order given, each within {@value #STEP_TIMEOUT_SECONDS} s. */

@@ -19,7 +19,7 @@ import java.util.Map;
  * is reached at its container's address on that network (port 8080), looked up again after every
  * restart, so no port needs publishing (Linux: the host routes to its bridge networks).
  */
-public final class ChaosCluster
+public final class ChaosCluster implements LinkChaos.Agents
 {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -105,7 +105,9 @@ public final class ChaosCluster
         return call(node, "POST", path, body);
     }
 
-    private JsonNode call(final String node, final String method, final String path, final String body)
+    /** {@code method path} on the node's own agent: the answer of a 2xx, else null (down, partitioned, refused). */
+    @Override
+    public JsonNode call(final String node, final String method, final String path, final String body)
     {
         final String address = addresses.computeIfAbsent(node, name -> docker.ip(containers.get(name), network));
         if (address.isEmpty())

@@ -144,6 +144,12 @@ final class ApiClient
         return require(send("POST", path, body, timeout));
     }
 
+    /** {@code PUT path} with {@code body} as JSON, answered 2xx. */
+    JsonNode put(final String path, final Object body)
+    {
+        return require(send("PUT", path, body, QUICK));
+    }
+
     /** {@code DELETE path}, answered 2xx. */
     void delete(final String path)
     {

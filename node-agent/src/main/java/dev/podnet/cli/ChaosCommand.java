@@ -4,6 +4,7 @@ import dev.podnet.chaos.ChaosCluster;
 import dev.podnet.chaos.ChaosRun;
 import dev.podnet.chaos.ChaosSoak;
 import dev.podnet.chaos.DockerCli;
+import dev.podnet.chaos.LinkChaos;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,13 +14,15 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * {@code podnetctl chaos SCENARIO}: one of the chaos scenarios the tests run ({@link ChaosRun.Scenario}),
  * against a Compose cluster on this machine: faults through the {@code docker} command line, the
  * agents watched through their APIs at their container addresses. Shows progress, then the timeline
  * and the invariants' verdicts. {@code podnetctl chaos soak --minutes N}: faults drawn at random from
- * the five, back to back, judged after each heal, and the totals ({@link ChaosSoak}).
+ * the five, back to back, judged after each heal, and the totals ({@link ChaosSoak}). The link scenarios
+ * ({@link LinkChaos}) impair tunnels through the agents' APIs instead of docker faults.
  */
 @Command(
     name = "chaos",
@@ -36,13 +39,18 @@ import java.util.stream.Collectors;
             "must be 0). Needs 5 nodes.",
         "Needs the docker command line with access to the engine, and a host that reaches the containers' " +
             "addresses (Linux; not Docker Desktop).",
-        "Scenarios: kill-one, kill-allocator, kill-two, partition, rolling-restart; or soak."},
+        "Scenarios: kill-one, kill-allocator, kill-two, partition, rolling-restart; or soak.",
+        "Link scenarios (impairments on the tunnels between the first two nodes, podnetctl netem): slow-link, lossy-link, " +
+            "one-way-partition; judged: untouched pairs never fail, membership does not change, traffic is whole again " +
+            "after the heal, and each scenario's own (RTT across the slow link, loss across the lossy one, the other " +
+            "direction of a one-way partition passes)."},
     footerHeading = "%nExamples:%n",
     footer = {
         "  docker compose -f compose/docker-compose.yml up -d --scale node=2      # 5 nodes",
         "  podnetctl chaos kill-one",
         "  podnetctl chaos partition --project compose",
-        "  podnetctl chaos soak --minutes 10"})
+        "  podnetctl chaos soak --minutes 10",
+        "  podnetctl chaos one-way-partition"})
 final class ChaosCommand extends Verb
 {
     static final String SOAK = "soak";
@@ -50,7 +58,8 @@ final class ChaosCommand extends Verb
     static final int MAX_MINUTES = 24 * 60;
 
     @Parameters(index = "0", paramLabel = "SCENARIO",
-        description = "kill-one, kill-allocator, kill-two, partition or rolling-restart; or soak")
+        description = "kill-one, kill-allocator, kill-two, partition, rolling-restart, slow-link, lossy-link or " +
+            "one-way-partition; or soak")
     String scenario;
 
     @Option(names = {"-p", "--project"}, paramLabel = "NAME",
@@ -69,6 +78,7 @@ final class ChaosCommand extends Verb
     int run()
     {
         final boolean soak = SOAK.equals(scenario);
+        final LinkChaos.Scenario link = LinkChaos.Scenario.find(scenario);
         ChaosRun.Scenario chosen = null;
         if (soak)
         {
@@ -76,14 +86,19 @@ final class ChaosCommand extends Verb
         }
         else
         {
-            try
+            if (link == null)
             {
-                chosen = ChaosRun.Scenario.of(scenario);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw usage("unknown scenario '" + scenario + "' (one of " + Arrays.stream(ChaosRun.Scenario.values())
-                    .map(ChaosRun.Scenario::label).collect(Collectors.joining(", ")) + "; or " + SOAK + ")");
+                try
+                {
+                    chosen = ChaosRun.Scenario.of(scenario);
+                }
+                catch (final IllegalArgumentException ex)
+                {
+                    throw usage("unknown scenario '" + scenario + "' (one of " + Stream.concat(
+                        Arrays.stream(ChaosRun.Scenario.values()).map(ChaosRun.Scenario::label),
+                        Arrays.stream(LinkChaos.Scenario.values()).map(LinkChaos.Scenario::label))
+                        .collect(Collectors.joining(", ")) + "; or " + SOAK + ")");
+                }
             }
             if (minutes != null || seed != null)
             {
@@ -91,6 +106,10 @@ final class ChaosCommand extends Verb
             }
         }
         final ChaosCluster cluster = cluster();
+        if (link != null)
+        {
+            return runLinkScenario(cluster, link);
+        }
         try
         {
             if (soak)
@@ -140,6 +159,31 @@ final class ChaosCommand extends Verb
     private int scenario(final ChaosCluster cluster, final ChaosRun.Scenario chosen)
     {
         final ChaosRun.Report report = new ChaosRun(cluster, this::progress).run(chosen);
+        out().println();
+        out().print(report.format());
+        return report.passed() ? PodnetCtl.EXIT_OK : PodnetCtl.EXIT_FAILED;
+    }
+
+    /** A link scenario: no docker faults, impairments through the agents' APIs; docker only finds the containers. */
+    private int runLinkScenario(final ChaosCluster cluster, final LinkChaos.Scenario link)
+    {
+        try
+        {
+            LinkChaos.requireEnoughNodes(cluster.nodes().size());
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw CtlException.refused(ex.getMessage());
+        }
+        final LinkChaos.Report report;
+        try
+        {
+            report = new LinkChaos(cluster, Duration.ofSeconds(15), this::progress).run(link);
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw CtlException.failed("the scenario could not complete: " + ex.getMessage());
+        }
         out().println();
         out().print(report.format());
         return report.passed() ? PodnetCtl.EXIT_OK : PodnetCtl.EXIT_FAILED;

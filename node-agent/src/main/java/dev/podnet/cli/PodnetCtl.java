@@ -29,6 +29,7 @@ import java.util.Map;
         PingCommand.class, TracerouteCommand.class, UdpCommand.class, NslookupCommand.class, CurlCommand.class, PerfCommand.class,
         SsCommand.class, CheckCommand.class,
         ArpCommand.class, FdbCommand.class, RoutesCommand.class, ConntrackCommand.class, CaptureCommand.class, ChaosCommand.class,
+        NetemCommand.class, TraceCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExamples:%n",
     footer = {
@@ -43,6 +44,8 @@ import java.util.Map;
         "  podnetctl check",
         "  podnetctl capture a-1 -w - --seconds 30 | wireshark -k -i -",
         "  podnetctl chaos kill-one           # against a docker compose cluster",
+        "  podnetctl netem set node-1 node-2 --delay 50ms --loss 1% --both-ways",
+        "  podnetctl trace a-1 b-1 --udp 8081",
         "",
         "The server is --server, else the variable " + PodnetCtl.SERVER_ENV + ", else 'server' in the config file, else " +
             PodnetCtl.DEFAULT_SERVER + ".",

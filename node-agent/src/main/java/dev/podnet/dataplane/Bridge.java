@@ -5,6 +5,7 @@ import dev.podnet.packet.MacAddress;
 import dev.podnet.packet.PacketError;
 import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.DropReason;
+import dev.podnet.trace.Tracer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.collections.Long2ObjectHashMap;
@@ -53,6 +54,7 @@ final class Bridge
     private static final FrameTap[] NO_TAPS = new FrameTap[0];
     /** Replaced whole on the data-plane thread when a capture starts or stops. */
     private FrameTap[] taps = NO_TAPS;
+    private Tracer tracer = new Tracer("");
     private SwitchHook hook;
 
     /**
@@ -124,6 +126,12 @@ final class Bridge
         }
     }
 
+    /** Who hears what the bridge does with traced frames. */
+    void tracer(final Tracer tracer)
+    {
+        this.tracer = tracer;
+    }
+
     /** Only {@code tap} sees frames from now on ({@code null}: none). */
     void tap(final FrameTap tap)
     {
@@ -164,6 +172,7 @@ final class Bridge
         {
             tap.onFrame(ingress.name(), true, buffer, offset, length);
         }
+        tracer.enter("bridge");
         ethernet.wrap(buffer, offset, length);
         final PacketError error = ethernet.check();
         if (error != PacketError.NONE)
@@ -195,11 +204,24 @@ final class Bridge
                     return;
                 }
                 forwarded.lazySet(forwarded.get() + 1);
+                if (tracer.active())
+                {
+                    tracer.hop("bridge", "forwarded", "to port " + entry.port.name() + " (from port " + ingress.name() +
+                        "): FDB entry " + MacAddress.format(destination) + " on " + entry.port.name() +
+                        (entry.permanent ? ", permanent" : ", learned " + (nowNanos - entry.lastSeen) / 1_000_000 + " ms ago"),
+                        buffer, offset, length);
+                }
                 deliver(entry.port, buffer, offset, length, nowNanos);
                 return;
             }
         }
         flooded.lazySet(flooded.get() + 1);
+        if (tracer.active())
+        {
+            tracer.hop("bridge", "flooded", "to every port but " + ingress.name() + " (" + (portList.length - 1) + "): " +
+                (MacAddress.isMulticast(destination) ? "a broadcast or multicast destination" :
+                    "no FDB entry for " + MacAddress.format(destination)), buffer, offset, length);
+        }
         for (final BridgePort port : portList)
         {
             if (port != ingress)

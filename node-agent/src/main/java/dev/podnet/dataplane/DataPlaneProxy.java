@@ -1,6 +1,9 @@
 package dev.podnet.dataplane;
 
+import dev.podnet.netem.ImpairmentPatch;
 import dev.podnet.packet.Ipv4Cidr;
+import dev.podnet.trace.Hop;
+import dev.podnet.trace.TraceFilter;
 import dev.podnet.pod.ArpEntry;
 import dev.podnet.pod.HttpResult;
 import dev.podnet.pod.PingRequest;
@@ -265,6 +268,15 @@ public final class DataPlaneProxy
         return submit((dp, now, result) -> dp.pod(pod).tcpProbe(target, 7, timeout.toNanos(), result, now));
     }
 
+    /**
+     * A connect check from {@code pod} to {@code target:port}: the three-way handshake, then a reset, so that only the
+     * handshake crosses the network (a trace's TCP packet); {@code established} or why not.
+     */
+    public CompletableFuture<String> tcpHandshake(final String pod, final int target, final int port, final Duration timeout)
+    {
+        return submit((dp, now, result) -> dp.pod(pod).tcpHandshake(target, port, timeout.toNanos(), result, now));
+    }
+
     /** A pod's TCP sockets: listening ports, then connections, as {@code ss -tin} lists them. */
     public CompletableFuture<List<SocketInfo>> sockets(final String pod)
     {
@@ -343,6 +355,60 @@ public final class DataPlaneProxy
     public CompletableFuture<List<Route>> routes()
     {
         return submit((dp, now, result) -> result.complete(dp.routes()));
+    }
+
+    /**
+     * Changes what the link from this node to {@code node} does to frames (netem): only what {@code patch}
+     * names changes. Completes with the link as it is now.
+     */
+    public CompletableFuture<LinkInfo> setLink(final String node, final ImpairmentPatch patch)
+    {
+        return submit((dp, now, result) -> result.complete(dp.setLink(node, patch, now)));
+    }
+
+    /** Removes the impairment of the link to {@code node}; false when it had none. */
+    public CompletableFuture<Boolean> clearLink(final String node)
+    {
+        return submit((dp, now, result) -> result.complete(dp.clearLink(node, now)));
+    }
+
+    /** The impaired links from this node, with what each did so far. */
+    public CompletableFuture<List<LinkInfo>> links()
+    {
+        return submit((dp, now, result) -> result.complete(dp.links()));
+    }
+
+    /**
+     * Traces the next packet pod {@code pod} sends that matches {@code filter} (within {@code window}) as trace
+     * {@code traceId}: every stage it crosses, here and on other nodes, reports what it did with it.
+     */
+    public CompletableFuture<Void> armTrace(final String pod, final int traceId, final TraceFilter filter, final Duration window)
+    {
+        return submit((dp, now, result) ->
+        {
+            dp.requirePort(pod);
+            try
+            {
+                dp.tracer().arm(traceId, filter, now, now + window.toNanos());
+            }
+            catch (final IllegalStateException ex)
+            {
+                throw new DataPlaneException(DataPlaneException.Kind.UNAVAILABLE, ex.getMessage());
+            }
+            result.complete(null);
+        });
+    }
+
+    /** Stops waiting for trace {@code traceId}'s packet; false when it had come (or the trace is unknown). */
+    public CompletableFuture<Boolean> disarmTrace(final int traceId)
+    {
+        return submit((dp, now, result) -> result.complete(dp.tracer().disarm(traceId)));
+    }
+
+    /** What this node observed of trace {@code traceId} so far, in order. Any thread, no command. */
+    public List<Hop> traceHops(final int traceId)
+    {
+        return dataPlane.tracer().store().hops(traceId);
     }
 
     /** Every pod the node knows: its own and the remote ones. */

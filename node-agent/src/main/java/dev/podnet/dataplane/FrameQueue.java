@@ -22,6 +22,7 @@ public final class FrameQueue
     private final UnsafeBuffer[] slots;
     private final int[] lengths;
     private final int[] ingressPorts;
+    private final int[] traceIds;
     private final int slotCapacity;
     private int head;
     private int size;
@@ -36,6 +37,7 @@ public final class FrameQueue
         this.slots = new UnsafeBuffer[capacity];
         this.lengths = new int[capacity];
         this.ingressPorts = new int[capacity];
+        this.traceIds = new int[capacity];
         this.slotCapacity = slotCapacity;
         for (int i = 0; i < capacity; i++)
         {
@@ -91,6 +93,12 @@ public final class FrameQueue
     /** Queues the frame written into the last claimed slot. */
     public void commit(final int length, final int ingressPort)
     {
+        commit(length, ingressPort, 0);
+    }
+
+    /** Queues the frame written into the last claimed slot, as part of trace {@code traceId} (0: none). */
+    public void commit(final int length, final int ingressPort, final int traceId)
+    {
         if (length <= 0 || length > slotCapacity)
         {
             throw new IllegalArgumentException("frame length " + length + " outside 1.." + slotCapacity);
@@ -98,6 +106,7 @@ public final class FrameQueue
         final int index = (head + size) % slots.length;
         lengths[index] = length;
         ingressPorts[index] = ingressPort;
+        traceIds[index] = traceId;
         size++;
         queuedBytes += length;
     }
@@ -116,6 +125,12 @@ public final class FrameQueue
     public int headIngressPort()
     {
         return ingressPorts[head];
+    }
+
+    /** The trace the oldest queued frame belongs to; 0: none. */
+    public int headTraceId()
+    {
+        return traceIds[head];
     }
 
     /** Releases the oldest slot. */

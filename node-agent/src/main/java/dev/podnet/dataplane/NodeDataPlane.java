@@ -10,6 +10,8 @@ import dev.podnet.packet.PacketError;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.packet.MacAddress;
+import dev.podnet.netem.ImpairmentPatch;
+import dev.podnet.trace.Tracer;
 import dev.podnet.pod.ArpEntry;
 import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.DropReason;
@@ -85,7 +87,9 @@ public final class NodeDataPlane implements Agent
     private final Map<String, PodPort> podsByName = new LinkedHashMap<>();
     private final Int2ObjectHashMap<PodPort> podsByPort = new Int2ObjectHashMap<>();
     private final RouteTable routes = new RouteTable();
+    /** The way to other nodes: the link impairment stage in front of the tunnel; null for a node on its own. */
     private final Overlay overlay;
+    private final LinkImpairments links;
     private final ServiceStage services;
     private final ClusterDns dns;
     private final Ipv4Flyweight bridgedIpv4 = new Ipv4Flyweight();
@@ -101,6 +105,9 @@ public final class NodeDataPlane implements Agent
     private long nextTimerAt;
     private long nextAgeingAt;
     private long tapsHeldSince;
+    /** The data-plane clock at the start of this duty cycle. */
+    private long cycleNow;
+    private final Tracer tracer;
 
     /**
      * A pod's port on the bridge: an emulated pod's NIC ({@link EmulatedPort}), or a real pod's TAP
@@ -114,6 +121,8 @@ public final class NodeDataPlane implements Agent
         final long mac;
         /** The bridge port's name: the pod's name in default, namespace/name elsewhere (names are unique per namespace). */
         final String portName;
+        /** How traces name this port: {@code pod PORTNAME}. */
+        final String component;
         PodSpec spec;
 
         PodPort(final int id, final PodSpec spec, final int ip)
@@ -124,6 +133,7 @@ public final class NodeDataPlane implements Agent
             this.ip = ip;
             this.mac = MacAddress.podMac(ip);
             this.portName = PodSpec.DEFAULT_NAMESPACE.equals(spec.namespace()) ? spec.name() : spec.key();
+            this.component = "pod " + portName;
         }
 
         @Override
@@ -147,6 +157,31 @@ public final class NodeDataPlane implements Agent
 
         /** The emulated pod behind the port; null for a real pod. */
         abstract Pod emulated();
+
+        /** A traced frame reaches the pod: its stack (or its kernel, for a real pod) takes it from here. */
+        void traceReceived(final MutableDirectBuffer buffer, final int offset, final int length, final String detail)
+        {
+            if (tracer.active())
+            {
+                tracer.enter(component);
+                tracer.hop(component, "received", detail, buffer, offset, length);
+            }
+        }
+
+        /**
+         * The trace a frame the pod just wrote into {@code slot} belongs to: the one being handled (an answer), or
+         * one it starts (an armed filter matches it); 0 for none. Recorded as sent.
+         */
+        int traceSent(final MutableDirectBuffer slot, final int length, final String detail)
+        {
+            final int traceId = tracer.traceOfSent(slot, 0, length, cycleNow);
+            if (traceId != 0)
+            {
+                tracer.hop(traceId, component, "sent", tracer.active() ? detail + " answered" : detail + " sent it",
+                    slot, 0, length);
+            }
+            return traceId;
+        }
 
         abstract PodInfo info();
 
@@ -189,6 +224,7 @@ public final class NodeDataPlane implements Agent
     private final class EmulatedPort extends PodPort implements FrameSink
     {
         private final Pod pod;
+        private MutableDirectBuffer claimed;
 
         EmulatedPort(final int id, final PodSpec spec, final int ip)
         {
@@ -224,19 +260,21 @@ public final class NodeDataPlane implements Agent
         @Override
         public void deliver(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos)
         {
+            traceReceived(buffer, offset, length, "its NIC took the frame; its stack handles it");
             pod.onFrame(buffer, offset, length, nowNanos);
         }
 
         @Override
         public MutableDirectBuffer claim()
         {
-            return frames.claim();
+            claimed = frames.claim();
+            return claimed;
         }
 
         @Override
         public void commit(final int length)
         {
-            frames.commit(length, id);
+            frames.commit(length, id, traceSent(claimed, length, "its stack"));
         }
 
         @Override
@@ -292,7 +330,7 @@ public final class NodeDataPlane implements Agent
         @Override
         PodStats stats()
         {
-            return new PodStats(name, framesIn.get(), framesOut.get(), 0, 0);
+            return new PodStats(name, framesIn.get(), framesOut.get(), 0, 0, 0);
         }
 
         @Override
@@ -323,7 +361,7 @@ public final class NodeDataPlane implements Agent
                     return count;
                 }
                 framesOut.lazySet(framesOut.get() + 1);
-                frames.commit(length, id);
+                frames.commit(length, id, traceSent(slot, length, "its kernel"));
                 count++;
             }
             return count;
@@ -332,6 +370,7 @@ public final class NodeDataPlane implements Agent
         @Override
         public void deliver(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos)
         {
+            traceReceived(buffer, offset, length, "written to its TAP device: the pod's kernel handles it");
             if (buffer.byteArray() != null || !tap.write(buffer.addressOffset() + offset, length))
             {
                 drops.increment(DropReason.TAP_WRITE_FAILED);
@@ -364,7 +403,7 @@ public final class NodeDataPlane implements Agent
         @Override
         public void commit(final int length)
         {
-            frames.commit(length, GATEWAY_PORT);
+            frames.commit(length, GATEWAY_PORT, tracer.current());
         }
     }
 
@@ -388,9 +427,11 @@ public final class NodeDataPlane implements Agent
         }
         this.config = config;
         this.drops = drops;
-        this.overlay = overlay;
         this.clock = clock;
         final int maxFrame = 14 + Math.max(config.pod().mtu(), 1500);
+        this.links = overlay == null ? null :
+            new LinkImpairments(overlay, drops, config.nodeName(), EthernetFlyweight.HEADER_LENGTH + overlay.innerMtu(), clock);
+        this.overlay = links;
         this.frames = new FrameQueue(config.frameQueue(), maxFrame);
         this.bridge = new Bridge(config.fdbAging().toNanos(), config.fdbMaxEntries(), drops);
         this.ipam = new HostLocalIpam(config.podCidr());
@@ -405,7 +446,15 @@ public final class NodeDataPlane implements Agent
         this.router = new Router(
             GATEWAY_PORT, config.podCidr(), config.pod().mtu(), MacAddress.podMac(gatewayIp), localEndpoints, routes,
             new GatewaySink(), drops, new RateLimiter(config.pod().icmpErrorsPerSecond(), config.pod().icmpErrorBurst()), services, dns);
-        router.overlay(overlay);
+        router.overlay(this.overlay);
+        this.tracer = new Tracer(config.nodeName());
+        drops.observer(tracer::dropped);
+        bridge.tracer(tracer);
+        router.tracer(tracer);
+        if (this.overlay != null)
+        {
+            this.overlay.tracer(tracer);
+        }
         bridge.addPort(router);
         bridge.addPermanent(router.mac(), GATEWAY_PORT);
         bridge.hook(this::onSwitch);
@@ -443,6 +492,7 @@ public final class NodeDataPlane implements Agent
         dutyCycles.lazySet(dutyCycles.get() + 1);
         int work = drainCommands();
         final long now = clock.nanoTime();
+        cycleNow = now;
         if (now >= nextTimerAt)
         {
             nextTimerAt = now + TIMER_INTERVAL_NANOS;
@@ -554,6 +604,7 @@ public final class NodeDataPlane implements Agent
     {
         final int ingress = frames.headIngressPort();
         final PodPort pod = ingress == GATEWAY_PORT ? null : podsByPort.get(ingress);
+        tracer.current(frames.headTraceId(), "anti-spoofing");
         final DropReason refused = pod == null ? null : pod.refuse(frames.headBuffer(), frames.headLength());
         if (refused != null)
         {
@@ -561,8 +612,13 @@ public final class NodeDataPlane implements Agent
         }
         else
         {
+            if (pod != null && tracer.active())
+            {
+                tracer.hop("anti-spoofing", "passed", "source MAC and IP are " + pod.component + "'s own");
+            }
             bridge.forward(ingress, frames.headBuffer(), 0, frames.headLength(), now);
         }
+        tracer.current(0);
         frames.pop();
     }
 
@@ -584,7 +640,10 @@ public final class NodeDataPlane implements Agent
         bridgedIpv4.wrap(buffer, offset + EthernetFlyweight.HEADER_LENGTH, length - EthernetFlyweight.HEADER_LENGTH);
         if (bridgedIpv4.check() == PacketError.NONE)
         {
+            final String before = ServiceTrace.before(tracer, buffer, offset, length);
             services.bridged(bridgedIpv4, nowNanos);
+            ServiceTrace.after(tracer, services, before, buffer, offset, length);
+            tracer.enter("bridge");
         }
     }
 
@@ -659,6 +718,12 @@ public final class NodeDataPlane implements Agent
         {
             delegate.wakeup();
         }
+    }
+
+    /** Fails unless a pod (emulated or real) {@code reference} ({@code ns/name}, or a bare name in default) is on this node. */
+    void requirePort(final String reference)
+    {
+        port(reference);
     }
 
     /**
@@ -892,8 +957,10 @@ public final class NodeDataPlane implements Agent
         if (replaced != null)
         {
             overlay.removePeer(replaced.network);
+            links.unbind(replaced.network);
         }
         overlay.addPeer(cidr.network(), host, port);
+        links.bind(cidr.network(), node);
     }
 
     boolean removeRoute(final Ipv4Cidr cidr)
@@ -902,6 +969,7 @@ public final class NodeDataPlane implements Agent
         if (removed != null && overlay != null)
         {
             overlay.removePeer(removed.network);
+            links.unbind(removed.network);
         }
         return removed != null;
     }
@@ -975,6 +1043,34 @@ public final class NodeDataPlane implements Agent
         return result;
     }
 
+    /** Changes what the link from this node to {@code node} does to frames (netem); the link as it is now. */
+    LinkInfo setLink(final String node, final ImpairmentPatch patch, final long nowNanos)
+    {
+        return requireLinks().set(node, patch, nowNanos);
+    }
+
+    /** Removes the impairment of the link to {@code node}; false when it had none. */
+    boolean clearLink(final String node, final long nowNanos)
+    {
+        return requireLinks().clear(node, nowNanos);
+    }
+
+    /** The impaired links from this node, by destination node. */
+    List<LinkInfo> links()
+    {
+        return links == null ? new ArrayList<>() : links.links();
+    }
+
+    private LinkImpairments requireLinks()
+    {
+        if (links == null)
+        {
+            throw new DataPlaneException(DataPlaneException.Kind.UNAVAILABLE, "node " + config.nodeName() +
+                " has no tunnel: it has no links to impair");
+        }
+        return links;
+    }
+
     List<Endpoint> endpoints()
     {
         final List<Endpoint> result = routes.endpoints();
@@ -984,6 +1080,11 @@ public final class NodeDataPlane implements Agent
         }
         result.sort(Comparator.comparingLong(e -> e.ip() & 0xFFFFFFFFL));
         return result;
+    }
+
+    Tracer tracer()
+    {
+        return tracer;
     }
 
     void addTap(final FrameTap tap)

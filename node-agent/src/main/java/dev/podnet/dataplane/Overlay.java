@@ -16,6 +16,11 @@ public interface Overlay extends AutoCloseable
     int NOT_CONNECTED = 2;
     int BACK_PRESSURED = 3;
     int TOO_LARGE = 4;
+    /**
+     * An impaired link to the peer already holds its limit of frames: the overlay dropped the frame and counted it;
+     * the sender should hold back, as for {@link #BACK_PRESSURED}, until {@link #window} has room again.
+     */
+    int QUEUE_FULL = 5;
 
     /** Receives frames from other nodes: {@code sourceNode} is the sender's tunnel address. */
     @FunctionalInterface
@@ -30,7 +35,7 @@ public interface Overlay extends AutoCloseable
     /** Sends one inner Ethernet frame to the node whose tunnel address is {@code peer}. */
     int send(int peer, DirectBuffer frame, int offset, int length);
 
-    /** Bytes the peer's publication accepts now without back-pressure (0 when not connected). */
+    /** Bytes the way to the peer accepts now without back-pressure (0 when not connected). */
     long window(int peer);
 
     /** Starts (re)connecting to a peer node; resolving its host is retried with back-off. */
@@ -57,6 +62,11 @@ public interface Overlay extends AutoCloseable
     long framesSent(int peer);
 
     long framesReceived(int peer);
+
+    /** Who the tunnel reports traced frames to (encapsulated, received); by default it reports nothing. */
+    default void tracer(final dev.podnet.trace.Tracer tracer)
+    {
+    }
 
     @Override
     void close();

@@ -3,6 +3,7 @@ package dev.podnet.dataplane;
 import dev.podnet.packet.ArpFlyweight;
 import dev.podnet.packet.EthernetFlyweight;
 import dev.podnet.packet.IcmpFlyweight;
+import dev.podnet.packet.Ipv4Address;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.packet.Ipv4Flyweight;
 import dev.podnet.packet.MacAddress;
@@ -13,6 +14,8 @@ import dev.podnet.pod.DropReason;
 import dev.podnet.pod.FrameSink;
 import dev.podnet.pod.RateLimiter;
 import dev.podnet.service.ServiceStage;
+import dev.podnet.trace.Headers;
+import dev.podnet.trace.Tracer;
 import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Long2LongHashMap;
@@ -87,6 +90,7 @@ final class Router implements BridgePort, Overlay.Receiver
     private final DropCounters drops;
     private final RateLimiter icmpErrors;
     private Overlay overlay;
+    private Tracer tracer = new Tracer("");
     private final ServiceStage services;
     private final ClusterDns dns;
     private final ClusterDnsTcp dnsTcp;
@@ -151,6 +155,12 @@ final class Router implements BridgePort, Overlay.Receiver
         this.overlay = overlay;
     }
 
+    /** Who hears what the router does with traced packets. */
+    void tracer(final Tracer tracer)
+    {
+        this.tracer = tracer;
+    }
+
     @Override
     public int id()
     {
@@ -178,6 +188,7 @@ final class Router implements BridgePort, Overlay.Receiver
     @Override
     public void deliver(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos)
     {
+        tracer.enter("router");
         ethernet.wrap(buffer, offset, length);
         final PacketError error = ethernet.check();
         if (error != PacketError.NONE)
@@ -197,9 +208,16 @@ final class Router implements BridgePort, Overlay.Receiver
                 break;
             case ETHER_TYPE_IPV4:
                 if (destination == gatewayMac && checkIpv4(buffer, ethernet.payloadOffset(), ethernet.payloadLength()) &&
-                    !answerDns(nowNanos) && admitService(services.fromPod(ipv4, nowNanos), nowNanos))
+                    !answerDns(nowNanos))
                 {
-                    route(gatewayIp, nowNanos);
+                    final String before = ServiceTrace.before(tracer, buffer, offset, length);
+                    final int verdict = services.fromPod(ipv4, nowNanos);
+                    ServiceTrace.after(tracer, services, before, buffer, offset, length);
+                    if (admitService(verdict, nowNanos))
+                    {
+                        tracer.enter("router");
+                        route(gatewayIp, nowNanos);
+                    }
                 }
                 break;
             default:
@@ -229,6 +247,11 @@ final class Router implements BridgePort, Overlay.Receiver
         }
         final long requesterMac = arp.senderMac();
         final int requesterIp = arp.senderIp();
+        if (tracer.active())
+        {
+            tracer.hop("router", "answered", "the ARP request for the gateway " + Ipv4Address.format(gatewayIp) + ": is-at " +
+                MacAddress.format(gatewayMac));
+        }
         txEthernet.wrap(slot, 0, MIN_FRAME_LENGTH).destination(requesterMac).source(gatewayMac).etherType(ETHER_TYPE_ARP);
         txArp.wrap(slot, ETH, ArpFlyweight.LENGTH)
             .writeIpv4OverEthernet(ArpFlyweight.OP_REPLY, gatewayMac, gatewayIp, requesterMac, requesterIp);
@@ -274,8 +297,12 @@ final class Router implements BridgePort, Overlay.Receiver
             drops.increment(DropReason.TUNNEL_NOT_OUR_CIDR);
             return;
         }
-        if (admitService(services.fromTunnel(ipv4, nowNanos), nowNanos))
+        final String before = ServiceTrace.before(tracer, buffer, offset, length);
+        final int verdict = services.fromTunnel(ipv4, nowNanos);
+        ServiceTrace.after(tracer, services, before, buffer, offset, length);
+        if (admitService(verdict, nowNanos))
         {
+            tracer.enter("router");
             route(tunnelIp, nowNanos);
         }
     }
@@ -360,6 +387,11 @@ final class Router implements BridgePort, Overlay.Receiver
         txUdp.wrap(tx, ETH + Ipv4Flyweight.MIN_HEADER_LENGTH, UdpFlyweight.HEADER_LENGTH + answer)
             .writeHeader(ClusterDns.PORT, udp.sourcePort(), answer)
             .updateChecksum(dns.address(), ipv4.source());
+        if (tracer.active())
+        {
+            tracer.hop("cluster DNS", "answered", "the query to " + Ipv4Address.format(dns.address()) + ":" + ClusterDns.PORT +
+                " from the node's zone (" + answer + " bytes)", describeReceived(), Headers.describe(tx, 0, ETH + totalLength));
+        }
         sendGenerated(totalLength);
         return true;
     }
@@ -372,6 +404,11 @@ final class Router implements BridgePort, Overlay.Receiver
             (ipv4.buffer().getShort(offset + 2, java.nio.ByteOrder.BIG_ENDIAN) & 0xFFFF) != ClusterDns.PORT)
         {
             return false; // the Service stage decides (no rule: dropped)
+        }
+        if (tracer.active())
+        {
+            tracer.hop("cluster DNS", "received", "a segment to its TCP server at " + Ipv4Address.format(dns.address()) + ":" +
+                ClusterDns.PORT + "; what it answers is traced on", describeReceived(), null);
         }
         final PacketError error = dnsTcp.onSegment(ipv4.source(), ipv4.destination(), ipv4.buffer(), offset, ipv4.payloadLength(),
             nowNanos);
@@ -497,6 +534,12 @@ final class Router implements BridgePort, Overlay.Receiver
         tx.putBytes(ETH, ipv4.buffer(), ipv4.offset(), ipv4.totalLength());
         txEthernet.wrap(tx, 0, frameLength).destination(mac).source(gatewayMac).etherType(ETHER_TYPE_IPV4);
         txIpv4.wrap(tx, ETH, ipv4.totalLength()).decrementTtl();
+        if (tracer.active())
+        {
+            tracer.hop("router", "forwarded", "to node " + route.node + " through the tunnel: route " + route.cidr +
+                ", the pod's MAC " + MacAddress.format(mac) + " from the endpoint table (no ARP across the tunnel); " +
+                "TTL " + ipv4.ttl() + " -> " + txIpv4.ttl(), describeReceived(), Headers.describe(tx, 0, frameLength));
+        }
         if (!toTunnel(route, frameLength) && ipv4.isFragment())
         {
             dropRestOfDatagram();
@@ -610,6 +653,10 @@ final class Router implements BridgePort, Overlay.Receiver
                 congestedPeer = route.network;
                 drops.increment(DropReason.TUNNEL_BACK_PRESSURED);
                 return false;
+            case Overlay.QUEUE_FULL:
+                tunnelCongested = true; // counted by the link: the pods hold back until it drains
+                congestedPeer = route.network;
+                return false;
             case Overlay.TOO_LARGE:
                 drops.increment(DropReason.FRAME_TOO_LARGE);
                 return false;
@@ -632,6 +679,12 @@ final class Router implements BridgePort, Overlay.Receiver
         slot.putBytes(ETH, ipv4.buffer(), ipv4.offset(), ipv4.totalLength());
         txEthernet.wrap(slot, 0, frameLength).destination(mac).source(gatewayMac).etherType(ETHER_TYPE_IPV4);
         txIpv4.wrap(slot, ETH, ipv4.totalLength()).decrementTtl();
+        if (tracer.active())
+        {
+            tracer.hop("router", "forwarded", "to " + Ipv4Address.format(txIpv4.destination()) + " on this node's bridge: " +
+                "the pod CIDR " + podCidr + " is local, the pod's MAC " + MacAddress.format(mac) + " from the endpoint table; " +
+                "TTL " + ipv4.ttl() + " -> " + txIpv4.ttl(), describeReceived(), Headers.describe(slot, 0, frameLength));
+        }
         commitPadded(slot, frameLength);
     }
 
@@ -654,6 +707,10 @@ final class Router implements BridgePort, Overlay.Receiver
                 startPacket(self, Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
                 tx.putBytes(txIpv4.payloadOffset(), icmp.buffer(), icmp.offset(), icmpLength);
                 txIcmp.wrap(tx, txIpv4.payloadOffset(), icmpLength).type(IcmpFlyweight.TYPE_ECHO_REPLY).code(0).updateChecksum();
+                if (tracer.active())
+                {
+                    tracer.hop("router", "answered", "an echo request to its own address " + Ipv4Address.format(self));
+                }
                 sendGenerated(Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
             }
             return;
@@ -681,7 +738,15 @@ final class Router implements BridgePort, Overlay.Receiver
         txIcmp.wrap(tx, txIpv4.payloadOffset(), icmpLength).writeError(type, code, nextHopMtu);
         tx.putBytes(txIcmp.payloadOffset(), ipv4.buffer(), ipv4.offset(), quoteLength);
         txIcmp.updateChecksum();
+        final int errorLength = ETH + Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength;
+        if (tracer.active())
+        {
+            tracer.hop("router", "answered", "with an ICMP error from " + Ipv4Address.format(source) + " back to " +
+                Ipv4Address.format(ipv4.source()), null, Headers.describe(tx, 0, errorLength));
+        }
+        final String before = ServiceTrace.before(tracer, tx, 0, errorLength);
         services.generatedError(txIpv4, nowNanos);
+        ServiceTrace.after(tracer, services, before, tx, 0, errorLength);
         sendGenerated(Ipv4Flyweight.MIN_HEADER_LENGTH + icmpLength);
     }
 
@@ -741,6 +806,12 @@ final class Router implements BridgePort, Overlay.Receiver
         }
         txEthernet.wrap(tx, 0, ETH).destination(mac).source(gatewayMac).etherType(ETHER_TYPE_IPV4);
         toTunnel(route, frameLength);
+    }
+
+    /** The packet in {@link #ipv4} as the router got it, for a trace: its frame's headers. */
+    private String describeReceived()
+    {
+        return Headers.describe(ipv4.buffer(), ipv4.offset() - ETH, ETH + ipv4.totalLength());
     }
 
     private void commitPadded(final MutableDirectBuffer slot, final int length)

@@ -254,6 +254,8 @@ public final class ApiServer implements AutoCloseable
         else
         {
             nodeApi = new NodeApi(proxy, nodeName, commandTimeout);
+            new LinksApi(proxy, nodeName, commandTimeout, null).register(all);
+            new TraceApi(proxy, nodeName, commandTimeout, null, null).register(all);
         }
         nodeApi.register(all);
         new MetricsApi(proxy, nodeName, status, cluster, commandTimeout).register(all);
@@ -408,7 +410,7 @@ public final class ApiServer implements AutoCloseable
         {
             return false;
         }
-        return rawPath.equals("/api/v1/check") ||
+        return rawPath.equals("/api/v1/check") || rawPath.equals("/api/v1/trace") ||
             rawPath.startsWith("/api/v1/nodes/") && rawPath.endsWith("/check") ||
             rawPath.startsWith("/api/v1/pods/") &&
                 (rawPath.endsWith("/ping") || rawPath.endsWith("/traceroute") || rawPath.endsWith("/udp"));

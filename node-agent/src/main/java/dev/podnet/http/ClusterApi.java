@@ -132,6 +132,8 @@ final class ClusterApi implements AutoCloseable
         new CheckApi(this, proxy, forwarder, self).register(dispatcher);
         new CaptureApi(this, proxy, forwarder, self).register(dispatcher);
         new ProbeApi(this, prober).register(dispatcher);
+        new LinksApi(proxy, self, quick, this).register(dispatcher);
+        new TraceApi(proxy, self, quick, this, forwarder).register(dispatcher);
     }
 
     private static ApiResponse pods(final ClusterDirectory directory, final List<Endpoint> pods)
@@ -144,6 +146,54 @@ final class ClusterApi implements AutoCloseable
     {
         final List<PodInfo> pods = Await.await(proxy.pods(), quick, "listing this node's pods");
         return new ClusterDirectory(self, view.get(), pods);
+    }
+
+    /** What another node answered a GET asked of every node at once: the body of its 200, else why there is none. */
+    record NodeAnswer(String node, byte[] body, String error)
+    {
+    }
+
+    /**
+     * {@code GET pathOf(node)} on every other node's agent, all at once, each bounded by {@link #FORWARD_QUICK}: the
+     * answers in node order (a node without an API address, or one that does not answer 200, with why).
+     */
+    List<NodeAnswer> askOthers(final java.util.function.Function<String, String> pathOf) throws InterruptedException
+    {
+        final List<String> names = new java.util.ArrayList<>();
+        final List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<byte[]>>> pending = new java.util.ArrayList<>();
+        final List<NodeAnswer> answers = new java.util.ArrayList<>();
+        for (final Views.Node node : directory().nodes())
+        {
+            if (node.name().equals(self))
+            {
+                continue;
+            }
+            if (node.api() == null)
+            {
+                answers.add(new NodeAnswer(node.name(), null, "no API address (no lease)"));
+                continue;
+            }
+            names.add(node.name());
+            pending.add(forwarder.getAsync(node.api(), pathOf.apply(node.name()), FORWARD_QUICK));
+        }
+        for (int i = 0; i < names.size(); i++)
+        {
+            try
+            {
+                final java.net.http.HttpResponse<byte[]> response =
+                    pending.get(i).get(FORWARD_QUICK.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                answers.add(response.statusCode() == 200 ? new NodeAnswer(names.get(i), response.body(), null) :
+                    new NodeAnswer(names.get(i), null, "HTTP " + response.statusCode() + ": " +
+                        new String(response.body(), java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            catch (final java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex)
+            {
+                final Throwable cause = ex instanceof java.util.concurrent.ExecutionException ? ex.getCause() : ex;
+                answers.add(new NodeAnswer(names.get(i), null,
+                    cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage()));
+            }
+        }
+        return answers;
     }
 
     /** A node's table: this node's from its data plane, another's from its agent. */

@@ -90,6 +90,12 @@ final class Forwarder
         return client.sendAsync(request(api, "POST", path, json, timeout), HttpResponse.BodyHandlers.ofByteArray());
     }
 
+    /** A GET of {@code path} on {@code node}'s agent, answered asynchronously (status and body). */
+    CompletableFuture<HttpResponse<byte[]>> getAsync(final String api, final String path, final Duration timeout)
+    {
+        return client.sendAsync(request(api, "GET", path, new byte[0], timeout), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     private <T> HttpResponse<T> send(
         final String node, final String api, final String method, final String pathAndQuery, final byte[] body,
         final Duration timeout, final HttpResponse.BodyHandler<T> handler) throws InterruptedException

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A request body: one JSON object whose fields are read by name, each checked for presence, type and
@@ -178,6 +179,26 @@ final class JsonBody
             labels.put(entry.getKey(), entry.getValue().textValue());
         }
         return labels;
+    }
+
+    /**
+     * Every field as text, in the body's order: strings as they are, numbers and booleans as JSON writes
+     * them (for values with units, {@code "50ms"} or {@code 50}); 400 for an array, an object or null.
+     */
+    java.util.Map<String, String> scalars()
+    {
+        final java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
+        for (final Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); )
+        {
+            final Map.Entry<String, JsonNode> field = it.next();
+            final JsonNode node = field.getValue();
+            if (!node.isValueNode() || node.isNull())
+            {
+                throw wrongType(field.getKey(), node, "a string, a number or a boolean");
+            }
+            fields.put(field.getKey(), node.asText());
+        }
+        return fields;
     }
 
     /**

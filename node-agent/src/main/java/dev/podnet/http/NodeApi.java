@@ -49,7 +49,7 @@ final class NodeApi
     }
 
     /** A host name as resolvers take it (RFC 1123 labels, any case, an optional final dot). */
-    private static final java.util.regex.Pattern HOSTNAME =
+    static final java.util.regex.Pattern HOSTNAME =
         java.util.regex.Pattern.compile("([A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.)*[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?\\.?");
 
     /** How long a name lookup may take: the resolver's timeouts (5 s × 2 attempts × 4 candidates) and then some. */

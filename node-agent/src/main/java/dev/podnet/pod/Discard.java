@@ -14,6 +14,7 @@ public final class Discard implements UdpHandler
 
     private final AtomicLong datagrams = new AtomicLong();
     private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong lastAt = new AtomicLong();
 
     @Override
     public void onDatagram(
@@ -22,6 +23,7 @@ public final class Discard implements UdpHandler
     {
         datagrams.lazySet(datagrams.get() + 1);
         bytes.lazySet(bytes.get() + length);
+        lastAt.lazySet(nowNanos);
     }
 
     public long datagrams()
@@ -32,5 +34,11 @@ public final class Discard implements UdpHandler
     public long bytes()
     {
         return bytes.get();
+    }
+
+    /** The data plane's clock when the last datagram arrived (0: none yet). */
+    public long lastNanos()
+    {
+        return lastAt.get();
     }
 }

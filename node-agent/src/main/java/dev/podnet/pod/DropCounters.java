@@ -19,17 +19,29 @@ public final class DropCounters
 
     private final AtomicLongArray reasons = new AtomicLongArray(REASONS.length);
     private final AtomicLongArray malformed = new AtomicLongArray(ERRORS.length);
+    private java.util.function.Consumer<String> observer = label -> { };
+
+    /**
+     * Who hears of every drop as it is counted, by label, on the counting thread (the data plane's tracer, which
+     * explains a traced packet's drop); it must not block and, for untraced frames, should cost nothing.
+     */
+    public void observer(final java.util.function.Consumer<String> observer)
+    {
+        this.observer = observer;
+    }
 
     public void increment(final DropReason reason)
     {
         final int i = reason.ordinal();
         reasons.lazySet(i, reasons.get(i) + 1);
+        observer.accept(reason.label());
     }
 
     public void increment(final PacketError error)
     {
         final int i = error.ordinal();
         malformed.lazySet(i, malformed.get(i) + 1);
+        observer.accept(error.label());
     }
 
     public long get(final DropReason reason)

@@ -83,6 +83,14 @@ public enum DropReason
     TUNNEL_BACK_PRESSURED("tunnel-back-pressured"),
     /** The tunnel to the peer is not connected (yet, or any more). */
     TUNNEL_NOT_CONNECTED("tunnel-not-connected"),
+    /** Lost on an impaired link (netem loss: random or Gilbert-Elliott). */
+    NETEM_LOSS("netem-loss"),
+    /** An impaired link already held its limit of frames (delayed or waiting for its rate). */
+    NETEM_QUEUE_FULL("netem-queue-full"),
+    /** The link to the peer is partitioned in this direction. */
+    NETEM_PARTITION("netem-partition"),
+    /** A flapping link to the peer was down. */
+    NETEM_LINK_DOWN("netem-link-down"),
     /** A packet to a Service port without endpoints (answered with ICMP port unreachable, as kube-proxy's REJECT rule). */
     SERVICE_NO_ENDPOINTS("service-no-endpoints"),
     /**

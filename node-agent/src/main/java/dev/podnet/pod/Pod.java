@@ -758,6 +758,16 @@ public final class Pod implements ArpCache.Actions
         tcp.probe(ip, port, timeoutNanos, result, nowNanos);
     }
 
+    /**
+     * A connect check of {@code ip:port}: the three-way handshake, then a reset; completes with {@code established}
+     * or why not ({@code connection-refused}, {@code timeout}, ...).
+     */
+    public void tcpHandshake(final int ip, final int port, final long timeoutNanos, final CompletableFuture<String> result,
+        final long nowNanos)
+    {
+        tcp.handshake(ip, port, timeoutNanos, result, nowNanos);
+    }
+
     /** Opens a TCP connection for {@code handler} (which then runs on the data-plane thread); null when none is free. */
     public TcpConnection tcpConnect(final int ip, final int port, final TcpHandler handler, final long nowNanos)
     {
@@ -804,7 +814,7 @@ public final class Pod implements ArpCache.Actions
 
     public PodStats stats()
     {
-        return new PodStats(name, framesIn.get(), framesOut.get(), discard.datagrams(), discard.bytes());
+        return new PodStats(name, framesIn.get(), framesOut.get(), discard.datagrams(), discard.bytes(), discard.lastNanos());
     }
 
     /** Binds {@code handler} to a UDP port; false when the port is taken. */

@@ -29,6 +29,7 @@ final class PodTcp
     private final TcpDiscard discard = new TcpDiscard();
     private final List<HttpCall> calls = new ArrayList<>();
     private final List<TcpPerf> perfs = new ArrayList<>();
+    private final List<TcpHandshake> handshakes = new ArrayList<>();
     private final org.agrona.collections.Long2ObjectHashMap<TcpProbe> probes = new org.agrona.collections.Long2ObjectHashMap<>();
 
     PodTcp(final String podName, final int ip, final int mtu, final TcpSettings settings, final SegmentOutput output)
@@ -66,6 +67,13 @@ final class PodTcp
             if (perfs.get(i).onTimer(nowNanos))
             {
                 perfs.remove(i);
+            }
+        }
+        for (int i = handshakes.size() - 1; i >= 0; i--)
+        {
+            if (handshakes.get(i).onTimer(nowNanos))
+            {
+                handshakes.remove(i);
             }
         }
         if (!probes.isEmpty())
@@ -112,6 +120,24 @@ final class PodTcp
         if (!call.isDone())
         {
             calls.add(call);
+        }
+    }
+
+    /** A connect check of {@code ip:port}: the handshake, then a reset ({@link TcpHandshake}). */
+    void handshake(final int ip, final int port, final long timeoutNanos, final CompletableFuture<String> result,
+        final long nowNanos)
+    {
+        final TcpHandshake handshake = new TcpHandshake(nowNanos + timeoutNanos, result);
+        final TcpConnection connection = stack.connect(ip, port, handshake, nowNanos);
+        if (connection == null)
+        {
+            result.complete("no-free-port");
+            return;
+        }
+        handshake.connection(connection);
+        if (!handshake.isDone())
+        {
+            handshakes.add(handshake);
         }
     }
 
@@ -168,6 +194,11 @@ final class PodTcp
         {
             probe.abort(reason);
         }
+        for (final TcpHandshake handshake : new ArrayList<>(handshakes))
+        {
+            handshake.abort(reason);
+        }
+        handshakes.clear();
         calls.clear();
         perfs.clear();
         probes.clear();

@@ -4,6 +4,7 @@ import dev.podnet.conntrack.ConntrackEntry;
 import dev.podnet.conntrack.ConntrackTable;
 import dev.podnet.packet.Checksum;
 import dev.podnet.packet.IcmpFlyweight;
+import dev.podnet.packet.Ipv4Address;
 import dev.podnet.packet.Ipv4Flyweight;
 import org.agrona.MutableDirectBuffer;
 
@@ -49,6 +50,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * client that keeps sending from the same port would keep reaching a pod that is gone (the stale-UDP
  * black hole).
  * <p>
+ * What the last call did to its packet ({@link #lastOutcome()}, {@link #describeLast()}) is what a trace reports as the
+ * Service stage's hop: the stage reporting on itself, read at its boundary.
+ * <p>
  * Single-threaded (the data-plane thread); nothing here allocates per packet.
  */
 public final class ServiceStage
@@ -74,6 +78,19 @@ public final class ServiceStage
     private static final int PORT_ATTEMPTS = 32;
     private static final int FRAGMENTS = 64;
     private static final long FRAGMENT_LIFETIME_NANOS = 30_000_000_000L;
+
+    /** What the last call did to its packet: nothing (not a Service's, or dropped: see the verdict). */
+    public static final int OUTCOME_NONE = 0;
+    /** A new connection: an endpoint chosen, the destination translated (DNAT), the connection tracked. */
+    public static final int OUTCOME_NEW = 1;
+    /** A packet of a tracked connection in its original direction: translated as the connection's first was. */
+    public static final int OUTCOME_ESTABLISHED = 2;
+    /** A reply of a tracked connection: its source translated back to the Service address (un-DNAT). */
+    public static final int OUTCOME_REPLY = 3;
+    /** An ICMP error about a tracked connection (RELATED): translated back, the quoted header too. */
+    public static final int OUTCOME_RELATED = 4;
+    /** A later fragment of a translated datagram: given its first fragment's addresses. */
+    public static final int OUTCOME_FRAGMENT = 5;
 
     /** Counter names, by index: see {@link #counter(int)}. */
     public static final String[] COUNTERS = {"new-connections", "translated", "rejected", "no-rule", "hairpin", "affinity-hits",
@@ -105,6 +122,13 @@ public final class ServiceStage
     private final int[] fragmentNewDestination = new int[FRAGMENTS];
     private final long[] fragmentExpires = new long[FRAGMENTS];
     private int nextFragment;
+
+    // what the last call did: read by a trace at the stage's boundary
+    private int lastOutcome;
+    private int lastEntry;
+    private int lastEndpoints;
+    private boolean lastAffinity;
+    private int lastProtocol;
 
     /**
      * @param nodeAddress   the node's bridge address (gateway {@code .1}): what hairpin and node-port traffic is masqueraded to
@@ -192,6 +216,7 @@ public final class ServiceStage
     /** A packet a local pod sent to the gateway, before it is routed. */
     public int fromPod(final Ipv4Flyweight ipv4, final long nowNanos)
     {
+        lastOutcome = OUTCOME_NONE;
         final int destination = ipv4.destination();
         final boolean serviceAddress = table.inServiceCidr(destination);
         final boolean nodeAddressed = destination == nodeAddress || destination == tunnelAddress;
@@ -210,6 +235,7 @@ public final class ServiceStage
     /** A packet that came through the tunnel from another node, before it is routed. */
     public int fromTunnel(final Ipv4Flyweight ipv4, final long nowNanos)
     {
+        lastOutcome = OUTCOME_NONE;
         final int destination = ipv4.destination();
         final boolean nodeAddressed = table.hasNodePorts() && (destination == nodeAddress || destination == tunnelAddress);
         if (conntrack.size() == 0 && !nodeAddressed)
@@ -226,6 +252,7 @@ public final class ServiceStage
      */
     public void bridged(final Ipv4Flyweight ipv4, final long nowNanos)
     {
+        lastOutcome = OUTCOME_NONE;
         if (conntrack.size() != 0)
         {
             translate(ipv4, nowNanos, false, false);
@@ -235,6 +262,7 @@ public final class ServiceStage
     /** An ICMP error this node's router made about the packet it was routing (translated back, if tracked). */
     public void generatedError(final Ipv4Flyweight error, final long nowNanos)
     {
+        lastOutcome = OUTCOME_NONE;
         if (conntrack.size() != 0)
         {
             relatedError(error, nowNanos);
@@ -279,7 +307,10 @@ public final class ServiceStage
         final long found = conntrack.lookup(protocol, source, sourcePort, destination, destinationPort, nowNanos);
         if (found != ConntrackTable.NONE)
         {
-            apply(ipv4, (int)(found >>> 1), (int)(found & 1), nowNanos);
+            lastEntry = (int)(found >>> 1);
+            lastProtocol = protocol;
+            lastOutcome = (found & 1) == ConntrackTable.ORIGINAL ? OUTCOME_ESTABLISHED : OUTCOME_REPLY;
+            apply(ipv4, lastEntry, (int)(found & 1), nowNanos);
             return PASS;
         }
         final ServiceTable.Frontend frontend;
@@ -332,6 +363,10 @@ public final class ServiceStage
         {
             increment(C_HAIRPIN);
         }
+        lastOutcome = OUTCOME_NEW;
+        lastEntry = entry;
+        lastProtocol = protocol;
+        lastEndpoints = frontend.endpointIps().length;
         apply(ipv4, entry, ConntrackTable.ORIGINAL, nowNanos);
         return PASS;
     }
@@ -340,6 +375,7 @@ public final class ServiceStage
     private int choose(final ServiceTable.Frontend frontend, final int client, final long nowNanos)
     {
         final int count = frontend.endpointIps().length;
+        lastAffinity = false;
         final int protocolAndPort = frontend.protocol() << 16 | frontend.port();
         if (frontend.affinityNanos() > 0)
         {
@@ -353,6 +389,7 @@ public final class ServiceStage
                     if (frontend.endpointIps()[i] == ip && frontend.endpointPorts()[i] == port)
                     {
                         increment(C_AFFINITY);
+                        lastAffinity = true;
                         affinity.record(client, frontend.clusterIp(), protocolAndPort, ip, port, nowNanos);
                         return i;
                     }
@@ -523,6 +560,9 @@ public final class ServiceStage
         ipv4.source(outerSource).destination(restoredSource).updateHeaderChecksum();
         icmp.wrap(buffer, icmpOffset, icmpLength).updateChecksum();
         increment(C_RELATED);
+        lastOutcome = OUTCOME_RELATED;
+        lastEntry = entry;
+        lastProtocol = innerProtocol;
         return true;
     }
 
@@ -554,10 +594,68 @@ public final class ServiceStage
             {
                 ipv4.source(fragmentNewSource[slot]).destination(fragmentNewDestination[slot]).updateHeaderChecksum();
                 increment(C_TRANSLATED);
+                lastOutcome = OUTCOME_FRAGMENT;
                 return true;
             }
         }
         return false;
+    }
+
+    // ---------------------------------------------------------------- what the last call did (traces)
+
+    /** What the last call did to its packet: one of the {@code OUTCOME_*}. */
+    public int lastOutcome()
+    {
+        return lastOutcome;
+    }
+
+    /**
+     * What the last call did to its packet, in words (the Service, the endpoint, how it was chosen, which way it was
+     * translated); null when it did nothing. Call right after the call; it allocates, so only for a traced packet.
+     */
+    public String describeLast()
+    {
+        if (lastOutcome == OUTCOME_NONE)
+        {
+            return null;
+        }
+        if (lastOutcome == OUTCOME_FRAGMENT)
+        {
+            return "a later fragment: given the addresses its first fragment was translated to";
+        }
+        final int entry = lastEntry;
+        final int clusterIp = conntrack.originalDestination(entry);
+        final int clusterPort = conntrack.originalDestinationPort(entry);
+        final String name = table.name(lastProtocol, clusterIp, clusterPort);
+        final String service = (name.isEmpty() ? "a Service that is gone" : "Service " + name) + " (" +
+            address(clusterIp, clusterPort) + ")";
+        final String endpoint = address(conntrack.translatedDestination(entry, ConntrackTable.ORIGINAL),
+            conntrack.translatedDestinationPort(entry, ConntrackTable.ORIGINAL));
+        final int client = conntrack.translatedDestination(entry, ConntrackTable.REPLY);
+        final int natSource = conntrack.translatedSource(entry, ConntrackTable.ORIGINAL);
+        final String masqueraded = natSource == client ? "" : ", source masqueraded to " + Ipv4Address.format(natSource) +
+            (conntrack.translatedDestination(entry, ConntrackTable.ORIGINAL) == client ? " (hairpin)" : " (node port)");
+        switch (lastOutcome)
+        {
+            case OUTCOME_NEW:
+                return "new connection to " + service + ": DNAT to endpoint " + endpoint +
+                    (lastAffinity ? ", the client's by ClientIP affinity" : ", chosen at random of " + lastEndpoints) +
+                    masqueraded + "; tracked";
+            case OUTCOME_ESTABLISHED:
+                return "tracked connection to " + service + ": DNAT to endpoint " + endpoint + masqueraded;
+            case OUTCOME_REPLY:
+                return "reply of a tracked connection to " + service + " from endpoint " + endpoint +
+                    ": source back to " + address(clusterIp, clusterPort) + " (un-DNAT)" +
+                    (masqueraded.isEmpty() ? "" : ", destination back to the client " + Ipv4Address.format(client));
+            default:
+                return "ICMP error about a tracked connection to " + service + " (RELATED): translated back, its quoted " +
+                    "header too";
+        }
+    }
+
+    private static String address(final int ip, final int port)
+    {
+        return Ipv4Address.format(ip) + ":" + port;
     }
 
     /** The live connections, with the Service port each was made for (data-plane thread; for the API). */

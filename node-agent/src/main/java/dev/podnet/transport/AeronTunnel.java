@@ -5,6 +5,7 @@ import dev.podnet.dataplane.Overlay;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.pod.DropCounters;
 import dev.podnet.pod.DropReason;
+import dev.podnet.trace.Tracer;
 import io.aeron.Aeron;
 import io.aeron.ChannelUriStringBuilder;
 import io.aeron.ExclusivePublication;
@@ -148,6 +149,7 @@ public final class AeronTunnel implements Overlay
     private Receiver receiver;
     private long now;
     private long lastTrafficAt;
+    private Tracer tracer = new Tracer("");
     private long nextPeerCheckAt;
 
     private AeronTunnel(
@@ -444,11 +446,23 @@ public final class AeronTunnel implements Overlay
         {
             return NOT_CONNECTED;
         }
-        final int encoded = TunnelFrameCodec.encode(
-            sendBuffer, 0, sendBuffer.capacity(), config.networkId(), localAddress, frame, offset, length);
+        final int traceId = tracer.current();
+        int encoded = TunnelFrameCodec.encode(
+            sendBuffer, 0, sendBuffer.capacity(), config.networkId(), localAddress, frame, offset, length, traceId);
+        boolean traceCarried = traceId != 0;
+        if (traceId != 0 && (encoded < 0 || encoded > publication.maxPayloadLength()))
+        {
+            // a traced frame within 5 bytes of the pod MTU: it goes, its mark does not
+            encoded = TunnelFrameCodec.encode(sendBuffer, 0, sendBuffer.capacity(), config.networkId(), localAddress, frame, offset, length);
+            traceCarried = false;
+        }
         if (encoded < 0 || encoded > publication.maxPayloadLength())
         {
             return TOO_LARGE;
+        }
+        if (traceId != 0)
+        {
+            tracer.enter("tunnel");
         }
         long result = publication.offer(sendBuffer, 0, encoded);
         if (result == Publication.ADMIN_ACTION)
@@ -459,6 +473,14 @@ public final class AeronTunnel implements Overlay
         if (result > 0)
         {
             peer.framesSent++;
+            if (traceId != 0)
+            {
+                tracer.hop("tunnel", "encapsulated", "a TunnelFrame (network " + config.networkId() + ", " + encoded +
+                    " bytes) to the node at " + Ipv4Address.format(peer.address) + ", underlay " + peer.host + ":" + peer.port +
+                    (peer.underlayAddress != 0 ? " (" + Ipv4Address.format(peer.underlayAddress) + ")" : "") +
+                    (traceCarried ? ", trace id carried" : ", trace id NOT carried: the frame leaves no room for it, " +
+                        "the other node cannot report it"));
+            }
             return SENT;
         }
         if (result == Publication.BACK_PRESSURED || result == Publication.ADMIN_ACTION)
@@ -497,6 +519,27 @@ public final class AeronTunnel implements Overlay
                 drops.increment(DropReason.TUNNEL_MALFORMED);
                 return;
         }
+        tracer.current(decoder.traceId(), "tunnel");
+        try
+        {
+            accept(buffer, header);
+        }
+        finally
+        {
+            tracer.current(0);
+        }
+    }
+
+    /** A well-formed tunnel message: checked (network, source), then its frame goes to the receiver. */
+    private void accept(final DirectBuffer buffer, final Header header)
+    {
+        final int frameLength = decoder.frameLength();
+        if (tracer.active())
+        {
+            tracer.hop("tunnel", "received", "a TunnelFrame (network " + decoder.networkId() + ") from the node at " +
+                Ipv4Address.format(decoder.sourceNode()) + ", underlay " + Ipv4Address.format(imageSources.get(header.sessionId())) +
+                ": decapsulated", buffer, decoder.frameOffset(), frameLength);
+        }
         if (decoder.networkId() != config.networkId())
         {
             drops.increment(DropReason.WRONG_NETWORK);
@@ -517,7 +560,6 @@ public final class AeronTunnel implements Overlay
             }
             peer.framesReceived++;
         }
-        final int frameLength = decoder.frameLength();
         receiveBuffer.putBytes(0, buffer, decoder.frameOffset(), frameLength);
         receiver.onTunnelFrame(decoder.sourceNode(), receiveBuffer, 0, frameLength, now);
     }
@@ -587,6 +629,12 @@ public final class AeronTunnel implements Overlay
     {
         final Peer peer = peers.get(peerAddress);
         return peer == null ? 0 : peer.framesReceived;
+    }
+
+    @Override
+    public void tracer(final Tracer tracer)
+    {
+        this.tracer = tracer;
     }
 
     @Override

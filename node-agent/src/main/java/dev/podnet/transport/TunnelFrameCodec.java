@@ -22,6 +22,10 @@ import static java.nio.ByteOrder.LITTLE_ENDIAN;
  *  12..16  n       the inner Ethernet II frame
  *
  *  envelope = 11 + varint size of n: 12 bytes for n &lt; 128, 13 bytes for 128 &lt;= n &lt;= 16383
+ *
+ *  then, for a traced frame only ({@link #encode(MutableDirectBuffer, int, int, int, int, DirectBuffer, int, int, int)}):
+ *  +0      1       0x25  tag: field 4 (trace_id), wire type 5 (fixed32)
+ *  +1      4       trace_id, little-endian
  * </pre>
  * The ids are written even when zero (proto3 would omit them) so that the envelope never depends on them. Such a
  * message is still a valid encoding that the generated classes parse to the same values; for non-zero ids and a
@@ -70,6 +74,17 @@ public final class TunnelFrameCodec
      * Tag of {@code bytes frame = 3}: field 3, wire type 2 (length-delimited), 0x1A.
      */
     public static final int FRAME_TAG = (3 << 3) | 2;
+
+    /**
+     * Tag of {@code fixed32 trace_id = 4}: field 4, wire type 5 (fixed32), 0x25. Written after the frame, and only
+     * for a traced frame.
+     */
+    public static final int TRACE_ID_TAG = (4 << 3) | 5;
+
+    /**
+     * What a trace id adds to a traced frame's message: its tag and 4 bytes.
+     */
+    public static final int TRACE_ID_LENGTH = 5;
 
     /**
      * Offset of the {@code network_id} tag in an encoded message, 1 byte.
@@ -129,6 +144,7 @@ public final class TunnelFrameCodec
     private static final int NETWORK_ID_FIELD = 1;
     private static final int SOURCE_NODE_FIELD = 2;
     private static final int FRAME_FIELD = 3;
+    private static final int TRACE_ID_FIELD = 4;
     private static final int MAX_VARINT_LENGTH = 10;
 
     private TunnelFrameCodec()
@@ -210,6 +226,37 @@ public final class TunnelFrameCodec
         return envelopeLength + frameLength;
     }
 
+    /**
+     * {@link #encode(MutableDirectBuffer, int, int, int, int, DirectBuffer, int, int)} followed, when {@code traceId}
+     * is not 0, by the {@code trace_id} field ({@value #TRACE_ID_LENGTH} bytes more).
+     *
+     * @return the encoded length, or -1, with nothing written, if that is more than {@code capacity}.
+     */
+    public static int encode(
+        final MutableDirectBuffer dst,
+        final int offset,
+        final int capacity,
+        final int networkId,
+        final int sourceNode,
+        final DirectBuffer frame,
+        final int frameOffset,
+        final int frameLength,
+        final int traceId)
+    {
+        if (traceId == 0)
+        {
+            return encode(dst, offset, capacity, networkId, sourceNode, frame, frameOffset, frameLength);
+        }
+        final int encoded = encode(dst, offset, capacity - TRACE_ID_LENGTH, networkId, sourceNode, frame, frameOffset, frameLength);
+        if (encoded < 0)
+        {
+            return -1;
+        }
+        dst.putByte(offset + encoded, (byte)TRACE_ID_TAG);
+        dst.putInt(offset + encoded + 1, traceId, LITTLE_ENDIAN);
+        return encoded + TRACE_ID_LENGTH;
+    }
+
     private static int varintLength(final int value)
     {
         if ((value & (0xFFFF_FFFF << 7)) == 0)
@@ -262,6 +309,7 @@ public final class TunnelFrameCodec
         private long varint;
         private int networkId;
         private int sourceNode;
+        private int traceId;
         private int frameOffset;
         private int frameLength;
 
@@ -307,6 +355,7 @@ public final class TunnelFrameCodec
             {
                 networkId = 0;
                 sourceNode = 0;
+                traceId = 0;
                 frameOffset = offset;
                 frameLength = 0;
             }
@@ -335,6 +384,16 @@ public final class TunnelFrameCodec
         }
 
         /**
+         * The {@code trace_id} field.
+         *
+         * @return the trace the frame belongs to, 0 when absent (not traced).
+         */
+        public int traceId()
+        {
+            return traceId;
+        }
+
+        /**
          * Where the frame lies in the decoded buffer.
          *
          * @return absolute index in {@code src} of the first frame byte.
@@ -358,6 +417,7 @@ public final class TunnelFrameCodec
         {
             networkId = 0;
             sourceNode = 0;
+            traceId = 0;
             frameOffset = offset;
             frameLength = 0;
 
@@ -388,6 +448,15 @@ public final class TunnelFrameCodec
                             return TunnelError.TRUNCATED;
                         }
                         sourceNode = src.getInt(index, LITTLE_ENDIAN);
+                        index += 4;
+                        break;
+
+                    case TRACE_ID_TAG:
+                        if (end - index < 4)
+                        {
+                            return TunnelError.TRUNCATED;
+                        }
+                        traceId = src.getInt(index, LITTLE_ENDIAN);
                         index += 4;
                         break;
 
@@ -426,7 +495,7 @@ public final class TunnelFrameCodec
         }
 
         /**
-         * Skip a field other than the three known tags: field number 0, wire types 3, 4, 6 and 7 are malformed, a known
+         * Skip a field other than the four known tags: field number 0, wire types 3, 4, 6 and 7 are malformed, a known
          * field number here has the wrong wire type.
          *
          * @return the index after the field, or a negative error code.
@@ -440,8 +509,8 @@ public final class TunnelFrameCodec
                 return MALFORMED_CODE;
             }
 
-            final boolean known =
-                NETWORK_ID_FIELD == fieldNumber || SOURCE_NODE_FIELD == fieldNumber || FRAME_FIELD == fieldNumber;
+            final boolean known = NETWORK_ID_FIELD == fieldNumber || SOURCE_NODE_FIELD == fieldNumber ||
+                FRAME_FIELD == fieldNumber || TRACE_ID_FIELD == fieldNumber;
 
             switch (wireType)
             {

@@ -1,6 +1,7 @@
 package dev.podnet.agent;
 
 import dev.podnet.dataplane.IdleMode;
+import dev.podnet.netem.Impairment;
 import dev.podnet.packet.Ipv4Cidr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -260,6 +261,39 @@ class AgentSettingsTest
         flags.put(Setting.PODS, "1");
 
         assertThatThrownBy(this::resolve).hasMessageStartingWith("PODNET_PODS / --pods: pod name 'nnn");
+    }
+
+    @Test
+    void shouldReadTheLinkImpairmentsToStartWith()
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        flags.put(Setting.NODE, "node-1");
+        env.put("PODNET_NETEM", "node-2:delay=50ms,jitter=5ms,loss=1%; node-3:rate=10mbit partition=true;");
+
+        final AgentSettings settings = resolve();
+
+        assertThat(settings.topology().links()).containsOnlyKeys("node-2", "node-3");
+        assertThat(settings.topology().links().get("node-2").applyTo(Impairment.none(1)).describe())
+            .isEqualTo("delay 50ms 5ms loss 1%");
+        assertThat(settings.topology().links().get("node-3").applyTo(Impairment.none(1)).describe())
+            .isEqualTo("partition rate 10mbit");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "node-2                      | PODNET_NETEM / --netem: 'node-2' is not TO:FIELD=VALUE,...",
+        "node-2:delay=soon           | PODNET_NETEM / --netem: link to node-2: field 'delay': 'soon' is not a duration",
+        "Node_2:delay=5ms            | PODNET_NETEM / --netem: 'Node_2' is not a node name",
+        "node-1:delay=5ms            | PODNET_NETEM / --netem: 'node-1' is this node itself",
+        "node-2:reorder=5%           | PODNET_NETEM / --netem: link to node-2: field 'reorder': reordering needs a delay",
+        "node-2:delay=1ms;node-2:loss=1% | PODNET_NETEM / --netem: the link to node-2 is given twice"})
+    void shouldRefuseABadLinkImpairmentNamingTheSetting(final String value, final String message)
+    {
+        flags.put(Setting.POD_CIDR, "10.244.1.0/24");
+        flags.put(Setting.NODE, "node-1");
+        flags.put(Setting.NETEM, value);
+
+        assertThatThrownBy(this::resolve).isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith(message);
     }
 
     @Test

@@ -24,7 +24,7 @@ class ChaosCommandTest
         final int exit = PodnetCtl.commandLine(Map.of()).setErr(new PrintWriter(err)).execute("chaos", "kill-everything");
         assertThat(exit).isEqualTo(PodnetCtl.EXIT_USAGE);
         assertThat(err.toString()).contains("unknown scenario 'kill-everything' (one of kill-one, kill-allocator, kill-two, " +
-            "partition, rolling-restart; or soak)");
+            "partition, rolling-restart, slow-link, lossy-link, one-way-partition; or soak)");
     }
 
     @Test

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static dev.podnet.testing.RealPodTesting.inNetns;
@@ -221,6 +222,29 @@ class RealPodTest
         assertThat(lines.stream().filter(line -> line.equals(ip + ",8,1,1")).count()).isEqualTo(3);
         assertThat(run(List.of("tshark", "-n", "-r", file.toString(), "-Y", "_ws.malformed || _ws.expert.severity >= 0x600000"))
             .ok().output().lines().filter(line -> !line.startsWith("Running as")).toList()).isEmpty();
+    }
+
+    @Test
+    void shouldTraceWhatARealPodsKernelSendsLiveAndRefuseToInjectForIt() throws Exception
+    {
+        final String ip = post("/api/v1/pods", "{\"name\":\"pn-tap-1\",\"netns\":true}", 201).get("ip").asText();
+
+        // the data plane cannot make a real pod's kernel send: it says so and how to trace it instead
+        final var injected = Http.post(url("/api/v1/trace"), "{\"from\":\"pn-tap-1\",\"to\":\"emu\"}");
+        assertThat(injected.status()).as(injected.body()).isEqualTo(400);
+        assertThat(injected.json().get("detail").asText()).contains("real pod").contains("use live: true");
+
+        // live: the kernel's own ping, followed from its TAP device to the emulated pod and back
+        final CompletableFuture<Http.Reply> live = CompletableFuture.supplyAsync(() -> Http.post(url("/api/v1/trace"),
+            "{\"from\":\"pn-tap-1\",\"to\":\"emu\",\"live\":true,\"timeoutMs\":20000}"));
+        while (!live.isDone())
+        {
+            inNetns("pn-tap-1", "ping", "-c", "1", "-W", "1", emulatedIp);
+        }
+        final JsonNode trace = live.get().json();
+        assertThat(trace.get("verdict").asText()).as(trace.toString()).isEqualTo("delivered to emu; the answer came back to pn-tap-1");
+        assertThat(trace.get("hops").get(0).get("component").asText()).isEqualTo("pod pn-tap-1");
+        assertThat(trace.get("hops").get(0).get("headers").asText()).contains("IPv4 " + ip + " > " + emulatedIp).contains("ICMP");
     }
 
     @Test

@@ -113,6 +113,7 @@ class TunnelFrameCodecFuzzTest
             assertThat(parsed).as(() -> "the generated parser accepts " + hex(message)).isNotNull();
             assertThat(decoder.networkId()).as(() -> hex(message)).isEqualTo(parsed.getNetworkId());
             assertThat(decoder.sourceNode()).as(() -> hex(message)).isEqualTo(parsed.getSourceNode());
+            assertThat(decoder.traceId()).as(() -> hex(message)).isEqualTo(parsed.getTraceId());
             assertThat(decoder.frameOffset()).as(() -> hex(message)).isBetween(offset, offset + message.length - 1);
             assertThat(Arrays.copyOfRange(bytes, decoder.frameOffset(), decoder.frameOffset() + decoder.frameLength()))
                 .as(() -> hex(message))
@@ -143,7 +144,7 @@ class TunnelFrameCodecFuzzTest
         {
             case WRONG_WIRE_TYPE:
                 // the generated parser keeps a known field number with another wire type as an unknown field
-                assertThat(unknown.hasField(1) || unknown.hasField(2) || unknown.hasField(3))
+                assertThat(unknown.hasField(1) || unknown.hasField(2) || unknown.hasField(3) || unknown.hasField(4))
                     .as(() -> "a known field number among the unknown fields of " + hex(message))
                     .isTrue();
                 break;
@@ -187,7 +188,7 @@ class TunnelFrameCodecFuzzTest
                 .setSourceNode(sourceNode)
                 .setFrame(ByteString.copyFrom(frame))
                 .setUnknownFields(UnknownFieldSet.newBuilder()
-                    .addField(4, UnknownFieldSet.Field.newBuilder().addVarint(random.nextLong()).build())
+                    .addField(8, UnknownFieldSet.Field.newBuilder().addVarint(random.nextLong()).build())
                     .addField(5, UnknownFieldSet.Field.newBuilder().addFixed64(random.nextLong()).build())
                     .addField(6, UnknownFieldSet.Field.newBuilder()
                         .addLengthDelimited(ByteString.copyFrom(TunnelFrameCodecTest.randomBytes(9, 6)))

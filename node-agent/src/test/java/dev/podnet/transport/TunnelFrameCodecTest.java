@@ -57,6 +57,41 @@ class TunnelFrameCodecTest
             .toByteArray());
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 128, 1427})
+    void shouldCarryATraceIdThatTheGeneratedClassesReadAndWriteTheSame(final int frameLength) throws InvalidProtocolBufferException
+    {
+        final byte[] frame = randomBytes(frameLength, frameLength + 2);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[frameLength + 32]);
+        final int encoded = TunnelFrameCodec.encode(buffer, 0, buffer.capacity(), NETWORK_ID, SOURCE_NODE,
+            new UnsafeBuffer(frame), 0, frame.length, 0x7E57_1D01);
+        final byte[] bytes = Arrays.copyOf(buffer.byteArray(), encoded);
+
+        final TunnelFrame generated = TunnelFrame.newBuilder().setNetworkId(NETWORK_ID).setSourceNode(SOURCE_NODE)
+            .setFrame(ByteString.copyFrom(frame)).setTraceId(0x7E57_1D01).build();
+
+        assertThat(encoded).isEqualTo(TunnelFrameCodec.envelopeLength(frameLength) + frameLength + TunnelFrameCodec.TRACE_ID_LENGTH);
+        assertThat(TunnelFrame.parseFrom(bytes)).isEqualTo(generated);
+        assertThat(bytes).isEqualTo(generated.toByteArray());
+        assertThat(decoder.decode(new UnsafeBuffer(generated.toByteArray()), 0, bytes.length)).isEqualTo(TunnelError.NONE);
+        assertThat(decoder.traceId()).isEqualTo(0x7E57_1D01);
+        assertThat(decoder.frameLength()).isEqualTo(frameLength);
+    }
+
+    @Test
+    void shouldLeaveTheTraceIdOutOfAnUntracedFrameAndRefuseATracedOneThatDoesNotFit()
+    {
+        final byte[] frame = randomBytes(100, 3);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[TunnelFrameCodec.envelopeLength(100) + 100 + 4]);
+
+        assertThat(TunnelFrameCodec.encode(buffer, 0, buffer.capacity(), NETWORK_ID, SOURCE_NODE, new UnsafeBuffer(frame), 0, 100, 0))
+            .isEqualTo(TunnelFrameCodec.envelopeLength(100) + 100);
+        assertThat(decoder.decode(buffer, 0, TunnelFrameCodec.envelopeLength(100) + 100)).isEqualTo(TunnelError.NONE);
+        assertThat(decoder.traceId()).isZero();
+        assertThat(TunnelFrameCodec.encode(buffer, 0, buffer.capacity(), NETWORK_ID, SOURCE_NODE, new UnsafeBuffer(frame), 0, 100, 9))
+            .as("4 bytes short of the trace id").isEqualTo(-1);
+    }
+
     @Test
     void shouldWriteGoldenHeaderAndReturnWhereTheFrameGoes()
     {
@@ -123,7 +158,7 @@ class TunnelFrameCodecTest
     {
         final byte[] frame = randomBytes(1427, 2);
         final UnknownFieldSet unknown = UnknownFieldSet.newBuilder()
-            .addField(4, UnknownFieldSet.Field.newBuilder().addVarint(Long.MIN_VALUE).addVarint(1).build())
+            .addField(8, UnknownFieldSet.Field.newBuilder().addVarint(Long.MIN_VALUE).addVarint(1).build())
             .addField(5, UnknownFieldSet.Field.newBuilder().addFixed64(-1L).build())
             .addField(6, UnknownFieldSet.Field.newBuilder()
                 .addLengthDelimited(ByteString.copyFrom(randomBytes(300, 3)))
@@ -309,9 +344,9 @@ class TunnelFrameCodecTest
         assertError("1a 01 ff 80", TunnelError.TRUNCATED);
         assertError("1a 01 ff 15 0003f4", TunnelError.TRUNCATED);
         assertError("1a ffffffff07 00", TunnelError.TRUNCATED);
-        assertError("1a 01 ff 21 01020304050607", TunnelError.TRUNCATED);
-        assertError("1a 01 ff 20 80", TunnelError.TRUNCATED);
-        assertError("1a 01 ff 22 05 00", TunnelError.TRUNCATED);
+        assertError("1a 01 ff 29 01020304050607", TunnelError.TRUNCATED);
+        assertError("1a 01 ff 28 80", TunnelError.TRUNCATED);
+        assertError("1a 01 ff 2a 05 00", TunnelError.TRUNCATED);
         assertError("1a 01 ff 2d 0102", TunnelError.TRUNCATED);
     }
 
@@ -324,7 +359,7 @@ class TunnelFrameCodecTest
         assertError("1a 01 ff 26", TunnelError.MALFORMED);
         assertError("1a 01 ff 27 00", TunnelError.MALFORMED);
         assertError("0e", TunnelError.MALFORMED);
-        assertError("1a 01 ff 20 8080808080808080 808001", TunnelError.MALFORMED);
+        assertError("1a 01 ff 28 8080808080808080 808001", TunnelError.MALFORMED);
         assertError("9a80808080808080 808000 01 ff", TunnelError.MALFORMED);
         assertError("1a 8080808008 00", TunnelError.MALFORMED);
     }
@@ -336,7 +371,7 @@ class TunnelFrameCodecTest
         final String[] messages = {
             "1a 01 ff 0b 0c",                    // an empty group numbered like network_id
             "1a 01 ff 23 2d 01020304 24",        // a group, field 4, holding a fixed32 field 5
-            "22 8080808010 1a 01 ff",            // field 4 of length 2^32, which protobuf-java reads as 0
+            "2a 8080808010 1a 01 ff",            // field 5 of length 2^32, which protobuf-java reads as 0
         };
 
         for (final String message : messages)
@@ -350,7 +385,7 @@ class TunnelFrameCodecTest
     void shouldAcceptTheLongestVarintsThatProtobufJavaAccepts() throws InvalidProtocolBufferException
     {
         // a 10-byte tag for field 3 and a 10-byte length of 1; field 4 varint of 10 bytes
-        final String message = "9a80808080808080 8000 8180808080808080 8000 ff 20 ffffffffffffffffff01";
+        final String message = "9a80808080808080 8000 8180808080808080 8000 ff 28 ffffffffffffffffff01";
 
         assertThat(TunnelFrame.parseFrom(hex(message)).getFrame().toByteArray()).containsExactly(0xFF);
         assertDecodes(hex(message), 0, 0, new byte[]{ (byte)0xFF });
@@ -383,7 +418,7 @@ class TunnelFrameCodecTest
         assertDecodeError("", TunnelError.MISSING_FRAME);
         assertDecodeError("0d 04030201 15 0003f40a", TunnelError.MISSING_FRAME);
         assertDecodeError("0d 04030201 15 0003f40a 1a 00", TunnelError.MISSING_FRAME);
-        assertDecodeError("1a 02 ffff 20 01 1a 00", TunnelError.MISSING_FRAME);
+        assertDecodeError("1a 02 ffff 28 01 1a 00", TunnelError.MISSING_FRAME);
     }
 
     @Test

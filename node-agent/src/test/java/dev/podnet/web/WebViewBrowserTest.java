@@ -190,6 +190,62 @@ class WebViewBrowserTest
 
     @Test
     @Order(6)
+    void shouldDrawTheTopologyWithEveryNodeItsPodsAndTheTunnelsWithTheirFrameRates()
+    {
+        awaitPage("three nodes, six pods and three tunnels in the picture", () -> mismatch(
+            "nodes", "3", String.valueOf(browser.findAll("[data-topo-node]").size()),
+            "pods", "6", String.valueOf(browser.findAll("[data-topo-pod]").size()),
+            "tunnels", "3", String.valueOf(browser.findAll("line[data-pair]").size()),
+            "directions", "6", String.valueOf(browser.findAll("g[data-link]").size())));
+        for (final String node : NODES)
+        {
+            assertThat(attribute("[data-topo-node=\"" + node + "\"]", "data-status")).isEqualTo("Ready");
+        }
+        // traffic from a1 to b1 for a while: the picture shows frames per second on node-1 -> node-2
+        final java.util.concurrent.CompletableFuture<Reply> pings = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+            api("POST", "/api/v1/pods/a1/ping", "{\"target\": \"b1\", \"count\": 150, \"intervalMs\": 20}"));
+        awaitPage("a frame rate on node-1 -> node-2", () ->
+        {
+            final String rate = attribute("g[data-link=\"node-1->node-2\"]", "data-rate");
+            return rate != null && !rate.isEmpty() && Double.parseDouble(rate) >= 10 ? null : "rate " + rate;
+        });
+        assertThat(text("g[data-link=\"node-1->node-2\"] .rate")).matches("node-1 → node-2: [0-9.]+ f/s");
+        pings.join();
+        browser.screenshot(OUT.resolve("6-topology.png"));
+    }
+
+    @Test
+    @Order(7)
+    void shouldShowAnImpairmentOnItsTunnelAndDrawATraceHopByHop()
+    {
+        assertThat(api("PUT", "/api/v1/links/node-1/node-2", "{\"delay\": \"20ms\", \"loss\": \"1%\"}").status()).isEqualTo(200);
+        awaitPage("the impairment on node-1 -> node-2", () -> mismatch(
+            "label", "delay 20ms loss 1%", attribute("g[data-link=\"node-1->node-2\"]", "data-impairment"),
+            "text", "delay 20ms loss 1%", text("g[data-link=\"node-1->node-2\"] .impairment"),
+            "line", "true", attribute("line[data-pair=\"node-1|node-2\"]", "data-impaired"),
+            "reverse", "none", attribute("g[data-link=\"node-2->node-1\"]", "data-impairment")));
+
+        browser.script("document.getElementById('trace-from').value = 'a2'; document.getElementById('trace-to').value = 'b2';");
+        browser.click(browser.find("#run-trace").orElseThrow());
+
+        awaitPage("the trace of a2 -> b2 drawn", () -> mismatch(
+            "verdict", "true", attribute("#trace-verdict", "data-delivered")));
+        final List<Element> rows = browser.findAll("tr[data-trace-hop]");
+        final List<Element> points = browser.findAll("[data-trace-point]");
+        assertThat(rows).hasSizeGreaterThanOrEqualTo(18);
+        assertThat(points).hasSameSizeAs(rows);
+        assertThat(browser.find("#trace-path")).isPresent();
+        assertThat(attribute("tr[data-trace-hop=\"1\"]", "data-hop-component")).isEqualTo("pod a2");
+        assertThat(attribute("[data-trace-point=\"1\"]", "data-hop-node")).isEqualTo("node-1");
+        assertThat(browser.findAll("tr[data-hop-component=\"link\"][data-hop-action=\"delayed\"]")).hasSize(1);
+        assertThat(attribute("tr[data-trace-hop=\"" + rows.size() + "\"]", "data-hop-component")).isEqualTo("pod a2");
+        assertThat(text("#trace-verdict")).endsWith("delivered to b2; the answer came back to a2");
+        browser.screenshot(OUT.resolve("7-trace.png"));
+        assertThat(api("DELETE", "/api/v1/links/node-1/node-2").status()).isEqualTo(204);
+    }
+
+    @Test
+    @Order(8)
     void shouldShowWhatTheApiSaysOfANodeThatStopped()
     {
         final ClusterAgent three = cluster.agent(3);
@@ -209,7 +265,7 @@ class WebViewBrowserTest
     }
 
     @Test
-    @Order(7)
+    @Order(9)
     void shouldShowABannerWhenItsAgentGoesAway()
     {
         assertThat(attribute("#banner", "data-state")).isEqualTo("none");
@@ -224,7 +280,7 @@ class WebViewBrowserTest
     }
 
     @Test
-    @Order(8)
+    @Order(10)
     void shouldShowANodeThatIsNotReadyAndWhyAsTextNotMarkup()
     {
         final String reason = "waiting for a CIDR lease <img src=x onerror=\"document.title='pwned'\"> & <b>soon</b>";
