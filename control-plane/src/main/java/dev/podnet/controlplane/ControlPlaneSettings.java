@@ -223,6 +223,8 @@ public record ControlPlaneSettings(
             "  logging-filter = \"akka.event.slf4j.Slf4jLoggingFilter\"",
             "  loglevel = INFO",
             "  log-dead-letters = off",
+            "  # Akka's flight recorder events: 130 JFR classes loaded and an event per remote message for a recording nobody makes",
+            "  java-flight-recorder.enabled = off",
             "  actor {",
             "    provider = cluster",
             "    allow-java-serialization = off",
@@ -251,19 +253,38 @@ public record ControlPlaneSettings(
             "    }",
             "    jmx.multi-mbeans-in-same-jvm = on",
             "    run-coordinated-shutdown-when-down = on",
+            "    # gossip stays at 200 ms: at 1 s the service registry right after a cluster starts did not answer an apply",
+            "    # in time (RealPodServicesTest after ServicesEndToEndTest); the notify interval is what a change waits",
+            "    # before the sync layer sees it",
             "    distributed-data {",
             "      gossip-interval = 200ms",
             "      notify-subscribers-interval = 20ms",
             durable(),
             "    }",
+            "    # the typed receptionist, which podnet does not use, runs a replicator of its own configured as the one above",
+            "    # by default (a tick every 20 ms, gossip every 200 ms, and the lease store opened a second time): idle it",
+            "    typed.receptionist {",
+            "      pruning-interval = 30s",
+            "      distributed-data {",
+            "        gossip-interval = 5s",
+            "        notify-subscribers-interval = 1s",
+            "        durable.keys = []",
+            "      }",
+            "    }",
+            "    # local: a dead node's heartbeats are checked this often (Akka's 1 s added up to 1 s to its detection)",
+            "    unreachable-nodes-reaper-interval = 500ms",
             "  }",
+            "  # Akka's dispatchers keep their defaults: the remote streams on Akka's internal dispatcher, both cut to 2..4",
+            "  # threads, doubled propagation p99 in podnet bench cluster (docs/BENCHMARKS.md, \"Idle agents\")",
             "  coordinated-shutdown {",
             "    exit-jvm = off",
             "    # terminate() is an abrupt stop (a crash); leaving is CoordinatedShutdown, which SIGTERM and downing run",
             "    run-by-actor-system-terminate = off",
             "  }",
             "}");
-        return ConfigFactory.parseString(extraConfig)
+        // -Dakka.... system properties win over everything, as Typesafe Config has them win over application.conf
+        return ConfigFactory.defaultOverrides()
+            .withFallback(ConfigFactory.parseString(extraConfig))
             .withFallback(ConfigFactory.parseString(hocon))
             .withFallback(ConfigFactory.load());
     }

@@ -23,8 +23,8 @@ import java.util.concurrent.Callable;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    description = "Measures podnet end to end. Benchmarks: overlay.",
-    subcommands = {BenchCommand.Overlay.class, ClusterBenchCommand.class})
+    description = "Measures podnet end to end. Benchmarks: overlay, cluster, idle.",
+    subcommands = {BenchCommand.Overlay.class, ClusterBenchCommand.class, IdleBenchCommand.class})
 final class BenchCommand implements Runnable
 {
     /** Idle CPU an agent may use in the default (efficient) mode: ten agents share two cores. */

@@ -45,7 +45,7 @@ public final class DemoCommand implements Callable<Integer>
     int nodes;
 
     @Option(names = "--pods", paramLabel = "N", defaultValue = "2",
-        description = "pods per node, 0..9 (default ${DEFAULT-VALUE})")
+        description = "pods per node, 0.." + DemoLayout.MAX_PODS_PER_NODE + " (default ${DEFAULT-VALUE})")
     int pods;
 
     @Option(names = "--api-port", paramLabel = "PORT", defaultValue = "" + AgentSettings.DEFAULT_API_PORT,
@@ -109,7 +109,13 @@ public final class DemoCommand implements Callable<Integer>
     /** Every option checked, then every port: a usage error (exit status 2) names the option to change. */
     private DemoLayout validate()
     {
-        final CommandLine cmd = spec.commandLine();
+        return validate(spec.commandLine(), nodes, pods, apiPort, clusterPort, tunnelPort, idleMode, readyTimeout, stopTimeout);
+    }
+
+    /** The demo's checks, for the commands that start a demo cluster (the demo, {@code bench idle}). */
+    static DemoLayout validate(final CommandLine cmd, final int nodes, final int pods, final int apiPort, final int clusterPort,
+        final int tunnelPort, final String idleMode, final int readyTimeout, final int stopTimeout)
+    {
         try
         {
             final DemoLayout layout = DemoLayout.plan(nodes, pods, apiPort, clusterPort, tunnelPort);
@@ -129,7 +135,7 @@ public final class DemoCommand implements Callable<Integer>
         }
     }
 
-    private static void require(final boolean condition, final String flag, final String message)
+    static void require(final boolean condition, final String flag, final String message)
     {
         if (!condition)
         {

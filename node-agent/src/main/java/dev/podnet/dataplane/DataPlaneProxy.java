@@ -553,6 +553,12 @@ public final class DataPlaneProxy
         return dataPlane.drops().snapshot();
     }
 
+    /** Duty cycles the data-plane thread has run: an idle node's wake-ups. */
+    public long dutyCycles()
+    {
+        return dataPlane.dutyCycles();
+    }
+
     public long framesForwarded()
     {
         return dataPlane.framesForwarded();

@@ -1,6 +1,5 @@
 package dev.podnet.dataplane;
 
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
@@ -18,20 +17,23 @@ import java.util.stream.Collectors;
  */
 public enum IdleMode
 {
-    /** Spin a little, yield a little, then park up to 1 ms: cheap when idle (the default). */
+    /**
+     * Spin a little, yield a little, wait up to 1 ms; idle for a tenth of a second, wait up to 10 ms at a time,
+     * woken at once by what arrives ({@link EfficientIdleStrategy}): cheap when idle (the default).
+     */
     EFFICIENT
     {
         @Override
-        public IdleStrategy newStrategy()
+        public IdleStrategy newStrategy(final IdleWait wait)
         {
-            return new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+            return new EfficientIdleStrategy(wait);
         }
     },
     /** Yield the CPU between duty cycles: low latency, about one core per agent even when idle. */
     LOW_LATENCY
     {
         @Override
-        public IdleStrategy newStrategy()
+        public IdleStrategy newStrategy(final IdleWait wait)
         {
             return new YieldingIdleStrategy();
         }
@@ -40,7 +42,7 @@ public enum IdleMode
     SLEEPING
     {
         @Override
-        public IdleStrategy newStrategy()
+        public IdleStrategy newStrategy(final IdleWait wait)
         {
             return new SleepingMillisIdleStrategy(1);
         }
@@ -49,13 +51,20 @@ public enum IdleMode
     BUSY_SPIN
     {
         @Override
-        public IdleStrategy newStrategy()
+        public IdleStrategy newStrategy(final IdleWait wait)
         {
             return new BusySpinIdleStrategy();
         }
     };
 
-    public abstract IdleStrategy newStrategy();
+    /** The strategy of a duty cycle whose long waits {@code wait} can end early (only {@link #EFFICIENT} waits long). */
+    public abstract IdleStrategy newStrategy(IdleWait wait);
+
+    /** The strategy of a duty cycle that polls its inputs: its waits end when their time is up. */
+    public IdleStrategy newStrategy()
+    {
+        return newStrategy(IdleWait.parking());
+    }
 
     /** The setting's spelling: {@code efficient}, {@code low-latency}, {@code sleeping}, {@code busy-spin}. */
     public String settingName()

@@ -25,7 +25,7 @@ public final class Node implements AutoCloseable
         this.dataPlane = new NodeDataPlane(config, clock, drops, overlay);
         this.proxy = new DataPlaneProxy(dataPlane);
         final ErrorHandler errors = ex -> LOG.error("data plane of node {} failed a duty cycle", config.nodeName(), ex);
-        this.runner = new AgentRunner(config.idleMode().newStrategy(), errors, null, dataPlane);
+        this.runner = new AgentRunner(config.idleMode().newStrategy(dataPlane.idleWait()), errors, null, dataPlane);
     }
 
     /** Starts a node's data plane on a new thread. */

@@ -57,6 +57,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Forwarding a frame allocates nothing and takes no lock. The router runs the Service stage
  * (kube-proxy) and answers cluster DNS for this node's pods; the bridge hands pod-to-pod IPv4 to the
  * same stage ({@code br_netfilter}), so replies of same-node endpoints are translated back.
+ * <p>
+ * Idle, the thread waits in its {@link #idleWait()}: the tunnel's (a datagram for it ends the wait) or
+ * a plain park, and a command offered ends it too. Real pods' TAP devices cannot end a wait (they are
+ * polled), so while the node has one no wait lasts longer than {@value #TAP_POLL_NANOS} ns.
  */
 public final class NodeDataPlane implements Agent
 {
@@ -69,6 +73,8 @@ public final class NodeDataPlane implements Agent
     private static final int COMMANDS_PER_CYCLE = 64;
     private static final long TIMER_INTERVAL_NANOS = 1_000_000L;
     private static final long AGEING_INTERVAL_NANOS = 1_000_000_000L;
+    /** Longest idle wait while real pods' TAP devices are polled: what a frame from one may wait to be read. */
+    static final long TAP_POLL_NANOS = 1_000_000L;
     /** The gateway's MAC: locally administered {@code 0a:58:} + the gateway address, like the pods'. */
     private static final int GATEWAY_PORT = 0;
 
@@ -91,6 +97,9 @@ public final class NodeDataPlane implements Agent
     private final ClusterDns dns;
     private final Ipv4Flyweight bridgedIpv4 = new Ipv4Flyweight();
     private final ManyToOneConcurrentArrayQueue<Command<?>> commands;
+    private final IdleWait wait;
+    /** Duty cycles run: how often the thread woke (single writer, read by metrics). */
+    private final java.util.concurrent.atomic.AtomicLong dutyCycles = new java.util.concurrent.atomic.AtomicLong();
     private PodPort[] podList = new PodPort[0];
     private Pod[] emulatedPods = new Pod[0];
     private TapPort[] tapPorts = new TapPort[0];
@@ -430,6 +439,8 @@ public final class NodeDataPlane implements Agent
         this.bridge = new Bridge(config.fdbAging().toNanos(), config.fdbMaxEntries(), drops);
         this.ipam = new HostLocalIpam(config.podCidr());
         this.commands = new ManyToOneConcurrentArrayQueue<>(config.commandQueue());
+        final IdleWait overlayWait = overlay == null ? null : overlay.idleWait();
+        this.wait = new DataPlaneWait(overlayWait == null ? IdleWait.parking() : overlayWait);
         final int gatewayIp = config.podCidr().address(1);
         final ServiceSettings serviceSettings = config.services();
         final ConntrackTable conntrack = new ConntrackTable(serviceSettings.conntrackMax(), serviceSettings.timeouts());
@@ -483,6 +494,7 @@ public final class NodeDataPlane implements Agent
     @Override
     public int doWork()
     {
+        dutyCycles.lazySet(dutyCycles.get() + 1);
         int work = drainCommands();
         final long now = clock.nanoTime();
         cycleNow = now;
@@ -680,10 +692,44 @@ public final class NodeDataPlane implements Agent
         }
     }
 
-    /** Queues a command; false when the queue is full. Any thread. */
+    /** Queues a command and ends the thread's idle wait; false when the queue is full. Any thread. */
     boolean offer(final Command<?> command)
     {
-        return commands.offer(command);
+        if (!commands.offer(command))
+        {
+            return false;
+        }
+        wait.wakeup();
+        return true;
+    }
+
+    /** How the data-plane thread waits when idle: see the class comment. */
+    public IdleWait idleWait()
+    {
+        return wait;
+    }
+
+    /** The overlay's wait (or a park), no longer than {@value #TAP_POLL_NANOS} ns while TAP devices are polled. */
+    private final class DataPlaneWait implements IdleWait
+    {
+        private final IdleWait delegate;
+
+        DataPlaneWait(final IdleWait delegate)
+        {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public void await(final long nanos)
+        {
+            delegate.await(tapPorts.length > 0 ? Math.min(nanos, TAP_POLL_NANOS) : nanos);
+        }
+
+        @Override
+        public void wakeup()
+        {
+            delegate.wakeup();
+        }
     }
 
     /** Fails unless a pod (emulated or real) {@code reference} ({@code ns/name}, or a bare name in default) is on this node. */
@@ -1106,6 +1152,11 @@ public final class NodeDataPlane implements Agent
     List<ConntrackEntry> connections(final long nowNanos)
     {
         return services.connections(nowNanos);
+    }
+
+    long dutyCycles()
+    {
+        return dutyCycles.get();
     }
 
     long framesForwarded()

@@ -49,6 +49,15 @@ public interface Overlay extends AutoCloseable
     /** The largest IPv4 packet a frame may carry through the tunnel (the pod MTU, derived). */
     int innerMtu();
 
+    /**
+     * How the data-plane thread may wait when idle so that a frame arriving for it ends the wait; null when
+     * the overlay has no such wait (the data plane then parks, and polls the overlay when it wakes).
+     */
+    default IdleWait idleWait()
+    {
+        return null;
+    }
+
     /** Frames sent and received, for the tables and metrics. */
     long framesSent(int peer);
 

@@ -70,6 +70,10 @@ final class MetricsApi
         sample(out, "podnet_bridge_frames_total", self + ",kind=\"forwarded\"", proxy.framesForwarded());
         sample(out, "podnet_bridge_frames_total", self + ",kind=\"flooded\"", proxy.framesFlooded());
 
+        family(out, "podnet_dataplane_duty_cycles_total", "counter",
+            "duty cycles of the data-plane thread: its wake-ups (an idle node's are its inputs' and its timers')");
+        sample(out, "podnet_dataplane_duty_cycles_total", self, proxy.dutyCycles());
+
         final List<PodInfo> pods = Await.await(proxy.pods(), quick, "listing pods for /metrics");
         family(out, "podnet_pods", "gauge", "pods running on this node");
         sample(out, "podnet_pods", self, pods.size());

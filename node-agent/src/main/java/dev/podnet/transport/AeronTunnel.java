@@ -1,5 +1,6 @@
 package dev.podnet.transport;
 
+import dev.podnet.dataplane.IdleWait;
 import dev.podnet.dataplane.Overlay;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.pod.DropCounters;
@@ -59,10 +60,16 @@ import java.util.concurrent.TimeUnit;
  *       counted as {@code tunnel-unknown-source} and dropped. This is not authentication: a host on the
  *       path can forge its source address, as it can for VXLAN.</li>
  * </ul>
- * Shared memory per agent: the driver's cnc file (about 11.5 MB with a 1 MiB counters buffer) plus
- * 3 terms per publication and per image: with 256 KiB terms, a 10-node mesh needs about
- * 11.5 + 18 × 0.75 = 25 MB of a container's default 64 MiB {@code /dev/shm}. Sparse files are off,
- * so running out is a clean error at start instead of a SIGBUS later.
+ * Idle, the data plane waits in this tunnel's {@link TunnelWait}: a datagram on any of the driver's
+ * sockets ends the wait. What the driver does on its own (heartbeats every 100 ms per publication,
+ * status messages, here every {@value #STATUS_MESSAGE_INTERVAL_MS} ms instead of 200 ms) counts as work
+ * only within {@value #ACTIVE_MS} ms of traffic (a frame sent or received): it keeps a flow-controlled
+ * sender prompt, and between idle nodes it does not restart the data plane's back-off.
+ * <p>
+ * Shared memory per agent: the driver's cnc file (about 11 MB: Aeron's minimum buffers, a 1 MiB counters
+ * buffer) plus 3 terms per publication and per image: with 128 KiB terms, a 10-node mesh needs about
+ * 11 + 18 × 0.375 = 18 MB of a container's default 64 MiB {@code /dev/shm}, all of it resident. Sparse
+ * files are off, so running out is a clean error at start instead of a SIGBUS later.
  */
 public final class AeronTunnel implements Overlay
 {
@@ -84,6 +91,14 @@ public final class AeronTunnel implements Overlay
     static final long RESOLVE_INTERVAL_MS = 5_000;
     private static final long RESOLVE_INTERVAL_NANOS = RESOLVE_INTERVAL_MS * 1_000_000L;
     private static final long RESOLVE_AGAIN_NANOS = 1_000_000_000L;
+    /** How long after a frame the driver's own work still counts as work. */
+    static final long ACTIVE_MS = 100;
+    private static final long ACTIVE_NANOS = ACTIVE_MS * 1_000_000L;
+    /**
+     * An image's status message when nothing changes (Aeron's default is 200 ms): a peer's publication counts
+     * as connected while one arrives every 5 s; a moving window sends its own at once.
+     */
+    static final long STATUS_MESSAGE_INTERVAL_MS = 1_000;
     /** At most one driver error line a second ({@link DriverErrors}): a partitioned node's failed sends are thousands. */
     private static final long DRIVER_ERROR_LOG_INTERVAL_NANOS = 1_000_000_000L;
 
@@ -130,8 +145,10 @@ public final class AeronTunnel implements Overlay
     private final UnsafeBuffer sendBuffer;
     private final UnsafeBuffer receiveBuffer;
     private final FragmentHandler onFragment = this::onFragment;
+    private final TunnelWait wait = new TunnelWait();
     private Receiver receiver;
     private long now;
+    private long lastTrafficAt;
     private Tracer tracer = new Tracer("");
     private long nextPeerCheckAt;
 
@@ -146,7 +163,7 @@ public final class AeronTunnel implements Overlay
         this.sendBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(align(config.aeronMtu()), 64));
         this.receiveBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(align(config.maxFrameLength()), 64));
 
-        final MediaDriver.Context driverContext = new MediaDriver.Context()
+        final MediaDriver.Context driverContext = wait.configure(new MediaDriver.Context())
             .aeronDirectoryName(aeronDir)
             .threadingMode(ThreadingMode.INVOKER)
             .dirDeleteOnStart(true)
@@ -161,9 +178,10 @@ public final class AeronTunnel implements Overlay
             // although a node needs ~15 MB: warn when a few more peers would no longer fit
             .lowStorageWarningThreshold(LOW_STORAGE_WARNING_BYTES)
             .mtuLength(config.aeronMtu())
-            // the executor only resolves peer host names, off the duty cycle; polled every 1 ms by default it
-            // costs ~0.01 core per idle agent, so it sleeps 10 ms between looks
-            .asyncExecutorIdleStrategy(new SleepingMillisIdleStrategy(10))
+            .statusMessageTimeoutNs(TimeUnit.MILLISECONDS.toNanos(STATUS_MESSAGE_INTERVAL_MS))
+            // the executor only resolves peer host names, off the duty cycle, when a tunnel is added; polled every
+            // 1 ms by default it costs ~0.01 core per idle agent, every 10 ms ~0.0015: it sleeps 100 ms between looks
+            .asyncExecutorIdleStrategy(new SleepingMillisIdleStrategy(100))
             .errorHandler(new DriverErrors(line -> LOG.warn("tunnel media driver of node {}: {}", nodeName, line), System::nanoTime,
                 DRIVER_ERROR_LOG_INTERVAL_NANOS));
         MediaDriver launched = null;
@@ -187,7 +205,7 @@ public final class AeronTunnel implements Overlay
         }
         catch (final RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(client, launched);
+            CloseHelper.quietCloseAll(client, launched, wait);
             throw new IllegalStateException("cannot start the tunnel of node " + nodeName + " on " +
                 config.bindAddress() + ":" + config.port() + " (PODNET_TUNNEL_PORT): " + ex.getMessage(), ex);
         }
@@ -235,16 +253,27 @@ public final class AeronTunnel implements Overlay
     public int doWork(final long nowNanos, final Receiver receiver)
     {
         this.now = nowNanos;
-        int work = invokeDriver(driverInvoker);
-        work += clientInvoker.invoke();
+        final int driverWork = invokeDriver(driverInvoker) + clientInvoker.invoke();
+        int work = 0;
         if (nowNanos >= nextPeerCheckAt)
         {
             nextPeerCheckAt = nowNanos + PEER_CHECK_INTERVAL_NANOS;
             work += checkPeers(nowNanos);
         }
         this.receiver = receiver;
-        work += subscription.poll(onFragment, FRAGMENT_LIMIT);
-        return work;
+        final int fragments = subscription.poll(onFragment, FRAGMENT_LIMIT);
+        if (fragments > 0)
+        {
+            lastTrafficAt = nowNanos;
+        }
+        work += fragments;
+        return nowNanos - lastTrafficAt < ACTIVE_NANOS ? work + driverWork : work;
+    }
+
+    @Override
+    public IdleWait idleWait()
+    {
+        return wait;
     }
 
     /** Runs the driver's duty cycle while it finds work, {@value #DRIVER_CYCLES} times at most. */
@@ -440,6 +469,7 @@ public final class AeronTunnel implements Overlay
         {
             result = publication.offer(sendBuffer, 0, encoded); // the term rotated under the offer: retry once, at once
         }
+        lastTrafficAt = now;
         if (result > 0)
         {
             peer.framesSent++;
@@ -611,6 +641,6 @@ public final class AeronTunnel implements Overlay
     public void close()
     {
         resolver.shutdownNow();
-        CloseHelper.quietCloseAll(aeron, driver);
+        CloseHelper.quietCloseAll(aeron, driver, wait);
     }
 }

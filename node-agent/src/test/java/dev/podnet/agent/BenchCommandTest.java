@@ -65,6 +65,19 @@ class BenchCommandTest
     }
 
     @Test
+    void shouldExitWithTwoNamingTheOptionWhenTheIdleWindowIsOutOfRange()
+    {
+        final StringWriter err = new StringWriter();
+
+        assertThat(run(new StringWriter(), err, "bench", "idle", "--seconds", "1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--seconds: 1 is outside 5..3600");
+        assertThat(run(new StringWriter(), err, "bench", "idle", "--settle-seconds", "-1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--settle-seconds: -1 is outside 0..600");
+        assertThat(run(new StringWriter(), err, "bench", "idle", "--nodes", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--nodes: 0 is outside 1..");
+    }
+
+    @Test
     void shouldExitWithTwoWhenTheUnderlayMtuIsOutOfRange()
     {
         final StringWriter err = new StringWriter();

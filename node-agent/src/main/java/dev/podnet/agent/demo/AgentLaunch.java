@@ -48,10 +48,13 @@ public record AgentLaunch(String setsid, String java, String classPath, List<Str
         "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
         "--add-opens", "java.base/java.nio=ALL-UNNAMED");
     /**
-     * 256 MB is four times what an idle agent with a few pods uses; the serial collector saves a
-     * dozen GC threads per JVM, which ten JVMs on two cores notice.
+     * Many agent JVMs on a few cores (docs/BENCHMARKS.md, "Idle agents"): a heap that starts at 16 MB and may grow
+     * to 96 MB, three times what an agent with ten pods keeps alive (a heap of 256 MB was all resident after a
+     * while, eden included); the serial collector, not a dozen GC threads per JVM; the client compiler alone, one
+     * thread of it: an agent is Ready after half the CPU time (C2 compiled for seconds after every start, ten
+     * JVMs at once), at some cost in peak forwarding rate, which a demo does not need.
      */
-    public static final String DEFAULT_JVM_OPTIONS = "-Xmx256m -XX:+UseSerialGC";
+    public static final String DEFAULT_JVM_OPTIONS = "-Xms16m -Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1";
 
     public AgentLaunch
     {

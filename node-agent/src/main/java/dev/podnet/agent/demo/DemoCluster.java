@@ -62,6 +62,7 @@ public final class DemoCluster
     private final AgentLaunch launch;
     private final Options options;
     private final DemoConsole console;
+    private final Session session;
     private final DemoApi api = new DemoApi();
     /** Read by the signal handler's thread as well. */
     private final List<SupervisedAgent> agents = new CopyOnWriteArrayList<>();
@@ -79,12 +80,57 @@ public final class DemoCluster
     {
     }
 
+    /**
+     * What happens once every node is Ready and the check ran: the demo says how to use the cluster and
+     * waits for a stop signal; a benchmark measures the running cluster, then lets it stop. Runs on the
+     * demo's main thread while the agents stay supervised.
+     */
+    public interface Session
+    {
+        /** @return the exit status: 0 when it went as planned */
+        int run(Running cluster) throws InterruptedException;
+    }
+
+    /**
+     * One node of the running cluster.
+     *
+     * @param pid        its agent process
+     * @param readyAfter how long that process took from its start to Ready
+     */
+    public record RunningNode(DemoLayout.Node node, long pid, Duration readyAfter)
+    {
+    }
+
+    /** The running cluster, as a {@link Session} sees it. */
+    public interface Running
+    {
+        /** Every node, node-1 first, as it was when all were Ready. */
+        List<RunningNode> nodes();
+
+        /** How long from the first agent's start until every node was Ready. */
+        Duration allReadyAfter();
+
+        /** Waits {@code limit}; false when a stop signal came meanwhile (the session should return). */
+        boolean sleep(Duration limit) throws InterruptedException;
+
+        DemoConsole console();
+    }
+
+    /** The demo itself: how to use the cluster, then wait for Ctrl-C. */
     public DemoCluster(final DemoLayout layout, final AgentLaunch launch, final Options options, final DemoConsole console)
+    {
+        this(layout, launch, options, console, null);
+    }
+
+    /** The cluster with {@code session} once it is up (null: the demo's own). */
+    public DemoCluster(final DemoLayout layout, final AgentLaunch launch, final Options options, final DemoConsole console,
+        final Session session)
     {
         this.layout = layout;
         this.launch = launch;
         this.options = options;
         this.console = console;
+        this.session = session;
     }
 
     /** Runs the demo until a stop signal: 0 when it was stopped, 1 when the cluster could not start. */
@@ -140,7 +186,8 @@ public final class DemoCluster
         {
             return signals.requested() ? 0 : 1;
         }
-        console.line("%d/%d nodes Ready in %s", nodeCount, nodeCount, since(startedAt));
+        final Duration allReady = Duration.ofNanos(System.nanoTime() - startedAt);
+        console.line("%d/%d nodes Ready in %s", nodeCount, nodeCount, SupervisedAgent.seconds(allReady));
         console.timestamps();
 
         String checked = "";
@@ -157,11 +204,48 @@ public final class DemoCluster
             }
             checked = matrix.pods().isEmpty() ? "" : ", " + matrix.okPairs() + "/" + matrix.pairs() + " pairs ok";
         }
+        if (session != null)
+        {
+            return session.run(running(allReady));
+        }
         printUsage(runDir);
         console.line("podnet demo: ready: %d node%s, %d pod%s%s. %s", nodeCount, nodeCount == 1 ? "" : "s",
             layout.pods().size(), layout.pods().size() == 1 ? "" : "s", checked, howToStop());
         signals.await();
         return 0;
+    }
+
+    private Running running(final Duration allReady)
+    {
+        final List<RunningNode> nodes = agents.stream()
+            .map(agent -> new RunningNode(agent.node(), agent.pids().get(agent.pids().size() - 1), agent.readyAfter()))
+            .toList();
+        return new Running()
+        {
+            @Override
+            public List<RunningNode> nodes()
+            {
+                return nodes;
+            }
+
+            @Override
+            public Duration allReadyAfter()
+            {
+                return allReady;
+            }
+
+            @Override
+            public boolean sleep(final Duration limit) throws InterruptedException
+            {
+                return !signals.await(limit);
+            }
+
+            @Override
+            public DemoConsole console()
+            {
+                return console;
+            }
+        };
     }
 
     /** Ctrl-C, unless the demo was started with SIGINT ignored (in the background of a script): then SIGTERM. */

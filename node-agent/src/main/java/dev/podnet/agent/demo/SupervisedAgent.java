@@ -63,6 +63,7 @@ final class SupervisedAgent
     private boolean stopping; // guarded by lock
     private volatile String lease;
     private volatile Integer lastExitStatus;
+    private volatile Duration readyAfter;
 
     SupervisedAgent(final DemoLayout.Node node, final AgentLaunch launch, final BiFunction<DemoLayout.Node, Boolean, String> seeds,
         final Path log, final DemoApi api, final DemoConsole console)
@@ -96,6 +97,12 @@ final class SupervisedAgent
     CompletableFuture<DemoApi.NodeStatus> firstReady()
     {
         return firstReady;
+    }
+
+    /** How long its first life took from its process start to Ready; null until then. */
+    Duration readyAfter()
+    {
+        return readyAfter;
     }
 
     /** Every agent process this node has had, first life first. */
@@ -328,6 +335,7 @@ final class SupervisedAgent
         lease = status.cidr();
         if (!restart)
         {
+            readyAfter = took;
             console.event("%-8s Ready  %-16s api %s:%d  pid %d  (%s)", node.name(), status.cidr(), DemoLayout.HOST, node.apiPort(),
                 pid, seconds(took));
             firstReady.complete(status);

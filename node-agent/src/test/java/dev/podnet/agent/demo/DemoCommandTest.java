@@ -47,8 +47,8 @@ class DemoCommandTest
     @Test
     void shouldExitWith2NamingPodsWhenThePodCountIsOutOfRange()
     {
-        assertThat(run("--pods", "10")).isEqualTo(2);
-        assertThat(firstErrorLine()).isEqualTo("--pods: 10 pods per node is outside 0..9");
+        assertThat(run("--pods", "11")).isEqualTo(2);
+        assertThat(firstErrorLine()).isEqualTo("--pods: 11 pods per node is outside 0..10");
     }
 
     @Test

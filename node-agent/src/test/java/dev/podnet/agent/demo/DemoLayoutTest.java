@@ -31,9 +31,21 @@ class DemoLayoutTest
     @Test
     void shouldNameTheTenthNodesPodsWithJAndAllowNoPods()
     {
-        assertThat(DemoLayout.plan(10, 9, 8080, 2552, 8472).nodes().get(9).pods())
-            .containsExactly("j1", "j2", "j3", "j4", "j5", "j6", "j7", "j8", "j9");
+        assertThat(DemoLayout.plan(10, 10, 8080, 2552, 8472).nodes().get(9).pods())
+            .containsExactly("j1", "j2", "j3", "j4", "j5", "j6", "j7", "j8", "j9", "j10");
         assertThat(DemoLayout.plan(1, 0, 8080, 2552, 8472).pods()).isEmpty();
+    }
+
+    @Test
+    void shouldNamePodsPastTheTwentySixthNodeWithTwoLettersAsSpreadsheetColumns()
+    {
+        assertThat(DemoLayout.podLetters(1)).isEqualTo("a");
+        assertThat(DemoLayout.podLetters(26)).isEqualTo("z");
+        assertThat(DemoLayout.podLetters(27)).isEqualTo("aa");
+        assertThat(DemoLayout.podLetters(52)).isEqualTo("az");
+        assertThat(DemoLayout.podLetters(53)).isEqualTo("ba");
+        assertThat(DemoLayout.podLetters(702)).isEqualTo("zz");
+        assertThat(DemoLayout.podLetters(703)).isEqualTo("aaa");
     }
 
     @Test
@@ -47,10 +59,10 @@ class DemoLayoutTest
     }
 
     @Test
-    void shouldRefuseAPodCountOutside0To9()
+    void shouldRefuseAPodCountOutside0To10()
     {
-        assertThatThrownBy(() -> DemoLayout.plan(3, 10, 8080, 2552, 8472))
-            .hasMessage("--pods: 10 pods per node is outside 0..9");
+        assertThatThrownBy(() -> DemoLayout.plan(3, 11, 8080, 2552, 8472))
+            .hasMessage("--pods: 11 pods per node is outside 0..10");
         assertThatThrownBy(() -> DemoLayout.plan(3, -1, 8080, 2552, 8472)).hasMessageStartingWith("--pods: ");
     }
 

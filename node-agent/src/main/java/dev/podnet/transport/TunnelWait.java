@@ -1,0 +1,149 @@
+package dev.podnet.transport;
+
+import dev.podnet.dataplane.IdleWait;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.media.ReceiveChannelEndpoint;
+import io.aeron.driver.media.SendChannelEndpoint;
+import io.aeron.driver.media.UdpChannelTransport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/**
+ * The data plane's idle wait on a node with a tunnel: blocks in a {@link Selector} of its own on the
+ * embedded media driver's UDP sockets, so that a datagram for the node (a frame, or a peer's status
+ * message) ends the wait at once, as does a command ({@link #wakeup()}). An idle node then wakes for
+ * what arrives and for its timers, not on a clock.
+ * <p>
+ * The sockets are the driver's: the endpoint suppliers it is given ({@link #configure}) build Aeron's own
+ * endpoints and note them, and each wait registers those whose socket is open (for reading, in this
+ * selector too: a channel may be registered with several). The driver alone reads them: this selector
+ * only learns that something is there. A closed socket leaves the selector by itself. Everything here
+ * runs on the data plane's thread (INVOKER mode), but {@link #wakeup()}.
+ * <p>
+ * Waits under a millisecond (the back-off's) park instead: a selector counts in milliseconds.
+ */
+final class TunnelWait implements IdleWait, AutoCloseable
+{
+    private static final long NANOS_PER_MILLI = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final Selector selector;
+    private final List<UdpChannelTransport> endpoints = new ArrayList<>();
+    private final Consumer<SelectionKey> ready = key -> { };
+    private volatile Thread waiter;
+
+    TunnelWait()
+    {
+        try
+        {
+            selector = Selector.open();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot open a selector for the tunnel's idle wait: " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Makes the driver build its UDP endpoints through this wait, which notes them. */
+    MediaDriver.Context configure(final MediaDriver.Context context)
+    {
+        return context
+            .receiveChannelEndpointSupplier((channel, dispatcher, status, driver) ->
+                noted(new ReceiveChannelEndpoint(channel, dispatcher, status, driver)))
+            .sendChannelEndpointSupplier((channel, status, driver) -> noted(new SendChannelEndpoint(channel, status, driver)));
+    }
+
+    private <T extends UdpChannelTransport> T noted(final T endpoint)
+    {
+        endpoints.add(endpoint);
+        return endpoint;
+    }
+
+    @Override
+    public void await(final long nanos)
+    {
+        waiter = Thread.currentThread();
+        if (nanos < NANOS_PER_MILLI)
+        {
+            LockSupport.parkNanos(nanos);
+            return;
+        }
+        registerSockets();
+        try
+        {
+            selector.select(ready, nanos / NANOS_PER_MILLI);
+        }
+        catch (final IOException ex)
+        {
+            LockSupport.parkNanos(nanos); // the selector failed: wait as a parked thread would
+        }
+    }
+
+    @Override
+    public void wakeup()
+    {
+        selector.wakeup();
+        final Thread thread = waiter;
+        if (thread != null)
+        {
+            LockSupport.unpark(thread);
+        }
+    }
+
+    /** Registers the sockets the driver opened since the last wait; forgets the endpoints it closed. */
+    private void registerSockets()
+    {
+        for (int i = endpoints.size() - 1; i >= 0; i--)
+        {
+            final DatagramChannel socket = endpoints.get(i).receiveDatagramChannel();
+            if (socket == null)
+            {
+                continue; // not open yet
+            }
+            if (!socket.isOpen())
+            {
+                endpoints.remove(i);
+                continue;
+            }
+            if (socket.keyFor(selector) == null)
+            {
+                try
+                {
+                    socket.register(selector, SelectionKey.OP_READ);
+                }
+                catch (final ClosedChannelException ex)
+                {
+                    endpoints.remove(i);
+                }
+            }
+        }
+    }
+
+    /** Sockets registered now, for tests. */
+    int registeredSockets()
+    {
+        return selector.keys().size();
+    }
+
+    @Override
+    public void close()
+    {
+        try
+        {
+            selector.close();
+        }
+        catch (final IOException ex)
+        {
+            // nothing to release that the close did not
+        }
+    }
+}
