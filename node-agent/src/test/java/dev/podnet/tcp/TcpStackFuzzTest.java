@@ -68,13 +68,14 @@ class TcpStackFuzzTest
 
         if (connection.state() == TcpState.ESTABLISHED && server.closed == null)
         {
-            // the peer's next genuine bytes, right at RCV.NXT, still go through
+            // the peer's next genuine bytes, right at RCV.NXT, still go through (and with them whatever the fuzzer's
+            // segment left queued out of order right behind or overlapping them: it is contiguous now)
             final long before = connection.bytesReceived();
             final MutableDirectBuffer data = header(CLIENT_PORT, 80, CLIENT_ISN + 1 + (int)before, serverIsn + 1,
                 TcpFlyweight.ACK | TcpFlyweight.PSH, 65535);
             data.putStringWithoutLengthAscii(20, "still there");
             deliver(stack, data, 31);
-            assertThat(connection.bytesReceived()).isEqualTo(before + 11);
+            assertThat(connection.bytesReceived()).isGreaterThanOrEqualTo(before + 11);
         }
         else
         {
