@@ -287,7 +287,11 @@ class PolicyEndToEndTest
         apply("pods", PODS_MANIFEST, "apply");
         for (final String name : names)
         {
-            ips.put(name, Http.get(server + "/api/v1/namespaces/" + name.replace("/", "/pods/")).json().path("ip").asText());
+            // pods made on other nodes reach node-1's table a moment after the apply returns
+            final String path = server + "/api/v1/namespaces/" + name.replace("/", "/pods/");
+            LocalCluster.await(() -> !Http.get(path).json().path("ip").asText().isEmpty(), Duration.ofSeconds(30),
+                "node-1 knows " + name);
+            ips.put(name, Http.get(path).json().path("ip").asText());
         }
         awaitPolicies(Set.of());
 

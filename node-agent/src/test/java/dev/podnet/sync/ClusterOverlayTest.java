@@ -111,6 +111,11 @@ class ClusterOverlayTest
         awaitCondition(() -> await(nodes.get("a").proxy().routes()).stream()
             .anyMatch(r -> r.cidr().toString().equals(leaseC) && r.tunnel().equals("connected")), CONVERGE,
             "a's tunnel to the restarted c is connected");
+        // and the way back: the restarted c learns a's route from the control plane on its own schedule
+        final String leaseA = nodes.get("a").lease().cidr();
+        awaitCondition(() -> await(nodes.get("c").proxy().routes()).stream()
+            .anyMatch(r -> r.cidr().toString().equals(leaseA) && r.tunnel().equals("connected")), CONVERGE,
+            "the restarted c's tunnel to a is connected");
         assertThat(await(nodes.get("a").proxy().ping("a-1", PingRequest.of(reborn.ip(), 1))).received()).isEqualTo(1);
     }
 
