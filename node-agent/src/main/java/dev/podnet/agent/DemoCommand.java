@@ -73,7 +73,9 @@ public final class DemoCommand implements Callable<Integer>
         description = "how long every node has to become Ready at start (default ${DEFAULT-VALUE})")
     int readyTimeout;
 
-    @Option(names = "--stop-timeout", paramLabel = "SECONDS", defaultValue = "20",
+    // 30 s as Kubernetes' terminationGracePeriodSeconds and the compose file's stop_grace_period: an agent's graceful
+    // leave is bounded by its control plane's 20 s wait, and a bound of 20 s here killed a slow leave just before its end
+    @Option(names = "--stop-timeout", paramLabel = "SECONDS", defaultValue = "30",
         description = "after Ctrl-C, how long the agents have to leave the cluster before they are killed (default ${DEFAULT-VALUE})")
     int stopTimeout;
 
