@@ -3,7 +3,6 @@ package dev.podnet.dataplane;
 import dev.podnet.dns.DnsHeaderFlyweight;
 import dev.podnet.packet.PacketError;
 import dev.podnet.tcp.SegmentOutput;
-import dev.podnet.tcp.SocketInfo;
 import dev.podnet.tcp.TcpAcceptor;
 import dev.podnet.tcp.TcpConnection;
 import dev.podnet.tcp.TcpHandler;
@@ -14,7 +13,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.ByteOrder;
 import java.security.SecureRandom;
-import java.util.List;
 
 /**
  * The cluster DNS over TCP (RFC 7766), served by the router at the DNS ClusterIP's port 53 as {@link ClusterDns}
@@ -23,7 +21,8 @@ import java.util.List;
  * <p>
  * The node's own {@link TcpStack} at the DNS address, a listener on port 53: each message is a two-byte length and
  * a DNS query (RFC 1035 4.2.2), answered from the same zone, several per connection and pipelined; the server
- * closes once the client has closed. A length below a DNS header's aborts the connection (a reset), counted.
+ * closes once the client has closed. A length below a DNS header's aborts the connection (a reset), counted
+ * with the responder's {@code dropped}.
  * <p>
  * Data-plane thread only. A connection allocates its buffers once (a query and a held answer, up to 64 KiB each
  * when a message needs it); segments allocate nothing.
@@ -38,7 +37,6 @@ final class ClusterDnsTcp implements TcpAcceptor
     private final TcpStack stack;
     /** Where answers are made, for every connection: the thread runs them one at a time. */
     private final UnsafeBuffer answer = new UnsafeBuffer(new byte[LENGTH_PREFIX + MAX_MESSAGE]);
-    private long malformed;
 
     ClusterDnsTcp(final ClusterDns dns, final int mtu, final SegmentOutput output)
     {
@@ -63,17 +61,6 @@ final class ClusterDnsTcp implements TcpAcceptor
     int pump(final long nowNanos)
     {
         return stack.pump(nowNanos);
-    }
-
-    List<SocketInfo> sockets()
-    {
-        return stack.sockets();
-    }
-
-    /** Connections aborted for a message too short to be a DNS query. */
-    long malformed()
-    {
-        return malformed;
     }
 
     @Override
@@ -121,7 +108,7 @@ final class ClusterDnsTcp implements TcpAcceptor
                     final int length = messageLength();
                     if (length < DnsHeaderFlyweight.LENGTH)
                     {
-                        malformed++;
+                        dns.responder().dropped();
                         connection.abort();
                         return;
                     }

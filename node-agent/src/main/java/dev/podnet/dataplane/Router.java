@@ -456,11 +456,6 @@ final class Router implements BridgePort, Overlay.Receiver
         return dnsTcp.pump(nowNanos);
     }
 
-    ClusterDnsTcp dnsTcp()
-    {
-        return dnsTcp;
-    }
-
     /** The cluster DNS's TCP segments leave as packets from the DNS address, made in {@link #tx} like the UDP answers. */
     private final class DnsSegmentOutput implements dev.podnet.tcp.SegmentOutput
     {

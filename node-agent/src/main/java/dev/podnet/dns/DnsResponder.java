@@ -240,6 +240,12 @@ public final class DnsResponder
         return counts.get(index);
     }
 
+    /** Counts, under {@code dropped}, a message a transport had to refuse before it could be read as a query. */
+    public void dropped()
+    {
+        increment(C_DROPPED);
+    }
+
     private void increment(final int index)
     {
         counts.lazySet(index, counts.get(index) + 1);
