@@ -32,8 +32,11 @@ class RealPodContainerIT
             final AgentApi api = new AgentApi(cluster.api(1));
             AgentApi.await(() -> api.get("/api/v1/pods").json().size() == 3, CONVERGE, "node-1 sees the 3 emulated pods");
             // a node's pods can be known before it is Up in every view: node-1 forwards pod creation only to a Ready node
-            AgentApi.await(() -> api.get("/api/v1/nodes/node-3").json().path("status").asText().equals("Ready"), CONVERGE,
-                "node-1 sees node-3 Ready");
+            for (final String node : new String[] {"node-1", "node-2", "node-3"})
+            {
+                AgentApi.await(() -> api.get("/api/v1/nodes/" + node).json().path("status").asText().equals("Ready"), CONVERGE,
+                    "node-1 sees " + node + " Ready");
+            }
 
             // what each node can do, and why not
             assertThat(new AgentApi(cluster.api(1)).get("/api/v1/node").json().get("realPods").get("available").asBoolean()).isTrue();

@@ -79,6 +79,8 @@ class RealPodProcessIT
         start(jar, logs, "node-2", LoopbackPorts.freeTcpPort(), seed, api2);
         await("both nodes ready", () -> status(api1, "/readyz") == 200 && status(api2, "/readyz") == 200);
         await("node-1 routes to node-2", () -> json(api1, "GET", "/api/v1/routes", null).size() == 1);
+        // node-1 forwards a pod to create only to a node it sees Ready (Up), which can come a moment after node-2's /readyz
+        await("node-1 sees node-2 Ready", () -> json(api1, "GET", "/api/v1/nodes/node-2", null).path("status").asText().equals("Ready"));
 
         assertThat(json(api1, "GET", "/api/v1/node", null).get("realPods").get("available").asBoolean()).isTrue();
         ipA = created(json(api1, "POST", "/api/v1/pods", "{\"name\":\"pn-tap-pa\",\"netns\":true}")).get("ip").asText();

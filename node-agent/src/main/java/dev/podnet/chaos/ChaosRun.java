@@ -197,9 +197,17 @@ public final class ChaosRun
         }
     }
 
-    /** One probe as a node logged it. */
-    record Probe(String observer, long at, String from, String to, String kind, boolean ok, String result)
+    /**
+     * One probe as a node logged it; {@code since}, for a TCP probe, when the connection it went on was opened (epoch ms,
+     * 0 when unknown or another kind).
+     */
+    record Probe(String observer, long at, String from, String to, String kind, boolean ok, String result, long since)
     {
+        Probe(final String observer, final long at, final String from, final String to, final String kind, final boolean ok,
+            final String result)
+        {
+            this(observer, at, from, to, kind, ok, result, 0);
+        }
     }
 
     private final ChaosCluster cluster;
@@ -216,6 +224,11 @@ public final class ChaosRun
     private Thread sampler;
     /** Where the next fault's segment starts (epoch ms); 0 until the watch has started. */
     private long segmentStart;
+    /**
+     * Every fault window of the faults judged so far, by node: a long-lived TCP connection judged in a later segment
+     * may have been opened before one of them (and a connection to a pod whose node restarted is rightly reset).
+     */
+    private final Map<String, List<long[]>> pastWindows = new HashMap<>();
 
     /** @param progress gets a line for each step, as it happens */
     public ChaosRun(final ChaosCluster cluster, final Consumer<String> progress)
@@ -685,12 +698,16 @@ public final class ChaosRun
             final long majorityFailures = survivors(victims).stream()
                 .mapToLong(node -> apiFailures.getOrDefault(node, new AtomicLong()).get()).sum();
             final boolean injected = missing.stream().noneMatch(step -> step.startsWith(Milestone.CONVERGED.label()));
+            final Map<String, List<long[]>> everyWindow = new HashMap<>();
+            pastWindows.forEach((node, past) -> everyWindow.put(node, new ArrayList<>(past)));
+            windows.forEach((node, window) -> everyWindow.computeIfAbsent(node, key -> new ArrayList<>()).add(window));
             final ChaosVerdicts.Observations seen = new ChaosVerdicts.Observations(scenario, cluster.nodes(), victims, judged,
-                Map.copyOf(podNode), windows, Map.copyOf(reached), List.copyOf(missing), measured, duplicates, leasesAtStart,
+                Map.copyOf(podNode), everyWindow, Map.copyOf(reached), List.copyOf(missing), measured, duplicates, leasesAtStart,
                 injected ? leases() : leasesAtStart, injected ? strayRoutes() : List.of(), restartsAtStart, restartsNow,
                 notRunning, majorityFailures, injected ? unexpectedErrors(segmentFrom > 0 ? segmentFrom : startedAt) : List.of(),
                 startedAt);
             final List<Verdict> verdicts = ChaosVerdicts.judge(seen);
+            windows.forEach((node, window) -> pastWindows.computeIfAbsent(node, key -> new ArrayList<>()).add(window));
             final Report report = new Report(scenario, startedAt, victims, List.copyOf(timeline), verdicts, measured,
                 List.copyOf(missing));
             progress.accept("scenario " + scenario.label() + ": " + (report.passed() ? "all invariants held" : "INVARIANTS VIOLATED"));
@@ -753,7 +770,8 @@ public final class ChaosRun
                 for (final JsonNode probe : list)
                 {
                     probes.add(new Probe(node, probe.path("at").asLong(), probe.path("from").asText(), probe.path("to").asText(),
-                        probe.path("kind").asText(), probe.path("ok").asBoolean(), probe.path("result").asText()));
+                        probe.path("kind").asText(), probe.path("ok").asBoolean(), probe.path("result").asText(),
+                        probe.path("since").asLong()));
                 }
                 lastSeq.put(node, page.path("next").asLong(after));
                 if (list.size() < 5000)

@@ -36,7 +36,8 @@ final class ChaosVerdicts
      * @param victims             the nodes the fault hit (none when it was not injected)
      * @param probes              the probes of the segment, as the nodes logged them
      * @param podNode             pod name to its node
-     * @param windows             node to its fault window, {@code [fault, restored]} epoch ms
+     * @param windows             node to its fault windows, {@code [fault, restored]} epoch ms: this fault's, and
+     *                            those of the run's earlier faults
      * @param reached             when each milestone reached was reached (epoch ms)
      * @param missing             the milestones that never came, each with what was waited for
      * @param measured            the figures measured so far, by name; the verdicts add theirs
@@ -53,7 +54,7 @@ final class ChaosVerdicts
      */
     record Observations(
         Scenario scenario, List<String> nodes, List<String> victims, List<Probe> probes, Map<String, String> podNode,
-        Map<String, long[]> windows, Map<Milestone, Long> reached, List<String> missing, Map<String, Long> measured,
+        Map<String, List<long[]>> windows, Map<Milestone, Long> reached, List<String> missing, Map<String, Long> measured,
         List<String> duplicates, Map<String, String> leasesAtStart, Map<String, String> leasesNow, List<String> strayRoutes,
         Map<String, Integer> restartsAtStart, Map<String, Integer> restartsNow, List<String> notRunning,
         long majorityApiFailures, List<String> unexpectedErrors, long startedAt)
@@ -255,16 +256,27 @@ final class ChaosVerdicts
             (failed.get(failed.size() - 1).at() - startedAt) / 1000.0, pairs);
     }
 
-    /** A probe between two pods whose nodes were not in a fault window (widened by a probe's timeout) when it was sent. */
+    /**
+     * A probe between two pods whose nodes were not in a fault window (widened by a probe's timeout) when it was sent,
+     * nor, for a TCP probe, at any time since its connection was opened: a connection to a pod whose node restarted
+     * meanwhile is reset by the new pod, as a real one would be, even when the reset comes after that node's window
+     * (a retransmission in back-off reaches the new pod late).
+     */
     private static boolean untouched(final Probe probe, final Observations seen)
     {
+        final long from = probe.since() > 0 ? Math.min(probe.since(), probe.at()) : probe.at();
         for (final String node : new String[] {probe.observer(), seen.podNode().get(probe.from()), seen.podNode().get(probe.to())})
         {
-            final long[] window = node == null ? null : seen.windows().get(node);
-            if (node == null || window != null && probe.at() > window[0] - ChaosRun.PROBE_TIMEOUT_MS - ChaosRun.SAMPLE_MS &&
-                probe.at() < window[1])
+            if (node == null)
             {
                 return false;
+            }
+            for (final long[] window : seen.windows().getOrDefault(node, List.of()))
+            {
+                if (probe.at() > window[0] - ChaosRun.PROBE_TIMEOUT_MS - ChaosRun.SAMPLE_MS && from < window[1])
+                {
+                    return false;
+                }
             }
         }
         return true;

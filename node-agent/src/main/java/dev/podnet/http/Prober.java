@@ -37,8 +37,12 @@ final class Prober implements AutoCloseable
     static final byte[] ECHO = "echo probe".getBytes(StandardCharsets.US_ASCII);
     private static final Logger LOG = LoggerFactory.getLogger(Prober.class);
 
-    /** One probe: {@code at} epoch ms when it was sent, {@code rttUs} 0 unless ok. */
-    record Probe(long seq, long at, String from, String to, String targetIp, String kind, boolean ok, String result, long rttUs)
+    /**
+     * One probe: {@code at} epoch ms when it was sent, {@code rttUs} 0 unless ok; for {@code tcp}, {@code since} when the
+     * connection it went on was opened (epoch ms; 0 for the other kinds, and when there was no connection).
+     */
+    record Probe(
+        long seq, long at, String from, String to, String targetIp, String kind, boolean ok, String result, long rttUs, long since)
     {
     }
 
@@ -164,16 +168,16 @@ final class Prober implements AutoCloseable
         {
             if (failure != null)
             {
-                record(at, from, target.reference(), targetIp, "ping", false, "error: " + cause(failure), 0);
+                record(at, from, target.reference(), targetIp, "ping", false, "error: " + cause(failure), 0, 0);
             }
             else if (result.received() > 0)
             {
-                record(at, from, target.reference(), targetIp, "ping", true, "ok", result.replies().get(0).rttNanos() / 1_000);
+                record(at, from, target.reference(), targetIp, "ping", true, "ok", result.replies().get(0).rttNanos() / 1_000, 0);
             }
             else
             {
                 final PingResult.Error error = result.errors().isEmpty() ? null : result.errors().get(0);
-                record(at, from, target.reference(), targetIp, "ping", false, error == null ? "timeout" : error.type(), 0);
+                record(at, from, target.reference(), targetIp, "ping", false, error == null ? "timeout" : error.type(), 0, 0);
             }
         });
         final long sent = System.nanoTime();
@@ -181,15 +185,15 @@ final class Prober implements AutoCloseable
         {
             if (failure != null)
             {
-                record(at, from, target.reference(), targetIp, "udp", false, "error: " + cause(failure), 0);
+                record(at, from, target.reference(), targetIp, "udp", false, "error: " + cause(failure), 0, 0);
             }
             else if (exchange.ok() && "probe".equals(exchange.replyText().trim()))
             {
-                record(at, from, target.reference(), targetIp, "udp", true, "ok", (System.nanoTime() - sent) / 1_000);
+                record(at, from, target.reference(), targetIp, "udp", true, "ok", (System.nanoTime() - sent) / 1_000, 0);
             }
             else
             {
-                record(at, from, target.reference(), targetIp, "udp", false, udpError(exchange), 0);
+                record(at, from, target.reference(), targetIp, "udp", false, udpError(exchange), 0, 0);
             }
         });
         probeTcp(at, from, target, targetIp, timeout);
@@ -201,14 +205,15 @@ final class Prober implements AutoCloseable
         {
             if (failure != null)
             {
-                record(at, from, target.pod(), targetIp, "tcp", false, "error: " + cause(failure), 0);
+                record(at, from, target.pod(), targetIp, "tcp", false, "error: " + cause(failure), 0, 0);
             }
             else
             {
                 // logged at the time the line it reports on was sent: a round that finds an earlier line still unanswered
                 // reports that line's stall, which belongs to when it was sent (e.g. during a fault, a SYN in back-off)
                 final long sent = Math.min(at, System.currentTimeMillis() - result.rttNanos() / 1_000_000);
-                record(sent, from, target.pod(), targetIp, "tcp", result.ok(), result.outcome(), result.ok() ? result.rttNanos() / 1_000 : 0);
+                record(sent, from, target.pod(), targetIp, "tcp", result.ok(), result.outcome(), result.ok() ? result.rttNanos() / 1_000 : 0,
+                    result.openedAtMs());
             }
         });
     }
@@ -226,11 +231,11 @@ final class Prober implements AutoCloseable
 
     private void record(
         final long at, final String from, final String to, final String targetIp, final String kind, final boolean ok,
-        final String result, final long rttUs)
+        final String result, final long rttUs, final long since)
     {
         synchronized (log)
         {
-            log.addLast(new Probe(nextSeq++, at, from, to, targetIp, kind, ok, result, rttUs));
+            log.addLast(new Probe(nextSeq++, at, from, to, targetIp, kind, ok, result, rttUs, since));
             if (log.size() > CAPACITY)
             {
                 log.removeFirst();

@@ -26,6 +26,7 @@ final class TcpProbe implements TcpHandler
     private TcpConnection connection;
     private String lostReason;
     private boolean fresh;
+    private long openedAtMs;
     private long sequence;
     private byte[] expected;
     private int matched;
@@ -49,7 +50,7 @@ final class TcpProbe implements TcpHandler
             if (nowNanos - sentAt > STALL_NANOS)
             {
                 // the previous probe is still unanswered after the stall bound
-                result.complete(new TcpProbeResult(false, "stalled", nowNanos - sentAt, localPort(), false));
+                result.complete(new TcpProbeResult(false, "stalled", nowNanos - sentAt, localPort(), false, openedAtMs));
                 return;
             }
             // the previous probe is in flight and not late (rounds come closer than the bound, or bunch up when the
@@ -69,7 +70,7 @@ final class TcpProbe implements TcpHandler
         }
         if (lostReason != null)
         {
-            result.complete(new TcpProbeResult(false, lostReason, 0, localPort(), false)); // told once; a new one next time
+            result.complete(new TcpProbeResult(false, lostReason, 0, localPort(), false, openedAtMs)); // told once; a new one next time
             lostReason = null;
             connection = null;
             return;
@@ -79,10 +80,11 @@ final class TcpProbe implements TcpHandler
             connection = owner.connect(remoteIp, remotePort, this, nowNanos);
             if (connection == null)
             {
-                result.complete(new TcpProbeResult(false, "no-free-port", 0, 0, true));
+                result.complete(new TcpProbeResult(false, "no-free-port", 0, 0, true, 0));
                 return;
             }
             fresh = true;
+            openedAtMs = System.currentTimeMillis();
         }
         pending = result;
         sentAt = nowNanos;
@@ -121,8 +123,8 @@ final class TcpProbe implements TcpHandler
             final long rtt = nowNanos - sentAt;
             final CompletableFuture<TcpProbeResult> done = pending;
             pending = null;
-            done.complete(rtt > STALL_NANOS ? new TcpProbeResult(false, "stalled", rtt, connection.localPort(), fresh) :
-                new TcpProbeResult(true, "ok", rtt, connection.localPort(), fresh));
+            done.complete(rtt > STALL_NANOS ? new TcpProbeResult(false, "stalled", rtt, connection.localPort(), fresh, openedAtMs) :
+                new TcpProbeResult(true, "ok", rtt, connection.localPort(), fresh, openedAtMs));
             fresh = false;
         }
     }
@@ -137,7 +139,7 @@ final class TcpProbe implements TcpHandler
             final CompletableFuture<TcpProbeResult> done = pending;
             pending = null;
             this.connection = null;
-            done.complete(new TcpProbeResult(false, outcome, nowNanos - sentAt, connection.localPort(), fresh));
+            done.complete(new TcpProbeResult(false, outcome, nowNanos - sentAt, connection.localPort(), fresh, openedAtMs));
         }
         else
         {
@@ -152,7 +154,7 @@ final class TcpProbe implements TcpHandler
         {
             final CompletableFuture<TcpProbeResult> done = pending;
             pending = null;
-            done.complete(new TcpProbeResult(false, "timeout", nowNanos - sentAt, localPort(), fresh));
+            done.complete(new TcpProbeResult(false, "timeout", nowNanos - sentAt, localPort(), fresh, openedAtMs));
             // the answer may still come: the connection stays, and the next probe starts afresh on it
             matched = 0;
         }

@@ -10,7 +10,9 @@ package dev.podnet.pod;
  * @param rttNanos      from sending the line to its echo (or to the failure)
  * @param localPort     the connection's local port (0 when there was none)
  * @param newConnection whether this probe opened the connection
+ * @param openedAtMs    when the connection this probe went on was opened (epoch ms; 0 when there was none): a
+ *                      reset says something about the whole life of the connection, not only about this probe
  */
-public record TcpProbeResult(boolean ok, String outcome, long rttNanos, int localPort, boolean newConnection)
+public record TcpProbeResult(boolean ok, String outcome, long rttNanos, int localPort, boolean newConnection, long openedAtMs)
 {
 }

@@ -41,7 +41,7 @@ class ChaosVerdictsTest
     private final List<String> duplicates = new ArrayList<>();
     private final Map<String, Integer> restartsNow = new HashMap<>(Map.of("node-1", 0, "node-2", 0, "node-3", 0));
     private final List<String> victims = new ArrayList<>(List.of("node-3"));
-    private final Map<String, long[]> windows = new HashMap<>(Map.of("node-3", new long[] {T0, T0 + 18_000}));
+    private final Map<String, List<long[]>> windows = new HashMap<>(Map.of("node-3", List.of(new long[] {T0, T0 + 18_000})));
 
     private List<Verdict> judge()
     {
@@ -77,6 +77,40 @@ class ChaosVerdictsTest
 
         assertThat(verdict(judge(), "TCP connections between pods of untouched nodes")).extracting(Verdict::held, Verdict::detail)
             .containsExactly(false, "2 probes on long-lived connections, 1 reset, stalled or lost: sent 26.0..26.0 s, {b1->a1 tcp reset=1}");
+    }
+
+    @Test
+    void shouldNotCountTheResetOfAConnectionOpenedBeforeItsPeersNodeRestartedEvenWhenTheResetComesAfterTheWindow()
+    {
+        // a rolling restart: node-3 restarted at T0 and was restored at T0 + 18 s; b1's connection to c1 was opened before
+        // it, and its retransmission in back-off reached the new c1 (which answered RST) only 7 s after the window
+        scenario = Scenario.ROLLING_RESTART;
+        probes.add(new Probe("node-2", T0 + 25_000, "b1", "c1", "tcp", false, "connection-reset", T0 - 30_000));
+
+        final List<Verdict> verdicts = judge();
+
+        assertThat(verdict(verdicts, "probes between pods of untouched nodes").held()).isTrue();
+        assertThat(verdict(verdicts, "TCP connections between pods of untouched nodes").held()).isTrue();
+    }
+
+    @Test
+    void shouldCountTheResetOfAConnectionOpenedAfterItsPeersNodeRestartedOrAfterAnEarlierFaultsWindow()
+    {
+        scenario = Scenario.ROLLING_RESTART;
+        probes.add(new Probe("node-2", T0 + 25_000, "b1", "c1", "tcp", false, "connection-reset", T0 + 19_000));
+        // an earlier fault's window of node-1 (a soak's previous segment) does not excuse a connection opened after it
+        windows.put("node-1", List.of(new long[] {T0 - 60_000, T0 - 40_000}));
+        probes.add(new Probe("node-2", T0 + 26_000, "b1", "a1", "tcp", false, "connection-reset", T0 - 30_000));
+
+        assertThat(verdict(judge(), "TCP connections between pods of untouched nodes")).extracting(Verdict::held, Verdict::detail)
+            .containsExactly(false, "3 probes on long-lived connections, 2 reset, stalled or lost: sent 30.0..31.0 s, " +
+                "{b1->a1 tcp connection-reset=1, b1->c1 tcp connection-reset=1}");
+
+        // while one opened before that earlier window, and reset after it, is excused
+        windows.put("node-1", List.of(new long[] {T0 - 60_000, T0 - 40_000}));
+        probes.set(probes.size() - 1, new Probe("node-2", T0 + 26_000, "b1", "a1", "tcp", false, "connection-reset", T0 - 70_000));
+        assertThat(verdict(judge(), "TCP connections between pods of untouched nodes").detail())
+            .contains("{b1->c1 tcp connection-reset=1}");
     }
 
     @Test

@@ -10,8 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -291,6 +293,7 @@ class ClusterApiTest
         final JsonNode page = Http.get(cluster.api(2) + "/api/v1/nodes/node-2/probes?limit=40").json();
         assertThat(page.get("probes")).hasSize(40);
         final List<String> kinds = new ArrayList<>();
+        final Map<String, Set<Long>> opened = new HashMap<>();
         page.get("probes").forEach(probe ->
         {
             assertThat(probe.get("from").asText()).isIn("b1", "b2");
@@ -298,8 +301,21 @@ class ClusterApiTest
             assertThat(probe.get("result").asText()).isEqualTo("ok");
             assertThat(probe.get("at").asLong()).isPositive();
             kinds.add(probe.get("kind").asText());
+            if (probe.get("kind").asText().equals("tcp"))
+            {
+                // the round's time is taken before its probes reach the data plane, which opens the first connection
+                assertThat(probe.get("since").asLong()).as("when its connection was opened").isPositive()
+                    .isLessThan(probe.get("at").asLong() + 1_000);
+                opened.computeIfAbsent(probe.get("from").asText() + ">" + probe.get("to").asText(), pair -> new HashSet<>())
+                    .add(probe.get("since").asLong());
+            }
+            else
+            {
+                assertThat(probe.get("since").asLong()).isZero();
+            }
         });
         assertThat(kinds).contains("ping", "udp", "tcp");
+        assertThat(opened.values()).as("one connection per pair across the rounds").allSatisfy(times -> assertThat(times).hasSize(1));
         final List<String> tcpPorts = new ArrayList<>();
         Http.get(cluster.api(2) + "/api/v1/pods/b1/sockets").json().forEach(socket ->
         {

@@ -82,12 +82,41 @@ public final class ContainerCluster implements AutoCloseable
             {
                 starter.shutdownNow();
             }
+            cluster.awaitEveryNodeReadyEverywhere();
             return cluster;
         }
         catch (final RuntimeException ex)
         {
             cluster.close();
             throw ex;
+        }
+    }
+
+    /**
+     * A node's /readyz says it joined and holds its lease; another node may still see it Joining for a moment, and
+     * forwards nothing (a pod to create there, say) to a node it does not see Ready.
+     */
+    private void awaitEveryNodeReadyEverywhere()
+    {
+        for (final int index : indexes())
+        {
+            final AgentApi api = new AgentApi(api(index));
+            AgentApi.await(() ->
+            {
+                final AgentApi.Reply nodes = api.get("/api/v1/nodes");
+                if (nodes.status() != 200 || nodes.json().size() != size())
+                {
+                    return false;
+                }
+                for (final var node : nodes.json())
+                {
+                    if (!node.path("status").asText().equals("Ready"))
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            }, Duration.ofSeconds(120), "node-" + index + " sees every node Ready");
         }
     }
 
