@@ -26,6 +26,13 @@ public final class ControlPlane implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(ControlPlane.class);
     /** How long a graceful leave waits for its pods' withdrawal to be written (then gossip carries it). */
     private static final Duration WITHDRAW_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * How long a leave that has run every phase of Akka's coordinated shutdown still waits for the actor system to
+     * terminate. Akka 2.6's Artery can wait for ever for a remoting stream that does not complete (one retrying a
+     * connection to a peer that is gone: akka/akka-core#30326), with every actor stopped and nothing left to do; the
+     * node has left by then, and its process may exit.
+     */
+    static final Duration TERMINATE_GRACE = Duration.ofSeconds(2);
 
     private final ActorSystem<NodeControlPlane.Command> system;
     private final AtomicLong reclaimed = new AtomicLong();
@@ -163,8 +170,7 @@ public final class ControlPlane implements AutoCloseable
         if (removed || system.getWhenTerminated().toCompletableFuture().isDone())
         {
             // downed: nobody to tell; its pods stay listed under it until it returns
-            CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.clusterLeavingReason());
-            return terminated;
+            return terminatedOrGaveUp(CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.clusterLeavingReason()));
         }
         // bounded by the JDK's clock too: a system that stops meanwhile takes its scheduler (and the ask's timeout) along
         return AskPattern.<NodeControlPlane.Command, akka.Done>ask(
@@ -177,10 +183,31 @@ public final class ControlPlane implements AutoCloseable
                 {
                     LOG.warn("node {}: its pods may stay listed after it leaves: {}", settings.nodeName(), failure.toString());
                 }
-                CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.clusterLeavingReason());
-                return done;
+                return CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.clusterLeavingReason());
             })
-            .thenCompose(ignored -> terminated);
+            .thenCompose(this::terminatedOrGaveUp);
+    }
+
+    /**
+     * The actor system's termination, or, {@link #TERMINATE_GRACE} after every phase of its coordinated shutdown ran
+     * (each bounded by its timeout) without it, a warning.
+     */
+    private CompletionStage<?> terminatedOrGaveUp(final CompletionStage<?> phases)
+    {
+        final java.util.concurrent.CompletableFuture<?> gaveUp = phases.toCompletableFuture()
+            .handle((done, failure) -> done)
+            .thenCompose(ran -> terminated.copy().completeOnTimeout(null, TERMINATE_GRACE.toMillis(), TimeUnit.MILLISECONDS))
+            .thenApply(done ->
+            {
+                if (!terminated.isDone())
+                {
+                    LOG.warn("node {}: its actor system did not terminate {} s after every shutdown phase ran (Akka's remoting " +
+                        "waiting for a stream that does not complete, akka/akka-core#30326): the node has left, stopping anyway",
+                        settings.nodeName(), TERMINATE_GRACE.toSeconds());
+                }
+                return done;
+            });
+        return java.util.concurrent.CompletableFuture.anyOf(terminated, gaveUp);
     }
 
     /**

@@ -280,6 +280,9 @@ public record ControlPlaneSettings(
             "    exit-jvm = off",
             "    # terminate() is an abrupt stop (a crash); leaving is CoordinatedShutdown, which SIGTERM and downing run",
             "    run-by-actor-system-terminate = off",
+            "    # terminating takes a second once the node has left; when Akka's remoting waits for a stream that never",
+            "    # completes (akka/akka-core#30326) the 10 s default only delays the process's exit (ControlPlane.TERMINATE_GRACE)",
+            "    phases.actor-system-terminate.timeout = 5s",
             "  }",
             "}");
         // -Dakka.... system properties win over everything, as Typesafe Config has them win over application.conf

@@ -52,6 +52,11 @@ public final class ClusterAgent implements AutoCloseable
     /** How long to wait for the lease: as long as it takes (a refusal is retried and logged meanwhile). */
     static final Duration LEASE_WAIT = Duration.ofDays(365);
     private static final Logger LOG = LoggerFactory.getLogger(ClusterAgent.class);
+    /**
+     * A graceful stop that takes longer logs every thread's stack: leaving takes a second or two, and Akka's own phases
+     * time out after 10 s (the control plane waits 20 s at most, a supervisor usually 30 s).
+     */
+    static final Duration STOP_PATIENCE = Duration.ofSeconds(12);
 
     private final AgentSettings settings;
     private final ClusterSettings cluster;
@@ -331,6 +336,7 @@ public final class ClusterAgent implements AutoCloseable
             status = NodeStatus.notReady(settings.nodeName(), NodeStatus.CLUSTER, status.cidr(), "stopping");
         }
         LOG.info("node {} stopping{}", settings.nodeName(), clusterNode == null ? "" : ": leaving the cluster");
+        final StopWatchdog watchdog = StopWatchdog.watch(settings.nodeName(), STOP_PATIENCE);
         try
         {
             if (clusterNode != null)
@@ -349,6 +355,7 @@ public final class ClusterAgent implements AutoCloseable
             }
             finally
             {
+                watchdog.close();
                 stopped.countDown();
                 LOG.info("node {} stopped", settings.nodeName());
             }
