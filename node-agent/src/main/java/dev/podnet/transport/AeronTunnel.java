@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -158,6 +160,15 @@ public final class AeronTunnel implements Overlay
         this.config = config;
         this.localAddress = localAddress;
         this.drops = drops;
+        if (config.aeronDir() == null)
+        {
+            final List<Path> stale = TunnelConfig.removeStaleAeronDirectories(nodeName);
+            if (!stale.isEmpty())
+            {
+                LOG.info("node {}: removed {} driver directories that killed earlier lives of it left behind: {}", nodeName,
+                    stale.size(), stale);
+            }
+        }
         this.aeronDir = config.resolveAeronDir(nodeName);
         this.decoder = new TunnelFrameCodec.Decoder(config.maxFrameLength());
         this.sendBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(align(config.aeronMtu()), 64));

@@ -1,14 +1,18 @@
 package dev.podnet.transport;
 
+import io.aeron.CommonContext;
 import io.aeron.protocol.DataHeaderFlyweight;
 
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -46,6 +50,10 @@ public record TunnelConfig(int networkId, String bindAddress, int port, int unde
      * 50-node mesh 37 MB (256 KiB terms took twice that); a window of 64 KiB keeps up with a pod's bursts on loopback.
      */
     public static final int DEFAULT_TERM_LENGTH = 128 * 1024;
+    /** What follows {@code podnet-<node>-} in a directory {@link #resolveAeronDir} picked: the pid, a random suffix. */
+    private static final Pattern LIFE = Pattern.compile("(\\d{1,10})-[0-9a-f]{1,8}");
+    /** A driver whose heartbeat is older than this is no more (an idle agent's driver beats every few ms). */
+    private static final long STALE_DRIVER_MS = 10_000;
     public static final int DEFAULT_NETWORK_ID = 1;
     public static final int OUTER_IP_UDP = 20 + 8;
     public static final int ENVELOPE = TunnelFrameCodec.MAX_ENVELOPE_LENGTH_16K;
@@ -150,6 +158,62 @@ public record TunnelConfig(int networkId, String bindAddress, int port, int unde
                 // not ours to list; nothing to clean there
             }
         }
+    }
+
+    /**
+     * Removes the driver directories earlier lives of node {@code nodeName} left behind when they were killed
+     * ({@code kill -9}, the OOM killer, a chaos run's {@code docker kill}): each holds about 12 MB of /dev/shm,
+     * and a container's is 64-128 MiB. A directory is stale when its process is gone, or, when it names this very
+     * process (a restarted container often gives its agent the same pid), when its driver no longer beats.
+     *
+     * @return the directories removed
+     */
+    public static List<Path> removeStaleAeronDirectories(final String nodeName)
+    {
+        final String prefix = "podnet-" + nodeName + "-";
+        final long self = ProcessHandle.current().pid();
+        final List<Path> removed = new ArrayList<>();
+        for (final String base : List.of("/dev/shm", System.getProperty("java.io.tmpdir")))
+        {
+            final Path dir = Path.of(base);
+            if (!Files.isDirectory(dir))
+            {
+                continue;
+            }
+            try (Stream<Path> entries = Files.list(dir))
+            {
+                for (final Path aeronDir : entries.toList())
+                {
+                    final String name = aeronDir.getFileName().toString();
+                    final Matcher life = LIFE.matcher(name.startsWith(prefix) ? name.substring(prefix.length()) : "");
+                    if (!life.matches())
+                    {
+                        continue;
+                    }
+                    try
+                    {
+                        final long pid = Long.parseLong(life.group(1));
+                        final boolean gone = pid == self ?
+                            !CommonContext.isDriverActive(aeronDir.toFile(), STALE_DRIVER_MS, message -> { }) :
+                            ProcessHandle.of(pid).map(process -> !process.isAlive()).orElse(true);
+                        if (gone)
+                        {
+                            deleteTree(aeronDir);
+                            removed.add(aeronDir);
+                        }
+                    }
+                    catch (final IOException | RuntimeException ex)
+                    {
+                        // not ours to remove (or half-written): it stays
+                    }
+                }
+            }
+            catch (final IOException ex)
+            {
+                // not ours to list: what is there stays
+            }
+        }
+        return removed;
     }
 
     private static String aeronDirPrefix(final String nodeName, final long pid)
