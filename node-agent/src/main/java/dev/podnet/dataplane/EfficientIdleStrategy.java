@@ -8,7 +8,8 @@ import org.agrona.concurrent.IdleStrategy;
  * <ol>
  *   <li>after work: {@value #MAX_SPINS} spins, {@value #MAX_YIELDS} yields, then waits of 1 µs doubling
  *       to 1 ms, as {@code BackoffIdleStrategy(10, 20, 1 µs, 1 ms)}: a burst's next frame is taken within
- *       microseconds;</li>
+ *       microseconds (on a node with a tunnel, waits from 100 µs on end when a datagram arrives:
+ *       {@code TunnelWait});</li>
  *   <li>after {@value #SHALLOW_WAITS} waits of 1 ms without work (about a tenth of a second): waits of
  *       {@link #deepWaitNanos()} each, ended early by the {@link IdleWait} (a datagram on the tunnel, a
  *       command for the data plane). An idle node wakes for its inputs and for its timers only, not

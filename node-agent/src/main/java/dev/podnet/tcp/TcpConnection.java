@@ -1039,7 +1039,8 @@ public final class TcpConnection
      */
     int dispatch(final long now)
     {
-        queued = false;
+        // not queued = false here: a segment or a timer dispatches a connection that may be waiting in the stack's
+        // queues, and only the stack, taking it out, may say it is no longer there (else it is queued again, twice)
         int sent = 0;
         if (state.synchronizedState() && state != TcpState.TIME_WAIT)
         {

@@ -437,6 +437,12 @@ public final class TcpStack
         }
     }
 
+    /** Connections waiting to send (for the next pump, or for room on the way out): each at most once. */
+    int queuedConnections()
+    {
+        return ready.size() + blocked.size();
+    }
+
     /** A connection has something to send outside a segment's processing: {@link #pump} sends it. */
     void requestOutput(final TcpConnection connection)
     {

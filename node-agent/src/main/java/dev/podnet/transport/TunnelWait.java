@@ -30,11 +30,16 @@ import java.util.function.Consumer;
  * only learns that something is there. A closed socket leaves the selector by itself. Everything here
  * runs on the data plane's thread (INVOKER mode), but {@link #wakeup()}.
  * <p>
- * Waits under a millisecond (the back-off's) park instead: a selector counts in milliseconds.
+ * A selector counts in milliseconds: a wait shorter than {@value #SELECT_FROM_NANOS} ns (the first steps of the
+ * back-off after a burst) parks; a longer one selects for at least a millisecond, so that what arrives meanwhile ends
+ * it. A park of half a millisecond that a datagram could not end cost TCP through the tunnel a window per park: the
+ * status message that reopened the window (or the ACK that let TCP go on) waited for the park to end.
  */
 final class TunnelWait implements IdleWait, AutoCloseable
 {
     private static final long NANOS_PER_MILLI = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Waits from this long on select (ended by a datagram), shorter ones park. */
+    static final long SELECT_FROM_NANOS = 100_000;
 
     private final Selector selector;
     private final List<UdpChannelTransport> endpoints = new ArrayList<>();
@@ -72,7 +77,7 @@ final class TunnelWait implements IdleWait, AutoCloseable
     public void await(final long nanos)
     {
         waiter = Thread.currentThread();
-        if (nanos < NANOS_PER_MILLI)
+        if (nanos < SELECT_FROM_NANOS)
         {
             LockSupport.parkNanos(nanos);
             return;
@@ -80,7 +85,7 @@ final class TunnelWait implements IdleWait, AutoCloseable
         registerSockets();
         try
         {
-            selector.select(ready, nanos / NANOS_PER_MILLI);
+            selector.select(ready, Math.max(1, nanos / NANOS_PER_MILLI));
         }
         catch (final IOException ex)
         {

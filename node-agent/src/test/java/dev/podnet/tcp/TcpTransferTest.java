@@ -46,6 +46,30 @@ class TcpTransferTest
     }
 
     @Test
+    void shouldQueueABlockedConnectionOnceWhileAcksArriveAndTheWayOutHasNoRoom()
+    {
+        // the way out (the tunnel) has room every third step only, while ACKs for what went out keep arriving: each ACK
+        // dispatches the connection, which finds no room; it must still wait in the stack's queues once, not once per
+        // ACK (a pod's bulk transfer through the tunnel went from 69 to 15 MB/s in ten seconds, the stack dispatching a
+        // growing queue of copies of one connection, 18 million times a second)
+        final byte[] data = random(2 * MEGABYTE, 7);
+        final Session session = session(TcpSettings.defaults(), TcpSettings.defaults(), data);
+        int steps = 0;
+        int mostQueued = 0;
+        final long deadline = wire.now() + Duration.ofSeconds(30).toNanos();
+        while (session.server.received.size() < data.length && wire.now() < deadline)
+        {
+            session.a.room = steps++ % 3 == 0;
+            wire.step();
+            mostQueued = Math.max(mostQueued, session.a.stack.queuedConnections());
+        }
+
+        assertThat(session.server.received.toByteArray()).isEqualTo(data);
+        assertThat(mostQueued).as("the one connection, queued once at most").isEqualTo(1);
+        assertThat(session.a.stack.counters().get(TcpCounter.SEND_BLOCKED)).as("it did wait for room").isPositive();
+    }
+
+    @Test
     void shouldRetransmitALostSegmentWhenTheTimerExpiresWithTheRtoMinimum()
     {
         final Session session = session(TcpSettings.defaults(), TcpSettings.defaults(), new byte[0]);

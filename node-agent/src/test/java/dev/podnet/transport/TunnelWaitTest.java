@@ -71,6 +71,19 @@ class TunnelWaitTest
     }
 
     @Test
+    void shouldSelectOnTheDriversSocketsFromAWaitOfAFractionOfAMillisecondButParkShorterOnes()
+    {
+        final IdleWait wait = startTunnel();
+
+        wait.await(TunnelWait.SELECT_FROM_NANOS / 2);
+        assertThat(((TunnelWait)wait).registeredSockets()).as("a short wait parks").isZero();
+
+        // the back-off's longer steps: what arrives meanwhile must end them, so they select (at least a millisecond)
+        wait.await(TunnelWait.SELECT_FROM_NANOS);
+        assertThat(((TunnelWait)wait).registeredSockets()).as("the subscription's socket").isEqualTo(1);
+    }
+
+    @Test
     void shouldEndALongWaitWhenWokenFromAnotherThread() throws Exception
     {
         final IdleWait wait = startTunnel();
