@@ -117,7 +117,10 @@ class DemoIT
                 .containsPattern("node-" + i + " +Ready +10\\.244\\.\\d{1,3}\\.0/24 +api 127\\.0\\.0\\.1:" + (apiBase + i - 1));
         }
         assertThat(printed).contains("    a1  a2  b1  b2  c1  c2\n", "a1  -   ok  ok  ok  ok  ok\n", "30/30 pairs ok\n",
-            "web view: http://localhost:" + apiBase + "/", "Ctrl-C stops every agent.");
+            "web view: http://localhost:" + apiBase + "/");
+        // started straight from this JVM, the demo inherits its SIGINT disposition: a build run in the background of a
+        // script (nohup ... &) ignores SIGINT, and then so does the demo, which says so
+        assertThat(printed).contains(sigintIgnoredHere() ? "SIGINT is ignored (started in the background)" : "Ctrl-C stops every agent.");
 
         final JsonNode nodes = get(apiBase, "/api/v1/nodes");
         assertThat(nodes).hasSize(NODES);
@@ -171,6 +174,12 @@ class DemoIT
         assertThat(demo.launcher.descendants().filter(ProcessHandle::isAlive).toList()).isEmpty();
         assertNothingLeft(demo);
         assertThat(demo.output()).contains("stopping (SIGTERM)", "node-1 exited 143, node-2 exited 143, node-3 exited 143");
+        try (var archives = Files.list(Files.createDirectories(logs.resolve("cache/podnet"))))
+        {
+            assertThat(archives.map(path -> path.getFileName().toString()).toList())
+                .as("node-1 wrote the agents' class archive as it exited").singleElement().asString()
+                .startsWith("agent-classes-").endsWith(".jsa");
+        }
     }
 
     @Test
@@ -218,6 +227,8 @@ class DemoIT
             " (SIGTERM) stops every agent.");
         assertThat(get(apiBase, "/api/v1/nodes")).hasSize(NODES);
         demo.agents.addAll(demo.agentProcesses());
+        assertThat(demo.agents).as("every agent maps the class archive an earlier demo's node-1 wrote").allSatisfy(agent ->
+            assertThat(agent.info().arguments().orElseThrow()).anyMatch(argument -> argument.startsWith("-XX:SharedArchiveFile=")));
 
         signal("INT", demoJvm); // ignored, as the shell made it
         assertThat(demoJvm.destroy()).isTrue(); // SIGTERM, as `kill PID`
@@ -229,6 +240,19 @@ class DemoIT
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** Whether this JVM ignores SIGINT (bit 2 of SigIgn in /proc/self/status), as its children then do. */
+    private static boolean sigintIgnoredHere() throws IOException
+    {
+        for (final String line : Files.readAllLines(Path.of("/proc/self/status")))
+        {
+            if (line.startsWith("SigIgn:"))
+            {
+                return (Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16) & (1L << 1)) != 0;
+            }
+        }
+        return false;
+    }
 
     /**
      * Starts a demo on the class's ports: its JVM directly, or (inScript) in the background of a
@@ -260,6 +284,7 @@ class DemoIT
             builder = new ProcessBuilder(java).redirectErrorStream(true).redirectOutput(out.toFile());
         }
         builder.environment().keySet().removeIf(name -> name.startsWith("PODNET_"));
+        builder.environment().put("XDG_CACHE_HOME", logs.resolve("cache").toString()); // the agents' class archive: fresh
         return new Demo(builder.start(), out, logs.resolve("agents-" + demos));
     }
 

@@ -66,7 +66,8 @@ public final class DemoCommand implements Callable<Integer>
     String idleMode;
 
     @Option(names = "--agent-jvm-options", paramLabel = "OPTIONS", defaultValue = AgentLaunch.DEFAULT_JVM_OPTIONS,
-        description = "JVM options of every agent, space-separated (default \"${DEFAULT-VALUE}\")")
+        description = "JVM options of every agent, space-separated (default \"${DEFAULT-VALUE}\"). The agents also share " +
+            "a class archive (AppCDS) in ~/.cache/podnet that node-1 writes when it first stops; -Xshare:off here goes without")
     String agentJvmOptions;
 
     @Option(names = "--ready-timeout", paramLabel = "SECONDS", defaultValue = "90",

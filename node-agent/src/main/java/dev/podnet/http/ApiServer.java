@@ -310,6 +310,12 @@ public final class ApiServer implements AutoCloseable
         return server.getAddress().getPort();
     }
 
+    /** Long operations running now. */
+    int longOperationsRunning()
+    {
+        return MAX_LONG_OPERATIONS - longOperations.availablePermits();
+    }
+
     /** Stops accepting, interrupts requests still waiting and stops the pool. */
     @Override
     public void close()

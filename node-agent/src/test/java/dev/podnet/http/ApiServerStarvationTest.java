@@ -96,7 +96,13 @@ class ApiServerStarvationTest
             pings.add(CompletableFuture.supplyAsync(() -> send("POST", "/api/v1/pods/a/ping",
                 "{\"target\":\"b\",\"count\":7,\"intervalMs\":1000}").statusCode(), clients));
         }
-        Thread.sleep(500); // every client connected and holding its thread (a server with 8 threads is stuck from here)
+        // every ping running and holding its request's thread (a server with 8 threads would be stuck from here)
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (api.longOperationsRunning() < pings.size() && System.nanoTime() < deadline)
+        {
+            Thread.sleep(10);
+        }
+        assertThat(api.longOperationsRunning()).as("pings running").isEqualTo(pings.size());
 
         long worstHealth = 0;
         long worstPods = 0;

@@ -39,8 +39,10 @@ import java.util.stream.Stream;
  * @param idleMode   the agents' {@code --idle-mode}
  * @param stateDir   where the nodes keep their state: node {@code NAME} gets {@code --state-dir stateDir/NAME}, the
  *                   same for every run, so that a demo started again gives every node its CIDR back
+ * @param classArchive the agents' class archive ({@link ClassArchive}), or null for none
  */
-public record AgentLaunch(String setsid, String java, String classPath, List<String> jvmOptions, String idleMode, Path stateDir)
+public record AgentLaunch(
+    String setsid, String java, String classPath, List<String> jvmOptions, String idleMode, Path stateDir, ClassArchive classArchive)
 {
     /** The same as the {@code ./podnet} script's. */
     public static final List<String> ADD_OPENS = List.of(
@@ -70,7 +72,8 @@ public record AgentLaunch(String setsid, String java, String classPath, List<Str
             List.of() : Arrays.asList(jvmOptions.trim().split("\\s+"));
         final String setsid = Stream.of("/usr/bin/setsid", "/bin/setsid").filter(path -> Files.isExecutable(Path.of(path)))
             .findFirst().orElse(null);
-        return new AgentLaunch(setsid, java, System.getProperty("java.class.path"), options, idleMode, stateDir);
+        final String classPath = System.getProperty("java.class.path");
+        return new AgentLaunch(setsid, java, classPath, options, idleMode, stateDir, ClassArchive.forClassPath(classPath, options));
     }
 
     /**
@@ -87,6 +90,10 @@ public record AgentLaunch(String setsid, String java, String classPath, List<Str
         }
         command.add(java);
         command.addAll(jvmOptions);
+        if (classArchive != null)
+        {
+            command.addAll(classArchive.options(node.index() == 1)); // one agent writes it, node-1
+        }
         command.addAll(ADD_OPENS);
         command.add("-cp");
         command.add(classPath);

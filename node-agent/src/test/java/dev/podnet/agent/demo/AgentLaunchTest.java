@@ -15,7 +15,7 @@ class AgentLaunchTest
     void shouldStartPodnetMainAgentInClusterModeOnLoopbackWithTheNodesPortsAndPods()
     {
         final AgentLaunch launch = new AgentLaunch(null, "/jdk/bin/java", "/podnet.jar", List.of("-Xmx256m"), "efficient",
-            Path.of("/home/u/.local/state/podnet/demo"));
+            Path.of("/home/u/.local/state/podnet/demo"), null);
         final DemoLayout.Node node2 = DemoLayout.plan(3, 2, 8080, 2552, 8472).nodes().get(1);
 
         assertThat(launch.command(node2, "127.0.0.1:2552")).containsExactly(
@@ -35,7 +35,7 @@ class AgentLaunchTest
     @Test
     void shouldPutSetsidFirstAndLeaveOutPodsWhenThereAreNone()
     {
-        final AgentLaunch launch = new AgentLaunch("/usr/bin/setsid", "java", "cp", List.of(), "sleeping", Path.of("/s"));
+        final AgentLaunch launch = new AgentLaunch("/usr/bin/setsid", "java", "cp", List.of(), "sleeping", Path.of("/s"), null);
         final List<String> command = launch.command(DemoLayout.plan(1, 0, 8080, 2552, 8472).nodes().get(0), "127.0.0.1:2552");
 
         assertThat(command.subList(0, 2)).containsExactly("/usr/bin/setsid", "java");

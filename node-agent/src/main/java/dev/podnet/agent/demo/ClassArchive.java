@@ -1,0 +1,94 @@
+package dev.podnet.agent.demo;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * An AppCDS archive of the agent's classes (JDK 13+ dynamic archives), so that many agent JVMs started at once
+ * load Akka's, Aeron's and podnet's classes from one shared, memory-mapped file instead of parsing and verifying
+ * them each: the first demo whose node-1 stops normally writes it ({@code -XX:ArchiveClassesAtExit}), every agent
+ * of later demos maps it ({@code -XX:SharedArchiveFile}). It is a cache: kept under {@code $XDG_CACHE_HOME/podnet}
+ * (or {@code ~/.cache/podnet}), named after the agent jar's size and time and the JVM's version, so that a rebuilt
+ * jar or another JDK makes a new one; a stale or damaged one is ignored by the JVM. Only for a class path that is
+ * one jar (the shaded jar {@code ./podnet} runs): CDS archives classes from jars only.
+ *
+ * @param file where the archive is, or will be written
+ */
+public record ClassArchive(Path file)
+{
+    /** The archive for this class path, or null when there can be none (a class path of directories, no cache dir). */
+    public static ClassArchive forClassPath(final String classPath, final List<String> jvmOptions)
+    {
+        return forClassPath(classPath, jvmOptions, cacheDir());
+    }
+
+    /** As {@link #forClassPath(String, List)}, with the archive in {@code cache} (null: none). */
+    static ClassArchive forClassPath(final String classPath, final List<String> jvmOptions, final Path cache)
+    {
+        if (classPath == null || classPath.contains(java.io.File.pathSeparator) || !classPath.endsWith(".jar") ||
+            jvmOptions.stream().anyMatch(option -> option.startsWith("-Xshare") || option.contains("ArchiveClassesAtExit") ||
+                option.contains("SharedArchiveFile")))
+        {
+            return null;
+        }
+        final Path jar = Path.of(classPath);
+        if (cache == null || !Files.isRegularFile(jar))
+        {
+            return null;
+        }
+        try
+        {
+            final String key = String.format(Locale.ROOT, "%x-%x-%s", Files.size(jar), Files.getLastModifiedTime(jar).toMillis(),
+                System.getProperty("java.vm.version", "unknown").replaceAll("[^A-Za-z0-9.+_-]", "_"));
+            return new ClassArchive(cache.resolve("agent-classes-" + key + ".jsa"));
+        }
+        catch (final IOException ex)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * The options an agent JVM gets: map the archive when it exists; otherwise {@code writer} (one agent of the
+     * cluster) writes it when it exits normally. CDS warnings (classes it cannot archive) stay out of the agent's log.
+     */
+    public List<String> options(final boolean writer)
+    {
+        if (Files.isRegularFile(file))
+        {
+            return List.of("-XX:SharedArchiveFile=" + file, "-Xlog:cds=error");
+        }
+        if (writer && prepare())
+        {
+            return List.of("-XX:ArchiveClassesAtExit=" + file, "-Xlog:cds=error");
+        }
+        return List.of();
+    }
+
+    private boolean prepare()
+    {
+        try
+        {
+            Files.createDirectories(file.getParent());
+            return Files.isWritable(file.getParent());
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    private static Path cacheDir()
+    {
+        final String xdg = System.getenv("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute())
+        {
+            return Path.of(xdg, "podnet");
+        }
+        final String home = System.getProperty("user.home");
+        return home == null || home.isBlank() || "?".equals(home) ? null : Path.of(home, ".cache", "podnet");
+    }
+}
