@@ -46,9 +46,12 @@ interface CongestionControl
      * @param ackedBytes   bytes newly acknowledged.
      * @param flightBefore bytes outstanding before this ACK.
      * @param highestSent  SND.MAX: the sequence number after the highest one sent.
+     * @param cwndLimited  whether the window is what held the sender back during the last round trip (Linux's
+     *                     {@code is_cwnd_limited}, kept by the connection)
+     * @param maxFlight    the most bytes outstanding during the last round trip (Linux's {@code max_packets_out})
      * @return whether to retransmit the first unacknowledged segment.
      */
-    AckAction onAck(int ack, int ackedBytes, int flightBefore, int highestSent);
+    AckAction onAck(int ack, int ackedBytes, int flightBefore, int highestSent, boolean cwndLimited, int maxFlight);
 
     /**
      * A duplicate ACK (RFC 5681 2: no new data acknowledged, no data, window unchanged, data outstanding).

@@ -6,6 +6,7 @@ package dev.podnet.tcp;
  * <ul>
  *   <li>Initial window: {@code initialWindow} segments (RFC 6928's 10, as Linux).</li>
  *   <li>Slow start while cwnd &lt; ssthresh: cwnd grows by the bytes acknowledged, at most 2 SMSS per ACK.</li>
+ *   <li>Either grows only while the window is used ({@link #windowUsed}, as Linux's {@code tcp_is_cwnd_limited}).</li>
  *   <li>Congestion avoidance: one SMSS per cwnd of bytes acknowledged.</li>
  *   <li>Third duplicate ACK (RFC 5681 3.2, RFC 6582 3.2 step 2): unless it does not cover more than
  *       {@code recover} (after a timeout), ssthresh = max(FlightSize / 2, 2 SMSS), recover = SND.MAX,
@@ -59,7 +60,9 @@ final class NewReno implements CongestionControl
     }
 
     @Override
-    public AckAction onAck(final int ack, final int ackedBytes, final int flightBefore, final int highestSent)
+    public AckAction onAck(
+        final int ack, final int ackedBytes, final int flightBefore, final int highestSent, final boolean cwndLimited,
+        final int maxFlight)
     {
         dupAcks = 0;
         if (inRecovery)
@@ -77,6 +80,10 @@ final class NewReno implements CongestionControl
             cwnd = Math.max(mss, cwnd - ackedBytes + (ackedBytes >= mss ? mss : 0));
             return AckAction.RETRANSMIT_FIRST;
         }
+        if (!windowUsed(cwndLimited, maxFlight))
+        {
+            return AckAction.NONE;
+        }
         if (cwnd < ssthresh)
         {
             cwnd = Math.min(MAX_WINDOW, cwnd + Math.min(ackedBytes, 2 * mss));
@@ -91,6 +98,17 @@ final class NewReno implements CongestionControl
             }
         }
         return AckAction.NONE;
+    }
+
+    /**
+     * Whether the window was used, so that it may grow (Linux's {@code tcp_is_cwnd_limited}, RFC 7661's reasoning):
+     * when it held the sender back during the last round trip, or, in slow start, while it is less than twice the
+     * most that was outstanding. A sender held back by something else (its application, or the tunnel's window:
+     * {@code SegmentOutput.canSendData}) would otherwise grow it from ACKs alone, without bound.
+     */
+    private boolean windowUsed(final boolean cwndLimited, final int maxFlight)
+    {
+        return cwndLimited || cwnd < ssthresh && cwnd < 2L * maxFlight;
     }
 
     @Override

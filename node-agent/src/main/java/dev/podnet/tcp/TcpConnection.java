@@ -160,6 +160,14 @@ public final class TcpConnection
     long timerId = TcpStack.NO_TIMER;
     long timerDeadline = NONE;
     boolean queued;
+    /** The last send stopped because of the congestion window. */
+    private boolean heldByCwnd;
+    /** The window held the sender back during the round trip under way ({@link #validateCwnd}). */
+    private boolean cwndLimited;
+    /** The most bytes outstanding during the round trip under way. */
+    private int maxFlight;
+    /** Where the round trip under way ends: once SND.UNA reaches it, the usage is measured afresh. */
+    private int cwndUsageSeq;
     TcpStack.Listener listener;
 
     TcpConnection(
@@ -176,6 +184,7 @@ public final class TcpConnection
         this.handler = handler;
         this.application = handler.application();
         this.iss = iss;
+        this.cwndUsageSeq = iss;
         this.tsOffset = tsOffset;
         this.announcedMss = stack.mtu - IP_TCP_HEADERS;
         this.pathMtu = stack.mtu;
@@ -656,7 +665,7 @@ public final class TcpConnection
         sampleRtt(ack, now);
         retransmissions = 0;
         pruneScoreboard();
-        if (cc.onAck(ack, acked, flightBefore, sndMax) == CongestionControl.AckAction.RETRANSMIT_FIRST)
+        if (cc.onAck(ack, acked, flightBefore, sndMax, cwndLimited, maxFlight) == CongestionControl.AckAction.RETRANSMIT_FIRST)
         {
             // RFC 6582 3.2 step 3: a partial ACK: retransmit the first unacknowledged segment, or with SACK the
             // first hole not retransmitted yet (the others went on earlier duplicate ACKs)
@@ -1057,6 +1066,7 @@ public final class TcpConnection
     private int sendData(final long now)
     {
         int segments = 0;
+        heldByCwnd = false;
         for (; segments < SEGMENTS_PER_DISPATCH; segments++)
         {
             final int offset = sndNxt - sndUna; // of the next byte to send, from SND.UNA, in the send buffer
@@ -1069,6 +1079,10 @@ public final class TcpConnection
             final int inFlight = sndNxt - sndUna;
             final int windowRoom = sndUna + sndWnd - sndNxt;
             final int cwndRoom = cc.cwnd() - inFlight;
+            if (cwndRoom < Math.min(mss, unsent) && cwndRoom < windowRoom)
+            {
+                heldByCwnd = true;
+            }
             int length = Math.max(0, Math.min(Math.min(mss, unsent), Math.min(windowRoom, cwndRoom)));
             if (length < unsent && length < mss)
             {
@@ -1120,7 +1134,24 @@ public final class TcpConnection
             }
         }
         armPersist(now);
+        validateCwnd();
         return segments;
+    }
+
+    /**
+     * Linux's {@code tcp_cwnd_validate}: for the round trip under way, whether the window held the sender back at
+     * some point, else the most it had outstanding; a new round trip starts once what was sent when it began is
+     * acknowledged.
+     */
+    private void validateCwnd()
+    {
+        final int flight = sndNxt - sndUna;
+        if (Seq.ge(sndUna, cwndUsageSeq) || heldByCwnd || !cwndLimited && flight > maxFlight)
+        {
+            cwndLimited = heldByCwnd;
+            maxFlight = flight;
+            cwndUsageSeq = sndNxt;
+        }
     }
 
     /** Nothing outstanding, data waiting, a zero window: the persist timer runs instead of the retransmission timer. */

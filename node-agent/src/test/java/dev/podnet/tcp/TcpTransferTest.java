@@ -67,6 +67,9 @@ class TcpTransferTest
         assertThat(session.server.received.toByteArray()).isEqualTo(data);
         assertThat(mostQueued).as("the one connection, queued once at most").isEqualTo(1);
         assertThat(session.a.stack.counters().get(TcpCounter.SEND_BLOCKED)).as("it did wait for room").isPositive();
+        // the window was not what held the sender back: it does not grow from ACKs alone (Linux's tcp_is_cwnd_limited)
+        assertThat(session.connection.cwnd()).as("cwnd after 2 MB sent through a way out short of room")
+            .isLessThan(data.length / 8);
     }
 
     @Test
