@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -139,25 +140,7 @@ public record TunnelConfig(int networkId, String bindAddress, int port, int unde
     public static void removeAeronDirectories(final String nodeName, final long pid)
     {
         final String prefix = aeronDirPrefix(nodeName, pid);
-        for (final String base : List.of("/dev/shm", System.getProperty("java.io.tmpdir")))
-        {
-            final Path dir = Path.of(base);
-            if (!Files.isDirectory(dir))
-            {
-                continue;
-            }
-            try (Stream<Path> entries = Files.list(dir))
-            {
-                for (final Path aeronDir : entries.filter(path -> path.getFileName().toString().startsWith(prefix)).toList())
-                {
-                    deleteTree(aeronDir);
-                }
-            }
-            catch (final IOException ex)
-            {
-                // not ours to list; nothing to clean there
-            }
-        }
+        removeDirectories(dir -> dir.getFileName().toString().startsWith(prefix));
     }
 
     /**
@@ -172,6 +155,24 @@ public record TunnelConfig(int networkId, String bindAddress, int port, int unde
     {
         final String prefix = "podnet-" + nodeName + "-";
         final long self = ProcessHandle.current().pid();
+        return removeDirectories(dir ->
+        {
+            final String name = dir.getFileName().toString();
+            final Matcher life = LIFE.matcher(name.startsWith(prefix) ? name.substring(prefix.length()) : "");
+            if (!life.matches())
+            {
+                return false;
+            }
+            final long pid = Long.parseLong(life.group(1));
+            return pid == self ?
+                !CommonContext.isDriverActive(dir.toFile(), STALE_DRIVER_MS, message -> { }) :
+                ProcessHandle.of(pid).map(process -> !process.isAlive()).orElse(true);
+        });
+    }
+
+    /** Removes the directories under /dev/shm and the temp dir that {@code doomed} picks; returns them. */
+    private static List<Path> removeDirectories(final Predicate<Path> doomed)
+    {
         final List<Path> removed = new ArrayList<>();
         for (final String base : List.of("/dev/shm", System.getProperty("java.io.tmpdir")))
         {
@@ -184,19 +185,9 @@ public record TunnelConfig(int networkId, String bindAddress, int port, int unde
             {
                 for (final Path aeronDir : entries.toList())
                 {
-                    final String name = aeronDir.getFileName().toString();
-                    final Matcher life = LIFE.matcher(name.startsWith(prefix) ? name.substring(prefix.length()) : "");
-                    if (!life.matches())
-                    {
-                        continue;
-                    }
                     try
                     {
-                        final long pid = Long.parseLong(life.group(1));
-                        final boolean gone = pid == self ?
-                            !CommonContext.isDriverActive(aeronDir.toFile(), STALE_DRIVER_MS, message -> { }) :
-                            ProcessHandle.of(pid).map(process -> !process.isAlive()).orElse(true);
-                        if (gone)
+                        if (doomed.test(aeronDir))
                         {
                             deleteTree(aeronDir);
                             removed.add(aeronDir);
