@@ -160,9 +160,7 @@ public final class TcpConnection
     long timerId = TcpStack.NO_TIMER;
     long timerDeadline = NONE;
     boolean queued;
-    /** The last send stopped because of the congestion window. */
-    private boolean heldByCwnd;
-    /** The window held the sender back during the round trip under way ({@link #validateCwnd}). */
+    /** The window held the sender back during the round trip under way ({@link #validateCwnd(boolean)}). */
     private boolean cwndLimited;
     /** The most bytes outstanding during the round trip under way. */
     private int maxFlight;
@@ -1066,7 +1064,7 @@ public final class TcpConnection
     private int sendData(final long now)
     {
         int segments = 0;
-        heldByCwnd = false;
+        boolean heldByCwnd = false;
         for (; segments < SEGMENTS_PER_DISPATCH; segments++)
         {
             final int offset = sndNxt - sndUna; // of the next byte to send, from SND.UNA, in the send buffer
@@ -1134,7 +1132,7 @@ public final class TcpConnection
             }
         }
         armPersist(now);
-        validateCwnd();
+        validateCwnd(heldByCwnd);
         return segments;
     }
 
@@ -1143,7 +1141,7 @@ public final class TcpConnection
      * some point, else the most it had outstanding; a new round trip starts once what was sent when it began is
      * acknowledged.
      */
-    private void validateCwnd()
+    private void validateCwnd(final boolean heldByCwnd)
     {
         final int flight = sndNxt - sndUna;
         if (Seq.ge(sndUna, cwndUsageSeq) || heldByCwnd || !cwndLimited && flight > maxFlight)
