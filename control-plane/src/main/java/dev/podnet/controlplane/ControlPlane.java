@@ -33,6 +33,8 @@ public final class ControlPlane implements AutoCloseable
      * node has left by then, and its process may exit.
      */
     static final Duration TERMINATE_GRACE = Duration.ofSeconds(2);
+    /** How long a crash waits for the actor system to terminate (it flushes for up to a second first) before it gives up. */
+    static final Duration CRASH_TERMINATE_WAIT = Duration.ofSeconds(5);
 
     private final ActorSystem<NodeControlPlane.Command> system;
     private final AtomicLong reclaimed = new AtomicLong();
@@ -204,6 +206,7 @@ public final class ControlPlane implements AutoCloseable
                     LOG.warn("node {}: its actor system did not terminate {} s after every shutdown phase ran (Akka's remoting " +
                         "waiting for a stream that does not complete, akka/akka-core#30326): the node has left, stopping anyway",
                         settings.nodeName(), TERMINATE_GRACE.toSeconds());
+                    abandon();
                 }
                 return done;
             });
@@ -211,13 +214,47 @@ public final class ControlPlane implements AutoCloseable
     }
 
     /**
+     * The actor system would not terminate (akka/akka-core#30326: Artery waits without a deadline for a remoting stream,
+     * before it unbinds its port; Pekko bounds that wait with {@code shutdown-streams-timeout}, Akka 2.6 has none). Every
+     * actor has stopped by then. What a next life of this node in the same JVM ({@code podnet pack}) needs is freed here:
+     * the cluster port, unbound as Artery's own transport shutdown would, and the state directory. The stuck system's
+     * threads stay, idle, until the JVM exits.
+     */
+    private void abandon()
+    {
+        try
+        {
+            final akka.actor.ExtendedActorSystem classic = (akka.actor.ExtendedActorSystem)akka.actor.typed.javadsl.Adapter.toClassic(system);
+            if (classic.provider() instanceof akka.remote.RemoteActorRefProvider remote &&
+                remote.transport() instanceof akka.remote.artery.ArteryTransport artery)
+            {
+                artery.shutdownTransport().value(); // starts the unbind; done within milliseconds
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("node {}: cannot unbind the cluster port of an actor system that would not terminate: {}", settings.nodeName(),
+                ex.toString());
+        }
+        closeStateDirectory();
+    }
+
+    /**
      * Stops without leaving, as a crashed process would: the others find out through their failure
-     * detectors. For tests and chaos only.
+     * detectors. Returns once the actor system has terminated, or was abandoned after {@link #CRASH_TERMINATE_WAIT}.
+     * For tests and chaos only.
      */
     public void crash()
     {
         leaving = true;
         system.terminate();
+        if (!terminated.copy().completeOnTimeout(null, CRASH_TERMINATE_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+            .handle((done, failure) -> terminated.isDone()).join())
+        {
+            LOG.warn("node {}: its actor system did not terminate {} s after the crash (akka/akka-core#30326): freeing its port " +
+                "and state anyway", settings.nodeName(), CRASH_TERMINATE_WAIT.toSeconds());
+            abandon();
+        }
     }
 
     /** Completes when the actor system has stopped (left, crashed or downed) and the state directory is released. */
