@@ -176,6 +176,21 @@ public record AgentSettings(
         }
     }
 
+    /** The same settings, joining through {@code seeds} (a restart's: cluster mode only). */
+    public AgentSettings withSeeds(final List<String> seeds)
+    {
+        if (cluster == null)
+        {
+            throw new IllegalStateException("node " + nodeName + " runs in static mode: it has no seeds");
+        }
+        final ClusterSettings c = cluster;
+        final ClusterSettings joined = new ClusterSettings(seeds, c.clusterPort(), c.advertisedHost(), c.clusterBind(),
+            c.clusterCidr(), c.nodePrefix(), c.leaseGrace(), c.heartbeatInterval(), c.acceptablePause(), c.stableAfter(),
+            c.secret(), c.resyncInterval(), c.stateDir());
+        return new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, networkId, podMtu, apiBind, apiPort,
+            idleMode, topology, joined, apiToken, stopOnStdinClose, services);
+    }
+
     /** The tunnel's configuration (Aeron directory picked per process, default term length). */
     public TunnelConfig tunnelConfig()
     {

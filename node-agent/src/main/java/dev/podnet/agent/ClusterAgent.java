@@ -8,6 +8,7 @@ import dev.podnet.http.NodeStatus;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.packet.Ipv4Cidr;
 import dev.podnet.sync.ClusterNode;
+import dev.podnet.transport.TunnelConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +50,8 @@ public final class ClusterAgent implements AutoCloseable
 {
     /** Exit status when the cluster removed the node. */
     public static final int EXIT_REMOVED = 3;
+    /** Exit status of a crash asked for through the API ({@code POST /api/v1/nodes/NODE/crash}): a SIGKILL's, 128 + 9. */
+    public static final int EXIT_CRASHED = 137;
     /** How long to wait for the lease: as long as it takes (a refusal is retried and logged meanwhile). */
     static final Duration LEASE_WAIT = Duration.ofDays(365);
     private static final Logger LOG = LoggerFactory.getLogger(ClusterAgent.class);
@@ -57,10 +60,13 @@ public final class ClusterAgent implements AutoCloseable
      * time out after 10 s (the control plane waits 20 s at most, a supervisor usually 30 s).
      */
     static final Duration STOP_PATIENCE = Duration.ofSeconds(12);
+    /** From a crash asked for through the API to the crash: time for the answer to leave. */
+    private static final Duration CRASH_DELAY = Duration.ofMillis(100);
 
     private final AgentSettings settings;
     private final ClusterSettings cluster;
     private final IntConsumer exit;
+    private final Hosting hosting;
     private final Duration leaseTimeout;
     /** This life of the node: orders its replicated writes after those of earlier lives. */
     private final long incarnation = System.currentTimeMillis();
@@ -79,10 +85,13 @@ public final class ClusterAgent implements AutoCloseable
      */
     public ClusterAgent(final AgentSettings settings, final IntConsumer exit)
     {
-        this(settings, exit, LEASE_WAIT);
+        this(settings, exit, LEASE_WAIT, Hosting.PROCESS);
     }
 
-    ClusterAgent(final AgentSettings settings, final IntConsumer exit, final Duration leaseTimeout)
+    /**
+     * @param hosting whether the agent has its JVM to itself: what a crash asked for through the API does
+     */
+    ClusterAgent(final AgentSettings settings, final IntConsumer exit, final Duration leaseTimeout, final Hosting hosting)
     {
         if (!settings.clusterMode())
         {
@@ -93,7 +102,20 @@ public final class ClusterAgent implements AutoCloseable
         this.cluster = settings.cluster();
         this.exit = exit;
         this.leaseTimeout = leaseTimeout;
+        this.hosting = hosting;
         this.status = NodeStatus.notReady(settings.nodeName(), NodeStatus.CLUSTER, null, "not started");
+    }
+
+    /** Where an agent runs: what its crash (chaos, {@code POST /api/v1/nodes/NODE/crash}) does. */
+    public enum Hosting
+    {
+        /** The JVM is the agent's alone: a crash halts it, as SIGKILL would (its supervisor restarts it). */
+        PROCESS,
+        /**
+         * One of several agents in a JVM ({@code podnet pack}): a crash stops this agent's control plane, tunnel, data
+         * plane and API at once, without leaving the cluster ({@link #crash()}); the pack restarts it.
+         */
+        PACKED
     }
 
     /** The exit action of a process: {@link System#exit}. */
@@ -167,7 +189,7 @@ public final class ClusterAgent implements AutoCloseable
         {
             NodeAgent.createPods(started.proxy(), settings.topology().pods());
             NodeAgent.impairLinks(started.proxy(), settings.topology().links());
-            server.serve(started.proxy(), ApiServer.ConfigSource.CONTROL_PLANE, started);
+            server.serve(started.proxy(), ApiServer.ConfigSource.CONTROL_PLANE, started, this::crashOnRequest);
         }
         catch (final RuntimeException ex)
         {
@@ -314,6 +336,85 @@ public final class ClusterAgent implements AutoCloseable
     public void awaitClose() throws InterruptedException
     {
         stopped.await();
+    }
+
+    /**
+     * A crash asked for through the API, a moment after the answer has gone: a process halts (status
+     * {@value #EXIT_CRASHED}, no shutdown hook, as SIGKILL); a packed agent {@link #crash()}es alone.
+     *
+     * @return what happens, for the answer
+     */
+    private String crashOnRequest()
+    {
+        LOG.warn("node {}: crash asked for through the API: {}", settings.nodeName(),
+            hosting == Hosting.PROCESS ? "halting the JVM (as SIGKILL)" : "stopping this agent without leaving the cluster");
+        final Thread crashing = new Thread(() ->
+        {
+            try
+            {
+                Thread.sleep(CRASH_DELAY.toMillis()); // the answer first
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            if (hosting == Hosting.PROCESS)
+            {
+                TunnelConfig.removeAeronDirectories(settings.nodeName(), ProcessHandle.current().pid());
+                Runtime.getRuntime().halt(EXIT_CRASHED);
+            }
+            crash();
+        }, "podnet-crash-" + settings.nodeName());
+        crashing.setDaemon(true);
+        crashing.start();
+        return hosting == Hosting.PROCESS ? "the agent's JVM halts (exit status " + EXIT_CRASHED + ", as SIGKILL)" :
+            "the agent stops without leaving the cluster (its JVM hosts others, and restarts it)";
+    }
+
+    /**
+     * Stops as a killed process would, for chaos in a JVM that hosts other agents: no goodbye to the cluster (the others
+     * find out through their failure detectors and withdraw its routes), the tunnel and data plane closed at once, the
+     * API port closed. {@link #exitStatus()} is {@value #EXIT_CRASHED} and {@link #awaitClose()} returns. Only the first
+     * call of this or {@link #close()} does anything.
+     */
+    public void crash()
+    {
+        if (!closed.compareAndSet(false, true))
+        {
+            return;
+        }
+        exitStatus = EXIT_CRASHED;
+        status = NodeStatus.notReady(settings.nodeName(), NodeStatus.CLUSTER, status.cidr(), "crashed");
+        final ClusterNode clusterNode;
+        final ApiServer server;
+        synchronized (lock)
+        {
+            clusterNode = node;
+            server = api;
+        }
+        LOG.warn("node {} crashing: no leave, tunnel and data plane stopped at once", settings.nodeName());
+        try
+        {
+            if (clusterNode != null)
+            {
+                clusterNode.crash();
+            }
+        }
+        finally
+        {
+            try
+            {
+                if (server != null)
+                {
+                    server.close();
+                }
+            }
+            finally
+            {
+                stopped.countDown();
+                LOG.warn("node {} crashed", settings.nodeName());
+            }
+        }
     }
 
     /** Leaves the cluster gracefully, stops the data plane (and its tunnel), then the API. */

@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-        "Starts a local cluster: N node agents, each its own JVM in cluster mode on 127.0.0.1, with a few pods each " +
+        "Starts a local cluster: N node agents, each its own JVM (or packed several to a JVM) in cluster mode on 127.0.0.1, with a few pods each " +
             "(a1 a2 on node-1, b1 b2 on node-2, ...). Shows each node as it becomes Ready, runs the all-pairs connectivity " +
             "check, prints how to use podnetctl and the web view, and keeps the agents running: one that exits is " +
             "restarted. Ctrl-C stops them all.",
@@ -40,9 +40,17 @@ import java.util.concurrent.Callable;
 public final class DemoCommand implements Callable<Integer>
 {
     @Option(names = "--nodes", paramLabel = "N", defaultValue = "3",
-        description = "agent JVMs to start, 1..10 (default ${DEFAULT-VALUE}; three is the least for the split brain resolver " +
-            "to tell a crash from a partition)")
+        description = "nodes to start, 1.." + DemoLayout.MAX_NODES + " (default ${DEFAULT-VALUE}; three is the least for the " +
+            "split brain resolver to tell a crash from a partition); up to " + DemoLayout.MAX_JVMS + " run a JVM each, more " +
+            "are packed (--agents-per-jvm)")
     int nodes;
+
+    @Option(names = "--agents-per-jvm", paramLabel = "K", defaultValue = "0",
+        description = "run K node agents in each JVM (podnet pack): each keeps its own cluster member, tunnel, data plane and " +
+            "API port, and they share the JVM's classes and heap, so many nodes fit a laptop. A crash of one is then " +
+            "POST /api/v1/nodes/NODE/crash (podnetctl crash NODE), not kill -9. Default: 1 up to " + DemoLayout.MAX_JVMS +
+            " nodes, else " + DemoLayout.DEFAULT_PACK + "; at most " + DemoLayout.MAX_JVMS + " JVMs")
+    int agentsPerJvm;
 
     @Option(names = "--pods", paramLabel = "N", defaultValue = "2",
         description = "pods per node, 0.." + DemoLayout.MAX_PODS_PER_NODE + " (default ${DEFAULT-VALUE})")
@@ -112,16 +120,17 @@ public final class DemoCommand implements Callable<Integer>
     /** Every option checked, then every port: a usage error (exit status 2) names the option to change. */
     private DemoLayout validate()
     {
-        return validate(spec.commandLine(), nodes, pods, apiPort, clusterPort, tunnelPort, idleMode, readyTimeout, stopTimeout);
+        return validate(spec.commandLine(), nodes, agentsPerJvm, pods, apiPort, clusterPort, tunnelPort, idleMode, readyTimeout,
+            stopTimeout);
     }
 
     /** The demo's checks, for the commands that start a demo cluster (the demo, {@code bench idle}). */
-    static DemoLayout validate(final CommandLine cmd, final int nodes, final int pods, final int apiPort, final int clusterPort,
-        final int tunnelPort, final String idleMode, final int readyTimeout, final int stopTimeout)
+    static DemoLayout validate(final CommandLine cmd, final int nodes, final int agentsPerJvm, final int pods, final int apiPort,
+        final int clusterPort, final int tunnelPort, final String idleMode, final int readyTimeout, final int stopTimeout)
     {
         try
         {
-            final DemoLayout layout = DemoLayout.plan(nodes, pods, apiPort, clusterPort, tunnelPort);
+            final DemoLayout layout = DemoLayout.plan(nodes, pods, apiPort, clusterPort, tunnelPort, agentsPerJvm);
             IdleMode.parse(idleMode);
             require(readyTimeout >= 1, "--ready-timeout", readyTimeout + " is less than 1 second");
             require(stopTimeout >= 1, "--stop-timeout", stopTimeout + " is less than 1 second");

@@ -42,6 +42,11 @@ final class IdleBenchCommand implements Callable<Integer>
         description = "agents to start, 1.." + DemoLayout.MAX_NODES + " (default ${DEFAULT-VALUE})")
     int nodes;
 
+    @Option(names = "--agents-per-jvm", paramLabel = "K", defaultValue = "0",
+        description = "node agents per JVM (podnet pack), as podnet demo's option (default: 1 up to " + DemoLayout.MAX_JVMS +
+            " nodes, else " + DemoLayout.DEFAULT_PACK + ")")
+    int agentsPerJvm;
+
     @Option(names = "--pods", paramLabel = "N", defaultValue = "10",
         description = "pods per agent, 0.." + DemoLayout.MAX_PODS_PER_NODE + " (default ${DEFAULT-VALUE})")
     int pods;
@@ -112,10 +117,14 @@ final class IdleBenchCommand implements Callable<Integer>
             }
             Files.createDirectories(jfr);
         }
-        final DemoLayout layout = DemoCommand.validate(cmd, nodes, pods, apiPort, clusterPort, tunnelPort, idleMode, readyTimeout, 20);
+        final DemoLayout layout = DemoCommand.validate(cmd, nodes, agentsPerJvm, pods, apiPort, clusterPort, tunnelPort, idleMode, readyTimeout, 20);
 
         final List<String> options = new ArrayList<>(List.of("--nodes", Integer.toString(nodes), "--pods", Integer.toString(pods),
             "--settle-seconds", Integer.toString(settleSeconds), "--seconds", Integer.toString(seconds)));
+        if (agentsPerJvm != 0)
+        {
+            options.addAll(List.of("--agents-per-jvm", Integer.toString(agentsPerJvm)));
+        }
         if (!agentJvmOptions.equals(AgentLaunch.DEFAULT_JVM_OPTIONS))
         {
             options.addAll(List.of("--agent-jvm-options", "\"" + agentJvmOptions + "\""));

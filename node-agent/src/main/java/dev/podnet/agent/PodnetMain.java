@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = PodnetMain.Version.class,
     description = "An emulated Kubernetes pod network on the JVM.",
-    subcommands = {AgentCommand.class, DemoCommand.class, BenchCommand.class, BenchPeerCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {AgentCommand.class, PackCommand.class, DemoCommand.class, BenchCommand.class, BenchPeerCommand.class, CommandLine.HelpCommand.class})
 public final class PodnetMain implements Runnable
 {
     @CommandLine.Spec

@@ -29,7 +29,7 @@ import java.util.Map;
         PingCommand.class, TracerouteCommand.class, UdpCommand.class, NslookupCommand.class, CurlCommand.class, PerfCommand.class,
         SsCommand.class, CheckCommand.class, PolicyCommand.class,
         ArpCommand.class, FdbCommand.class, RoutesCommand.class, ConntrackCommand.class, CaptureCommand.class, ChaosCommand.class,
-        NetemCommand.class, TraceCommand.class,
+        NetemCommand.class, TraceCommand.class, CrashCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExamples:%n",
     footer = {

@@ -235,6 +235,17 @@ public final class ApiServer implements AutoCloseable
      */
     public void serve(final DataPlaneProxy proxy, final ConfigSource configSource, final ClusterNode cluster)
     {
+        serve(proxy, configSource, cluster, null);
+    }
+
+    /**
+     * As {@link #serve(DataPlaneProxy, ConfigSource, ClusterNode)}, and with {@code crash} the chaos route
+     * {@code POST /api/v1/nodes/{node}/crash}: it answers 202 with what {@code crash} says will happen (it must act
+     * after the answer has gone, on a thread of its own).
+     */
+    public void serve(final DataPlaneProxy proxy, final ConfigSource configSource, final ClusterNode cluster,
+        final Supplier<String> crash)
+    {
         if (serving)
         {
             throw new IllegalStateException("node " + nodeName + " API already serves a data plane");
@@ -247,6 +258,11 @@ public final class ApiServer implements AutoCloseable
             final ClusterApi clusterApi = new ClusterApi(proxy, nodeName, cluster.sync()::latest, () -> cluster.services().view(),
                 new Forwarder(nodeName, token), commandTimeout);
             clusterApi.register(all);
+            if (crash != null)
+            {
+                all.add("POST", "/api/v1/nodes/{node}/crash", request -> clusterApi.onNode(request,
+                    here -> ApiResponse.json(202, Map.of("node", nodeName, "crash", crash.get()))));
+            }
             new ServiceApi(clusterApi, cluster.services()).register(all);
             new PolicyApi(clusterApi, cluster.services()).register(all);
             background = clusterApi;

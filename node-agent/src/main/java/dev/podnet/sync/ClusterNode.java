@@ -258,14 +258,16 @@ public final class ClusterNode implements AutoCloseable
         return result;
     }
 
-    /** Stops as a crashed process would: no goodbye to the cluster. For tests and chaos. */
+    /**
+     * Stops as a crashed process would: no goodbye to the cluster, the tunnel and data plane first. Returns once the
+     * actor system has terminated (or was abandoned: {@link ControlPlane#crash()}). For tests and chaos.
+     */
     public void crash()
     {
         serviceSync.close();
         sync.close();
-        controlPlane.crash();
         node.close();
-        controlPlane.whenTerminated().toCompletableFuture().join();
+        controlPlane.crash();
     }
 
     /** Leaves the cluster gracefully, then stops the data plane (and its tunnel). */

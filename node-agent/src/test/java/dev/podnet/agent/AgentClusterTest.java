@@ -219,7 +219,7 @@ class AgentClusterTest
         flags.putAll(extra);
         final ClusterAgent agent = new ClusterAgent(
             AgentSettings.resolve(flags, Map.of(AgentSettings.CLUSTER_SECRET_ENV, LocalCluster.SECRET), () -> "unused"),
-            exit, leaseTimeout);
+            exit, leaseTimeout, ClusterAgent.Hosting.PACKED);
         agents.add(agent);
         return agent;
     }

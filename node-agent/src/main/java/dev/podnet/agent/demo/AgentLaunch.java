@@ -11,6 +11,9 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -83,22 +86,76 @@ public record AgentLaunch(
      */
     public List<String> command(final DemoLayout.Node node, final String seeds)
     {
+        final List<String> command = jvm(jvmOptions, node.index() == 1);
+        command.add("agent");
+        command.addAll(agentOptions(node, seeds));
+        command.add("--stop-on-stdin-close");
+        return command;
+    }
+
+    /**
+     * The command line of the JVM that runs {@code nodes}: {@link #command(DemoLayout.Node, String)} for one node,
+     * {@code podnet pack} with an {@code --agent} per node for more. A pack's maximum heap is the options' {@code -Xmx}
+     * times its agents: every agent keeps its own tables, pods and Akka state.
+     *
+     * @param seeds each node's seeds, as {@link #command(DemoLayout.Node, String)} takes them
+     */
+    public List<String> command(final List<DemoLayout.Node> nodes, final Function<DemoLayout.Node, String> seeds)
+    {
+        if (nodes.size() == 1)
+        {
+            return command(nodes.get(0), seeds.apply(nodes.get(0)));
+        }
+        final List<String> command = jvm(scaledHeap(jvmOptions, nodes.size()), nodes.get(0).index() == 1);
+        command.add("pack");
+        command.add("--stop-on-stdin-close");
+        for (final DemoLayout.Node node : nodes)
+        {
+            command.add("--agent");
+            command.add(String.join(" ", agentOptions(node, seeds.apply(node))));
+        }
+        return command;
+    }
+
+    /** {@code -Xmx} of {@code options} times {@code agents}. */
+    static List<String> scaledHeap(final List<String> options, final int agents)
+    {
+        final List<String> scaled = new ArrayList<>();
+        for (final String option : options)
+        {
+            final Matcher heap = HEAP.matcher(option);
+            scaled.add(heap.matches() ? heap.group(1) + Long.parseLong(heap.group(2)) * agents + heap.group(3) : option);
+        }
+        return scaled;
+    }
+
+    private static final Pattern HEAP = Pattern.compile("(-Xmx)(\\d+)([kKmMgG]?)");
+
+    /** The JVM up to its main class: {@code setsid}, java, options, the class archive, the opens, the class path. */
+    private List<String> jvm(final List<String> options, final boolean writesArchive)
+    {
         final List<String> command = new ArrayList<>();
         if (setsid != null)
         {
             command.add(setsid);
         }
         command.add(java);
-        command.addAll(jvmOptions);
+        command.addAll(options);
         if (classArchive != null)
         {
-            command.addAll(classArchive.options(node.index() == 1)); // one agent writes it, node-1
+            command.addAll(classArchive.options(writesArchive)); // one JVM writes it, node-1's
         }
         command.addAll(ADD_OPENS);
         command.add("-cp");
         command.add(classPath);
         command.add(PodnetMain.class.getName());
-        command.add("agent");
+        return command;
+    }
+
+    /** One agent's {@code podnet agent} options, but {@code --stop-on-stdin-close}. */
+    private List<String> agentOptions(final DemoLayout.Node node, final String seeds)
+    {
+        final List<String> command = new ArrayList<>();
         add(command, "--node", node.name());
         add(command, "--seeds", seeds);
         add(command, "--advertised-host", DemoLayout.HOST);
@@ -110,7 +167,6 @@ public record AgentLaunch(
         add(command, "--api-port", Integer.toString(node.apiPort()));
         add(command, "--idle-mode", idleMode);
         add(command, "--state-dir", stateDir.resolve(node.name()).toString());
-        command.add("--stop-on-stdin-close");
         if (!node.pods().isEmpty())
         {
             add(command, "--pods", String.join(",", node.pods()));

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * <p>
  * In order:
  * <ol>
- *   <li>every agent starts at once ({@link SupervisedAgent}, one thread each), its output in
+ *   <li>every agent starts at once ({@link SupervisedJvm}, one thread each), its output in
  *       {@code <run dir>/node-i.log}; a line per node as it becomes Ready, with its lease. A node that
  *       exits first, or is not Ready within {@code --ready-timeout}, fails the demo: its log's tail is
  *       shown, every agent stopped, exit status 1;</li>
@@ -39,7 +39,7 @@ import java.util.stream.Stream;
  * </ol>
  * Dying without stopping them (SIGKILL, the OOM killer), the demo still takes its agents with it: each
  * one's standard input is a pipe from the demo, and an agent stops within 2 s of that pipe's end
- * ({@link SupervisedAgent}, the agent's {@code --stop-on-stdin-close}). Their ports are free for the
+ * ({@link SupervisedJvm}, the agent's {@code --stop-on-stdin-close}). Their ports are free for the
  * next demo a few seconds later.
  * Seeds. Node-1 forms the cluster: it starts with itself as its only seed, and the others list every
  * node's cluster address, node-1 first (they never form a cluster of their own, and join through
@@ -65,7 +65,7 @@ public final class DemoCluster
     private final Session session;
     private final DemoApi api = new DemoApi();
     /** Read by the signal handler's thread as well. */
-    private final List<SupervisedAgent> agents = new CopyOnWriteArrayList<>();
+    private final List<SupervisedJvm> jvms = new CopyOnWriteArrayList<>();
     private StopSignal signals;
     private volatile boolean troubled;
 
@@ -173,13 +173,24 @@ public final class DemoCluster
             console.line("  %-8s %-6d %-8d %-10s %s", node.name(), node.apiPort(), node.clusterPort(), node.tunnelPort() + "/udp",
                 node.pods().isEmpty() ? "-" : String.join(" ", node.pods()));
         }
-        console.line("starting %d agent JVM%s (%s)...", nodeCount, nodeCount == 1 ? "" : "s", String.join(" ", launch.jvmOptions()));
-
-        for (final DemoLayout.Node node : layout.nodes())
+        final List<List<DemoLayout.Node>> groups = layout.jvms();
+        if (layout.packed())
         {
-            agents.add(new SupervisedAgent(node, launch, this::seeds, runDir.resolve(node.name() + ".log"), api, console));
+            console.line("starting %d agent JVM%s, %d agents to a JVM (podnet pack: each agent keeps its own cluster member, " +
+                "tunnel, data plane and API; --agents-per-jvm) (%s)...", groups.size(), groups.size() == 1 ? "" : "s",
+                layout.agentsPerJvm(), String.join(" ", AgentLaunch.scaledHeap(launch.jvmOptions(), layout.agentsPerJvm())));
         }
-        agents.forEach(SupervisedAgent::start);
+        else
+        {
+            console.line("starting %d agent JVM%s (%s)...", nodeCount, nodeCount == 1 ? "" : "s", String.join(" ", launch.jvmOptions()));
+        }
+
+        for (final List<DemoLayout.Node> group : groups)
+        {
+            final String log = group.size() == 1 ? group.get(0).name() : group.get(0).name() + ".." + group.get(group.size() - 1).name();
+            jvms.add(new SupervisedJvm(group, launch, this::seeds, runDir.resolve(log + ".log"), api, console));
+        }
+        jvms.forEach(SupervisedJvm::start);
 
         final long startedAt = System.nanoTime();
         if (!awaitAllReady())
@@ -187,7 +198,7 @@ public final class DemoCluster
             return signals.requested() ? 0 : 1;
         }
         final Duration allReady = Duration.ofNanos(System.nanoTime() - startedAt);
-        console.line("%d/%d nodes Ready in %s", nodeCount, nodeCount, SupervisedAgent.seconds(allReady));
+        console.line("%d/%d nodes Ready in %s", nodeCount, nodeCount, SupervisedJvm.seconds(allReady));
         console.timestamps();
 
         String checked = "";
@@ -217,8 +228,9 @@ public final class DemoCluster
 
     private Running running(final Duration allReady)
     {
-        final List<RunningNode> nodes = agents.stream()
-            .map(agent -> new RunningNode(agent.node(), agent.pids().get(agent.pids().size() - 1), agent.readyAfter()))
+        final List<RunningNode> nodes = jvms.stream()
+            .flatMap(jvm -> jvm.nodes().stream()
+                .map(node -> new RunningNode(node, jvm.pids().get(jvm.pids().size() - 1), jvm.readyAfter(node))))
             .toList();
         return new Running()
         {
@@ -262,17 +274,20 @@ public final class DemoCluster
         while (true)
         {
             boolean all = true;
-            for (final SupervisedAgent agent : agents)
+            for (final SupervisedJvm jvm : jvms)
             {
-                final CompletableFuture<DemoApi.NodeStatus> ready = agent.firstReady();
-                if (ready.isCompletedExceptionally())
+                for (final DemoLayout.Node node : jvm.nodes())
                 {
-                    troubled = true;
-                    console.error("podnet demo: %s %s; the end of its log (%s):%n%s", agent.node().name(), cause(ready),
-                        agent.log(), agent.logTail(LOG_TAIL_LINES));
-                    return false;
+                    final CompletableFuture<DemoApi.NodeStatus> ready = jvm.firstReady(node);
+                    if (ready.isCompletedExceptionally())
+                    {
+                        troubled = true;
+                        console.error("podnet demo: %s %s; the end of its log (%s):%n%s", jvm.name(), cause(ready),
+                            jvm.log(), jvm.logTail(LOG_TAIL_LINES));
+                        return false;
+                    }
+                    all &= ready.isDone();
                 }
-                all &= ready.isDone();
             }
             if (all)
             {
@@ -281,13 +296,17 @@ public final class DemoCluster
             if (System.nanoTime() > deadline)
             {
                 troubled = true;
-                for (final SupervisedAgent agent : agents)
+                for (final SupervisedJvm jvm : jvms)
                 {
-                    if (!agent.firstReady().isDone())
+                    final List<DemoLayout.Node> late = jvm.nodes().stream().filter(node -> !jvm.firstReady(node).isDone()).toList();
+                    for (final DemoLayout.Node node : late)
                     {
-                        console.error("podnet demo: %s is not Ready after %s: %s; the end of its log (%s):%n%s", agent.node().name(),
-                            SupervisedAgent.seconds(options.readyTimeout()), notReadyReason(agent.node()), agent.log(),
-                            agent.logTail(LOG_TAIL_LINES));
+                        console.error("podnet demo: %s is not Ready after %s: %s", node.name(),
+                            SupervisedJvm.seconds(options.readyTimeout()), notReadyReason(node));
+                    }
+                    if (!late.isEmpty())
+                    {
+                        console.error("the end of %s's log (%s):%n%s", jvm.name(), jvm.log(), jvm.logTail(LOG_TAIL_LINES));
                     }
                 }
                 console.error("(a slow machine? --ready-timeout SECONDS waits longer)");
@@ -430,7 +449,16 @@ public final class DemoCluster
         }
         console.line("  curl -s %s/api/v1/nodes", server);
         console.line("  web view: http://%s/", server);
-        console.line("Agent logs: %s/node-N.log. Kill one (kill -9 PID): the demo restarts it.", runDir);
+        if (layout.packed())
+        {
+            console.line("  ./podnetctl --server %s crash node-%d    # chaos: it stops without leaving; its pack starts it again",
+                server, layout.nodes().size());
+            console.line("Agent logs: %s/node-I..node-J.log, one per pack.", runDir);
+        }
+        else
+        {
+            console.line("Agent logs: %s/node-N.log. Kill one (kill -9 PID, or ./podnetctl crash NODE): the demo restarts it.", runDir);
+        }
     }
 
     /** Seeds for a start of {@code node}: see the class comment. */
@@ -461,63 +489,63 @@ public final class DemoCluster
      */
     private void stopAll() throws InterruptedException
     {
-        if (agents.isEmpty())
+        if (jvms.isEmpty())
         {
             return;
         }
-        agents.forEach(SupervisedAgent::holdRestarts);
-        final boolean anyAlive = agents.stream().anyMatch(SupervisedAgent::alive);
+        jvms.forEach(SupervisedJvm::holdRestarts);
+        final boolean anyAlive = jvms.stream().anyMatch(SupervisedJvm::alive);
         final long startedAt = System.nanoTime();
         if (anyAlive)
         {
             console.line("");
             console.event("stopping%s: SIGTERM to every agent (each leaves the cluster), SIGKILL after %s",
-                signals.reason() == null ? "" : " (" + signals.reason() + ")", SupervisedAgent.seconds(options.stopTimeout()));
+                signals.reason() == null ? "" : " (" + signals.reason() + ")", SupervisedJvm.seconds(options.stopTimeout()));
         }
         final long deadline = startedAt + options.stopTimeout().toNanos();
-        final List<SupervisedAgent> others = agents.subList(1, agents.size());
-        others.forEach(SupervisedAgent::stop);
-        for (final SupervisedAgent agent : others)
+        final List<SupervisedJvm> others = jvms.subList(1, jvms.size());
+        others.forEach(SupervisedJvm::stop);
+        for (final SupervisedJvm agent : others)
         {
             agent.awaitStopped(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
         }
-        agents.get(0).stop();
-        for (final SupervisedAgent agent : agents)
+        jvms.get(0).stop();
+        for (final SupervisedJvm agent : jvms)
         {
             agent.awaitStopped(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
         }
-        for (final SupervisedAgent agent : agents)
+        for (final SupervisedJvm agent : jvms)
         {
             if (agent.alive())
             {
                 troubled = true;
-                console.event("%s did not stop within %s: SIGKILL", agent.node().name(),
-                    SupervisedAgent.seconds(options.stopTimeout()));
+                console.event("%s did not stop within %s: SIGKILL", agent.name(),
+                    SupervisedJvm.seconds(options.stopTimeout()));
                 agent.kill();
             }
         }
-        for (final SupervisedAgent agent : agents)
+        for (final SupervisedJvm agent : jvms)
         {
             if (!agent.awaitStopped(Duration.ofSeconds(10)))
             {
                 troubled = true;
-                console.error("podnet demo: %s's agent (pid %s) did not exit even after SIGKILL", agent.node().name(), agent.pids());
+                console.error("podnet demo: %s's agent (pid %s) did not exit even after SIGKILL", agent.name(), agent.pids());
             }
             // a killed agent leaves its Aeron directory; its supervising thread removed it, unless it was still running
-            agent.pids().forEach(pid -> TunnelConfig.removeAeronDirectories(agent.node().name(), pid));
+            agent.pids().forEach(pid -> agent.nodes().forEach(node -> TunnelConfig.removeAeronDirectories(node.name(), pid)));
         }
         if (anyAlive)
         {
-            console.event("%s", agents.stream()
-                .map(agent -> agent.node().name() + " " + (agent.alive() ? "STILL RUNNING" : "exited " + agent.lastExitStatus()))
+            console.event("%s", jvms.stream()
+                .map(agent -> agent.name() + " " + (agent.alive() ? "STILL RUNNING" : "exited " + agent.lastExitStatus()))
                 .collect(Collectors.joining(", ", "stopped in " + since(startedAt) + ": ", "")));
         }
-        troubled |= agents.stream().anyMatch(agent -> agent.unexpectedExits() > 0);
+        troubled |= jvms.stream().anyMatch(agent -> agent.unexpectedExits() > 0);
     }
 
     private static String since(final long startedAt)
     {
-        return SupervisedAgent.seconds(Duration.ofNanos(System.nanoTime() - startedAt));
+        return SupervisedJvm.seconds(Duration.ofNanos(System.nanoTime() - startedAt));
     }
 
     /** A second Ctrl-C: SIGKILL to every agent, now. */
@@ -525,14 +553,14 @@ public final class DemoCluster
     {
         troubled = true;
         console.event("second signal: SIGKILL to every agent");
-        agents.forEach(SupervisedAgent::stop);
+        jvms.forEach(SupervisedJvm::stop);
         killAll();
     }
 
     /** The JVM exits without the demo having stopped its agents (an error): SIGKILL to every agent. */
     private void killAll()
     {
-        for (final SupervisedAgent agent : agents)
+        for (final SupervisedJvm agent : jvms)
         {
             agent.stop();
             agent.kill();
@@ -563,7 +591,7 @@ public final class DemoCluster
 
     private void finishLogs(final Path runDir, final int status)
     {
-        final int exits = agents.stream().mapToInt(SupervisedAgent::unexpectedExits).sum();
+        final int exits = jvms.stream().mapToInt(SupervisedJvm::unexpectedExits).sum();
         if (status == 0 && !troubled && !options.keepLogs() && options.logDir() == null)
         {
             try (Stream<Path> tree = Files.walk(runDir))

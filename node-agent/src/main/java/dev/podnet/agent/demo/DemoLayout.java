@@ -14,16 +14,25 @@ import java.util.stream.IntStream;
  * per node and a number: {@code a1 a2} on node-1, {@code b1 b2} on node-2, ..., {@code z1} on node-26,
  * then {@code aa1} on node-27, {@code ab1} on node-28, ... (short, DNS-1123, and the letters say the node,
  * as spreadsheet columns do).
+ * <p>
+ * JVMs. Up to {@value #MAX_JVMS} nodes run an agent JVM each; more are packed, {@code --agents-per-jvm} agents to a
+ * JVM ({@code podnet pack}), node-1..node-K in the first, and so on: fifty agent JVMs would need ~12 GB and start for
+ * minutes, five packs of ten need ~1.5 GB.
  *
- * @param nodes       the nodes, node-1 first
- * @param podsPerNode how many pods each node runs
+ * @param nodes        the nodes, node-1 first
+ * @param podsPerNode  how many pods each node runs
+ * @param agentsPerJvm how many agents share a JVM (1: an agent process per node)
  */
-public record DemoLayout(List<Node> nodes, int podsPerNode)
+public record DemoLayout(List<Node> nodes, int podsPerNode, int agentsPerJvm)
 {
     /** Every agent binds and advertises loopback only: nothing of the demo is reachable from elsewhere. */
     public static final String HOST = "127.0.0.1";
-    /** Ten JVMs already need about 3 GB and take a while to start on a laptop. */
-    public static final int MAX_NODES = 10;
+    /** What fits a laptop packed ten agents to a JVM (docs/BENCHMARKS.md, "Many nodes"). */
+    public static final int MAX_NODES = 50;
+    /** Ten agent JVMs already need about 2.5 GB and take a while to start on a laptop: more nodes are packed. */
+    public static final int MAX_JVMS = 10;
+    /** How many agents a pack holds when more than {@value #MAX_JVMS} nodes are asked for and the count is not given. */
+    public static final int DEFAULT_PACK = 10;
     /** Ten pods per node: what an idle agent's figures are given for (docs/BENCHMARKS.md); 100 pods make 9900 check pairs. */
     public static final int MAX_PODS_PER_NODE = 10;
 
@@ -32,6 +41,7 @@ public record DemoLayout(List<Node> nodes, int podsPerNode)
     public static final String API_PORT_FLAG = "--api-port";
     public static final String CLUSTER_PORT_FLAG = "--cluster-port";
     public static final String TUNNEL_PORT_FLAG = "--tunnel-port";
+    public static final String AGENTS_PER_JVM_FLAG = "--agents-per-jvm";
 
     /**
      * One node of the demo.
@@ -77,6 +87,16 @@ public record DemoLayout(List<Node> nodes, int podsPerNode)
     public static DemoLayout plan(final int nodeCount, final int podsPerNode, final int apiBase, final int clusterBase,
         final int tunnelBase)
     {
+        return plan(nodeCount, podsPerNode, apiBase, clusterBase, tunnelBase, 0);
+    }
+
+    /**
+     * As {@link #plan(int, int, int, int, int)}, with {@code agentsPerJvm} agents to a JVM (0: one each up to
+     * {@value #MAX_JVMS} nodes, else {@value #DEFAULT_PACK}); at most {@value #MAX_JVMS} JVMs.
+     */
+    public static DemoLayout plan(final int nodeCount, final int podsPerNode, final int apiBase, final int clusterBase,
+        final int tunnelBase, final int agentsPerJvm)
+    {
         if (nodeCount < 1 || nodeCount > MAX_NODES)
         {
             throw new DemoUsageException(NODES_FLAG, nodeCount + " is outside 1.." + MAX_NODES);
@@ -94,6 +114,19 @@ public record DemoLayout(List<Node> nodes, int podsPerNode)
                 range(clusterBase, nodeCount) + " (" + CLUSTER_PORT_FLAG + "): both are TCP on " + HOST + ", move one of them");
         }
 
+        if (agentsPerJvm < 0 || agentsPerJvm > MAX_NODES)
+        {
+            throw new DemoUsageException(AGENTS_PER_JVM_FLAG, agentsPerJvm + " is outside 1.." + MAX_NODES);
+        }
+        final int perJvm = agentsPerJvm > 0 ? agentsPerJvm : nodeCount <= MAX_JVMS ? 1 : DEFAULT_PACK;
+        final int jvms = (nodeCount + perJvm - 1) / perJvm;
+        if (jvms > MAX_JVMS)
+        {
+            throw new DemoUsageException(AGENTS_PER_JVM_FLAG, nodeCount + " nodes, " + perJvm + " to a JVM, make " + jvms +
+                " agent JVMs: at most " + MAX_JVMS + " (each needs ~250 MB and starts slowly); pack " +
+                ((nodeCount + MAX_JVMS - 1) / MAX_JVMS) + " or more to a JVM");
+        }
+
         final List<Node> nodes = new ArrayList<>();
         for (int i = 1; i <= nodeCount; i++)
         {
@@ -101,7 +134,24 @@ public record DemoLayout(List<Node> nodes, int podsPerNode)
             final List<String> pods = IntStream.rangeClosed(1, podsPerNode).mapToObj(p -> letters + p).toList();
             nodes.add(new Node(i, "node-" + i, apiBase + i - 1, clusterBase + i - 1, tunnelBase + i - 1, pods));
         }
-        return new DemoLayout(nodes, podsPerNode);
+        return new DemoLayout(nodes, podsPerNode, Math.min(perJvm, nodeCount));
+    }
+
+    /** The nodes, grouped by the JVM that runs them: node-1's first. */
+    public List<List<Node>> jvms()
+    {
+        final List<List<Node>> jvms = new ArrayList<>();
+        for (int first = 0; first < nodes.size(); first += agentsPerJvm)
+        {
+            jvms.add(nodes.subList(first, Math.min(nodes.size(), first + agentsPerJvm)));
+        }
+        return jvms;
+    }
+
+    /** Whether several agents share a JVM ({@code podnet pack}). */
+    public boolean packed()
+    {
+        return agentsPerJvm > 1;
     }
 
     /**

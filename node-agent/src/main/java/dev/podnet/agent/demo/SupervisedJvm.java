@@ -10,7 +10,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -19,10 +21,11 @@ import java.util.function.BiFunction;
 import java.util.stream.Stream;
 
 /**
- * One demo node's agent process, kept running by its own thread, as a kubelet keeps a static pod:
+ * One demo agent JVM, kept running by its own thread, as a kubelet keeps a static pod: the agent process of one
+ * node, or a pack of several nodes' agents ({@code podnet pack}, which restarts a removed or crashed agent itself).
  * <ol>
- *   <li>start the agent, its output appended to the node's log (a header line per life);</li>
- *   <li>poll {@code GET /api/v1/node} until the node is Ready, and say so with its lease;</li>
+ *   <li>start the JVM, its output appended to its log (a header line per life);</li>
+ *   <li>poll each node's {@code GET /api/v1/node} until it is Ready, and say so with its lease;</li>
  *   <li>wait for the process to exit; remove the Aeron directory it leaves when it did not stop
  *       cleanly ({@code podnet-<node>-<pid>-*} in /dev/shm, see {@code TunnelConfig.resolveAeronDir});</li>
  *   <li>unless the demo is stopping: an agent that never was Ready fails the demo's start
@@ -40,13 +43,13 @@ import java.util.stream.Stream;
  * {@link ProcessHandle}: {@link Process#destroy()} would close the pipe too, and the agent would take
  * SIGTERM for its supervisor's death (halting after 2 s instead of leaving the cluster in order).
  */
-final class SupervisedAgent
+final class SupervisedJvm
 {
     private static final Duration POLL = Duration.ofMillis(250);
     /** A restarted node not Ready after this long gets a warning (the first start fails the demo instead). */
     private static final Duration SLOW_RESTART = Duration.ofSeconds(90);
 
-    private final DemoLayout.Node node;
+    private final List<DemoLayout.Node> nodes;
     private final AgentLaunch launch;
     /** The seeds for a start: (node, whether it is a restart) to comma-separated cluster addresses. */
     private final BiFunction<DemoLayout.Node, Boolean, String> seeds;
@@ -54,27 +57,34 @@ final class SupervisedAgent
     private final DemoApi api;
     private final DemoConsole console;
     private final RestartBackoff backoff = new RestartBackoff();
-    private final CompletableFuture<DemoApi.NodeStatus> firstReady = new CompletableFuture<>();
+    private final Map<DemoLayout.Node, NodeLife> lives = new LinkedHashMap<>();
     private final List<Long> pids = new CopyOnWriteArrayList<>();
     private final AtomicInteger unexpectedExits = new AtomicInteger();
     private final Thread thread;
     private final Object lock = new Object();
     private Process process; // guarded by lock
     private boolean stopping; // guarded by lock
-    private volatile String lease;
     private volatile Integer lastExitStatus;
-    private volatile Duration readyAfter;
 
-    SupervisedAgent(final DemoLayout.Node node, final AgentLaunch launch, final BiFunction<DemoLayout.Node, Boolean, String> seeds,
+    /** What the demo knows of one node of this JVM. */
+    private static final class NodeLife
+    {
+        final CompletableFuture<DemoApi.NodeStatus> firstReady = new CompletableFuture<>();
+        volatile String lease;
+        volatile Duration readyAfter;
+    }
+
+    SupervisedJvm(final List<DemoLayout.Node> nodes, final AgentLaunch launch, final BiFunction<DemoLayout.Node, Boolean, String> seeds,
         final Path log, final DemoApi api, final DemoConsole console)
     {
-        this.node = node;
+        this.nodes = List.copyOf(nodes);
+        nodes.forEach(node -> lives.put(node, new NodeLife()));
         this.launch = launch;
         this.seeds = seeds;
         this.log = log;
         this.api = api;
         this.console = console;
-        this.thread = new Thread(this::supervise, "podnet-demo-" + node.name());
+        this.thread = new Thread(this::supervise, "podnet-demo-" + name());
         thread.setDaemon(true);
     }
 
@@ -83,9 +93,15 @@ final class SupervisedAgent
         thread.start();
     }
 
-    DemoLayout.Node node()
+    List<DemoLayout.Node> nodes()
     {
-        return node;
+        return nodes;
+    }
+
+    /** {@code node-3}, or {@code node-1..node-10} for a pack. */
+    String name()
+    {
+        return nodes.size() == 1 ? nodes.get(0).name() : nodes.get(0).name() + ".." + nodes.get(nodes.size() - 1).name();
     }
 
     Path log()
@@ -93,25 +109,25 @@ final class SupervisedAgent
         return log;
     }
 
-    /** Completes when the node is Ready the first time; exceptionally when its agent exits before. */
-    CompletableFuture<DemoApi.NodeStatus> firstReady()
+    /** Completes when {@code node} is Ready the first time; exceptionally when its JVM exits before. */
+    CompletableFuture<DemoApi.NodeStatus> firstReady(final DemoLayout.Node node)
     {
-        return firstReady;
+        return lives.get(node).firstReady;
     }
 
-    /** How long its first life took from its process start to Ready; null until then. */
-    Duration readyAfter()
+    /** How long {@code node}'s first life took from its JVM's start to Ready; null until then. */
+    Duration readyAfter(final DemoLayout.Node node)
     {
-        return readyAfter;
+        return lives.get(node).readyAfter;
     }
 
-    /** Every agent process this node has had, first life first. */
+    /** Every process this JVM has had, first life first. */
     List<Long> pids()
     {
         return List.copyOf(pids);
     }
 
-    /** How many times the agent exited while the demo was not stopping. */
+    /** How many times the JVM exited while the demo was not stopping. */
     int unexpectedExits()
     {
         return unexpectedExits.get();
@@ -201,7 +217,8 @@ final class SupervisedAgent
         while (true)
         {
             final boolean restart = life > 0;
-            final String seedList = seeds.apply(node, restart); // may ask the other nodes: not under the lock
+            final Map<DemoLayout.Node, String> seedLists = new LinkedHashMap<>();
+            nodes.forEach(node -> seedLists.put(node, seeds.apply(node, restart))); // may ask the other nodes: not under the lock
             final Process started;
             synchronized (lock)
             {
@@ -211,12 +228,13 @@ final class SupervisedAgent
                 }
                 try
                 {
-                    started = launch(seedList, life + 1);
+                    started = launch(seedLists, life + 1);
                 }
                 catch (final IOException ex)
                 {
-                    firstReady.completeExceptionally(new IllegalStateException("cannot start its agent: " + ex.getMessage(), ex));
-                    console.error("%s: cannot start its agent: %s", node.name(), ex.getMessage());
+                    lives.values().forEach(node -> node.firstReady.completeExceptionally(
+                        new IllegalStateException("cannot start its agent: " + ex.getMessage(), ex)));
+                    console.error("%s: cannot start its agent: %s", name(), ex.getMessage());
                     return;
                 }
                 process = started;
@@ -227,7 +245,7 @@ final class SupervisedAgent
             awaitReady(started, restart, startedAt);
             final int status = awaitExit(started);
             lastExitStatus = status;
-            TunnelConfig.removeAeronDirectories(node.name(), started.pid());
+            nodes.forEach(node -> TunnelConfig.removeAeronDirectories(node.name(), started.pid()));
 
             final Duration delay;
             synchronized (lock)
@@ -236,14 +254,14 @@ final class SupervisedAgent
                 {
                     return;
                 }
-                if (!firstReady.isDone() || firstReady.isCompletedExceptionally())
+                if (lives.values().stream().anyMatch(node -> !node.firstReady.isDone() || node.firstReady.isCompletedExceptionally()))
                 {
-                    firstReady.completeExceptionally(new AgentExitedException(status));
+                    lives.values().forEach(node -> node.firstReady.completeExceptionally(new AgentExitedException(status)));
                     return;
                 }
                 unexpectedExits.incrementAndGet();
                 delay = backoff.next(Duration.ofNanos(System.nanoTime() - startedAt));
-                console.event("%s exited with status %d%s; restarting in %s", node.name(), status, describe(status), seconds(delay));
+                console.event("%s exited with status %d%s; restarting in %s", name(), status, describe(status), seconds(delay));
                 final long deadline = System.nanoTime() + delay.toNanos();
                 long left;
                 while (!stopping && (left = deadline - System.nanoTime()) > 0)
@@ -267,10 +285,10 @@ final class SupervisedAgent
         }
     }
 
-    private Process launch(final String seedList, final int life) throws IOException
+    private Process launch(final Map<DemoLayout.Node, String> seedLists, final int life) throws IOException
     {
-        final List<String> command = launch.command(node, seedList);
-        Files.writeString(log, String.format("==== podnet demo: %s, life %d, %s: %s%n", node.name(), life, LocalDateTime.now(),
+        final List<String> command = launch.command(nodes, seedLists::get);
+        Files.writeString(log, String.format("==== podnet demo: %s, life %d, %s: %s%n", name(), life, LocalDateTime.now(),
             String.join(" ", command)), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         final ProcessBuilder builder = new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -280,11 +298,12 @@ final class SupervisedAgent
         return builder.start();
     }
 
-    /** Polls the node until it is Ready (and says so), its process exits, or the demo stops. */
+    /** Polls every node until it is Ready (and says so), the process exits, or the demo stops. */
     private void awaitReady(final Process started, final boolean restart, final long startedAt)
     {
+        final List<DemoLayout.Node> waiting = new ArrayList<>(nodes);
         boolean warned = false;
-        while (true)
+        while (!waiting.isEmpty())
         {
             try
             {
@@ -305,40 +324,46 @@ final class SupervisedAgent
                     return;
                 }
             }
-            final Duration took = Duration.ofNanos(System.nanoTime() - startedAt);
-            DemoApi.NodeStatus status = null;
-            try
+            for (final java.util.Iterator<DemoLayout.Node> it = waiting.iterator(); it.hasNext(); )
             {
-                status = api.node(node);
-            }
-            catch (final IOException ex)
-            {
-                // not listening yet
-            }
-            if (status != null && status.ready())
-            {
-                announceReady(status, started.pid(), restart, took);
-                return;
-            }
-            if (restart && !warned && took.compareTo(SLOW_RESTART) > 0)
-            {
-                warned = true;
-                console.event("%s is not Ready %s after its restart: %s (log: %s)", node.name(), seconds(took),
-                    status == null ? "its API does not answer" : status.reason(), log);
+                final DemoLayout.Node node = it.next();
+                final Duration took = Duration.ofNanos(System.nanoTime() - startedAt);
+                DemoApi.NodeStatus status = null;
+                try
+                {
+                    status = api.node(node);
+                }
+                catch (final IOException ex)
+                {
+                    // not listening yet
+                }
+                if (status != null && status.ready())
+                {
+                    announceReady(node, status, started.pid(), restart, took);
+                    it.remove();
+                }
+                else if (restart && !warned && took.compareTo(SLOW_RESTART) > 0)
+                {
+                    warned = true;
+                    console.event("%s is not Ready %s after its restart: %s (log: %s)", node.name(), seconds(took),
+                        status == null ? "its API does not answer" : status.reason(), log);
+                }
             }
         }
     }
 
-    private void announceReady(final DemoApi.NodeStatus status, final long pid, final boolean restart, final Duration took)
+    private void announceReady(final DemoLayout.Node node, final DemoApi.NodeStatus status, final long pid, final boolean restart,
+        final Duration took)
     {
-        final String previous = lease;
-        lease = status.cidr();
+        final NodeLife life = lives.get(node);
+        final String previous = life.lease;
+        life.lease = status.cidr();
         if (!restart)
         {
-            readyAfter = took;
+            life.readyAfter = took;
             console.event("%-8s Ready  %-16s api %s:%d  pid %d  (%s)", node.name(), status.cidr(), DemoLayout.HOST, node.apiPort(),
                 pid, seconds(took));
-            firstReady.complete(status);
+            life.firstReady.complete(status);
         }
         else
         {

@@ -28,8 +28,8 @@ class AgentLaunchTest
             "--advertised-host", "127.0.0.1", "--cluster-bind", "127.0.0.1", "--cluster-port", "2553",
             "--tunnel-bind", "127.0.0.1", "--tunnel-port", "8473",
             "--api-bind", "127.0.0.1", "--api-port", "8081",
-            "--idle-mode", "efficient", "--state-dir", "/home/u/.local/state/podnet/demo/node-2", "--stop-on-stdin-close",
-            "--pods", "b1,b2");
+            "--idle-mode", "efficient", "--state-dir", "/home/u/.local/state/podnet/demo/node-2",
+            "--pods", "b1,b2", "--stop-on-stdin-close");
     }
 
     @Test
@@ -66,5 +66,26 @@ class AgentLaunchTest
         final Map<String, String> another = new HashMap<>();
         AgentLaunch.cleanEnvironment(another);
         assertThat(another).isEqualTo(Map.of("PODNET_CLUSTER_SECRET", env.get("PODNET_CLUSTER_SECRET")));
+    }
+
+    @Test
+    void shouldStartAPackWithAnAgentPerNodeAndTheHeapTimesItsAgents()
+    {
+        final AgentLaunch launch = new AgentLaunch(null, "/jdk/bin/java", "/podnet.jar", List.of("-Xms16m", "-Xmx96m", "-XX:+UseSerialGC"),
+            "efficient", Path.of("/s"), null);
+        final List<DemoLayout.Node> pack = DemoLayout.plan(4, 1, 8080, 2552, 8472, 2).jvms().get(1);
+
+        assertThat(launch.command(pack, node -> "127.0.0.1:2552")).containsExactly(
+            "/jdk/bin/java", "-Xms16m", "-Xmx192m", "-XX:+UseSerialGC",
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+            "-cp", "/podnet.jar", "dev.podnet.agent.PodnetMain", "pack", "--stop-on-stdin-close",
+            "--agent", "--node node-3 --seeds 127.0.0.1:2552 --advertised-host 127.0.0.1 --cluster-bind 127.0.0.1 --cluster-port 2554 " +
+                "--tunnel-bind 127.0.0.1 --tunnel-port 8474 --api-bind 127.0.0.1 --api-port 8082 --idle-mode efficient " +
+                "--state-dir /s/node-3 --pods c1",
+            "--agent", "--node node-4 --seeds 127.0.0.1:2552 --advertised-host 127.0.0.1 --cluster-bind 127.0.0.1 --cluster-port 2555 " +
+                "--tunnel-bind 127.0.0.1 --tunnel-port 8475 --api-bind 127.0.0.1 --api-port 8083 --idle-mode efficient " +
+                "--state-dir /s/node-4 --pods d1");
     }
 }

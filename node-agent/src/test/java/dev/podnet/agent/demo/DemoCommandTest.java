@@ -38,9 +38,18 @@ class DemoCommandTest
     @Test
     void shouldExitWith2NamingNodesWhenTheNodeCountIsOutOfRange()
     {
-        assertThat(run("--nodes", "11")).isEqualTo(2);
-        assertThat(firstErrorLine()).isEqualTo("--nodes: 11 is outside 1..10");
+        assertThat(run("--nodes", "51")).isEqualTo(2);
+        assertThat(firstErrorLine()).isEqualTo("--nodes: 51 is outside 1..50");
         assertThat(err.toString()).contains("Usage: demo");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void shouldExitWith2NamingAgentsPerJvmWhenTheNodesWouldNeedMoreThanTenJvms()
+    {
+        assertThat(run("--nodes", "11", "--agents-per-jvm", "1")).isEqualTo(2);
+        assertThat(firstErrorLine()).isEqualTo("--agents-per-jvm: 11 nodes, 1 to a JVM, make 11 agent JVMs: at most 10 (each " +
+            "needs ~250 MB and starts slowly); pack 2 or more to a JVM");
         assertThat(out.toString()).isEmpty();
     }
 

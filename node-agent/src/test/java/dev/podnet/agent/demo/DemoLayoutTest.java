@@ -49,13 +49,13 @@ class DemoLayoutTest
     }
 
     @Test
-    void shouldRefuseANodeCountOutside1To10NamingTheFlag()
+    void shouldRefuseANodeCountOutside1To50NamingTheFlag()
     {
         assertThatThrownBy(() -> DemoLayout.plan(0, 2, 8080, 2552, 8472))
             .isInstanceOf(DemoUsageException.class)
-            .hasMessage("--nodes: 0 is outside 1..10")
+            .hasMessage("--nodes: 0 is outside 1..50")
             .extracting(ex -> ((DemoUsageException)ex).flag()).isEqualTo("--nodes");
-        assertThatThrownBy(() -> DemoLayout.plan(11, 2, 8080, 2552, 8472)).hasMessage("--nodes: 11 is outside 1..10");
+        assertThatThrownBy(() -> DemoLayout.plan(51, 2, 8080, 2552, 8472)).hasMessage("--nodes: 51 is outside 1..50");
     }
 
     @Test
@@ -148,5 +148,28 @@ class DemoLayoutTest
     static int freeUdpBase(final int count)
     {
         return LoopbackPorts.consecutiveFree(count, true);
+    }
+
+    @Test
+    void shouldRunAJvmPerNodeUpToTenAndPackTenToAJvmBeyond()
+    {
+        assertThat(DemoLayout.plan(10, 2, 8080, 2552, 8472).jvms()).hasSize(10).allMatch(jvm -> jvm.size() == 1);
+        final DemoLayout fifty = DemoLayout.plan(50, 2, 8080, 2552, 8472);
+        assertThat(fifty.packed()).isTrue();
+        assertThat(fifty.jvms()).hasSize(5).allMatch(jvm -> jvm.size() == 10);
+        assertThat(fifty.jvms().get(0).get(0).name()).isEqualTo("node-1");
+        assertThat(fifty.jvms().get(4).get(9).name()).isEqualTo("node-50");
+        assertThat(DemoLayout.plan(11, 2, 8080, 2552, 8472).jvms()).extracting(List::size).containsExactly(10, 1);
+    }
+
+    @Test
+    void shouldPackAsAskedButRefuseMoreThanTenJvms()
+    {
+        assertThat(DemoLayout.plan(4, 2, 8080, 2552, 8472, 2).jvms()).extracting(List::size).containsExactly(2, 2);
+        assertThat(DemoLayout.plan(3, 2, 8080, 2552, 8472, 5).jvms()).extracting(List::size).containsExactly(3);
+        assertThatThrownBy(() -> DemoLayout.plan(25, 2, 8080, 2552, 8472, 2))
+            .hasMessage("--agents-per-jvm: 25 nodes, 2 to a JVM, make 13 agent JVMs: at most 10 (each needs ~250 MB and starts " +
+                "slowly); pack 3 or more to a JVM");
+        assertThatThrownBy(() -> DemoLayout.plan(3, 2, 8080, 2552, 8472, 51)).hasMessage("--agents-per-jvm: 51 is outside 1..50");
     }
 }
