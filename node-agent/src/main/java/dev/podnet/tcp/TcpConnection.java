@@ -1215,13 +1215,25 @@ public final class TcpConnection
     }
 
     /**
-     * A segment with nothing but the ACK. Its sequence number is SND.MAX, the highest sent (what Linux's
-     * {@code snd_nxt} is): after a timeout SND.NXT goes back to resend, and an ACK carrying that older number would
-     * fall before the peer's RCV.NXT and be dropped unread, its acknowledgment with it.
+     * A segment with nothing but the ACK, its sequence number one the peer accepts ({@link #acceptableSeq()}).
      */
     private void sendAck(final long now)
     {
-        transmit(sndMax, ACK, 0, 0, now);
+        transmit(acceptableSeq(), ACK, 0, 0, now);
+    }
+
+    /**
+     * The sequence number of a segment without data (Linux's {@code tcp_acceptable_seq}): SND.MAX, the highest sent
+     * (what Linux's {@code snd_nxt} is), unless that lies beyond the right edge of the peer's window, then that
+     * edge. After a timeout SND.NXT goes back to resend, and a number below the peer's RCV.NXT would be dropped
+     * unread; but a zero-window probe takes SND.MAX one byte past a closed window, and a peer whose window is zero
+     * accepts only SEG.SEQ = RCV.NXT (RFC 9293 3.10.7.4): every ACK at SND.MAX would be dropped unread, its
+     * acknowledgment with it, while that peer (one that reads nothing until it has sent everything) waits for it.
+     */
+    private int acceptableSeq()
+    {
+        final int windowEnd = sndUna + sndWnd;
+        return Seq.lt(windowEnd, sndMax) ? windowEnd : sndMax;
     }
 
     /**

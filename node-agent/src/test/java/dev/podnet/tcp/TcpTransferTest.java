@@ -185,6 +185,66 @@ class TcpTransferTest
     }
 
     @Test
+    void shouldAcknowledgeAPeerWhoseWindowItHasProbedWithASequenceNumberThatPeerAccepts()
+    {
+        // Linux's python3 in a real pod against a pod's echo service (RealPodProcessIT): the client sends everything
+        // (sendall) before it reads anything, so its small receive buffer fills with the echo and its window closes;
+        // the echo side probes that window with one byte beyond it, and SND.MAX moves past the window's edge. Its
+        // ACKs for the client's data must still carry a sequence number the client finds acceptable (RFC 9293
+        // 3.10.7.4: with a zero window, only SEG.SEQ = RCV.NXT), as Linux's tcp_acceptable_seq does, else the client
+        // drops each one unread, retransmits into a deadlock and its socket times out
+        wire.latencyNanos = 5_000_000L;
+        final Wire.Host a = wire.host(A, 1413, TcpSettings.defaults().withBuffers(64 * 1024, 16 * 1024));
+        final Wire.Host b = wire.host(B, 1413, TcpSettings.defaults());
+        b.stack.listen(7, (ip, port, now) -> new Echo());
+        final byte[] data = random(3 * MEGABYTE, 11);
+        final Peer client = Peer.sending(data, true);
+        client.halfClose = true;
+        client.reading = false;
+        final TcpConnection connection = a.stack.connect(B, 7, client, wire.now());
+
+        wire.runUntil(client::allSent, Duration.ofSeconds(20));
+        client.reading = true;
+        client.drain();
+        wire.runUntil(() -> client.received.size() == data.length && client.peerClosed, Duration.ofSeconds(20));
+
+        assertThat(client.received.toByteArray()).isEqualTo(data);
+        assertThat(b.stack.counters().get(TcpCounter.WINDOW_PROBES)).as("the client's window was probed").isPositive();
+        assertThat(connection.bytesAcked()).isEqualTo(data.length);
+    }
+
+    /** The pod's echo service ({@code dev.podnet.pod.TcpEcho}): reads only what it can write back. */
+    private static final class Echo implements TcpHandler
+    {
+        private final org.agrona.concurrent.UnsafeBuffer scratch = new org.agrona.concurrent.UnsafeBuffer(new byte[65536]);
+
+        @Override
+        public void onReadable(final TcpConnection connection, final long nowNanos)
+        {
+            echo(connection);
+        }
+
+        @Override
+        public void onWritable(final TcpConnection connection, final long nowNanos)
+        {
+            echo(connection);
+        }
+
+        private void echo(final TcpConnection connection)
+        {
+            int room;
+            while ((room = Math.min(connection.writable(), scratch.capacity())) > 0 && connection.readable() > 0)
+            {
+                connection.write(scratch, 0, connection.read(scratch, 0, room));
+            }
+            if (connection.peerClosed())
+            {
+                connection.close();
+            }
+        }
+    }
+
+    @Test
     void shouldDelayTheAckOfALoneSegmentByFortyMilliseconds()
     {
         final Session session = session(TcpSettings.defaults(), TcpSettings.defaults(), new byte[0]);
