@@ -1519,10 +1519,23 @@ public final class TcpConnection
         return accepted;
     }
 
-    /** @return bytes the send buffer takes now. */
+    /**
+     * @return bytes the send buffer takes now. A 0 while the connection still sends promises
+     * {@link TcpHandler#onWritable} once it has room, as a write cut short does (Linux's poll sets {@code SOCK_NOSPACE}
+     * for the write-space callback): an application that writes only what this allows is never cut short.
+     */
     public int writable()
     {
-        return finQueued || appClosed ? 0 : sendBuffer.free();
+        if (finQueued || appClosed)
+        {
+            return 0;
+        }
+        final int free = sendBuffer.free();
+        if (free == 0)
+        {
+            writeBlocked = true;
+        }
+        return free;
     }
 
     /**

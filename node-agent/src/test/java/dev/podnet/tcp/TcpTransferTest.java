@@ -213,6 +213,33 @@ class TcpTransferTest
         assertThat(connection.bytesAcked()).isEqualTo(data.length);
     }
 
+    @Test
+    void shouldTellAnApplicationThatFoundNoRoomToWriteWhenTheSendBufferHasRoomAgain()
+    {
+        // the echo service reads only as much as writable() says the send buffer takes, so its writes are never cut
+        // short; when writable() said 0, it stopped with the client's data unread, and nothing but more data would
+        // wake it: a client that had sent everything before reading (python3's sendall, 5 MiB) got back 4.2 MiB and
+        // waited, the echo's connection in CLOSE-WAIT for good. A writable() of 0 promises onWritable, as Linux's poll
+        // sets SOCK_NOSPACE for the write-space callback
+        final Wire.Host a = wire.host(A, 1413, TcpSettings.defaults().withBuffers(4 << 20, 64 * 1024));
+        final Wire.Host b = wire.host(B, 1413, TcpSettings.defaults());
+        wire.recording = false;
+        b.stack.listen(7, (ip, port, now) -> new Echo());
+        final byte[] data = random(6 * MEGABYTE, 12);
+        final Peer client = Peer.sending(data, true);
+        client.halfClose = true;
+        client.reading = false;
+        a.stack.connect(B, 7, client, wire.now());
+
+        wire.runUntil(client::allSent, Duration.ofSeconds(20));
+        client.reading = true;
+        client.drain();
+        wire.runUntil(() -> client.received.size() == data.length && client.peerClosed, Duration.ofSeconds(20));
+
+        assertThat(client.received.toByteArray()).isEqualTo(data);
+        wire.runUntil(() -> b.stack.connectionCount() == 0, Duration.ofSeconds(1)); // the echo closed its side too
+    }
+
     /** The pod's echo service ({@code dev.podnet.pod.TcpEcho}): reads only what it can write back. */
     private static final class Echo implements TcpHandler
     {
