@@ -203,6 +203,26 @@ class RealPodProcessIT
             "    back += chunk",
             "print(len(back), back == data)")).ok().output();
         assertThat(echoed).isEqualTo((1 << 20) + " True");
+        // again with the client sending for a second before it reads (as a slow machine's sendall does): its window
+        // closes with the echo and is probed; the ACKs for its data must still be ones it accepts (it waited 30 s once)
+        final String paced = inNetns("pn-tap-pa", "python3", "-c", String.join("\n",
+            "import socket, time",
+            "data = bytes(range(256)) * 4096",
+            "s = socket.socket()",
+            "s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)",
+            "s.settimeout(30)",
+            "s.connect(('" + emulated2 + "', 7))",
+            "for i in range(0, len(data), 65536):",
+            "    s.sendall(data[i:i + 65536])",
+            "    time.sleep(0.06)",
+            "s.shutdown(socket.SHUT_WR)",
+            "back = b''",
+            "while True:",
+            "    chunk = s.recv(65536)",
+            "    if not chunk: break",
+            "    back += chunk",
+            "print(len(back), back == data)")).ok().output();
+        assertThat(paced).isEqualTo((1 << 20) + " True");
         final JsonNode sockets = json(api1, "GET", "/api/v1/pods/node-2-1/sockets", null);
         assertThat(sockets.toString()).as("the kernel's connections ended in order: nothing left but TIME-WAIT at most")
             .doesNotContain("ESTAB");
