@@ -62,8 +62,12 @@ public record ControlPlaneSettings(
     public static final int DEFAULT_NODE_PREFIX = 24;
     public static final int DEFAULT_CLUSTER_PORT = 2552;
     public static final Duration DEFAULT_LEASE_GRACE = Duration.ofMinutes(2);
-    /** Fast for an emulator: unreachable after ~3-4 s of silence, yet tolerant of a JVM paused by GC or a busy 2-core box. */
-    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofMillis(500);
+    /**
+     * Akka's own interval. Detection is the acceptable pause's doing (a node is unreachable ~4 s after it went silent,
+     * yet a JVM paused by GC or a busy 2-core box does not flap); 500 ms cost a tenth of an idle agent's CPU in TLS
+     * and message handling, and withdrew a dead node no sooner (docs/BENCHMARKS.md, "Many nodes").
+     */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(1);
     public static final Duration DEFAULT_ACCEPTABLE_PAUSE = Duration.ofSeconds(3);
     /** Akka's default is 20 s; an emulator wants its failures resolved quickly, and 5 s still rides out a flap. */
     public static final Duration DEFAULT_STABLE_AFTER = Duration.ofSeconds(5);
@@ -225,6 +229,9 @@ public record ControlPlaneSettings(
             "  log-dead-letters = off",
             "  # Akka's flight recorder events: 130 JFR classes loaded and an event per remote message for a recording nobody makes",
             "  java-flight-recorder.enabled = off",
+            "  # the scheduler's thread wakes once a tick: 100 times a second by default, in every agent; its timers (heartbeats,",
+            "  # gossip, the 20 ms notify) need no finer grain than 20 ms",
+            "  scheduler.tick-duration = 20ms",
             "  actor {",
             "    provider = cluster",
             "    allow-java-serialization = off",

@@ -133,8 +133,8 @@ final class AgentCommand implements Callable<Integer>
     String leaseGrace;
 
     @Option(names = "--heartbeat-interval-ms", paramLabel = "MS",
-        description = "PODNET_HEARTBEAT_INTERVAL_MS: failure-detector heartbeat interval (default 500, half Akka's: " +
-            "an emulator wants a dead node noticed fast)")
+        description = "PODNET_HEARTBEAT_INTERVAL_MS: failure-detector heartbeat interval (default 1000, Akka's: " +
+            "how soon a dead node is noticed is --acceptable-pause-ms's doing; more heartbeats cost idle CPU)")
     String heartbeatInterval;
 
     @Option(names = "--acceptable-pause-ms", paramLabel = "MS",
@@ -154,6 +154,12 @@ final class AgentCommand implements Callable<Integer>
             "port speaks TLS with a key made from it (a node with another secret cannot join), and the tunnel's network id " +
             "is derived from it")
     String clusterSecretFile;
+
+    @Option(names = "--cluster-tls", paramLabel = "on|off",
+        description = "PODNET_CLUSTER_TLS: off: the cluster port speaks plain TCP, allowed only when it binds and is advertised on " +
+            "loopback (agents of one host, as podnet demo's packs: a TLS handshake per connection, thousands for 50 nodes, " +
+            "saturated two cores); the secret still names the tunnel's network. Default on")
+    String clusterTls;
 
     @Option(names = "--resync-interval", paramLabel = "SECONDS",
         description = "PODNET_RESYNC_INTERVAL: how often the node reads its data plane's routes and endpoints back, " +
@@ -280,6 +286,7 @@ final class AgentCommand implements Callable<Integer>
         put(flags, AgentSettings.Setting.ACCEPTABLE_PAUSE, acceptablePause);
         put(flags, AgentSettings.Setting.STABLE_AFTER, stableAfter);
         put(flags, AgentSettings.Setting.CLUSTER_SECRET_FILE, clusterSecretFile);
+        put(flags, AgentSettings.Setting.CLUSTER_TLS, clusterTls);
         put(flags, AgentSettings.Setting.RESYNC_INTERVAL, resyncInterval);
         put(flags, AgentSettings.Setting.STATE_DIR, stateDir);
         put(flags, AgentSettings.Setting.STOP_ON_STDIN_CLOSE, stopOnStdinClose);

@@ -20,13 +20,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * share is the JVM's classes, compiled code, heap and garbage collector. That is what makes fifty nodes fit a
  * laptop: the classes alone are ~80 MB per JVM (docs/BENCHMARKS.md, "Idle agents").
  * <p>
- * Each agent runs on a thread of its own that supervises it as {@code podnet demo} supervises an agent process: it
+ * Agents start {@value #STARTING} at a time, the next as soon as one is Ready. Each agent runs on a thread of its own
+ * that supervises it as {@code podnet demo} supervises an agent process: it
  * starts the agent (blocking until Ready), waits for its end, and restarts it after {@link RestartBackoff}'s delay
  * when the cluster removed it (status {@value ClusterAgent#EXIT_REMOVED}) or it crashed on request
  * ({@code POST /api/v1/nodes/NODE/crash}, status {@value ClusterAgent#EXIT_CRASHED}: {@link ClusterAgent#crash()}
  * stops its control plane, tunnel, data plane and API at once, without leaving the cluster, as SIGKILL would stop a
- * process). A restart joins through every other node the pack knows, itself last, so that node-1 restarted joins the
- * running cluster instead of forming a second one.
+ * process). A restart joins through the agents' seeds and its pack mates (five at most), itself last, so that node-1
+ * restarted joins the running cluster instead of forming a second one.
  * <p>
  * An agent that cannot start the first time fails the whole pack ({@link #start} throws, the others stopped): a
  * supervisor sees one exit, with the reason in the log. {@link #close()} stops every agent but the first at once,
@@ -36,25 +37,32 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class AgentPack implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(AgentPack.class);
+    /** Whom a restarted agent asks to join: the seeds, then its pack mates, at most this many (each is asked every second). */
+    private static final int RESTART_SEEDS = 5;
+    /**
+     * How many agents of a pack start at once (the others wait for one of them to be Ready). Ten at once in a JVM that
+     * has just started (classes loading, one compiler thread behind) delayed their heartbeats by seconds while they
+     * joined a running cluster, and the split brain resolver downed them.
+     */
+    static final int STARTING = 4;
 
     private final List<Slot> slots = new ArrayList<>();
+    /** First starts under way at once: see {@link #STARTING}. */
+    private final java.util.concurrent.Semaphore starting = new java.util.concurrent.Semaphore(STARTING);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private AgentPack(final List<AgentSettings> agents)
     {
-        final Set<String> everyone = new LinkedHashSet<>();
+        final Set<String> candidates = new LinkedHashSet<>();
+        agents.forEach(settings -> candidates.addAll(settings.cluster().seeds()));
+        agents.forEach(settings -> candidates.add(settings.cluster().address()));
         for (final AgentSettings settings : agents)
         {
-            everyone.addAll(settings.cluster().seeds());
-            everyone.add(settings.cluster().address());
-        }
-        for (final AgentSettings settings : agents)
-        {
-            final List<String> restartSeeds = new ArrayList<>(everyone);
-            restartSeeds.remove(settings.cluster().address());
+            final List<String> restartSeeds = new ArrayList<>(candidates.stream()
+                .filter(address -> !address.equals(settings.cluster().address())).limit(RESTART_SEEDS).toList());
             restartSeeds.add(settings.cluster().address());
-            slots.add(new Slot(settings, restartSeeds));
+            slots.add(new Slot(settings, restartSeeds, starting));
         }
     }
 
@@ -151,14 +159,16 @@ public final class AgentPack implements AutoCloseable
         private final CompletableFuture<Void> firstReady = new CompletableFuture<>();
         private final RestartBackoff backoff = new RestartBackoff();
         private final Thread thread;
+        private final java.util.concurrent.Semaphore starting;
         private final Object lock = new Object();
         private boolean stopping; // guarded by lock
         private volatile ClusterAgent current;
         private volatile int lives;
 
-        Slot(final AgentSettings settings, final List<String> restartSeeds)
+        Slot(final AgentSettings settings, final List<String> restartSeeds, final java.util.concurrent.Semaphore starting)
         {
             this.settings = settings;
+            this.starting = starting;
             this.restartSeeds = List.copyOf(restartSeeds);
             this.thread = new Thread(this::supervise, "podnet-pack-" + settings.nodeName());
             thread.setDaemon(true);
@@ -217,6 +227,10 @@ public final class AgentPack implements AutoCloseable
                     current = agent;
                     lives++;
                 }
+                if (!restart)
+                {
+                    starting.acquireUninterruptibly();
+                }
                 final long startedAt = System.nanoTime();
                 try
                 {
@@ -238,6 +252,13 @@ public final class AgentPack implements AutoCloseable
                         return;
                     }
                     LOG.warn("node {} could not start again: {}", settings.nodeName(), ex.getMessage());
+                }
+                finally
+                {
+                    if (!restart)
+                    {
+                        starting.release();
+                    }
                 }
                 try
                 {

@@ -126,6 +126,7 @@ public record AgentSettings(
         ACCEPTABLE_PAUSE("--acceptable-pause-ms", "PODNET_ACCEPTABLE_PAUSE_MS"),
         STABLE_AFTER("--stable-after-ms", "PODNET_STABLE_AFTER_MS"),
         CLUSTER_SECRET_FILE("--cluster-secret-file", "PODNET_CLUSTER_SECRET_FILE"),
+        CLUSTER_TLS("--cluster-tls", "PODNET_CLUSTER_TLS"),
         RESYNC_INTERVAL("--resync-interval", "PODNET_RESYNC_INTERVAL"),
         STATE_DIR("--state-dir", "PODNET_STATE_DIR"),
         STOP_ON_STDIN_CLOSE("--stop-on-stdin-close", "PODNET_STOP_ON_STDIN_CLOSE"),
@@ -136,7 +137,7 @@ public record AgentSettings(
         /** Settings that only mean something in cluster mode (besides {@link #SEEDS}, which chooses it). */
         static final List<Setting> CLUSTER_ONLY = List.of(CLUSTER_PORT, ADVERTISED_HOST, CLUSTER_BIND, CLUSTER_CIDR,
             NODE_PREFIX, LEASE_GRACE, HEARTBEAT_INTERVAL, ACCEPTABLE_PAUSE, STABLE_AFTER, RESYNC_INTERVAL, STATE_DIR,
-            CLUSTER_SECRET_FILE);
+            CLUSTER_SECRET_FILE, CLUSTER_TLS);
 
         private final String flag;
         private final String env;
@@ -186,7 +187,7 @@ public record AgentSettings(
         final ClusterSettings c = cluster;
         final ClusterSettings joined = new ClusterSettings(seeds, c.clusterPort(), c.advertisedHost(), c.clusterBind(),
             c.clusterCidr(), c.nodePrefix(), c.leaseGrace(), c.heartbeatInterval(), c.acceptablePause(), c.stableAfter(),
-            c.secret(), c.resyncInterval(), c.stateDir());
+            c.secret(), c.resyncInterval(), c.stateDir(), c.tls());
         return new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, networkId, podMtu, apiBind, apiPort,
             idleMode, topology, joined, apiToken, stopOnStdinClose, services);
     }
@@ -234,7 +235,7 @@ public record AgentSettings(
         return new ControlPlaneSettings(nodeName, cluster.clusterCidr().toString(), cluster.nodePrefix(),
             cluster.advertisedHost(), cluster.clusterBind(), cluster.clusterPort(), cluster.seeds(), tunnelPort, apiPort,
             cluster.leaseGrace(), incarnation, cluster.heartbeatInterval(), cluster.acceptablePause(), cluster.stableAfter(), "",
-            cluster.secret(), cluster.stateDir());
+            cluster.tls() ? cluster.secret() : null, cluster.stateDir());
     }
 
     /**
@@ -428,10 +429,19 @@ public record AgentSettings(
         }
 
         final ClusterSecret secret = clusterSecret(values, env);
+        final String tlsValue = values.getOr(Setting.CLUSTER_TLS, "on").trim().toLowerCase(java.util.Locale.ROOT);
+        require(tlsValue.equals("on") || tlsValue.equals("off"), Setting.CLUSTER_TLS, "'" + tlsValue + "' is not on or off");
+        final boolean tls = tlsValue.equals("on");
+        if (!tls)
+        {
+            require(isLoopback(clusterBind) && isLoopback(advertisedHost), Setting.CLUSTER_TLS, "off needs " +
+                Setting.CLUSTER_BIND.label() + " and " + Setting.ADVERTISED_HOST.label() + " on a loopback address (they are " +
+                clusterBind + " and " + advertisedHost + "): only agents of this host may talk to a cluster port without TLS");
+        }
 
         return new ClusterSettings(seeds, clusterPort, advertisedHost, clusterBind, clusterCidr, nodePrefix,
             Duration.ofSeconds(graceSeconds), Duration.ofMillis(heartbeatMs), Duration.ofMillis(pauseMs), Duration.ofMillis(stableMs),
-            secret, Duration.ofSeconds(resyncSeconds), stateDir);
+            secret, Duration.ofSeconds(resyncSeconds), stateDir, tls);
     }
 
     /** The API token (null: none), from the file {@code --api-token-file} names or {@code PODNET_API_TOKEN}. */
@@ -598,6 +608,18 @@ public record AgentSettings(
     }
 
     /** What the operating system calls this host, "" when it cannot tell. */
+    private static boolean isLoopback(final String host)
+    {
+        try
+        {
+            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+        }
+        catch (final java.net.UnknownHostException ex)
+        {
+            return false;
+        }
+    }
+
     public static String osHostName()
     {
         try

@@ -27,6 +27,7 @@ import java.util.List;
  * @param resyncInterval    how often the sync layer reads the data plane's tables back and repairs what differs
  * @param stateDir          where the node keeps its copy of the lease table, so that leases survive a restart
  *                          of the whole cluster
+ * @param tls               whether the cluster port speaks TLS with the secret's key (off: loopback only, {@code podnet pack})
  */
 public record ClusterSettings(
     List<String> seeds,
@@ -41,7 +42,8 @@ public record ClusterSettings(
     Duration stableAfter,
     ClusterSecret secret,
     Duration resyncInterval,
-    Path stateDir)
+    Path stateDir,
+    boolean tls)
 {
     public ClusterSettings
     {

@@ -78,8 +78,9 @@ public final class DemoCommand implements Callable<Integer>
             "a class archive (AppCDS) in ~/.cache/podnet that node-1 writes when it first stops; -Xshare:off here goes without")
     String agentJvmOptions;
 
-    @Option(names = "--ready-timeout", paramLabel = "SECONDS", defaultValue = "90",
-        description = "how long every node has to become Ready at start (default ${DEFAULT-VALUE})")
+    @Option(names = "--ready-timeout", paramLabel = "SECONDS", defaultValue = "0",
+        description = "how long every node has to become Ready at start (default 90, or 45 per JVM when agents are packed: " +
+            "packs start one after another)")
     int readyTimeout;
 
     // 30 s as Kubernetes' terminationGracePeriodSeconds and the compose file's stop_grace_period: an agent's graceful
@@ -110,7 +111,8 @@ public final class DemoCommand implements Callable<Integer>
     {
         final DemoLayout layout = validate();
         final DemoConsole console = new DemoConsole(spec.commandLine().getOut(), spec.commandLine().getErr());
-        final DemoCluster.Options options = new DemoCluster.Options(Duration.ofSeconds(readyTimeout), Duration.ofSeconds(stopTimeout),
+        final int ready = readyTimeout > 0 ? readyTimeout : layout.packed() ? Math.max(90, 45 * layout.jvms().size()) : 90;
+        final DemoCluster.Options options = new DemoCluster.Options(Duration.ofSeconds(ready), Duration.ofSeconds(stopTimeout),
             Duration.ofSeconds(30), logs, keepLogs);
         final Path states = stateDir != null ? stateDir.toAbsolutePath().normalize() :
             AgentSettings.defaultStateDir(System.getenv(), "demo");
@@ -120,8 +122,8 @@ public final class DemoCommand implements Callable<Integer>
     /** Every option checked, then every port: a usage error (exit status 2) names the option to change. */
     private DemoLayout validate()
     {
-        return validate(spec.commandLine(), nodes, agentsPerJvm, pods, apiPort, clusterPort, tunnelPort, idleMode, readyTimeout,
-            stopTimeout);
+        return validate(spec.commandLine(), nodes, agentsPerJvm, pods, apiPort, clusterPort, tunnelPort, idleMode,
+            readyTimeout == 0 ? 90 : readyTimeout, stopTimeout);
     }
 
     /** The demo's checks, for the commands that start a demo cluster (the demo, {@code bench idle}). */

@@ -51,7 +51,7 @@ class AgentClusterSettingsTest
         assertThat(cluster.clusterCidr()).isEqualTo(Ipv4Cidr.parse("10.244.0.0/16"));
         assertThat(cluster.nodePrefix()).isEqualTo(24);
         assertThat(cluster.leaseGrace()).isEqualTo(Duration.ofSeconds(120)).isEqualTo(ControlPlaneSettings.DEFAULT_LEASE_GRACE);
-        assertThat(cluster.heartbeatInterval()).isEqualTo(Duration.ofMillis(500))
+        assertThat(cluster.heartbeatInterval()).isEqualTo(Duration.ofSeconds(1))
             .isEqualTo(ControlPlaneSettings.DEFAULT_HEARTBEAT_INTERVAL);
         assertThat(cluster.acceptablePause()).isEqualTo(Duration.ofMillis(3000))
             .isEqualTo(ControlPlaneSettings.DEFAULT_ACCEPTABLE_PAUSE);
@@ -59,6 +59,29 @@ class AgentClusterSettingsTest
         assertThat(cluster.resyncInterval()).isEqualTo(Duration.ofSeconds(30)).isEqualTo(SyncSettings.DEFAULT_RESYNC_INTERVAL);
         assertThat(cluster.stateDir()).as("per user and node name").isEqualTo(
             Path.of(System.getProperty("user.home"), ".local", "state", "podnet", "build-host").toAbsolutePath());
+    }
+
+    @Test
+    void shouldSpeakTlsOnTheClusterPortUnlessToldOffOnLoopbackOnly()
+    {
+        flags.put(Setting.SEEDS, "127.0.0.1:2552");
+        assertThat(resolve().cluster().tls()).as("the default").isTrue();
+        assertThat(resolve().controlPlaneSettings(1).secured()).isTrue();
+
+        flags.put(Setting.CLUSTER_TLS, "off");
+        flags.put(Setting.ADVERTISED_HOST, "127.0.0.1");
+        flags.put(Setting.CLUSTER_BIND, "127.0.0.1");
+        final AgentSettings plain = resolve();
+        assertThat(plain.cluster().tls()).isFalse();
+        assertThat(plain.controlPlaneSettings(1).secured()).as("plain TCP on loopback").isFalse();
+        assertThat(plain.networkId()).as("the network id still comes from the secret").isEqualTo(ClusterSecret.of(SECRET).networkId());
+
+        flags.put(Setting.CLUSTER_BIND, "0.0.0.0");
+        assertThatThrownBy(this::resolve).hasMessage("PODNET_CLUSTER_TLS / --cluster-tls: off needs PODNET_CLUSTER_BIND / " +
+            "--cluster-bind and PODNET_ADVERTISED_HOST / --advertised-host on a loopback address (they are 0.0.0.0 and 127.0.0.1): " +
+            "only agents of this host may talk to a cluster port without TLS");
+        flags.put(Setting.CLUSTER_TLS, "maybe");
+        assertThatThrownBy(this::resolve).hasMessage("PODNET_CLUSTER_TLS / --cluster-tls: 'maybe' is not on or off");
     }
 
     @Test
@@ -111,7 +134,7 @@ class AgentClusterSettingsTest
         assertThat(settings.cluster()).isEqualTo(new ClusterSettings(List.of("node-1:2552", "10.0.0.2:2553"), 2600,
             "node-7.example.com", "127.0.0.1", Ipv4Cidr.parse("10.96.0.0/12"), 26, Duration.ofSeconds(30),
             Duration.ofMillis(200), Duration.ofMillis(1000), Duration.ofMillis(1500), ClusterSecret.of(SECRET), Duration.ofSeconds(5),
-            Path.of("/var/lib/podnet")));
+            Path.of("/var/lib/podnet"), true));
         assertThat(settings.topology().pods()).containsExactly("node-7-1", "node-7-2", "node-7-3");
         assertThat(settings.nodeConfig(Ipv4Cidr.parse("10.96.0.64/26")).podCidr()).isEqualTo(Ipv4Cidr.parse("10.96.0.64/26"));
         assertThatThrownBy(settings::nodeConfig).isInstanceOf(IllegalStateException.class);
@@ -241,7 +264,7 @@ class AgentClusterSettingsTest
         "LEASE_GRACE        | 2m                    | PODNET_LEASE_GRACE / --lease-grace: '2m' is not a number",
         "HEARTBEAT_INTERVAL | 5                     | PODNET_HEARTBEAT_INTERVAL_MS / --heartbeat-interval-ms: 5 outside 10..60000",
         "ACCEPTABLE_PAUSE   | 50                    | PODNET_ACCEPTABLE_PAUSE_MS / --acceptable-pause-ms: 50 outside 100..600000",
-        "ACCEPTABLE_PAUSE   | 500                   | PODNET_ACCEPTABLE_PAUSE_MS / --acceptable-pause-ms: 500 ms is not longer than PODNET_HEARTBEAT_INTERVAL_MS / --heartbeat-interval-ms 500 ms",
+        "ACCEPTABLE_PAUSE   | 1000                  | PODNET_ACCEPTABLE_PAUSE_MS / --acceptable-pause-ms: 1000 ms is not longer than PODNET_HEARTBEAT_INTERVAL_MS / --heartbeat-interval-ms 1000 ms",
         "STABLE_AFTER       | 99                    | PODNET_STABLE_AFTER_MS / --stable-after-ms: 99 outside 100..600000",
         "RESYNC_INTERVAL    | 0                     | PODNET_RESYNC_INTERVAL / --resync-interval: 0 outside 1..3600",
         "RESYNC_INTERVAL    | 30s                   | PODNET_RESYNC_INTERVAL / --resync-interval: '30s' is not a number",

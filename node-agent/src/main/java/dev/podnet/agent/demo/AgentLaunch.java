@@ -111,8 +111,16 @@ public record AgentLaunch(
         command.add("--stop-on-stdin-close");
         for (final DemoLayout.Node node : nodes)
         {
+            final List<String> options = agentOptions(node, seeds.apply(node));
+            // every address is loopback: a TLS handshake per connection of a full mesh (~2500 for 25 nodes) saturated two
+            // cores while the cluster formed, and the demo's API is open to this host's users anyway
+            options.addAll(List.of("--cluster-tls", "off"));
+            options.stream().filter(option -> option.chars().anyMatch(Character::isWhitespace)).findFirst().ifPresent(option ->
+            {
+                throw new IllegalArgumentException("'" + option + "' has a space: a packed agent's options are split at spaces");
+            });
             command.add("--agent");
-            command.add(String.join(" ", agentOptions(node, seeds.apply(node))));
+            command.add(String.join(" ", options));
         }
         return command;
     }

@@ -24,8 +24,9 @@ import java.util.stream.Stream;
  * <p>
  * In order:
  * <ol>
- *   <li>every agent starts at once ({@link SupervisedJvm}, one thread each), its output in
- *       {@code <run dir>/node-i.log}; a line per node as it becomes Ready, with its lease. A node that
+ *   <li>every agent JVM starts at once ({@link SupervisedJvm}, one thread each; packs of agents one after another,
+ *       each once the one before is Ready), its output in {@code <run dir>/node-i.log} (a pack's in
+ *       {@code node-i..node-j.log}); a line per node as it becomes Ready, with its lease. A node that
  *       exits first, or is not Ready within {@code --ready-timeout}, fails the demo: its log's tail is
  *       shown, every agent stopped, exit status 1;</li>
  *   <li>once every node lists every pod, {@code POST /api/v1/check} on node-1; a check with failed
@@ -41,9 +42,9 @@ import java.util.stream.Stream;
  * one's standard input is a pipe from the demo, and an agent stops within 2 s of that pipe's end
  * ({@link SupervisedJvm}, the agent's {@code --stop-on-stdin-close}). Their ports are free for the
  * next demo a few seconds later.
- * Seeds. Node-1 forms the cluster: it starts with itself as its only seed, and the others list every
- * node's cluster address, node-1 first (they never form a cluster of their own, and join through
- * whichever node is a member). A restarted node-1 must not form a second cluster beside the running
+ * Seeds. Node-1 forms the cluster: it starts with itself as its only seed, and the others list the first
+ * three nodes' cluster addresses, node-1 first (they never form a cluster of their own, and join through
+ * whichever of them is a member). A restarted node-1 must not form a second cluster beside the running
  * one: it lists the nodes that are Ready at that moment first and itself last (joins them), or only
  * itself when none is (everything had died: it forms the cluster again).
  * <p>
@@ -57,6 +58,8 @@ public final class DemoCluster
     private static final DateTimeFormatter RUN_DIR_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
     private static final Duration POLL = Duration.ofMillis(200);
     private static final int LOG_TAIL_LINES = 25;
+    /** Nodes two cores carry (measured: 25 work, 50 do not converge). */
+    private static final int CPU_NODES = 25;
 
     private final DemoLayout layout;
     private final AgentLaunch launch;
@@ -174,6 +177,12 @@ public final class DemoCluster
                 node.pods().isEmpty() ? "-" : String.join(" ", node.pods()));
         }
         final List<List<DemoLayout.Node>> groups = layout.jvms();
+        final int cpus = Runtime.getRuntime().availableProcessors();
+        if (nodeCount > CPU_NODES * cpus / 2 && cpus < 4)
+        {
+            console.line("warning: %d nodes on %d CPUs: an idle agent takes ~0.035 core, and beyond ~%d nodes on two cores heartbeats " +
+                "come late and the cluster may not converge (docs/BENCHMARKS.md, \"Many nodes\")", nodeCount, cpus, CPU_NODES);
+        }
         if (layout.packed())
         {
             console.line("starting %d agent JVM%s, %d agents to a JVM (podnet pack: each agent keeps its own cluster member, " +
@@ -185,15 +194,23 @@ public final class DemoCluster
             console.line("starting %d agent JVM%s (%s)...", nodeCount, nodeCount == 1 ? "" : "s", String.join(" ", launch.jvmOptions()));
         }
 
+        final long startedAt = System.nanoTime();
+        final long deadline = startedAt + options.readyTimeout().toNanos();
         for (final List<DemoLayout.Node> group : groups)
         {
             final String log = group.size() == 1 ? group.get(0).name() : group.get(0).name() + ".." + group.get(group.size() - 1).name();
-            jvms.add(new SupervisedJvm(group, launch, this::seeds, runDir.resolve(log + ".log"), api, console));
+            final SupervisedJvm jvm = new SupervisedJvm(group, launch, this::seeds, runDir.resolve(log + ".log"), api, console);
+            jvms.add(jvm);
+            jvm.start();
+            // packs start one after another, each once the one before is Ready: three packs of ten starting at once on
+            // two cores (class loading, compiling, thirty TLS handshakes) starved their heartbeats until the split brain
+            // resolver downed half of them; ten agent processes at once are fine
+            if (layout.packed() && jvms.size() < groups.size() && !awaitAllReady(deadline))
+            {
+                return signals.requested() ? 0 : 1;
+            }
         }
-        jvms.forEach(SupervisedJvm::start);
-
-        final long startedAt = System.nanoTime();
-        if (!awaitAllReady())
+        if (!awaitAllReady(deadline))
         {
             return signals.requested() ? 0 : 1;
         }
@@ -208,12 +225,14 @@ public final class DemoCluster
             {
                 return 0;
             }
+            final long checkFrom = System.nanoTime();
             final ConnectivityMatrix matrix = checkConnectivity();
             if (matrix == null)
             {
                 return 0;
             }
             checked = matrix.pods().isEmpty() ? "" : ", " + matrix.okPairs() + "/" + matrix.pairs() + " pairs ok";
+            console.line("(the check took %s, retries included)", since(checkFrom));
         }
         if (session != null)
         {
@@ -268,9 +287,8 @@ public final class DemoCluster
     }
 
     /** Waits for every node's first Ready; false (having said why) when one failed, time ran out or a stop came. */
-    private boolean awaitAllReady() throws InterruptedException
+    private boolean awaitAllReady(final long deadline) throws InterruptedException
     {
-        final long deadline = System.nanoTime() + options.readyTimeout().toNanos();
         while (true)
         {
             boolean all = true;
@@ -467,7 +485,7 @@ public final class DemoCluster
         final DemoLayout.Node first = layout.nodes().get(0);
         if (!node.equals(first))
         {
-            return layout.allClusterAddresses();
+            return layout.seedAddresses();
         }
         if (!restart)
         {
@@ -475,6 +493,7 @@ public final class DemoCluster
         }
         final List<String> ready = layout.nodes().stream()
             .filter(other -> !other.equals(first) && api.ready(other))
+            .limit(DemoLayout.SEEDS)
             .map(DemoLayout.Node::clusterAddress)
             .collect(Collectors.toCollection(ArrayList::new));
         ready.add(first.clusterAddress());

@@ -33,6 +33,8 @@ public record DemoLayout(List<Node> nodes, int podsPerNode, int agentsPerJvm)
     public static final int MAX_JVMS = 10;
     /** How many agents a pack holds when more than {@value #MAX_JVMS} nodes are asked for and the count is not given. */
     public static final int DEFAULT_PACK = 10;
+    /** How many nodes are seeds ({@link #seedAddresses()}). */
+    public static final int SEEDS = 3;
     /** Ten pods per node: what an idle agent's figures are given for (docs/BENCHMARKS.md); 100 pods make 9900 check pairs. */
     public static final int MAX_PODS_PER_NODE = 10;
 
@@ -195,10 +197,15 @@ public record DemoLayout(List<Node> nodes, int podsPerNode, int agentsPerJvm)
         return nodes.stream().flatMap(node -> node.pods().stream()).toList();
     }
 
-    /** The cluster addresses of all nodes, node-1 first, comma-separated. */
-    public String allClusterAddresses()
+    /**
+     * The seeds every node but node-1 joins through: the cluster addresses of the first {@value #SEEDS} nodes, node-1
+     * first, comma-separated. A few, as a real deployment lists: a joining node asks every seed every second until one
+     * answers, and fifty nodes each asking fifty addresses (most not listening yet) were hundreds of TLS connection
+     * attempts a second, enough to keep a 25-node demo from forming on two cores.
+     */
+    public String seedAddresses()
     {
-        return nodes.stream().map(Node::clusterAddress).collect(Collectors.joining(","));
+        return nodes.stream().limit(SEEDS).map(Node::clusterAddress).collect(Collectors.joining(","));
     }
 
     private static void requireRange(final String flag, final int base, final int count)

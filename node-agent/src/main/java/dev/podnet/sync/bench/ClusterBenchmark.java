@@ -45,6 +45,9 @@ public final class ClusterBenchmark
         }
     }
 
+    /** Agents starting at once after the seed. */
+    private static final int STARTING = 4;
+
     private ClusterBenchmark()
     {
     }
@@ -67,6 +70,9 @@ public final class ClusterBenchmark
             progress.printf("starting %d node agents in this JVM (Akka cluster, Aeron tunnel, data plane each)...%n", nodeCount);
             progress.flush();
             final List<CompletableFuture<Void>> starting = new ArrayList<>();
+            // the seed alone first, then four at a time, as a pack starts its agents (AgentPack.STARTING): every agent at
+            // once kept two cores so busy, from 25 agents on, that heartbeats were late and joins never converged
+            final java.util.concurrent.ExecutorService starters = java.util.concurrent.Executors.newFixedThreadPool(STARTING);
             for (final String name : names)
             {
                 starting.add(CompletableFuture.runAsync(() ->
@@ -74,7 +80,7 @@ public final class ClusterBenchmark
                     final int tunnelPort = LoopbackPorts.freeUdpPort();
                     final TunnelConfig tunnel = TunnelConfig.defaults(tunnelPort).withBindAddress("127.0.0.1");
                     final ClusterNode node = ClusterNode.start(
-                        ControlPlaneSettings.of(name, "127.0.0.1", ports.get(name), seeds, tunnelPort),
+                        ControlPlaneSettings.of(name, "127.0.0.1", ports.get(name), seeds, tunnelPort), // plain TCP, as packed agents
                         tunnel,
                         cidr -> NodeConfig.defaults(name, cidr)
                             .withPod(PodSettings.defaults().withMtu(tunnel.innerMtu())).withIdleMode(IdleMode.EFFICIENT),
@@ -100,9 +106,20 @@ public final class ClusterBenchmark
                     {
                         nodes.put(name, node);
                     }
-                }));
+                }, starters));
+                if (starting.size() == 1)
+                {
+                    starting.get(0).join();
+                }
             }
-            starting.forEach(CompletableFuture::join);
+            try
+            {
+                starting.forEach(CompletableFuture::join);
+            }
+            finally
+            {
+                starters.shutdown();
+            }
             awaitRoutes(nodes, nodeCount - 1);
             progress.printf("cluster formed; creating %d pods, one every %d ms, round-robin over the nodes...%n", podCount, spacing.toMillis());
             progress.flush();

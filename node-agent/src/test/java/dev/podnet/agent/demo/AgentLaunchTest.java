@@ -83,9 +83,9 @@ class AgentLaunchTest
             "-cp", "/podnet.jar", "dev.podnet.agent.PodnetMain", "pack", "--stop-on-stdin-close",
             "--agent", "--node node-3 --seeds 127.0.0.1:2552 --advertised-host 127.0.0.1 --cluster-bind 127.0.0.1 --cluster-port 2554 " +
                 "--tunnel-bind 127.0.0.1 --tunnel-port 8474 --api-bind 127.0.0.1 --api-port 8082 --idle-mode efficient " +
-                "--state-dir /s/node-3 --pods c1",
+                "--state-dir /s/node-3 --pods c1 --cluster-tls off",
             "--agent", "--node node-4 --seeds 127.0.0.1:2552 --advertised-host 127.0.0.1 --cluster-bind 127.0.0.1 --cluster-port 2555 " +
                 "--tunnel-bind 127.0.0.1 --tunnel-port 8475 --api-bind 127.0.0.1 --api-port 8083 --idle-mode efficient " +
-                "--state-dir /s/node-4 --pods d1");
+                "--state-dir /s/node-4 --pods d1 --cluster-tls off");
     }
 }

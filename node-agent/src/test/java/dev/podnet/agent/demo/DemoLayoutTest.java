@@ -24,7 +24,9 @@ class DemoLayoutTest
             new DemoLayout.Node(2, "node-2", 8081, 2553, 8473, List.of("b1", "b2")),
             new DemoLayout.Node(3, "node-3", 8082, 2554, 8474, List.of("c1", "c2")));
         assertThat(layout.pods()).containsExactly("a1", "a2", "b1", "b2", "c1", "c2");
-        assertThat(layout.allClusterAddresses()).isEqualTo("127.0.0.1:2552,127.0.0.1:2553,127.0.0.1:2554");
+        assertThat(layout.seedAddresses()).isEqualTo("127.0.0.1:2552,127.0.0.1:2553,127.0.0.1:2554");
+        assertThat(DemoLayout.plan(5, 0, 8080, 2552, 8472).seedAddresses()).as("the first three")
+            .isEqualTo("127.0.0.1:2552,127.0.0.1:2553,127.0.0.1:2554");
         assertThat(layout.node("node-2").apiUrl()).isEqualTo("http://127.0.0.1:8081");
     }
 
