@@ -1,6 +1,5 @@
 package dev.podnet.agent;
 
-import dev.podnet.agent.demo.RestartBackoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,6 @@
 package dev.podnet.agent.demo;
 
+import dev.podnet.agent.RestartBackoff;
 import dev.podnet.transport.TunnelConfig;
 
 import java.io.IOException;

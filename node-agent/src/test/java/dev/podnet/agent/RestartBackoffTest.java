@@ -1,4 +1,4 @@
-package dev.podnet.agent.demo;
+package dev.podnet.agent;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,10 @@
-package dev.podnet.agent.demo;
+package dev.podnet.agent;
 
 import java.time.Duration;
 
 /**
- * How long the demo waits before restarting an agent that exited: {@link #FIRST} after the first
+ * How long a supervisor (the demo for an agent JVM, a pack for a packed agent) waits before restarting an agent that
+ * exited: {@link #FIRST} after the first
  * exit, doubling while the agent keeps dying young, at most {@link #MAX}; an agent that had lived at
  * least {@link #STABLE} before it exited starts over from {@link #FIRST} (a node downed by the
  * cluster after an hour is not a crash loop). Not thread-safe: one per supervised agent.
