@@ -288,21 +288,7 @@ public final class AgentPack implements AutoCloseable
                 LOG.warn("node {} ended with status {}{}; starting it again in {} ms", settings.nodeName(), status,
                     status == ClusterAgent.EXIT_REMOVED ? " (removed from the cluster)" :
                         status == ClusterAgent.EXIT_CRASHED ? " (crashed on request)" : "", delay.toMillis());
-                final long deadline = System.nanoTime() + delay.toNanos();
-                long left;
-                while (!stopping && (left = deadline - System.nanoTime()) > 0)
-                {
-                    try
-                    {
-                        TimeUnit.NANOSECONDS.timedWait(lock, left);
-                    }
-                    catch (final InterruptedException ex)
-                    {
-                        Thread.currentThread().interrupt();
-                        return false;
-                    }
-                }
-                return !stopping;
+                return RestartBackoff.awaitDelay(lock, () -> stopping, delay);
             }
         }
     }

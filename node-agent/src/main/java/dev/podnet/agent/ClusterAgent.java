@@ -385,36 +385,8 @@ public final class ClusterAgent implements AutoCloseable
         }
         exitStatus = EXIT_CRASHED;
         status = NodeStatus.notReady(settings.nodeName(), NodeStatus.CLUSTER, status.cidr(), "crashed");
-        final ClusterNode clusterNode;
-        final ApiServer server;
-        synchronized (lock)
-        {
-            clusterNode = node;
-            server = api;
-        }
         LOG.warn("node {} crashing: no leave, tunnel and data plane stopped at once", settings.nodeName());
-        try
-        {
-            if (clusterNode != null)
-            {
-                clusterNode.crash();
-            }
-        }
-        finally
-        {
-            try
-            {
-                if (server != null)
-                {
-                    server.close();
-                }
-            }
-            finally
-            {
-                stopped.countDown();
-                LOG.warn("node {} crashed", settings.nodeName());
-            }
-        }
+        stop(ClusterNode::crash, () -> LOG.warn("node {} crashed", settings.nodeName()));
     }
 
     /** Leaves the cluster gracefully, stops the data plane (and its tunnel), then the API. */
@@ -425,6 +397,22 @@ public final class ClusterAgent implements AutoCloseable
         {
             return;
         }
+        if (exitStatus == 0)
+        {
+            status = NodeStatus.notReady(settings.nodeName(), NodeStatus.CLUSTER, status.cidr(), "stopping");
+        }
+        LOG.info("node {} stopping{}", settings.nodeName(), clusterNode() == null ? "" : ": leaving the cluster");
+        final StopWatchdog watchdog = StopWatchdog.watch(settings.nodeName(), STOP_PATIENCE);
+        stop(ClusterNode::close, () ->
+        {
+            watchdog.close();
+            LOG.info("node {} stopped", settings.nodeName());
+        });
+    }
+
+    /** Stops the cluster node as {@code how} says (leaving or crashing), then the API; then {@code after}, and {@link #awaitClose()} returns. */
+    private void stop(final java.util.function.Consumer<ClusterNode> how, final Runnable after)
+    {
         final ClusterNode clusterNode;
         final ApiServer server;
         synchronized (lock)
@@ -432,17 +420,11 @@ public final class ClusterAgent implements AutoCloseable
             clusterNode = node;
             server = api;
         }
-        if (exitStatus == 0)
-        {
-            status = NodeStatus.notReady(settings.nodeName(), NodeStatus.CLUSTER, status.cidr(), "stopping");
-        }
-        LOG.info("node {} stopping{}", settings.nodeName(), clusterNode == null ? "" : ": leaving the cluster");
-        final StopWatchdog watchdog = StopWatchdog.watch(settings.nodeName(), STOP_PATIENCE);
         try
         {
             if (clusterNode != null)
             {
-                clusterNode.close();
+                how.accept(clusterNode);
             }
         }
         finally
@@ -456,9 +438,8 @@ public final class ClusterAgent implements AutoCloseable
             }
             finally
             {
-                watchdog.close();
+                after.run();
                 stopped.countDown();
-                LOG.info("node {} stopped", settings.nodeName());
             }
         }
     }

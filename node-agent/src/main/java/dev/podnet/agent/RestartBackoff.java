@@ -1,6 +1,8 @@
 package dev.podnet.agent;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * How long a supervisor (the demo for an agent JVM, a pack for a packed agent) waits before restarting an agent that
@@ -35,5 +37,29 @@ public final class RestartBackoff
             last = doubled.compareTo(MAX) > 0 ? MAX : doubled;
         }
         return last;
+    }
+
+    /**
+     * Waits {@code delay} on {@code lock}, which the caller holds and notifies when {@code stopping} turns true.
+     *
+     * @return true when the delay has passed, false when {@code stopping} came first or the thread was interrupted
+     */
+    public static boolean awaitDelay(final Object lock, final BooleanSupplier stopping, final Duration delay)
+    {
+        final long deadline = System.nanoTime() + delay.toNanos();
+        long left;
+        while (!stopping.getAsBoolean() && (left = deadline - System.nanoTime()) > 0)
+        {
+            try
+            {
+                TimeUnit.NANOSECONDS.timedWait(lock, left);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return !stopping.getAsBoolean();
     }
 }

@@ -263,21 +263,7 @@ final class SupervisedJvm
                 unexpectedExits.incrementAndGet();
                 delay = backoff.next(Duration.ofNanos(System.nanoTime() - startedAt));
                 console.event("%s exited with status %d%s; restarting in %s", name(), status, describe(status), seconds(delay));
-                final long deadline = System.nanoTime() + delay.toNanos();
-                long left;
-                while (!stopping && (left = deadline - System.nanoTime()) > 0)
-                {
-                    try
-                    {
-                        TimeUnit.NANOSECONDS.timedWait(lock, left);
-                    }
-                    catch (final InterruptedException ex)
-                    {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
-                if (stopping)
+                if (!RestartBackoff.awaitDelay(lock, () -> stopping, delay))
                 {
                     return;
                 }
