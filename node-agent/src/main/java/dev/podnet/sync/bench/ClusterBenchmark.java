@@ -61,10 +61,16 @@ public final class ClusterBenchmark
         {
             final List<String> names = new ArrayList<>();
             final Map<String, Integer> ports = new LinkedHashMap<>();
+            final Map<String, Integer> tunnels = new LinkedHashMap<>();
+            // blocks outside the ephemeral range: ports picked one by one from it were, by the time the last of fifty
+            // agents started, some agent's outbound connection's source port
+            final int clusterBase = LoopbackPorts.consecutiveFree(nodeCount, false);
+            final int tunnelBase = LoopbackPorts.consecutiveFree(nodeCount, true);
             for (int i = 1; i <= nodeCount; i++)
             {
                 names.add("bench-" + i);
-                ports.put("bench-" + i, LoopbackPorts.freeTcpPort());
+                ports.put("bench-" + i, clusterBase + i - 1);
+                tunnels.put("bench-" + i, tunnelBase + i - 1);
             }
             final List<String> seeds = List.of("127.0.0.1:" + ports.get(names.get(0)));
             progress.printf("starting %d node agents in this JVM (Akka cluster, Aeron tunnel, data plane each)...%n", nodeCount);
@@ -77,7 +83,7 @@ public final class ClusterBenchmark
             {
                 starting.add(CompletableFuture.runAsync(() ->
                 {
-                    final int tunnelPort = LoopbackPorts.freeUdpPort();
+                    final int tunnelPort = tunnels.get(name);
                     final TunnelConfig tunnel = TunnelConfig.defaults(tunnelPort).withBindAddress("127.0.0.1");
                     final ClusterNode node = ClusterNode.start(
                         ControlPlaneSettings.of(name, "127.0.0.1", ports.get(name), seeds, tunnelPort), // plain TCP, as packed agents
