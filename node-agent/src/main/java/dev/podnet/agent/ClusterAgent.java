@@ -1,5 +1,7 @@
 package dev.podnet.agent;
 
+import dev.podnet.controlplane.ControlPlaneSettings;
+
 import dev.podnet.controlplane.ClusterView;
 import dev.podnet.controlplane.LeaseAllocator;
 import dev.podnet.controlplane.MemberView;
@@ -155,7 +157,9 @@ public final class ClusterAgent implements AutoCloseable
         final ClusterNode started;
         try
         {
-            started = ClusterNode.start(settings.controlPlaneSettings(incarnation), cluster.syncSettings(), settings.tunnelConfig(),
+            final ControlPlaneSettings controlPlane = settings.controlPlaneSettings(incarnation);
+            started = ClusterNode.start(hosting == Hosting.PACKED ? controlPlane.withSharedDispatchers() : controlPlane,
+                cluster.syncSettings(), settings.tunnelConfig(),
                 settings::nodeConfig, leaseTimeout, this::removed, this::waiting);
         }
         catch (final RuntimeException ex)

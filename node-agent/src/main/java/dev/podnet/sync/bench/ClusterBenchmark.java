@@ -86,7 +86,8 @@ public final class ClusterBenchmark
                     final int tunnelPort = tunnels.get(name);
                     final TunnelConfig tunnel = TunnelConfig.defaults(tunnelPort).withBindAddress("127.0.0.1");
                     final ClusterNode node = ClusterNode.start(
-                        ControlPlaneSettings.of(name, "127.0.0.1", ports.get(name), seeds, tunnelPort), // plain TCP, as packed agents
+                        ControlPlaneSettings.of(name, "127.0.0.1", ports.get(name), seeds, tunnelPort)
+                            .withSharedDispatchers(), // plain TCP and one dispatcher pool, as packed agents
                         tunnel,
                         cidr -> NodeConfig.defaults(name, cidr)
                             .withPod(PodSettings.defaults().withMtu(tunnel.innerMtu())).withIdleMode(IdleMode.EFFICIENT),
