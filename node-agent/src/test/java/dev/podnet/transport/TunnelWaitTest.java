@@ -124,6 +124,30 @@ class TunnelWaitTest
         assertThat(((TunnelWait)wait).registeredSockets()).as("the subscription's and the publication's").isEqualTo(2);
     }
 
+    @Test
+    void shouldWatchTheSocketOfAPeerAddedAfterAnotherWasRemoved()
+    {
+        final IdleWait wait = startTunnel();
+        tunnel.addPeer(Ipv4Address.parse("10.244.62.0"), "127.0.0.1", LoopbackPorts.freeUdpPort());
+        awaitRegistered(wait, 2);
+        tunnel.removePeer(Ipv4Address.parse("10.244.62.0"));
+        tunnel.addPeer(Ipv4Address.parse("10.244.63.0"), "127.0.0.1", LoopbackPorts.freeUdpPort());
+
+        awaitRegistered(wait, 2);
+        assertThat(((TunnelWait)wait).registeredSockets()).as("the subscription's and the new publication's").isEqualTo(2);
+    }
+
+    private void awaitRegistered(final IdleWait wait, final int sockets)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        do
+        {
+            tunnel.doWork(System.nanoTime(), (source, buffer, offset, length, now) -> { });
+            wait.await(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        while (((TunnelWait)wait).registeredSockets() != sockets && System.nanoTime() < deadline);
+    }
+
     /** One datagram to the tunnel port, as anything on the underlay may send (the driver drops it). */
     private void send(final byte[] payload)
     {
