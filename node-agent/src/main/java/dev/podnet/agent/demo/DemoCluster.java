@@ -180,8 +180,9 @@ public final class DemoCluster
         final int cpus = Runtime.getRuntime().availableProcessors();
         if (nodeCount > CPU_NODES * cpus / 2 && cpus < 4)
         {
-            console.line("warning: %d nodes on %d CPUs: an idle agent takes ~0.035 core, and beyond ~%d nodes on two cores heartbeats " +
-                "come late and the cluster may not converge (docs/BENCHMARKS.md, \"Many nodes\")", nodeCount, cpus, CPU_NODES);
+            console.line("warning: %d nodes on %d CPUs: an idle agent takes ~0.03 core, more with more peers (its tunnel heartbeats to " +
+                "each), and beyond ~%d nodes on two cores heartbeats come late and the cluster may not converge " +
+                "(docs/BENCHMARKS.md, \"Many nodes\")", nodeCount, cpus, CPU_NODES);
         }
         if (layout.packed())
         {
