@@ -35,7 +35,8 @@ import static dev.podnet.packet.TcpFlyweight.SYN;
  * connection.
  * <p>
  * <b>Timers</b> (all deadlines on the stack's clock, at most one wheel timer per connection): retransmission (RFC
- * 6298, via {@link RttEstimator}; Karn's rule: one timed segment at a time, never a retransmitted one), persist
+ * 6298, via {@link RttEstimator}; Karn's rule: one timed segment at a time, never a retransmitted one; a timeout
+ * resends the segment at SND.UNA whatever the peer's window, as Linux does), persist
  * (zero-window probes, backed off like the RTO), delayed ACK (at most {@link TcpSettings#delayedAck()}; every
  * second full segment, anything out of order and every FIN are acknowledged at once, RFC 5681 4.2 and RFC 1122
  * 4.2.3.2), and the close timer (TIME-WAIT, FIN-WAIT-2 of a connection its application closed).
@@ -943,14 +944,21 @@ public final class TcpConnection
         dispatch(now);
     }
 
-    /** RFC 6298 5.4-5.7, RFC 5681 3.1: retransmit the earliest unacknowledged segment, back off, start again. */
+    /**
+     * RFC 6298 5.4-5.7, RFC 5681 3.1: retransmit the earliest unacknowledged segment, back off, start again.
+     * <p>
+     * With the peer's window zero the retransmission is a window probe (Linux's {@code tcp_retransmit_timer}): the
+     * connection gives up when the peer stops answering, not after so many retransmissions into a window it keeps
+     * closed, so the timeout counts as a probe, which any ACK from the peer forgives ({@link #onAck}).
+     */
     private void onRetransmitTimeout(final long now)
     {
         stack.counters.increment(TcpCounter.TIMEOUTS);
-        retransmissions++;
         final boolean handshake = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
+        final boolean probe = !handshake && sndWnd == 0;
+        final int attempts = probe ? ++probes : ++retransmissions;
         final int limit = handshake ? settings.synRetries() : settings.retries();
-        if (retransmissions > limit)
+        if (attempts > limit)
         {
             stack.counters.increment(TcpCounter.CONNECTION_TIMEOUTS);
             terminate(softError != null ? CloseReason.UNREACHABLE : CloseReason.TIMED_OUT, softError, now);
@@ -965,7 +973,7 @@ public final class TcpConnection
             rtoAt = now + rtt.rtoNanos();
             return;
         }
-        if (tsOk && retransmissions == 1)
+        if (tsOk && retransmissions == 1 && !probe)
         {
             // RFC 3522: if the ACK that follows echoes an older timestamp than this retransmission's, the original
             // arrived and the timeout was spurious (a stall, not a loss): remember what to put back
@@ -978,7 +986,34 @@ public final class TcpConnection
         scoreboardRanges = 0; // RFC 2018 8: SACK information is advisory, forgotten after a timeout
         highRxt = sndUna;
         sndNxt = sndUna; // go back N: resend from the first unacknowledged byte as the window allows
+        retransmitHead(now);
         rtoAt = now + rtt.rtoNanos();
+    }
+
+    /**
+     * The timer's retransmission of the segment at SND.UNA (Linux's {@code __tcp_retransmit_skb}), which goes whatever
+     * the peer's window: cut to that window when it is smaller than the segment, a whole segment when it is zero
+     * (a probe); never more than was sent before, and with the FIN if that was. Go-back-N's {@link #sendData} cannot
+     * be left to it: a window smaller than a segment is one that silly window avoidance holds data back from, and
+     * with data outstanding the persist timer does not run, so nothing would go until the peer opened its window,
+     * and a lost window update would never be asked for again.
+     */
+    private void retransmitHead(final long now)
+    {
+        if (!stack.output.canSendData(remoteIp))
+        {
+            return; // the way out is full: sendData waits for room, and the timer, backed off, comes again
+        }
+        final int buffered = sendBuffer.size();
+        final int length = Math.min(Math.min(mss, Math.min(buffered, sndMax - sndUna)), sndWnd > 0 ? sndWnd : mss);
+        final boolean fin = finQueued && length == buffered && Seq.ge(sndMax, finSeq() + 1);
+        if (length <= 0 && !fin)
+        {
+            return;
+        }
+        final int sent = transmit(sndUna, ACK | (length == buffered && length > 0 ? PSH : 0) | (fin ? FIN : 0), 0, length, now);
+        countRetransmit();
+        sndNxt = sndUna + sent + (fin && sent == length ? 1 : 0);
     }
 
     /**

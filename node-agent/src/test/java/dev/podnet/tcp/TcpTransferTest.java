@@ -185,6 +185,60 @@ class TcpTransferTest
     }
 
     @Test
+    void shouldRetransmitTheHeadOnTimeoutIntoAWindowSmallerThanASegmentAndFinishOnceTheWindowOpens()
+    {
+        // the receiver does not read: its 16 KB buffer takes 12 full segments and leaves a window of 52 bytes, which
+        // the sender fills when its persist timer runs out (RFC 9293 3.8.6.2.1's override). That runt is lost, and so
+        // is every segment the receiver sends until it has read everything: its window update too. With 52 bytes
+        // outstanding in a window of 52, the retransmission timer alone can move the connection; it must resend the
+        // head (Linux's tcp_retransmit_timer, __tcp_retransmit_skb), else nothing ever asks the receiver for its window
+        final TcpSettings small = TcpSettings.defaults().withBuffers(65536, 16384);
+        final byte[] data = random(100_000, 13);
+        final boolean[] ackless = {false};
+        wire.dropIf = s ->
+        {
+            if (!ackless[0] && s.from() == A && s.length() > 0 && s.length() < 1000)
+            {
+                ackless[0] = true;
+                return true;
+            }
+            return ackless[0] && s.from() == B;
+        };
+        final Session session = session(TcpSettings.defaults(), small, data);
+        session.server.reading = false;
+
+        wire.runUntil(() -> ackless[0], Duration.ofSeconds(5));
+        final Wire.Segment runt = wire.segments(Wire.Segment::dropped).get(0);
+        assertThat(session.connection.sendWindow()).as("a window smaller than a segment")
+            .isEqualTo(runt.length()).isLessThan(session.connection.mss());
+        wire.runUntil(() -> !resent(runt).isEmpty(), Duration.ofSeconds(2));
+
+        final Wire.Segment again = resent(runt).get(0);
+        assertThat(again.at() - runt.at()).as("on the retransmission timer").isBetween(200_000_000L, 1_000_000_000L);
+        assertThat(again.length()).as("what the window takes").isEqualTo(runt.length());
+        assertThat(session.a.stack.counters().get(TcpCounter.TIMEOUTS)).isEqualTo(1);
+
+        session.server.reading = true;
+        session.server.drain();
+        wire.run(Duration.ofMillis(10));
+        assertThat(wire.segments(s -> s.from() == B && s.dropped() && s.window() > 8192)).as("its window update, lost")
+            .isNotEmpty();
+        wire.dropIf = s -> false;
+        wire.runUntil(() -> session.server.received.size() == data.length, Duration.ofSeconds(10));
+
+        assertThat(session.server.received.toByteArray()).isEqualTo(data);
+        assertThat(session.a.stack.counters().get(TcpCounter.TIMEOUTS)).as("the head went again, backed off").isEqualTo(2);
+        wire.runUntil(() -> session.client.closed != null, Duration.ofSeconds(1));
+        assertThat(session.client.closed).isEqualTo(CloseReason.CLOSED);
+    }
+
+    /** @return the segments from A, not lost, with data from where {@code lost} began. */
+    private List<Wire.Segment> resent(final Wire.Segment lost)
+    {
+        return wire.segments(s -> s.from() == A && s.seq() == lost.seq() && s.length() > 0 && !s.dropped());
+    }
+
+    @Test
     void shouldAcknowledgeAPeerWhoseWindowItHasProbedWithASequenceNumberThatPeerAccepts()
     {
         // Linux's python3 in a real pod against a pod's echo service (RealPodProcessIT): the client sends everything
