@@ -750,7 +750,7 @@ public final class TcpConnection
         if (appClosed && Seq.gt(seq + payloadLength, rcvNxt))
         {
             // nobody reads any more: reset, as Linux does (TCPAbortOnData)
-            stack.sendReset(remoteIp, localPort, remotePort, sndMax, 0, false, now);
+            stack.sendReset(remoteIp, localPort, remotePort, acceptableSeq(), 0, false, now);
             terminate(CloseReason.ABORTED, null, now);
             return false;
         }
@@ -910,7 +910,7 @@ public final class TcpConnection
             else if (state == TcpState.FIN_WAIT_2)
             {
                 // the peer never sent its FIN: give up as Linux's tcp_fin_timeout does, with a reset
-                stack.sendReset(remoteIp, localPort, remotePort, sndMax, rcvNxt, true, now);
+                stack.sendReset(remoteIp, localPort, remotePort, acceptableSeq(), rcvNxt, true, now);
                 terminate(CloseReason.TIMED_OUT, null, now);
             }
             if (state == TcpState.CLOSED)
@@ -1258,12 +1258,15 @@ public final class TcpConnection
     }
 
     /**
-     * The sequence number of a segment without data (Linux's {@code tcp_acceptable_seq}): SND.MAX, the highest sent
+     * The sequence number of a segment without data, an ACK or a reset (Linux's {@code tcp_acceptable_seq}, which
+     * its {@code tcp_send_ack} and {@code tcp_send_active_reset} take): SND.MAX, the highest sent
      * (what Linux's {@code snd_nxt} is), unless that lies beyond the right edge of the peer's window, then that
      * edge. After a timeout SND.NXT goes back to resend, and a number below the peer's RCV.NXT would be dropped
      * unread; but a zero-window probe takes SND.MAX one byte past a closed window, and a peer whose window is zero
      * accepts only SEG.SEQ = RCV.NXT (RFC 9293 3.10.7.4): every ACK at SND.MAX would be dropped unread, its
-     * acknowledgment with it, while that peer (one that reads nothing until it has sent everything) waits for it.
+     * acknowledgment with it, while that peer (one that reads nothing until it has sent everything) waits for it;
+     * a reset at SND.MAX would be dropped too (RFC 5961 3.2: only at exactly RCV.NXT), that peer's connection left
+     * behind.
      */
     private int acceptableSeq()
     {
@@ -1721,8 +1724,10 @@ public final class TcpConnection
         final long now = stack.now();
         if (state != TcpState.SYN_SENT && state != TcpState.TIME_WAIT)
         {
-            // RFC 9293 3.10.5 <SEQ=SND.NXT><CTL=RST> (the highest sent), with the ACK Linux adds
-            stack.sendReset(remoteIp, localPort, remotePort, sndMax, rcvNxt, true, now);
+            // RFC 9293 3.10.5 <SEQ=SND.NXT><CTL=RST>, with the ACK Linux adds, at a sequence number the peer accepts
+            // (Linux's tcp_send_active_reset); in SYN-RECEIVED the SYN's end, which no window limits
+            final int seq = state == TcpState.SYN_RECEIVED ? sndMax : acceptableSeq();
+            stack.sendReset(remoteIp, localPort, remotePort, seq, rcvNxt, true, now);
         }
         terminate(CloseReason.ABORTED, null, now);
     }

@@ -239,6 +239,32 @@ class TcpTransferTest
     }
 
     @Test
+    void shouldResetAPeerWhoseWindowItHasProbedWithASequenceNumberThatPeerAccepts()
+    {
+        // a zero-window probe takes SND.MAX one byte past the peer's closed window, where the peer accepts only
+        // SEG.SEQ = RCV.NXT (RFC 9293 3.10.7.4; RFC 5961 3.2: a reset only at exactly RCV.NXT): a reset at SND.MAX
+        // would be dropped and the peer left with a connection that is gone. Linux's tcp_send_active_reset takes
+        // tcp_acceptable_seq, as the ACKs do
+        final TcpSettings small = TcpSettings.defaults().withBuffers(65536, 16384);
+        final Session session = session(TcpSettings.defaults(), small, random(100_000, 14));
+        session.server.reading = false;
+        wire.runUntil(() -> session.a.stack.counters().get(TcpCounter.WINDOW_PROBES) > 0, Duration.ofSeconds(2));
+        wire.run(Duration.ofMillis(10)); // the probe answered: nothing from the peer on the way
+        final Wire.Segment probe = wire.segments(s -> s.from() == A && s.length() == 1).get(0);
+        final int rcvNxt = wire.segments(s -> s.from() == B).stream().reduce((first, second) -> second).orElseThrow().ack();
+        assertThat(probe.seq()).as("the probe: the byte at the peer's RCV.NXT, beyond its window").isEqualTo(rcvNxt);
+
+        session.connection.abort();
+        wire.run(Duration.ofMillis(10));
+
+        final List<Wire.Segment> resets = wire.segments(s -> s.from() == A && s.has(RST));
+        assertThat(resets.get(0).seq()).as("the peer's RCV.NXT, not SND.MAX").isEqualTo(rcvNxt);
+        assertThat(resets).hasSize(1);
+        assertThat(session.server.closed).isEqualTo(CloseReason.RESET);
+        assertThat(session.b.stack.connectionCount()).isZero();
+    }
+
+    @Test
     void shouldAcknowledgeAPeerWhoseWindowItHasProbedWithASequenceNumberThatPeerAccepts()
     {
         // Linux's python3 in a real pod against a pod's echo service (RealPodProcessIT): the client sends everything
