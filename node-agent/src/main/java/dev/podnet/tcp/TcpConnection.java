@@ -1024,6 +1024,13 @@ public final class TcpConnection
     {
         if (!windowHeld())
         {
+            if (sndMax != sndUna && rtoAt == NONE)
+            {
+                // the probe's byte was all there was to send: nothing is left to probe with, and should the probe's
+                // answer and the window update both be lost, only the retransmission timer can ask again (it resends
+                // the head whatever the window: retransmitHead)
+                rtoAt = now + rtt.rtoNanos();
+            }
             return;
         }
         final int room = sndUna + sndWnd - sndNxt;

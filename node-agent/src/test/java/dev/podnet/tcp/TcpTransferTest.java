@@ -232,6 +232,37 @@ class TcpTransferTest
         assertThat(session.client.closed).isEqualTo(CloseReason.CLOSED);
     }
 
+    @Test
+    void shouldResendAProbedLastByteWhenTheProbesAnswerAndTheWindowUpdateAreLost()
+    {
+        // one byte more than the receiver's buffer, and no FIN behind it: the persist timer's one-byte probe is then
+        // everything left to send. Its answer is lost, and so is the window update when the receiver reads: with the
+        // byte outstanding and nothing unsent the persist timer has nothing to probe with, so the retransmission timer
+        // must run, or the byte waits for ever
+        final TcpSettings small = TcpSettings.defaults().withBuffers(65536, 16384);
+        final byte[] data = random(16384 + 1, 15);
+        final Wire.Host a = wire.host(A, 1413, TcpSettings.defaults());
+        final Wire.Host b = wire.host(B, 1413, small);
+        final Peer server = Peer.echoing();
+        b.stack.listen(80, (ip, port, now) -> server);
+        final Peer client = Peer.sending(data, false);
+        a.stack.connect(B, 80, client, wire.now());
+        server.reading = false;
+        wire.runUntil(() -> a.stack.counters().get(TcpCounter.WINDOW_PROBES) > 0, Duration.ofSeconds(5));
+        wire.dropIf = s -> s.from() == B;
+        wire.run(Duration.ofMillis(50));
+        server.reading = true;
+        server.drain();
+        wire.run(Duration.ofMillis(10));
+        assertThat(wire.segments(s -> s.from() == B && s.dropped() && s.window() > 8192)).as("the window update, lost")
+            .isNotEmpty();
+        wire.dropIf = s -> false;
+
+        wire.runUntil(() -> server.received.size() == data.length, Duration.ofSeconds(10));
+
+        assertThat(server.received.toByteArray()).isEqualTo(data);
+    }
+
     /** @return the segments from A, not lost, with data from where {@code lost} began. */
     private List<Wire.Segment> resent(final Wire.Segment lost)
     {
