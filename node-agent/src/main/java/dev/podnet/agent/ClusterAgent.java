@@ -1,8 +1,7 @@
 package dev.podnet.agent;
 
-import dev.podnet.controlplane.ControlPlaneSettings;
-
 import dev.podnet.controlplane.ClusterView;
+import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.controlplane.LeaseAllocator;
 import dev.podnet.controlplane.MemberView;
 import dev.podnet.http.ApiServer;
