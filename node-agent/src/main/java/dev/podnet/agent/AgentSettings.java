@@ -608,7 +608,8 @@ public record AgentSettings(
     }
 
     /** What the operating system calls this host, "" when it cannot tell. */
-    private static boolean isLoopback(final String host)
+    /** Whether {@code host} names a loopback address (false when it does not resolve). */
+    static boolean isLoopback(final String host)
     {
         try
         {

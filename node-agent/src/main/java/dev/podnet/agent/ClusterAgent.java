@@ -138,7 +138,7 @@ public final class ClusterAgent implements AutoCloseable
             "waiting for a CIDR lease from the control plane (joining through seeds " + String.join(",", cluster.seeds()) +
                 "; the agent's log says every 5 s what it waits for)");
         final ApiServer server = startApi();
-        if (isLoopback(settings.apiBind()) && !isLoopback(cluster.advertisedHost()))
+        if (AgentSettings.isLoopback(settings.apiBind()) && !AgentSettings.isLoopback(cluster.advertisedHost()))
         {
             LOG.warn("node {} API listens on {} only: agents on other hosts cannot forward requests to it (set {} to an " +
                 "address they reach, and a token)", settings.nodeName(), settings.apiBind(), AgentSettings.Setting.API_BIND.label());
@@ -209,18 +209,6 @@ public final class ClusterAgent implements AutoCloseable
             settings.topology().pods().size(), settings.apiBind(), server.port(), settings.tunnelBind(),
             settings.tunnelPort(), cluster.advertisedHost(), settings.networkId(), settings.underlayMtu(),
             cluster.address(), cluster.clusterBind(), String.join(",", cluster.seeds()));
-    }
-
-    private static boolean isLoopback(final String host)
-    {
-        try
-        {
-            return java.net.InetAddress.getByName(host).isLoopbackAddress();
-        }
-        catch (final java.net.UnknownHostException ex)
-        {
-            return false;
-        }
     }
 
     private ApiServer startApi()
