@@ -1005,7 +1005,8 @@ public final class TcpConnection
             return; // the way out is full: sendData waits for room, and the timer, backed off, comes again
         }
         final int buffered = sendBuffer.size();
-        final int length = Math.min(Math.min(mss, Math.min(buffered, sndMax - sndUna)), sndWnd > 0 ? sndWnd : mss);
+        final int window = sndWnd > 0 ? sndWnd : mss; // a zero window takes a whole segment: a probe
+        final int length = Math.min(Math.min(mss, window), Math.min(buffered, sndMax - sndUna));
         final boolean fin = finQueued && length == buffered && Seq.ge(sndMax, finSeq() + 1);
         if (length <= 0 && !fin)
         {
