@@ -51,19 +51,51 @@ class LeaseAllocationTest
     @Test
     void shouldGiveANodeRestartedUnderItsNameItsOldLease()
     {
-        cluster = new TestCluster(1);
-        cluster.start("n1");
-        cluster.start("n2");
-        cluster.start("n3");
-        await(() -> cluster.node("n3").cidr() != null && cluster.node("n2").cidr() != null, CONVERGE, "n2 and n3 hold leases");
-        cluster.awaitConverged("n1", "n2", "n3");
-        final String before = cluster.node("n3").cidr();
-
-        cluster.crash("n3");
+        final String before = startThreeAndCrashN3(settings -> settings);
         cluster.start("n3");
 
         await(() -> cluster.node("n3").cidr() != null, CONVERGE, "restarted n3 holds a lease");
         assertThat(cluster.node("n3").cidr()).isEqualTo(before);
+    }
+
+    /**
+     * Several control planes in one JVM on the one shared dispatcher pool ({@code podnet pack}): a member that crashes
+     * shuts its dispatchers down, and the pool the others run on must go on.
+     */
+    @Test
+    void shouldRunMembersOnTheSharedDispatcherPoolAndOutliveOneThatCrashes()
+    {
+        final ControlPlaneSettings shared = ControlPlaneSettings.of("n1", "127.0.0.1", 2552, List.of("127.0.0.1:2552"), 8472)
+            .withExtraConfig("akka.cluster.gossip-interval = 3s")
+            .withSharedDispatchers();
+        assertThat(shared.akkaConfig().getString("akka.cluster.gossip-interval")).as("other extra configuration kept").isEqualTo("3s");
+        assertThat(shared.akkaConfig().getString("akka.actor.default-dispatcher.executor")).isEqualTo(SharedForkJoinExecutor.CLASS_NAME);
+        assertThat(shared.akkaConfig().getString("akka.remote.default-remote-dispatcher.executor"))
+            .isEqualTo(SharedForkJoinExecutor.CLASS_NAME);
+
+        final String before = startThreeAndCrashN3(ControlPlaneSettings::withSharedDispatchers);
+        assertThat(Thread.getAllStackTraces().keySet()).anyMatch(t -> t.getName().startsWith("podnet-akka-shared-"));
+        await(() -> !cluster.node("n1").view().members().containsKey("n3") || !cluster.node("n1").view().members().get("n3").reachable(),
+            CONVERGE, "n1 sees n3 gone");
+        cluster.start("n3", ControlPlaneSettings::withSharedDispatchers);
+
+        await(() -> cluster.node("n3").cidr() != null, CONVERGE, "restarted n3 holds a lease");
+        assertThat(cluster.node("n3").cidr()).isEqualTo(before);
+        cluster.awaitConverged("n1", "n2", "n3");
+    }
+
+    /** Starts n1 (the seed), n2 and n3 with {@code customize}'s settings, waits until they converge, crashes n3: its lease. */
+    private String startThreeAndCrashN3(final java.util.function.UnaryOperator<ControlPlaneSettings> customize)
+    {
+        cluster = new TestCluster(1);
+        cluster.start("n1", customize);
+        cluster.start("n2", customize);
+        cluster.start("n3", customize);
+        await(() -> cluster.node("n3").cidr() != null && cluster.node("n2").cidr() != null, CONVERGE, "n2 and n3 hold leases");
+        cluster.awaitConverged("n1", "n2", "n3");
+        final String before = cluster.node("n3").cidr();
+        cluster.crash("n3");
+        return before;
     }
 
     @Test
