@@ -84,13 +84,10 @@ class DemoIT
         deleteTree(logs);
         Files.createDirectories(logs);
 
-        apiBase = LoopbackPorts.consecutiveFree(NODES, false);
-        do
-        {
-            clusterBase = LoopbackPorts.consecutiveFree(NODES, false);
-        }
-        while (clusterBase < apiBase + NODES && apiBase < clusterBase + NODES);
-        tunnelBase = LoopbackPorts.consecutiveFree(NODES, true);
+        final DemoPorts ports = DemoPorts.pick(NODES);
+        apiBase = ports.api();
+        clusterBase = ports.cluster();
+        tunnelBase = ports.tunnel();
 
         demo = startDemo(false);
         demo.awaitOutput("podnet demo: ready", READY);

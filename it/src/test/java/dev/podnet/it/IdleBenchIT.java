@@ -1,6 +1,5 @@
 package dev.podnet.it;
 
-import dev.podnet.diag.LoopbackPorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -38,14 +37,10 @@ class IdleBenchIT
         final Path dir = basedir.resolve("target/bench-idle");
         deleteTree(dir);
         Files.createDirectories(dir);
-        final int apiBase = LoopbackPorts.consecutiveFree(NODES, false);
-        int clusterBase;
-        do
-        {
-            clusterBase = LoopbackPorts.consecutiveFree(NODES, false);
-        }
-        while (clusterBase < apiBase + NODES && apiBase < clusterBase + NODES);
-        final int tunnelBase = LoopbackPorts.consecutiveFree(NODES, true);
+        final DemoPorts ports = DemoPorts.pick(NODES);
+        final int apiBase = ports.api();
+        final int clusterBase = ports.cluster();
+        final int tunnelBase = ports.tunnel();
         final Path out = dir.resolve("bench.out");
 
         final ProcessBuilder builder = new ProcessBuilder(JAVA,

@@ -2,7 +2,6 @@ package dev.podnet.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.podnet.diag.LoopbackPorts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -56,14 +55,10 @@ class PackedDemoIT
         final Path dir = basedir.resolve("target/packed-demo");
         deleteTree(dir);
         Files.createDirectories(dir);
-        final int apiBase = LoopbackPorts.consecutiveFree(NODES, false);
-        int clusterBase;
-        do
-        {
-            clusterBase = LoopbackPorts.consecutiveFree(NODES, false);
-        }
-        while (clusterBase < apiBase + NODES && apiBase < clusterBase + NODES);
-        final int tunnelBase = LoopbackPorts.consecutiveFree(NODES, true);
+        final DemoPorts ports = DemoPorts.pick(NODES);
+        final int apiBase = ports.api();
+        final int clusterBase = ports.cluster();
+        final int tunnelBase = ports.tunnel();
         final Path out = dir.resolve("demo.out");
 
         final List<String> command = new ArrayList<>(List.of(JAVA));
