@@ -13,12 +13,19 @@ import java.util.Locale;
  * of later demos maps it ({@code -XX:SharedArchiveFile}). It is a cache: kept under {@code $XDG_CACHE_HOME/podnet}
  * (or {@code ~/.cache/podnet}), named after the agent jar's size and time and the JVM's version, so that a rebuilt
  * jar or another JDK makes a new one; a stale or damaged one is ignored by the JVM. Only for a class path that is
- * one jar (the shaded jar {@code ./podnet} runs): CDS archives classes from jars only.
+ * one jar (the shaded jar {@code ./podnet} runs): CDS archives classes from jars only. Each build of the jar makes
+ * one (~75 MB), so before a new one is written the cache keeps only the {@value #KEPT} newest others (another checkout
+ * or JDK may still use them) and deletes the rest.
  *
  * @param file where the archive is, or will be written
  */
 public record ClassArchive(Path file)
 {
+    /** Archives of other builds the cache keeps when a new one is written. */
+    static final int KEPT = 2;
+    private static final String PREFIX = "agent-classes-";
+    private static final String SUFFIX = ".jsa";
+
     /** The archive for this class path, or null when there can be none (a class path of directories, no cache dir). */
     public static ClassArchive forClassPath(final String classPath, final List<String> jvmOptions)
     {
@@ -43,7 +50,7 @@ public record ClassArchive(Path file)
         {
             final String key = String.format(Locale.ROOT, "%x-%x-%s", Files.size(jar), Files.getLastModifiedTime(jar).toMillis(),
                 System.getProperty("java.vm.version", "unknown").replaceAll("[^A-Za-z0-9.+_-]", "_"));
-            return new ClassArchive(cache.resolve("agent-classes-" + key + ".jsa"));
+            return new ClassArchive(cache.resolve(PREFIX + key + SUFFIX));
         }
         catch (final IOException ex)
         {
@@ -63,6 +70,7 @@ public record ClassArchive(Path file)
         }
         if (writer && prepare())
         {
+            pruneOthers();
             return List.of("-XX:ArchiveClassesAtExit=" + file, "-Xlog:cds=error");
         }
         return List.of();
@@ -78,6 +86,39 @@ public record ClassArchive(Path file)
         catch (final IOException ex)
         {
             return false;
+        }
+    }
+
+    /** Deletes the archives of other builds but the {@value #KEPT} newest: a cache must not grow by 75 MB a build. */
+    private void pruneOthers()
+    {
+        try (java.util.stream.Stream<Path> entries = Files.list(file.getParent()))
+        {
+            final List<Path> others = entries
+                .filter(other -> !other.equals(file))
+                .filter(other -> other.getFileName().toString().startsWith(PREFIX) && other.getFileName().toString().endsWith(SUFFIX))
+                .sorted(java.util.Comparator.comparing(ClassArchive::modified).reversed())
+                .toList();
+            for (final Path stale : others.subList(Math.min(KEPT, others.size()), others.size()))
+            {
+                Files.deleteIfExists(stale);
+            }
+        }
+        catch (final IOException | java.io.UncheckedIOException ex)
+        {
+            // a cache: what cannot be listed or deleted stays
+        }
+    }
+
+    private static long modified(final Path path)
+    {
+        try
+        {
+            return Files.getLastModifiedTime(path).toMillis();
+        }
+        catch (final IOException ex)
+        {
+            return 0;
         }
     }
 

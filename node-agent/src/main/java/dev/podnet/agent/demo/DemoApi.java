@@ -58,6 +58,31 @@ public final class DemoApi
             text(json.get("reason")));
     }
 
+    /**
+     * The cluster's members as {@code node} sees them ({@code members} of {@code GET /api/v1/node}).
+     *
+     * @param known          every member, in any status
+     * @param upAndReachable those that are Up and that its failure detector hears
+     */
+    public record Members(int known, int upAndReachable)
+    {
+    }
+
+    /** {@code members} of {@code GET /api/v1/node} of {@code node}, counted. */
+    public Members members(final DemoLayout.Node node) throws IOException
+    {
+        final JsonNode members = send(node, "GET", "/api/v1/node", null, Duration.ofSeconds(2), 200).path("members");
+        int up = 0;
+        for (final JsonNode member : members)
+        {
+            if ("Up".equals(member.path("status").asText()) && member.path("reachable").asBoolean())
+            {
+                up++;
+            }
+        }
+        return new Members(members.size(), up);
+    }
+
     /** Whether {@code GET /readyz} of {@code node} says {@code ok}; false when it does not answer. */
     public boolean ready(final DemoLayout.Node node)
     {

@@ -60,6 +60,12 @@ public final class DemoCluster
     private static final int LOG_TAIL_LINES = 25;
     /** Nodes two cores carry (measured: 25 work, 50 do not converge). */
     private static final int CPU_NODES = 25;
+    /** How long the cluster and the CPUs may take to settle between two packs, and how long they must stay settled. */
+    private static final Duration SETTLE_LIMIT = Duration.ofSeconds(60);
+    private static final Duration SETTLED_FOR = Duration.ofSeconds(3);
+    private static final Duration SETTLE_POLL = Duration.ofSeconds(1);
+    /** The machine counts as saturated above this busy share of all its CPUs. */
+    private static final double SATURATED = 0.8;
 
     private final DemoLayout layout;
     private final AgentLaunch launch;
@@ -196,19 +202,31 @@ public final class DemoCluster
         }
 
         final long startedAt = System.nanoTime();
-        final long deadline = startedAt + options.readyTimeout().toNanos();
+        long deadline = startedAt + options.readyTimeout().toNanos();
+        int started = 0;
         for (final List<DemoLayout.Node> group : groups)
         {
             final String log = group.size() == 1 ? group.get(0).name() : group.get(0).name() + ".." + group.get(group.size() - 1).name();
             final SupervisedJvm jvm = new SupervisedJvm(group, launch, this::seeds, runDir.resolve(log + ".log"), api, console);
             jvms.add(jvm);
             jvm.start();
+            started += group.size();
             // packs start one after another, each once the one before is Ready: three packs of ten starting at once on
             // two cores (class loading, compiling, thirty TLS handshakes) starved their heartbeats until the split brain
             // resolver downed half of them; ten agent processes at once are fine
-            if (layout.packed() && jvms.size() < groups.size() && !awaitAllReady(deadline))
+            if (layout.packed() && jvms.size() < groups.size())
             {
-                return signals.requested() ? 0 : 1;
+                if (!awaitAllReady(deadline))
+                {
+                    return signals.requested() ? 0 : 1;
+                }
+                final long settling = awaitSettled(started);
+                if (settling < 0)
+                {
+                    return 0;
+                }
+                // settling is the box's time, not the agents': the next pack gets its whole share of the ready timeout
+                deadline += settling;
             }
         }
         if (!awaitAllReady(deadline))
@@ -288,6 +306,69 @@ public final class DemoCluster
     }
 
     /** Waits for every node's first Ready; false (having said why) when one failed, time ran out or a stop came. */
+    /**
+     * Before the next pack starts: waits until node-1 sees all {@code members} nodes started so far Up and reachable, and
+     * the machine's CPUs are no longer saturated ({@link CpuBusy}), both for {@link #SETTLED_FOR} on end, at most
+     * {@link #SETTLE_LIMIT} (then the next pack starts anyway, with a note). On two cores a pack that has just become
+     * Ready still compiles and gossips for seconds; the next pack's start on top of that starved every JVM's heartbeats
+     * for seconds at 40 nodes, members flapped, and the split brain resolver downed the whole cluster.
+     *
+     * @return how long it waited (ns), or -1 when a stop was requested meanwhile
+     */
+    private long awaitSettled(final int members) throws InterruptedException
+    {
+        final long from = System.nanoTime();
+        final CpuBusy cpu = new CpuBusy();
+        long calmSince = -1;
+        String last = "";
+        boolean told = false;
+        while (System.nanoTime() - from < SETTLE_LIMIT.toNanos())
+        {
+            if (signals.await(SETTLE_POLL))
+            {
+                return -1;
+            }
+            final double busy = cpu.sample();
+            DemoApi.Members seen;
+            try
+            {
+                seen = api.members(layout.nodes().get(0));
+            }
+            catch (final IOException ex)
+            {
+                seen = null;
+            }
+            final boolean converged = seen != null && seen.known() == members && seen.upAndReachable() == members;
+            final boolean calm = busy < SATURATED;
+            last = (seen == null ? "node-1 does not answer" : seen.upAndReachable() + "/" + members + " members Up and reachable") +
+                (busy < 0 ? "" : String.format(java.util.Locale.ROOT, ", CPUs %.0f%% busy", busy * 100));
+            final long now = System.nanoTime();
+            if (converged && calm)
+            {
+                calmSince = calmSince < 0 ? now : calmSince;
+                if (now - calmSince >= SETTLED_FOR.toNanos())
+                {
+                    if (told)
+                    {
+                        console.line("settled after %s (%s)", since(from), last);
+                    }
+                    return now - from;
+                }
+            }
+            else
+            {
+                calmSince = -1;
+                if (!told && now - from >= SETTLED_FOR.toNanos())
+                {
+                    console.line("waiting for the cluster and the CPUs to settle before the next JVM starts (%s)...", last);
+                    told = true;
+                }
+            }
+        }
+        console.line("not settled after %s (%s); starting the next JVM anyway", SupervisedJvm.seconds(SETTLE_LIMIT), last);
+        return System.nanoTime() - from;
+    }
+
     private boolean awaitAllReady(final long deadline) throws InterruptedException
     {
         while (true)

@@ -81,6 +81,33 @@ class ClassArchiveTest
         assertThat(ClassArchive.forClassPath(jar.toString(), List.of(), dir).file()).isNotEqualTo(before.file());
     }
 
+    @Test
+    void shouldKeepOnlyTheNewestArchivesOfOtherBuildsWhenItWritesANewOne() throws Exception
+    {
+        final Path jar = helloJar();
+        final Path cache = dir.resolve("cache");
+        Files.createDirectories(cache);
+        final List<Path> others = new ArrayList<>();
+        for (int i = 0; i < 4; i++)
+        {
+            final Path other = cache.resolve("agent-classes-old" + i + ".jsa");
+            Files.writeString(other, "old");
+            Files.setLastModifiedTime(other, java.nio.file.attribute.FileTime.fromMillis(1_000_000L * (i + 1)));
+            others.add(other);
+        }
+        final Path unrelated = Files.writeString(cache.resolve("notes.txt"), "mine");
+        final ClassArchive archive = ClassArchive.forClassPath(jar.toString(), List.of(), cache);
+
+        assertThat(archive.options(false)).as("a reader deletes nothing").isEmpty();
+        assertThat(others).allMatch(Files::exists);
+
+        archive.options(true);
+
+        assertThat(others.subList(0, 2)).as("the oldest two").noneMatch(Files::exists);
+        assertThat(others.subList(2, 4)).as("the newest %d", ClassArchive.KEPT).allMatch(Files::exists);
+        assertThat(unrelated).exists();
+    }
+
     private Path helloJar() throws IOException
     {
         final Path jar = dir.resolve("hello.jar");
