@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * share is the JVM's classes, compiled code, heap and garbage collector. That is what makes fifty nodes fit a
  * laptop: the classes alone are ~80 MB per JVM (docs/BENCHMARKS.md, "Idle agents").
  * <p>
- * Agents start {@value #STARTING} at a time, the next as soon as one is Ready. Each agent runs on a thread of its own
+ * Agents start {@value #STARTING} at a time in the order given, the next as soon as one is Ready ({@link StartGate}): the
+ * first is the one that forms the cluster when the pack is the first. Each agent runs on a thread of its own
  * that supervises it as {@code podnet demo} supervises an agent process: it
  * starts the agent (blocking until Ready), waits for its end, and restarts it after {@link RestartBackoff}'s delay
  * when the cluster removed it (status {@value ClusterAgent#EXIT_REMOVED}) or it crashed on request
@@ -47,7 +48,7 @@ public final class AgentPack implements AutoCloseable
 
     private final List<Slot> slots = new ArrayList<>();
     /** First starts under way at once: see {@link #STARTING}. */
-    private final java.util.concurrent.Semaphore starting = new java.util.concurrent.Semaphore(STARTING);
+    private final StartGate starting = new StartGate(STARTING);
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -61,7 +62,7 @@ public final class AgentPack implements AutoCloseable
             final List<String> restartSeeds = new ArrayList<>(candidates.stream()
                 .filter(address -> !address.equals(settings.cluster().address())).limit(RESTART_SEEDS).toList());
             restartSeeds.add(settings.cluster().address());
-            slots.add(new Slot(settings, restartSeeds, starting));
+            slots.add(new Slot(settings, slots.size(), restartSeeds, starting));
         }
     }
 
@@ -150,6 +151,49 @@ public final class AgentPack implements AutoCloseable
         }
     }
 
+    /**
+     * First starts in the pack's order, at most {@code window} at once: the agent at index i begins once i - window + 1
+     * first starts have ended (Ready or failed). A semaphore let the agents in in whatever order their threads reached
+     * it: with node-1 (the seed that forms the cluster) fifth, the four ahead waited to join a cluster nobody formed, and
+     * node-1 waited for them.
+     */
+    static final class StartGate
+    {
+        private final int window;
+        private int ended; // guarded by this
+
+        StartGate(final int window)
+        {
+            this.window = window;
+        }
+
+        synchronized void await(final int index)
+        {
+            boolean interrupted = false;
+            while (index >= ended + window)
+            {
+                try
+                {
+                    wait();
+                }
+                catch (final InterruptedException ex)
+                {
+                    interrupted = true;
+                }
+            }
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        synchronized void ended()
+        {
+            ended++;
+            notifyAll();
+        }
+    }
+
     /** One agent, kept running by its own thread. */
     private static final class Slot
     {
@@ -158,15 +202,17 @@ public final class AgentPack implements AutoCloseable
         private final CompletableFuture<Void> firstReady = new CompletableFuture<>();
         private final RestartBackoff backoff = new RestartBackoff();
         private final Thread thread;
-        private final java.util.concurrent.Semaphore starting;
+        private final int index;
+        private final StartGate starting;
         private final Object lock = new Object();
         private boolean stopping; // guarded by lock
         private volatile ClusterAgent current;
         private volatile int lives;
 
-        Slot(final AgentSettings settings, final List<String> restartSeeds, final java.util.concurrent.Semaphore starting)
+        Slot(final AgentSettings settings, final int index, final List<String> restartSeeds, final StartGate starting)
         {
             this.settings = settings;
+            this.index = index;
             this.starting = starting;
             this.restartSeeds = List.copyOf(restartSeeds);
             this.thread = new Thread(this::supervise, "podnet-pack-" + settings.nodeName());
@@ -221,6 +267,10 @@ public final class AgentPack implements AutoCloseable
                     {
                         firstReady.completeExceptionally(new IllegalStateException("node " + settings.nodeName() +
                             ": the pack stopped before it started"));
+                        if (!restart)
+                        {
+                            starting.ended(); // the agents after it in the gate must not wait for it
+                        }
                         return;
                     }
                     current = agent;
@@ -228,7 +278,7 @@ public final class AgentPack implements AutoCloseable
                 }
                 if (!restart)
                 {
-                    starting.acquireUninterruptibly();
+                    starting.await(index);
                 }
                 final long startedAt = System.nanoTime();
                 try
@@ -256,7 +306,7 @@ public final class AgentPack implements AutoCloseable
                 {
                     if (!restart)
                     {
-                        starting.release();
+                        starting.ended();
                     }
                 }
                 try

@@ -85,6 +85,33 @@ class AgentPackTest
     }
 
     @Test
+    void shouldLetAgentsStartInTheirOrderAFewAtATime() throws Exception
+    {
+        final AgentPack.StartGate gate = new AgentPack.StartGate(2);
+        gate.await(0);
+        gate.await(1);
+        final java.util.concurrent.CountDownLatch third = new java.util.concurrent.CountDownLatch(1);
+        final Thread waiting = new Thread(() ->
+        {
+            gate.await(2);
+            third.countDown();
+        });
+        waiting.start();
+
+        assertThat(third.await(300, java.util.concurrent.TimeUnit.MILLISECONDS)).as("the third waits: two are starting").isFalse();
+        gate.ended();
+        assertThat(third.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("one of the first two ended").isTrue();
+        waiting.join();
+        final Thread fourth = new Thread(() -> gate.await(3));
+        fourth.start();
+        fourth.join(300);
+        assertThat(fourth.isAlive()).as("the fourth waits for a second start to end").isTrue();
+        gate.ended();
+        fourth.join(10_000);
+        assertThat(fourth.isAlive()).isFalse();
+    }
+
+    @Test
     void shouldFailTheWholePackWhenAnAgentCannotStart() throws Exception
     {
         final int seedPort = LoopbackPorts.freeTcpPort();
