@@ -16,7 +16,7 @@ import static dev.podnet.cli.Output.text;
     mixinStandardHelpOptions = true,
     description = {"Shows a node's routes to the other nodes.",
         "Each other node's pod CIDR, the NODE holding it, the tunnel ENDPOINT (host:port) frames go to, the " +
-            "TUNNEL's state (connected, connecting, ...) and the frames sent (OUT) and received (IN) through it."},
+            "TUNNEL's state (connected, idle, connecting, ...) and the frames sent (OUT) and received (IN) through it."},
     footerHeading = "%nExamples:%n",
     footer = {"  podnetctl routes node-1", "  podnetctl routes node-1 -o json"})
 final class RoutesCommand extends Verb

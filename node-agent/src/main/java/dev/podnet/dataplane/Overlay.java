@@ -35,7 +35,7 @@ public interface Overlay extends AutoCloseable
     /** Sends one inner Ethernet frame to the node whose tunnel address is {@code peer}. */
     int send(int peer, DirectBuffer frame, int offset, int length);
 
-    /** Bytes the way to the peer accepts now without back-pressure (0 when not connected). */
+    /** Bytes the way to the peer accepts now without back-pressure (0 when not connected; an idle peer's: what the hold queue takes). */
     long window(int peer);
 
     /** Starts (re)connecting to a peer node; resolving its host is retried with back-off. */
@@ -43,7 +43,11 @@ public interface Overlay extends AutoCloseable
 
     void removePeer(int peer);
 
-    /** Tunnel state of a peer for tables: {@code connected}, {@code connecting}, {@code resolving (why)}, or {@code none}. */
+    /**
+     * Tunnel state of a peer for tables: {@code connected}, {@code idle} (healthy: nothing was sent to the peer for a while,
+     * so its publication was closed; the next frame brings it back), {@code connecting}, {@code resolving (why)}, or
+     * {@code none}.
+     */
     String peerState(int peer);
 
     /** The largest IPv4 packet a frame may carry through the tunnel (the pod MTU, derived). */

@@ -11,7 +11,7 @@ import dev.podnet.packet.Ipv4Cidr;
  * @param node     the remote node's name
  * @param host     its underlay host (name or address)
  * @param port     its tunnel UDP port
- * @param tunnel   tunnel state: {@code connected}, {@code connecting}, {@code resolving ...}
+ * @param tunnel   tunnel state: {@code connected}, {@code idle}, {@code connecting}, {@code resolving ...}
  * @param framesOut frames sent to it
  * @param framesIn  frames received from it
  */

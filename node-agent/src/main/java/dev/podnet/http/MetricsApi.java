@@ -103,11 +103,11 @@ final class MetricsApi
             sample(out, "podnet_tunnel_frames_total", peer + ",direction=\"out\"", route.framesOut());
             sample(out, "podnet_tunnel_frames_total", peer + ",direction=\"in\"", route.framesIn());
         }
-        family(out, "podnet_tunnel_connected", "gauge", "1 when the tunnel to the peer node is connected");
+        family(out, "podnet_tunnel_connected", "gauge", "1 when the tunnel to the peer node is connected (or idle: quiet, comes back with the next frame)");
         for (final Route route : routes)
         {
             sample(out, "podnet_tunnel_connected", self + ",peer=\"" + escape(route.node()) + "\"",
-                "connected".equals(route.tunnel()) ? 1 : 0);
+                "connected".equals(route.tunnel()) || "idle".equals(route.tunnel()) ? 1 : 0);
         }
 
         final Map<String, Long> drops = new TreeMap<>();

@@ -18,6 +18,7 @@ import io.aeron.exceptions.RegistrationException;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.logbuffer.Header;
+import io.aeron.protocol.DataHeaderFlyweight;
 import org.agrona.BufferUtil;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -50,6 +51,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>one exclusive publication per peer node sends to it; added asynchronously, and a peer whose
  *       host does not resolve (yet) is retried with exponential back-off (100 ms to 5 s);</li>
  *   <li>send never waits: back-pressure and not-connected are return codes the router counts;</li>
+ *   <li>a quiet tunnel: a peer's publication is closed after {@link TunnelConfig#peerIdleMs} without a frame
+ *       sent to it, so that an idle mesh exchanges no heartbeats or status messages; the peer is then {@code idle} (its
+ *       route stays). The next frame to it adds the publication again; meanwhile the frames for it wait, encoded, in a
+ *       preallocated hold queue ({@value #HOLD_SLOTS} frames for all peers, at most 1 s each), and go out in order once
+ *       it is connected. Frames the queue has no room for, or that wait too long, are counted and dropped;</li>
  *   <li>receive decodes each message with the allocation-free {@link TunnelFrameCodec}; a message
  *       Aeron had to fragment (larger than one datagram), a malformed one or one of another network
  *       is counted and dropped;</li>
@@ -104,6 +110,10 @@ public final class AeronTunnel implements Overlay
     static final long STATUS_MESSAGE_INTERVAL_MS = 1_000;
     /** At most one driver error line a second ({@link DriverErrors}): a partitioned node's failed sends are thousands. */
     private static final long DRIVER_ERROR_LOG_INTERVAL_NANOS = 1_000_000_000L;
+    /** Frames the tunnel holds, for all peers together, while idle peers' publications come back. */
+    static final int HOLD_SLOTS = 64;
+    /** How long a held frame waits for its peer's publication to connect before it is dropped. */
+    static final long HOLD_LIMIT_NANOS = 1_000_000_000L;
 
     private static final class Peer
     {
@@ -117,6 +127,14 @@ public final class AeronTunnel implements Overlay
         long retryNanos = FIRST_RETRY_NANOS;
         long framesSent;
         long framesReceived;
+        /** When a frame was last sent (or held) for this peer, or its publication added: the idle clock. */
+        long lastSendAt;
+        /** The publication was closed for idleness; the route stays. The next frame adds it again. */
+        boolean idle;
+        /** Frames go to the hold queue until the publication is connected and this peer's held frames are out. */
+        boolean waking;
+        /** This peer's frames in the hold queue. */
+        int held;
         /** The host's IPv4 address as last resolved (0: not yet, or it did not resolve); written by the resolver. */
         volatile int underlayAddress;
         volatile boolean resolving;
@@ -149,6 +167,20 @@ public final class AeronTunnel implements Overlay
     private final UnsafeBuffer receiveBuffer;
     private final FragmentHandler onFragment = this::onFragment;
     private final TunnelWait wait = new TunnelWait();
+    /**
+     * The hold queue: {@value #HOLD_SLOTS} slots of one encoded TunnelFrame each, in order of arrival, for every waking
+     * peer together (each slot tagged with its peer); a slot sent or dropped is marked (length -1) and the head moves
+     * past it once everything before it is gone.
+     */
+    private final UnsafeBuffer holdBuffer;
+    private final int holdSlotLength;
+    private final int[] holdPeer = new int[HOLD_SLOTS];
+    private final int[] holdLength = new int[HOLD_SLOTS];
+    private final long[] holdAt = new long[HOLD_SLOTS];
+    private long holdHead;
+    private long holdTail;
+    private int heldFrames;
+    private final long peerIdleNanos;
     private Receiver receiver;
     private long now;
     private long lastTrafficAt;
@@ -174,6 +206,9 @@ public final class AeronTunnel implements Overlay
         this.decoder = new TunnelFrameCodec.Decoder(config.maxFrameLength());
         this.sendBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(align(config.aeronMtu()), 64));
         this.receiveBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(align(config.maxFrameLength()), 64));
+        this.holdSlotLength = align(config.aeronMtu());
+        this.holdBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(holdSlotLength * HOLD_SLOTS, 64));
+        this.peerIdleNanos = TimeUnit.MILLISECONDS.toNanos(config.peerIdleMs());
 
         final MediaDriver.Context driverContext = wait.configure(new MediaDriver.Context())
             .aeronDirectoryName(aeronDir)
@@ -272,6 +307,11 @@ public final class AeronTunnel implements Overlay
             nextPeerCheckAt = nowNanos + PEER_CHECK_INTERVAL_NANOS;
             work += checkPeers(nowNanos);
         }
+        if (heldFrames > 0)
+        {
+            lastTrafficAt = nowNanos; // frames waiting for a publication to come back: the driver's work is work
+            work += drainHeld(nowNanos);
+        }
         this.receiver = receiver;
         final int fragments = subscription.poll(onFragment, FRAGMENT_LIMIT);
         if (fragments > 0)
@@ -315,6 +355,15 @@ public final class AeronTunnel implements Overlay
             }
             if (peer.publication != null)
             {
+                if (peerIdleNanos > 0 && peer.held == 0 && nowNanos - peer.lastSendAt >= peerIdleNanos)
+                {
+                    work++;
+                    goIdle(peer);
+                }
+                continue;
+            }
+            if (peer.idle)
+            {
                 continue;
             }
             if (peer.registrationId == Aeron.NULL_VALUE)
@@ -348,7 +397,16 @@ public final class AeronTunnel implements Overlay
                     peer.publication = publication;
                     peer.problem = null;
                     peer.retryNanos = FIRST_RETRY_NANOS;
-                    LOG.info("tunnel to {} ({}:{}) added", Ipv4Address.format(peer.address), peer.host, peer.port);
+                    peer.lastSendAt = nowNanos;
+                    if (peer.waking)
+                    {
+                        LOG.debug("tunnel to {} ({}:{}) added again after idling", Ipv4Address.format(peer.address), peer.host,
+                            peer.port);
+                    }
+                    else
+                    {
+                        LOG.info("tunnel to {} ({}:{}) added", Ipv4Address.format(peer.address), peer.host, peer.port);
+                    }
                 }
             }
             catch (final RegistrationException ex)
@@ -453,22 +511,23 @@ public final class AeronTunnel implements Overlay
         {
             return NO_PEER;
         }
+        if (peer.waking && peer.held == 0 && peer.publication != null && peer.publication.isConnected())
+        {
+            peer.waking = false; // back, and nothing held before this frame
+        }
+        if (peer.idle || peer.waking)
+        {
+            return hold(peer, frame, offset, length);
+        }
         final ExclusivePublication publication = peer.publication;
         if (publication == null)
         {
             return NOT_CONNECTED;
         }
+        peer.lastSendAt = now;
         final int traceId = tracer.current();
-        int encoded = TunnelFrameCodec.encode(
-            sendBuffer, 0, sendBuffer.capacity(), config.networkId(), localAddress, frame, offset, length, traceId);
-        boolean traceCarried = traceId != 0;
-        if (traceId != 0 && (encoded < 0 || encoded > publication.maxPayloadLength()))
-        {
-            // a traced frame within 5 bytes of the pod MTU: it goes, its mark does not
-            encoded = TunnelFrameCodec.encode(sendBuffer, 0, sendBuffer.capacity(), config.networkId(), localAddress, frame, offset, length);
-            traceCarried = false;
-        }
-        if (encoded < 0 || encoded > publication.maxPayloadLength())
+        final int encoded = encode(frame, offset, length, publication.maxPayloadLength(), traceId);
+        if (encoded < 0)
         {
             return TOO_LARGE;
         }
@@ -500,6 +559,147 @@ public final class AeronTunnel implements Overlay
             return BACK_PRESSURED;
         }
         return NOT_CONNECTED;
+    }
+
+    /** Whether the last {@link #encode} kept the trace id. */
+    private boolean traceCarried;
+
+    /** Encodes a frame into {@link #sendBuffer}; its length, or -1 when it exceeds {@code maxPayload}. */
+    private int encode(final DirectBuffer frame, final int offset, final int length, final int maxPayload, final int traceId)
+    {
+        int encoded = TunnelFrameCodec.encode(
+            sendBuffer, 0, sendBuffer.capacity(), config.networkId(), localAddress, frame, offset, length, traceId);
+        traceCarried = traceId != 0;
+        if (traceId != 0 && (encoded < 0 || encoded > maxPayload))
+        {
+            // a traced frame within 5 bytes of the pod MTU: it goes, its mark does not
+            encoded = TunnelFrameCodec.encode(sendBuffer, 0, sendBuffer.capacity(), config.networkId(), localAddress, frame, offset, length);
+            traceCarried = false;
+        }
+        return encoded < 0 || encoded > maxPayload ? -1 : encoded;
+    }
+
+    /** Closes an idle peer's publication: no heartbeats to it, no status messages from it. The route stays. */
+    private void goIdle(final Peer peer)
+    {
+        peer.publication.close();
+        peer.publication = null;
+        peer.registrationId = Aeron.NULL_VALUE;
+        peer.idle = true;
+        peer.waking = false;
+        LOG.debug("tunnel to {} ({}:{}) idle: its publication closed", Ipv4Address.format(peer.address), peer.host, peer.port);
+    }
+
+    /**
+     * A frame for an idle or waking peer: encoded into the hold queue (the publication is added again if it went idle);
+     * {@link #QUEUE_FULL} when the queue is full (counted).
+     */
+    private int hold(final Peer peer, final DirectBuffer frame, final int offset, final int length)
+    {
+        peer.lastSendAt = now;
+        if (peer.idle)
+        {
+            peer.idle = false;
+            peer.waking = true;
+            peer.nextAttemptAt = 0;
+            nextPeerCheckAt = 0; // add the publication on this very duty cycle
+        }
+        final int traceId = tracer.current();
+        final int encoded = encode(frame, offset, length, config.aeronMtu() - DataHeaderFlyweight.HEADER_LENGTH, traceId);
+        if (encoded < 0)
+        {
+            return TOO_LARGE;
+        }
+        if (holdTail - holdHead >= HOLD_SLOTS)
+        {
+            drops.increment(DropReason.TUNNEL_HOLD_FULL);
+            return QUEUE_FULL;
+        }
+        final int slot = (int)(holdTail++ % HOLD_SLOTS);
+        holdBuffer.putBytes(slot * holdSlotLength, sendBuffer, 0, encoded);
+        holdPeer[slot] = peer.address;
+        holdLength[slot] = encoded;
+        holdAt[slot] = now;
+        peer.held++;
+        heldFrames++;
+        lastTrafficAt = now;
+        if (traceId != 0)
+        {
+            tracer.hop("tunnel", "held", "a TunnelFrame (" + encoded + " bytes) for the node at " + Ipv4Address.format(peer.address) +
+                ": its tunnel was idle, held until it is connected again (at most " + HOLD_LIMIT_NANOS / 1_000_000 + " ms)");
+        }
+        return SENT;
+    }
+
+    /**
+     * Offers the held frames whose peer's publication is connected, in order; drops (counted) those held longer than
+     * {@link #HOLD_LIMIT_NANOS} or whose peer went away. Stops at the first offer pushed back.
+     */
+    private int drainHeld(final long nowNanos)
+    {
+        int work = 0;
+        for (long i = holdHead; i < holdTail; i++)
+        {
+            final int slot = (int)(i % HOLD_SLOTS);
+            final int encoded = holdLength[slot];
+            if (encoded < 0)
+            {
+                continue;
+            }
+            final Peer peer = peers.get(holdPeer[slot]);
+            if (peer == null)
+            {
+                release(slot, null);
+                drops.increment(DropReason.TUNNEL_NOT_CONNECTED);
+                continue;
+            }
+            final ExclusivePublication publication = peer.publication;
+            if (publication == null || !publication.isConnected())
+            {
+                if (nowNanos - holdAt[slot] > HOLD_LIMIT_NANOS)
+                {
+                    release(slot, peer);
+                    drops.increment(DropReason.TUNNEL_HOLD_EXPIRED);
+                }
+                continue;
+            }
+            long result = publication.offer(holdBuffer, slot * holdSlotLength, encoded);
+            if (result == Publication.ADMIN_ACTION)
+            {
+                result = publication.offer(holdBuffer, slot * holdSlotLength, encoded);
+            }
+            if (result > 0)
+            {
+                work++;
+                peer.framesSent++;
+                release(slot, peer);
+            }
+            else if (result == Publication.BACK_PRESSURED || result == Publication.ADMIN_ACTION)
+            {
+                break; // the rest waits for the window, in order
+            }
+            else
+            {
+                release(slot, peer);
+                drops.increment(DropReason.TUNNEL_NOT_CONNECTED);
+            }
+        }
+        while (holdHead < holdTail && holdLength[(int)(holdHead % HOLD_SLOTS)] < 0)
+        {
+            holdHead++;
+        }
+        return work;
+    }
+
+    /** A held slot sent or dropped; its peer stops waking once its last held frame went out on a connected publication. */
+    private void release(final int slot, final Peer peer)
+    {
+        holdLength[slot] = -1;
+        heldFrames--;
+        if (peer != null && --peer.held == 0 && peer.publication != null && peer.publication.isConnected())
+        {
+            peer.waking = false;
+        }
     }
 
     private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
@@ -580,6 +780,11 @@ public final class AeronTunnel implements Overlay
     public long window(final int peerAddress)
     {
         final Peer peer = peers.get(peerAddress);
+        if (peer != null && (peer.idle || peer.waking))
+        {
+            // what the hold queue takes: the router and pod TCP must send to an idle peer for it to come back
+            return (HOLD_SLOTS - (holdTail - holdHead)) * (long)(config.aeronMtu() - DataHeaderFlyweight.HEADER_LENGTH);
+        }
         if (peer == null || peer.publication == null || !peer.publication.isConnected())
         {
             return 0;
@@ -603,6 +808,15 @@ public final class AeronTunnel implements Overlay
         final Peer peer = peers.remove(peerAddress);
         if (peer != null)
         {
+            for (long i = holdHead; i < holdTail && peer.held > 0; i++)
+            {
+                final int slot = (int)(i % HOLD_SLOTS);
+                if (holdLength[slot] >= 0 && holdPeer[slot] == peerAddress)
+                {
+                    release(slot, peer);
+                    drops.increment(DropReason.TUNNEL_NOT_CONNECTED);
+                }
+            }
             if (peer.publication != null)
             {
                 peer.publication.close();
@@ -621,6 +835,10 @@ public final class AeronTunnel implements Overlay
         if (peer == null)
         {
             return "none";
+        }
+        if (peer.idle)
+        {
+            return "idle";
         }
         if (peer.publication != null)
         {
@@ -641,6 +859,12 @@ public final class AeronTunnel implements Overlay
     {
         final Peer peer = peers.get(peerAddress);
         return peer == null ? 0 : peer.framesReceived;
+    }
+
+    /** One of the driver's system counters (bytes received, heartbeats received, ...), readable from any thread: for tests. */
+    long driverCounter(final io.aeron.driver.status.SystemCounterDescriptor counter)
+    {
+        return aeron.countersReader().getCounterValue(counter.id());
     }
 
     @Override

@@ -40,9 +40,15 @@ import java.util.stream.Stream;
  * @param underlayMtu the MTU of the network between nodes
  * @param aeronDir    the embedded media driver's directory (unique per agent; {@code null} picks one)
  * @param termLength  Aeron term length per publication and image: each takes 3 terms of shared memory
+ * @param peerIdleMs  a peer's publication is closed after this long without a frame sent to it (the peer is then
+ *                    "idle": no heartbeats either way); the next frame to it adds it again
  */
-public record TunnelConfig(int networkId, String bindAddress, int port, int underlayMtu, String aeronDir, int termLength)
+public record TunnelConfig(
+    int networkId, String bindAddress, int port, int underlayMtu, String aeronDir, int termLength, long peerIdleMs)
 {
+    /** How long a peer's publication stays without a frame sent to it before it is closed. */
+    public static final long DEFAULT_PEER_IDLE_MS = Long.getLong("podnet.tunnel.peerIdleMs", 30_000L);
+
     public static final int DEFAULT_PORT = 8472;
     public static final int DEFAULT_UNDERLAY_MTU = 1500;
     /**
@@ -78,6 +84,22 @@ public record TunnelConfig(int networkId, String bindAddress, int port, int unde
         {
             throw new IllegalArgumentException("tunnel bind address is required");
         }
+        if (peerIdleMs < 0)
+        {
+            throw new IllegalArgumentException("tunnel peer idle time " + peerIdleMs + " ms is negative (0: never idle)");
+        }
+    }
+
+    public TunnelConfig(
+        final int networkId, final String bindAddress, final int port, final int underlayMtu, final String aeronDir, final int termLength)
+    {
+        this(networkId, bindAddress, port, underlayMtu, aeronDir, termLength, DEFAULT_PEER_IDLE_MS);
+    }
+
+    /** A peer's publication closes after {@code peerIdleMs} without a frame sent to it; 0: never. */
+    public TunnelConfig withPeerIdleMs(final long peerIdleMs)
+    {
+        return new TunnelConfig(networkId, bindAddress, port, underlayMtu, aeronDir, termLength, peerIdleMs);
     }
 
     public static TunnelConfig defaults(final int port)
@@ -87,17 +109,17 @@ public record TunnelConfig(int networkId, String bindAddress, int port, int unde
 
     public TunnelConfig withBindAddress(final String bindAddress)
     {
-        return new TunnelConfig(networkId, bindAddress, port, underlayMtu, aeronDir, termLength);
+        return new TunnelConfig(networkId, bindAddress, port, underlayMtu, aeronDir, termLength, peerIdleMs);
     }
 
     public TunnelConfig withNetworkId(final int networkId)
     {
-        return new TunnelConfig(networkId, bindAddress, port, underlayMtu, aeronDir, termLength);
+        return new TunnelConfig(networkId, bindAddress, port, underlayMtu, aeronDir, termLength, peerIdleMs);
     }
 
     public TunnelConfig withUnderlayMtu(final int underlayMtu)
     {
-        return new TunnelConfig(networkId, bindAddress, port, underlayMtu, aeronDir, termLength);
+        return new TunnelConfig(networkId, bindAddress, port, underlayMtu, aeronDir, termLength, peerIdleMs);
     }
 
     /** UDP payload per datagram (Aeron's {@code mtu}): underlay MTU less outer IP and UDP, rounded down to a multiple of 32. */

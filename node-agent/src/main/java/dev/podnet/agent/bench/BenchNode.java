@@ -112,7 +112,7 @@ public final class BenchNode implements AutoCloseable
     {
         for (final Route route : await(proxy().routes(), COMMAND_TIMEOUT, "routes"))
         {
-            if (!route.tunnel().equals("connected"))
+            if (!route.tunnel().equals("connected") && !route.tunnel().equals("idle"))
             {
                 return false;
             }

@@ -197,7 +197,7 @@ public final class ClusterBenchmark
         for (final ClusterNode node : nodes.values())
         {
             while (node.proxy().routes().orTimeout(10, TimeUnit.SECONDS).join().stream()
-                .filter(r -> r.tunnel().equals("connected")).count() < routes)
+                .filter(r -> r.tunnel().equals("connected") || r.tunnel().equals("idle")).count() < routes) // idle: healthy, quiet
             {
                 if (System.nanoTime() > deadline)
                 {
