@@ -54,8 +54,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>a quiet tunnel: a peer's publication is closed after {@link TunnelConfig#peerIdleMs} without a frame
  *       sent to it, so that an idle mesh exchanges no heartbeats or status messages; the peer is then {@code idle} (its
  *       route stays). The next frame to it adds the publication again; meanwhile the frames for it wait, encoded, in a
- *       preallocated hold queue ({@value #HOLD_SLOTS} frames for all peers, at most 1 s each), and go out in order once
- *       it is connected. Frames the queue has no room for, or that wait too long, are counted and dropped;</li>
+ *       preallocated hold pool ({@value #HOLD_SLOTS} frames for all peers, {@value #HOLD_SLOTS_PER_PEER} per peer at most,
+ *       so a dead or slow peer cannot take the room the others need; at most 1 s each), and go out in order once it is
+ *       connected. Frames beyond a peer's share or the pool ({@code tunnel-hold-full}), or that wait too long
+ *       ({@code tunnel-hold-expired}), are counted and dropped;</li>
  *   <li>receive decodes each message with the allocation-free {@link TunnelFrameCodec}; a message
  *       Aeron had to fragment (larger than one datagram), a malformed one or one of another network
  *       is counted and dropped;</li>
@@ -112,6 +114,12 @@ public final class AeronTunnel implements Overlay
     private static final long DRIVER_ERROR_LOG_INTERVAL_NANOS = 1_000_000_000L;
     /** Frames the tunnel holds, for all peers together, while idle peers' publications come back. */
     static final int HOLD_SLOTS = 64;
+    /**
+     * Frames the tunnel holds for one peer at most: a quarter of the slots, so that a dead or slow peer (its publication
+     * never connects, or its window stays shut) takes its share and no more, and four peers woken at once by a burst to
+     * all of them (a Service's endpoints, a broadcast) each still get a full share.
+     */
+    static final int HOLD_SLOTS_PER_PEER = HOLD_SLOTS / 4;
     /** How long a held frame waits for its peer's publication to connect before it is dropped. */
     static final long HOLD_LIMIT_NANOS = 1_000_000_000L;
 
@@ -133,8 +141,11 @@ public final class AeronTunnel implements Overlay
         boolean idle;
         /** Frames go to the hold queue until the publication is connected and this peer's held frames are out. */
         boolean waking;
-        /** This peer's frames in the hold queue. */
+        /** This peer's frames in the hold pool, at most {@link #HOLD_SLOTS_PER_PEER}. */
         int held;
+        /** This peer's first and last held slot (-1: none): its held frames, oldest first, linked by {@code holdNext}. */
+        int holdFirst = -1;
+        int holdLast = -1;
         /** The host's IPv4 address as last resolved (0: not yet, or it did not resolve); written by the resolver. */
         volatile int underlayAddress;
         volatile boolean resolving;
@@ -168,17 +179,18 @@ public final class AeronTunnel implements Overlay
     private final FragmentHandler onFragment = this::onFragment;
     private final TunnelWait wait = new TunnelWait();
     /**
-     * The hold queue: {@value #HOLD_SLOTS} slots of one encoded TunnelFrame each, in order of arrival, for every waking
-     * peer together (each slot tagged with its peer); a slot sent or dropped is marked (length -1) and the head moves
-     * past it once everything before it is gone.
+     * The hold pool: {@value #HOLD_SLOTS} slots of one encoded TunnelFrame each, shared by the waking peers, at most
+     * {@value #HOLD_SLOTS_PER_PEER} per peer. Free slots are a stack ({@code freeSlots}); a peer's held slots are a list
+     * in order of arrival ({@code holdNext}, from {@code Peer.holdFirst}), so a slot sent or dropped is free at once,
+     * whatever other peers' frames wait: no peer waits behind another's.
      */
     private final UnsafeBuffer holdBuffer;
     private final int holdSlotLength;
-    private final int[] holdPeer = new int[HOLD_SLOTS];
+    private final int[] holdNext = new int[HOLD_SLOTS];
     private final int[] holdLength = new int[HOLD_SLOTS];
     private final long[] holdAt = new long[HOLD_SLOTS];
-    private long holdHead;
-    private long holdTail;
+    private final int[] freeSlots = new int[HOLD_SLOTS];
+    private int freeCount;
     private int heldFrames;
     private final long peerIdleNanos;
     private Receiver receiver;
@@ -208,6 +220,10 @@ public final class AeronTunnel implements Overlay
         this.receiveBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(align(config.maxFrameLength()), 64));
         this.holdSlotLength = align(config.aeronMtu());
         this.holdBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(holdSlotLength * HOLD_SLOTS, 64));
+        for (int slot = HOLD_SLOTS - 1; slot >= 0; slot--)
+        {
+            freeSlots[freeCount++] = slot;
+        }
         this.peerIdleNanos = TimeUnit.MILLISECONDS.toNanos(config.peerIdleMs());
 
         final MediaDriver.Context driverContext = wait.configure(new MediaDriver.Context())
@@ -591,8 +607,8 @@ public final class AeronTunnel implements Overlay
     }
 
     /**
-     * A frame for an idle or waking peer: encoded into the hold queue (the publication is added again if it went idle);
-     * {@link #QUEUE_FULL} when the queue is full (counted).
+     * A frame for an idle or waking peer: encoded into the hold pool (the publication is added again if it went idle);
+     * {@link #QUEUE_FULL} when the peer holds its share already or the pool is full (counted).
      */
     private int hold(final Peer peer, final DirectBuffer frame, final int offset, final int length)
     {
@@ -610,16 +626,25 @@ public final class AeronTunnel implements Overlay
         {
             return TOO_LARGE;
         }
-        if (holdTail - holdHead >= HOLD_SLOTS)
+        if (peer.held >= HOLD_SLOTS_PER_PEER || freeCount == 0)
         {
             drops.increment(DropReason.TUNNEL_HOLD_FULL);
             return QUEUE_FULL;
         }
-        final int slot = (int)(holdTail++ % HOLD_SLOTS);
+        final int slot = freeSlots[--freeCount];
         holdBuffer.putBytes(slot * holdSlotLength, sendBuffer, 0, encoded);
-        holdPeer[slot] = peer.address;
         holdLength[slot] = encoded;
         holdAt[slot] = now;
+        holdNext[slot] = -1;
+        if (peer.holdLast < 0)
+        {
+            peer.holdFirst = slot;
+        }
+        else
+        {
+            holdNext[peer.holdLast] = slot;
+        }
+        peer.holdLast = slot;
         peer.held++;
         heldFrames++;
         lastTrafficAt = now;
@@ -632,71 +657,78 @@ public final class AeronTunnel implements Overlay
     }
 
     /**
-     * Offers the held frames whose peer's publication is connected, in order; drops (counted) those held longer than
-     * {@link #HOLD_LIMIT_NANOS} or whose peer went away. Stops at the first offer pushed back.
+     * Offers each peer's held frames, oldest first, once its publication is connected; drops (counted) those held
+     * longer than {@link #HOLD_LIMIT_NANOS}. A peer whose window is shut keeps the rest for later; the others go on.
      */
     private int drainHeld(final long nowNanos)
     {
         int work = 0;
-        for (long i = holdHead; i < holdTail; i++)
+        for (final Peer peer : peers.values())
         {
-            final int slot = (int)(i % HOLD_SLOTS);
-            final int encoded = holdLength[slot];
-            if (encoded < 0)
+            if (peer.held > 0)
             {
-                continue;
+                work += drainHeld(peer, nowNanos);
             }
-            final Peer peer = peers.get(holdPeer[slot]);
-            if (peer == null)
-            {
-                release(slot, null);
-                drops.increment(DropReason.TUNNEL_NOT_CONNECTED);
-                continue;
-            }
-            final ExclusivePublication publication = peer.publication;
+        }
+        return work;
+    }
+
+    private int drainHeld(final Peer peer, final long nowNanos)
+    {
+        int work = 0;
+        final ExclusivePublication publication = peer.publication;
+        while (peer.holdFirst >= 0)
+        {
+            final int slot = peer.holdFirst;
             if (publication == null || !publication.isConnected())
             {
-                if (nowNanos - holdAt[slot] > HOLD_LIMIT_NANOS)
+                if (nowNanos - holdAt[slot] <= HOLD_LIMIT_NANOS)
                 {
-                    release(slot, peer);
-                    drops.increment(DropReason.TUNNEL_HOLD_EXPIRED);
+                    break; // held in order of arrival: the rest are younger
                 }
+                releaseFirst(peer);
+                drops.increment(DropReason.TUNNEL_HOLD_EXPIRED);
                 continue;
             }
-            long result = publication.offer(holdBuffer, slot * holdSlotLength, encoded);
+            long result = publication.offer(holdBuffer, slot * holdSlotLength, holdLength[slot]);
             if (result == Publication.ADMIN_ACTION)
             {
-                result = publication.offer(holdBuffer, slot * holdSlotLength, encoded);
+                result = publication.offer(holdBuffer, slot * holdSlotLength, holdLength[slot]);
             }
             if (result > 0)
             {
                 work++;
                 peer.framesSent++;
-                release(slot, peer);
+                releaseFirst(peer);
             }
             else if (result == Publication.BACK_PRESSURED || result == Publication.ADMIN_ACTION)
             {
-                break; // the rest waits for the window, in order
+                break; // the rest waits for this peer's window, in order
             }
             else
             {
-                release(slot, peer);
+                releaseFirst(peer);
                 drops.increment(DropReason.TUNNEL_NOT_CONNECTED);
             }
-        }
-        while (holdHead < holdTail && holdLength[(int)(holdHead % HOLD_SLOTS)] < 0)
-        {
-            holdHead++;
         }
         return work;
     }
 
-    /** A held slot sent or dropped; its peer stops waking once its last held frame went out on a connected publication. */
-    private void release(final int slot, final Peer peer)
+    /**
+     * Frees a peer's oldest held slot (sent or dropped); the peer stops waking once its last held frame went out on a
+     * connected publication.
+     */
+    private void releaseFirst(final Peer peer)
     {
-        holdLength[slot] = -1;
+        final int slot = peer.holdFirst;
+        peer.holdFirst = holdNext[slot];
+        if (peer.holdFirst < 0)
+        {
+            peer.holdLast = -1;
+        }
+        freeSlots[freeCount++] = slot;
         heldFrames--;
-        if (peer != null && --peer.held == 0 && peer.publication != null && peer.publication.isConnected())
+        if (--peer.held == 0 && peer.publication != null && peer.publication.isConnected())
         {
             peer.waking = false;
         }
@@ -782,8 +814,8 @@ public final class AeronTunnel implements Overlay
         final Peer peer = peers.get(peerAddress);
         if (peer != null && (peer.idle || peer.waking))
         {
-            // what the hold queue takes: the router and pod TCP must send to an idle peer for it to come back
-            return (HOLD_SLOTS - (holdTail - holdHead)) * (long)(config.aeronMtu() - DataHeaderFlyweight.HEADER_LENGTH);
+            // what the hold pool takes for it: the router and pod TCP must send to an idle peer for it to come back
+            return Math.min(HOLD_SLOTS_PER_PEER - peer.held, freeCount) * (long)(config.aeronMtu() - DataHeaderFlyweight.HEADER_LENGTH);
         }
         if (peer == null || peer.publication == null || !peer.publication.isConnected())
         {
@@ -808,14 +840,10 @@ public final class AeronTunnel implements Overlay
         final Peer peer = peers.remove(peerAddress);
         if (peer != null)
         {
-            for (long i = holdHead; i < holdTail && peer.held > 0; i++)
+            while (peer.holdFirst >= 0)
             {
-                final int slot = (int)(i % HOLD_SLOTS);
-                if (holdLength[slot] >= 0 && holdPeer[slot] == peerAddress)
-                {
-                    release(slot, peer);
-                    drops.increment(DropReason.TUNNEL_NOT_CONNECTED);
-                }
+                releaseFirst(peer);
+                drops.increment(DropReason.TUNNEL_NOT_CONNECTED);
             }
             if (peer.publication != null)
             {

@@ -5,6 +5,7 @@ import dev.podnet.dataplane.Overlay;
 import dev.podnet.diag.LoopbackPorts;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.pod.DropCounters;
+import dev.podnet.pod.DropReason;
 import io.aeron.driver.status.SystemCounterDescriptor;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -25,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A quiet tunnel: a peer's publication closes after the configured idle time without a frame sent to
  * it; the peer is then "idle" and neither side's data plane is woken by the other's heartbeats any more. The next
- * frame to the idle peer adds the publication again and is held until it is connected, not lost.
+ * frame to the idle peer adds the publication again and is held until it is connected, not lost; a peer that never
+ * comes back holds its share of the hold pool and no more.
  * <p>
  * Each tunnel runs on a thread of its own, as a data plane would: its duty cycle, then its idle wait (at most
  * {@link #WAIT_NANOS}) when it found nothing to do. A wait that ends well before its time was ended by a datagram on
@@ -39,6 +41,7 @@ class QuietTunnelTest
     private static final long EARLY_NANOS = TimeUnit.MILLISECONDS.toNanos(150);
     private static final int A_ADDRESS = Ipv4Address.parse("10.244.71.0");
     private static final int B_ADDRESS = Ipv4Address.parse("10.244.72.0");
+    private static final int DEAD_ADDRESS = Ipv4Address.parse("10.244.73.0");
 
     private TunnelThread a;
     private TunnelThread b;
@@ -118,6 +121,62 @@ class QuietTunnelTest
         awaitState(a, B_ADDRESS, "connected");
         assertThat(a.drops.snapshot()).as("nothing dropped at a").allSatisfy((reason, count) -> assertThat(count).isZero());
         assertThat(a.call(() -> a.tunnel.framesSent(B_ADDRESS))).isEqualTo(3L);
+    }
+
+    @Test
+    void shouldHoldFramesForAnIdlePeerWhileADeadPeerHoldsAllItsShare() throws Exception
+    {
+        final int portA = LoopbackPorts.freeUdpPort();
+        final int portB = LoopbackPorts.freeUdpPort();
+        final int portDead = LoopbackPorts.freeUdpPort(); // nobody listens: its publication never connects
+        a = new TunnelThread("fair-a", A_ADDRESS, portA);
+        b = new TunnelThread("fair-b", B_ADDRESS, portB);
+        a.call(() ->
+        {
+            a.tunnel.addPeer(B_ADDRESS, "127.0.0.1", portB);
+            a.tunnel.addPeer(DEAD_ADDRESS, "127.0.0.1", portDead);
+            return null;
+        });
+        b.call(() ->
+        {
+            b.tunnel.addPeer(A_ADDRESS, "127.0.0.1", portA);
+            return null;
+        });
+        awaitState(a, B_ADDRESS, "idle");
+        awaitState(a, DEAD_ADDRESS, "idle");
+
+        // the dead peer wakes, and every slot of the pool is offered to it: it takes its share, no more
+        int held = 0;
+        int refused = 0;
+        for (int i = 0; i < AeronTunnel.HOLD_SLOTS; i++)
+        {
+            final int result = a.send(DEAD_ADDRESS, 1000 + i);
+            if (result == Overlay.SENT)
+            {
+                held++;
+            }
+            else
+            {
+                assertThat(result).isEqualTo(Overlay.QUEUE_FULL);
+                refused++;
+            }
+        }
+        assertThat(held).as("frames held for the dead peer").isEqualTo(AeronTunnel.HOLD_SLOTS_PER_PEER);
+        assertThat(a.call(() -> a.tunnel.window(B_ADDRESS))).as("what the idle peer may still send").isPositive();
+
+        for (int i = 1; i <= 3; i++)
+        {
+            assertThat(a.send(B_ADDRESS, i)).as("frame " + i + " to the idle peer").isEqualTo(Overlay.SENT);
+        }
+        awaitCondition(() -> b.received.size() == 3, "the frames sent to the idle peer arrive");
+        assertThat(b.received).containsExactly(1, 2, 3);
+        awaitCondition(() -> a.drops.get(DropReason.TUNNEL_HOLD_EXPIRED) == AeronTunnel.HOLD_SLOTS_PER_PEER,
+            "the dead peer's held frames expire");
+        final long refusedFrames = refused;
+        assertThat(a.drops.get(DropReason.TUNNEL_HOLD_FULL)).as("refused: the dead peer's beyond its share").isEqualTo(refusedFrames);
+        assertThat(a.drops.snapshot()).as("nothing else dropped at a").allSatisfy((reason, count) ->
+            assertThat(count).isEqualTo(reason.equals("tunnel-hold-full") ? refusedFrames :
+                reason.equals("tunnel-hold-expired") ? (long)AeronTunnel.HOLD_SLOTS_PER_PEER : 0L));
     }
 
     /** Heartbeats b received, heartbeats a received, status messages b received, over a spell. */
