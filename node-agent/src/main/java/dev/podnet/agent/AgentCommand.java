@@ -49,6 +49,12 @@ final class AgentCommand implements Callable<Integer>
         description = "PODNET_TUNNEL_PORT: the tunnel's UDP port (default 8472, the Linux VXLAN port)")
     String tunnelPort;
 
+    @Option(names = "--tunnel-idle-ms", paramLabel = "MS",
+        description = "PODNET_TUNNEL_IDLE_MS: a peer's tunnel closes after this long without a frame sent to it (the " +
+            "route stays, its tunnel shows 'idle': no heartbeats either way) and comes back with the next frame, which " +
+            "waits for it; 0 (never) or 100..3600000 (default 30000)")
+    String tunnelIdleMs;
+
     @Option(names = "--underlay-mtu", paramLabel = "BYTES",
         description = "PODNET_UNDERLAY_MTU: MTU of the network between nodes, 1280..9216 (default 1500)")
     String underlayMtu;
@@ -265,6 +271,7 @@ final class AgentCommand implements Callable<Integer>
         put(flags, AgentSettings.Setting.POD_CIDR, podCidr);
         put(flags, AgentSettings.Setting.TUNNEL_BIND, tunnelBind);
         put(flags, AgentSettings.Setting.TUNNEL_PORT, tunnelPort);
+        put(flags, AgentSettings.Setting.TUNNEL_IDLE, tunnelIdleMs);
         put(flags, AgentSettings.Setting.UNDERLAY_MTU, underlayMtu);
         put(flags, AgentSettings.Setting.NETWORK_ID, networkId);
         put(flags, AgentSettings.Setting.POD_MTU, podMtu);

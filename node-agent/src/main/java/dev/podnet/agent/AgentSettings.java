@@ -46,6 +46,8 @@ import java.util.regex.Pattern;
  * @param tunnelBind  address the tunnel listens on
  * @param tunnelPort  the tunnel's UDP port
  * @param underlayMtu MTU of the network between nodes
+ * @param tunnelIdleMs a peer's tunnel (its Aeron publication) closes after this long without a frame sent to it, and
+ *                    comes back with the next one; 0: never
  * @param networkId   the overlay network's id: frames of other networks are dropped (cluster mode: derived from the
  *                    cluster secret)
  * @param podMtu      the pods' MTU: at most what the tunnel carries in one datagram
@@ -66,6 +68,7 @@ public record AgentSettings(
     String tunnelBind,
     int tunnelPort,
     int underlayMtu,
+    long tunnelIdleMs,
     int networkId,
     int podMtu,
     String apiBind,
@@ -105,6 +108,7 @@ public record AgentSettings(
         POD_CIDR("--pod-cidr", "PODNET_POD_CIDR"),
         TUNNEL_BIND("--tunnel-bind", "PODNET_TUNNEL_BIND"),
         TUNNEL_PORT("--tunnel-port", "PODNET_TUNNEL_PORT"),
+        TUNNEL_IDLE("--tunnel-idle-ms", "PODNET_TUNNEL_IDLE_MS"),
         UNDERLAY_MTU("--underlay-mtu", "PODNET_UNDERLAY_MTU"),
         NETWORK_ID("--network-id", "PODNET_NETWORK_ID"),
         POD_MTU("--pod-mtu", "PODNET_POD_MTU"),
@@ -188,14 +192,14 @@ public record AgentSettings(
         final ClusterSettings joined = new ClusterSettings(seeds, c.clusterPort(), c.advertisedHost(), c.clusterBind(),
             c.clusterCidr(), c.nodePrefix(), c.leaseGrace(), c.heartbeatInterval(), c.acceptablePause(), c.stableAfter(),
             c.secret(), c.resyncInterval(), c.stateDir(), c.tls());
-        return new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, networkId, podMtu, apiBind, apiPort,
-            idleMode, topology, joined, apiToken, stopOnStdinClose, services);
+        return new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, tunnelIdleMs, networkId, podMtu, apiBind,
+            apiPort, idleMode, topology, joined, apiToken, stopOnStdinClose, services);
     }
 
     /** The tunnel's configuration (Aeron directory picked per process, default term length). */
     public TunnelConfig tunnelConfig()
     {
-        return tunnelConfig(networkId, tunnelBind, tunnelPort, underlayMtu);
+        return tunnelConfig(networkId, tunnelBind, tunnelPort, underlayMtu).withPeerIdleMs(tunnelIdleMs);
     }
 
     /** Whether the node joins a cluster ({@code PODNET_SEEDS} is set) rather than being configured statically. */
@@ -307,6 +311,7 @@ public record AgentSettings(
         final String tunnelBind = bindAddress(Setting.TUNNEL_BIND, values.getOr(Setting.TUNNEL_BIND, DEFAULT_BIND));
         final int tunnelPort = integer(values, Setting.TUNNEL_PORT, TunnelConfig.DEFAULT_PORT, 1, 65535);
         final int underlayMtu = integer(values, Setting.UNDERLAY_MTU, TunnelConfig.DEFAULT_UNDERLAY_MTU, 1280, 9216);
+        final long tunnelIdleMs = tunnelIdleMs(values.get(Setting.TUNNEL_IDLE));
         final int networkId = cluster != null ? cluster.secret().networkId() :
             integer(values, Setting.NETWORK_ID, TunnelConfig.DEFAULT_NETWORK_ID, 1, MAX_NETWORK_ID);
 
@@ -339,14 +344,33 @@ public record AgentSettings(
 
         final Map<String, ImpairmentPatch> links = links(values.get(Setting.NETEM), nodeName);
 
-        final AgentSettings settings = new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, networkId, podMtu,
-            apiBind, apiPort, idleMode, new StaticTopology(peers, pods, links), cluster, apiToken, bool(values, Setting.STOP_ON_STDIN_CLOSE),
+        final AgentSettings settings = new AgentSettings(nodeName, podCidr, tunnelBind, tunnelPort, underlayMtu, tunnelIdleMs,
+            networkId, podMtu, apiBind, apiPort, idleMode, new StaticTopology(peers, pods, links), cluster, apiToken, bool(values, Setting.STOP_ON_STDIN_CLOSE),
             services(values, podCidr, cluster));
         if (cluster != null)
         {
             settings.controlPlaneSettings(System.currentTimeMillis()); // its own checks, which name the variables too
         }
         return settings;
+    }
+
+    /**
+     * {@link Setting#TUNNEL_IDLE}: {@value TunnelConfig#DEFAULT_PEER_IDLE_MS} ms when not given, else 0 (never) or
+     * {@value TunnelConfig#MIN_PEER_IDLE_MS}..{@value TunnelConfig#MAX_PEER_IDLE_MS}; also {@code podnet demo}'s
+     * and {@code podnet bench idle}'s check of their option.
+     *
+     * @throws IllegalArgumentException naming the setting
+     */
+    public static long tunnelIdleMs(final String text)
+    {
+        if (text == null)
+        {
+            return TunnelConfig.DEFAULT_PEER_IDLE_MS;
+        }
+        final int idleMs = parseInt(Setting.TUNNEL_IDLE, text, 0, (int)TunnelConfig.MAX_PEER_IDLE_MS);
+        require(idleMs == 0 || idleMs >= TunnelConfig.MIN_PEER_IDLE_MS, Setting.TUNNEL_IDLE, idleMs + " ms is shorter than " +
+            TunnelConfig.MIN_PEER_IDLE_MS + " ms (0: never close an idle peer's tunnel)");
+        return idleMs;
     }
 
     /**

@@ -73,6 +73,11 @@ public final class DemoCommand implements Callable<Integer>
             "${DEFAULT-VALUE}: cheap when idle; the others cost about a core per agent)")
     String idleMode;
 
+    @Option(names = "--tunnel-idle-ms", paramLabel = "MS", defaultValue = "" + TunnelConfig.DEFAULT_PEER_IDLE_MS,
+        description = "the agents' --tunnel-idle-ms: a peer's tunnel closes after this long without a frame sent to it and " +
+            "comes back with the next frame; 0 (never) or 100..3600000 (default ${DEFAULT-VALUE})")
+    String tunnelIdleMs;
+
     @Option(names = "--agent-jvm-options", paramLabel = "OPTIONS", defaultValue = AgentLaunch.DEFAULT_JVM_OPTIONS,
         description = "JVM options of every agent, space-separated (default \"${DEFAULT-VALUE}\"). The agents also share " +
             "a class archive (AppCDS) in ~/.cache/podnet that node-1 writes when it first stops; -Xshare:off here goes without")
@@ -109,6 +114,7 @@ public final class DemoCommand implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        final long idleMs = tunnelIdleMs(spec.commandLine(), tunnelIdleMs);
         final DemoLayout layout = validate();
         final DemoConsole console = new DemoConsole(spec.commandLine().getOut(), spec.commandLine().getErr());
         final int ready = readyTimeout > 0 ? readyTimeout : layout.packed() ? Math.max(90, 45 * layout.jvms().size()) : 90;
@@ -116,7 +122,7 @@ public final class DemoCommand implements Callable<Integer>
             Duration.ofSeconds(30), logs, keepLogs);
         final Path states = stateDir != null ? stateDir.toAbsolutePath().normalize() :
             AgentSettings.defaultStateDir(System.getenv(), "demo");
-        return new DemoCluster(layout, AgentLaunch.ofThisJvm(agentJvmOptions, idleMode, states), options, console).run();
+        return new DemoCluster(layout, AgentLaunch.ofThisJvm(agentJvmOptions, idleMode, idleMs, states), options, console).run();
     }
 
     /** Every option checked, then every port: a usage error (exit status 2) names the option to change. */
@@ -146,6 +152,21 @@ public final class DemoCommand implements Callable<Integer>
         catch (final IllegalArgumentException ex)
         {
             throw new CommandLine.ParameterException(cmd, "--idle-mode: " + ex.getMessage());
+        }
+    }
+
+    /** The agents' {@code --tunnel-idle-ms}, checked as the agent checks it; a usage error names the option. */
+    static long tunnelIdleMs(final CommandLine cmd, final String text)
+    {
+        try
+        {
+            return AgentSettings.tunnelIdleMs(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            final String label = AgentSettings.Setting.TUNNEL_IDLE.label() + ": ";
+            final String message = ex.getMessage().startsWith(label) ? ex.getMessage().substring(label.length()) : ex.getMessage();
+            throw new CommandLine.ParameterException(cmd, AgentSettings.Setting.TUNNEL_IDLE.flag() + ": " + message);
         }
     }
 

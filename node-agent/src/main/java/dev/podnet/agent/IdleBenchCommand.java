@@ -5,6 +5,7 @@ import dev.podnet.agent.demo.AgentLaunch;
 import dev.podnet.agent.demo.DemoCluster;
 import dev.podnet.agent.demo.DemoConsole;
 import dev.podnet.agent.demo.DemoLayout;
+import dev.podnet.transport.TunnelConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -73,6 +74,11 @@ final class IdleBenchCommand implements Callable<Integer>
         description = "the agents' data-plane idle strategy (default ${DEFAULT-VALUE})")
     String idleMode;
 
+    @Option(names = "--tunnel-idle-ms", paramLabel = "MS", defaultValue = "" + TunnelConfig.DEFAULT_PEER_IDLE_MS,
+        description = "the agents' --tunnel-idle-ms; 0: their tunnels never close, heartbeats every 100 ms to every peer " +
+            "(default ${DEFAULT-VALUE})")
+    String tunnelIdleMs;
+
     @Option(names = "--api-port", paramLabel = "PORT", defaultValue = "18080",
         description = "node-1's API port; node i takes PORT + i - 1 (default ${DEFAULT-VALUE}: beside a running demo)")
     int apiPort;
@@ -117,6 +123,7 @@ final class IdleBenchCommand implements Callable<Integer>
             }
             Files.createDirectories(jfr);
         }
+        final long idleMs = DemoCommand.tunnelIdleMs(cmd, tunnelIdleMs);
         final DemoLayout layout = DemoCommand.validate(cmd, nodes, agentsPerJvm, pods, apiPort, clusterPort, tunnelPort, idleMode, readyTimeout, 20);
 
         final List<String> options = new ArrayList<>(List.of("--nodes", Integer.toString(nodes), "--pods", Integer.toString(pods),
@@ -133,6 +140,10 @@ final class IdleBenchCommand implements Callable<Integer>
         {
             options.addAll(List.of("--idle-mode", idleMode));
         }
+        if (idleMs != TunnelConfig.DEFAULT_PEER_IDLE_MS)
+        {
+            options.addAll(List.of("--tunnel-idle-ms", Long.toString(idleMs)));
+        }
         final String commandLine = "podnet bench idle " + String.join(" ", options);
         final DemoConsole console = new DemoConsole(cmd.getOut(), cmd.getErr());
         console.line("podnet bench idle, %s, %d CPUs, Java %s, load average %s",
@@ -147,7 +158,7 @@ final class IdleBenchCommand implements Callable<Integer>
                 Duration.ofSeconds(30), logs, false);
             final IdleBenchmark bench = new IdleBenchmark(Duration.ofSeconds(settleSeconds), Duration.ofSeconds(seconds), jfr,
                 commandLine);
-            return new DemoCluster(layout, AgentLaunch.ofThisJvm(agentJvmOptions, idleMode, state), demo, console, bench).run();
+            return new DemoCluster(layout, AgentLaunch.ofThisJvm(agentJvmOptions, idleMode, idleMs, state), demo, console, bench).run();
         }
         finally
         {

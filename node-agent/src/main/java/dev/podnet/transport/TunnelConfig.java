@@ -41,13 +41,28 @@ import java.util.stream.Stream;
  * @param aeronDir    the embedded media driver's directory (unique per agent; {@code null} picks one)
  * @param termLength  Aeron term length per publication and image: each takes 3 terms of shared memory
  * @param peerIdleMs  a peer's publication is closed after this long without a frame sent to it (the peer is then
- *                    "idle": no heartbeats either way); the next frame to it adds it again
+ *                    "idle": no heartbeats either way); the next frame to it adds it again; 0: never
  */
 public record TunnelConfig(
     int networkId, String bindAddress, int port, int underlayMtu, String aeronDir, int termLength, long peerIdleMs)
 {
-    /** How long a peer's publication stays without a frame sent to it before it is closed. */
-    public static final long DEFAULT_PEER_IDLE_MS = Long.getLong("podnet.tunnel.peerIdleMs", 30_000L);
+    /**
+     * How long a peer's publication stays without a frame sent to it before it is closed: 30 s, long enough that a
+     * conversation's pauses (a probe every few seconds, a TCP keepalive) seldom pay the ~1 ms of bringing it back, short
+     * enough that an idle mesh goes quiet soon after start (the agent's {@code PODNET_TUNNEL_IDLE_MS}).
+     */
+    public static final long DEFAULT_PEER_IDLE_MS = 30_000;
+    /** The shortest idle time but 0 (never): a publication takes a few milliseconds to connect again. */
+    public static final long MIN_PEER_IDLE_MS = 100;
+    /** The longest idle time: an hour (longer is as good as never: say 0). */
+    public static final long MAX_PEER_IDLE_MS = 3_600_000;
+    /**
+     * The idle time of a configuration made without one ({@link #defaults}: tests and the in-JVM benchmarks; an agent
+     * always gives its {@code PODNET_TUNNEL_IDLE_MS}): {@value #DEFAULT_PEER_IDLE_MS} ms, or the system property
+     * {@code podnet.tunnel.peerIdleMs}, which runs a whole test suite with a tiny idle time to find what still takes
+     * only {@code connected} for a healthy tunnel.
+     */
+    static final long IN_JVM_PEER_IDLE_MS = Long.getLong("podnet.tunnel.peerIdleMs", DEFAULT_PEER_IDLE_MS);
 
     public static final int DEFAULT_PORT = 8472;
     public static final int DEFAULT_UNDERLAY_MTU = 1500;
@@ -93,7 +108,7 @@ public record TunnelConfig(
     public TunnelConfig(
         final int networkId, final String bindAddress, final int port, final int underlayMtu, final String aeronDir, final int termLength)
     {
-        this(networkId, bindAddress, port, underlayMtu, aeronDir, termLength, DEFAULT_PEER_IDLE_MS);
+        this(networkId, bindAddress, port, underlayMtu, aeronDir, termLength, IN_JVM_PEER_IDLE_MS);
     }
 
     /** A peer's publication closes after {@code peerIdleMs} without a frame sent to it; 0: never. */

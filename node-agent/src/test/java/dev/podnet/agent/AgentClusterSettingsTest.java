@@ -126,6 +126,7 @@ class AgentClusterSettingsTest
         env.put("PODNET_RESYNC_INTERVAL", "5");
         env.put("PODNET_STATE_DIR", "/var/lib/podnet");
         env.put("PODNET_TUNNEL_PORT", "9000");
+        env.put("PODNET_TUNNEL_IDLE_MS", "500");
         env.put("PODNET_API_PORT", "9090");
         env.put("PODNET_PODS", "3");
 
@@ -136,6 +137,8 @@ class AgentClusterSettingsTest
             Duration.ofMillis(200), Duration.ofMillis(1000), Duration.ofMillis(1500), ClusterSecret.of(SECRET), Duration.ofSeconds(5),
             Path.of("/var/lib/podnet"), true));
         assertThat(settings.topology().pods()).containsExactly("node-7-1", "node-7-2", "node-7-3");
+        assertThat(settings.tunnelConfig().peerIdleMs()).isEqualTo(500);
+        assertThat(settings.withSeeds(List.of("node-1:2552")).tunnelIdleMs()).as("kept by a restart's settings").isEqualTo(500);
         assertThat(settings.nodeConfig(Ipv4Cidr.parse("10.96.0.64/26")).podCidr()).isEqualTo(Ipv4Cidr.parse("10.96.0.64/26"));
         assertThatThrownBy(settings::nodeConfig).isInstanceOf(IllegalStateException.class);
     }

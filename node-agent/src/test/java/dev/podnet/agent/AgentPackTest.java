@@ -146,6 +146,20 @@ class AgentPackTest
             .hasMessageStartingWith("--agent #1 ('--node a --seeds 127.0.0.1:2552 --nope'): Unknown option: '--nope'");
     }
 
+    @Test
+    void shouldGiveEachPackedAgentItsTunnelIdleTimeFromItsOptionsOrTheEnvironment()
+    {
+        final Map<String, String> env = new java.util.HashMap<>(ENV);
+        env.put(AgentSettings.Setting.TUNNEL_IDLE.env(), "5000");
+
+        final List<AgentSettings> agents = PackCommand.resolve(List.of("--node a --seeds 127.0.0.1:2552 --tunnel-idle-ms 0",
+            "--node b --seeds 127.0.0.1:2552 --cluster-port 2553 --api-port 8081 --tunnel-port 8473"), env);
+
+        assertThat(agents).extracting(settings -> settings.tunnelConfig().peerIdleMs()).containsExactly(0L, 5000L);
+        assertThatThrownBy(() -> PackCommand.resolve(List.of("--node a --seeds 127.0.0.1:2552 --tunnel-idle-ms 10"), ENV))
+            .hasMessageStartingWith("--agent #1: PODNET_TUNNEL_IDLE_MS / --tunnel-idle-ms: 10 ms is shorter than 100 ms");
+    }
+
     private static boolean ready(final int port)
     {
         try

@@ -45,6 +45,8 @@ class AgentSettingsTest
         assertThat(settings.apiPort()).isEqualTo(8080);
         assertThat(settings.apiToken()).as("no token unless one is given").isNull();
         assertThat(settings.idleMode()).isEqualTo(IdleMode.EFFICIENT);
+        assertThat(settings.tunnelIdleMs()).isEqualTo(30_000);
+        assertThat(settings.tunnelConfig().peerIdleMs()).isEqualTo(30_000);
         assertThat(settings.topology().peers()).isEmpty();
         assertThat(settings.topology().pods()).isEmpty();
     }
@@ -62,6 +64,7 @@ class AgentSettingsTest
         env.put("PODNET_API_BIND", "127.0.0.1");
         env.put("PODNET_API_PORT", "9090");
         env.put("PODNET_IDLE_MODE", "low-latency");
+        env.put("PODNET_TUNNEL_IDLE_MS", "0");
         env.put("PODNET_PEERS", "node-8=10.244.8.0/24@host-8:8472, node-9=10.244.9.0/24@10.0.0.9:8473");
         env.put("PODNET_PODS", "web,db");
 
@@ -82,6 +85,7 @@ class AgentSettingsTest
             new StaticTopology.Peer("node-9", Ipv4Cidr.parse("10.244.9.0/24"), "10.0.0.9", 8473));
         assertThat(settings.topology().pods()).containsExactly("web", "db");
         assertThat(settings.tunnelConfig().networkId()).isEqualTo(42);
+        assertThat(settings.tunnelConfig().peerIdleMs()).as("0: an idle peer's tunnel never closes").isZero();
         assertThat(settings.nodeConfig().pod().mtu()).isEqualTo(8000);
         assertThat(settings.nodeConfig().idleMode()).isEqualTo(IdleMode.LOW_LATENCY);
     }
@@ -199,6 +203,10 @@ class AgentSettingsTest
         "POD_CIDR     | banana          | PODNET_POD_CIDR / --pod-cidr: invalid CIDR",
         "TUNNEL_PORT  | 0               | PODNET_TUNNEL_PORT / --tunnel-port: 0 outside 1..65535",
         "TUNNEL_PORT  | 8k              | PODNET_TUNNEL_PORT / --tunnel-port: '8k' is not a number",
+        "TUNNEL_IDLE  | 99              | PODNET_TUNNEL_IDLE_MS / --tunnel-idle-ms: 99 ms is shorter than 100 ms (0: never close",
+        "TUNNEL_IDLE  | -1              | PODNET_TUNNEL_IDLE_MS / --tunnel-idle-ms: -1 outside 0..3600000",
+        "TUNNEL_IDLE  | 3600001         | PODNET_TUNNEL_IDLE_MS / --tunnel-idle-ms: 3600001 outside 0..3600000",
+        "TUNNEL_IDLE  | 30s             | PODNET_TUNNEL_IDLE_MS / --tunnel-idle-ms: '30s' is not a number",
         "UNDERLAY_MTU | 1000            | PODNET_UNDERLAY_MTU / --underlay-mtu: 1000 outside 1280..9216",
         "NETWORK_ID   | 0               | PODNET_NETWORK_ID / --network-id: 0 outside 1..16777215",
         "NETWORK_ID   | 16777216        | PODNET_NETWORK_ID / --network-id: 16777216 outside 1..16777215",

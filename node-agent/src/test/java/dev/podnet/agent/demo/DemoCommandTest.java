@@ -87,6 +87,13 @@ class DemoCommandTest
     }
 
     @Test
+    void shouldExitWith2OnATunnelIdleTimeTheAgentsWouldRefuse()
+    {
+        assertThat(run("--tunnel-idle-ms", "50")).isEqualTo(2);
+        assertThat(firstErrorLine()).startsWith("--tunnel-idle-ms: 50 ms is shorter than 100 ms (0: never");
+    }
+
+    @Test
     void shouldSayInItsHelpHowToStopItInTheBackgroundAndThatItsAgentsDoNotOutliveIt()
     {
         assertThat(run("--help")).isZero();
