@@ -51,13 +51,14 @@ import java.util.concurrent.TimeUnit;
  *   <li>one exclusive publication per peer node sends to it; added asynchronously, and a peer whose
  *       host does not resolve (yet) is retried with exponential back-off (100 ms to 5 s);</li>
  *   <li>send never waits: back-pressure and not-connected are return codes the router counts;</li>
- *   <li>a quiet tunnel: a peer's publication is closed after {@link TunnelConfig#peerIdleMs} without a frame
+ *   <li>a quiet tunnel: a peer's connected publication is closed after {@link TunnelConfig#peerIdleMs} without a frame
  *       sent to it, so that an idle mesh exchanges no heartbeats or status messages; the peer is then {@code idle} (its
  *       route stays). The next frame to it adds the publication again; meanwhile the frames for it wait, encoded, in a
  *       preallocated hold pool ({@value #HOLD_SLOTS} frames for all peers, {@value #HOLD_SLOTS_PER_PEER} per peer at most,
  *       so a dead or slow peer cannot take the room the others need; at most 1 s each), and go out in order once it is
  *       connected. Frames beyond a peer's share or the pool ({@code tunnel-hold-full}), or that wait too long
- *       ({@code tunnel-hold-expired}), are counted and dropped;</li>
+ *       ({@code tunnel-hold-expired}), are counted and dropped; a peer that did not come back within the limit is
+ *       {@code connecting}, and frames to it are {@code tunnel-not-connected} as to any peer not connected;</li>
  *   <li>receive decodes each message with the allocation-free {@link TunnelFrameCodec}; a message
  *       Aeron had to fragment (larger than one datagram), a malformed one or one of another network
  *       is counted and dropped;</li>
@@ -371,7 +372,9 @@ public final class AeronTunnel implements Overlay
             }
             if (peer.publication != null)
             {
-                if (peerIdleNanos > 0 && peer.held == 0 && nowNanos - peer.lastSendAt >= peerIdleNanos)
+                // only a connected publication goes idle: "idle" is healthy, a peer that never answered stays "connecting"
+                if (peerIdleNanos > 0 && peer.held == 0 && nowNanos - peer.lastSendAt >= peerIdleNanos &&
+                    peer.publication.isConnected())
                 {
                     work++;
                     goIdle(peer);
@@ -688,6 +691,10 @@ public final class AeronTunnel implements Overlay
                 }
                 releaseFirst(peer);
                 drops.increment(DropReason.TUNNEL_HOLD_EXPIRED);
+                if (peer.held == 0)
+                {
+                    peer.waking = false; // it did not come back: what follows is not connected, as for any such peer
+                }
                 continue;
             }
             long result = publication.offer(holdBuffer, slot * holdSlotLength, holdLength[slot]);

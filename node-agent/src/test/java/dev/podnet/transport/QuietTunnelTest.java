@@ -128,50 +128,41 @@ class QuietTunnelTest
     {
         final int portA = LoopbackPorts.freeUdpPort();
         final int portB = LoopbackPorts.freeUdpPort();
-        final int portDead = LoopbackPorts.freeUdpPort(); // nobody listens: its publication never connects
+        final int portDead = LoopbackPorts.freeUdpPort();
         a = new TunnelThread("fair-a", A_ADDRESS, portA);
         b = new TunnelThread("fair-b", B_ADDRESS, portB);
-        a.call(() ->
+        final TunnelThread dead = new TunnelThread("fair-dead", DEAD_ADDRESS, portDead);
+        try
         {
-            a.tunnel.addPeer(B_ADDRESS, "127.0.0.1", portB);
-            a.tunnel.addPeer(DEAD_ADDRESS, "127.0.0.1", portDead);
-            return null;
-        });
-        b.call(() ->
-        {
-            b.tunnel.addPeer(A_ADDRESS, "127.0.0.1", portA);
-            return null;
-        });
-        awaitState(a, B_ADDRESS, "idle");
-        awaitState(a, DEAD_ADDRESS, "idle");
-
-        // the dead peer wakes, and every slot of the pool is offered to it: it takes its share, no more
-        int held = 0;
-        int refused = 0;
-        for (int i = 0; i < AeronTunnel.HOLD_SLOTS; i++)
-        {
-            final int result = a.send(DEAD_ADDRESS, 1000 + i);
-            if (result == Overlay.SENT)
+            a.call(() ->
             {
-                held++;
-            }
-            else
-            {
-                assertThat(result).isEqualTo(Overlay.QUEUE_FULL);
-                refused++;
-            }
+                a.tunnel.addPeer(B_ADDRESS, "127.0.0.1", portB);
+                a.tunnel.addPeer(DEAD_ADDRESS, "127.0.0.1", portDead);
+                return null;
+            });
+            awaitState(a, B_ADDRESS, "idle");
+            awaitState(a, DEAD_ADDRESS, "idle");
         }
-        assertThat(held).as("frames held for the dead peer").isEqualTo(AeronTunnel.HOLD_SLOTS_PER_PEER);
+        finally
+        {
+            dead.close(); // gone while its tunnel was idle: a's frames to it wait for a peer that never answers
+        }
+
+        // the dead peer wakes, and every slot of the pool is offered to it (in one duty cycle): it takes its share, no more
+        final List<Integer> toDead = a.sendAll(DEAD_ADDRESS, 1000, AeronTunnel.HOLD_SLOTS);
+        final int refused = AeronTunnel.HOLD_SLOTS - AeronTunnel.HOLD_SLOTS_PER_PEER;
+        assertThat(toDead.subList(0, AeronTunnel.HOLD_SLOTS_PER_PEER)).as("held for the dead peer").containsOnly(Overlay.SENT);
+        assertThat(toDead.subList(AeronTunnel.HOLD_SLOTS_PER_PEER, AeronTunnel.HOLD_SLOTS)).as("beyond its share")
+            .containsOnly(Overlay.QUEUE_FULL);
         assertThat(a.call(() -> a.tunnel.window(B_ADDRESS))).as("what the idle peer may still send").isPositive();
 
-        for (int i = 1; i <= 3; i++)
-        {
-            assertThat(a.send(B_ADDRESS, i)).as("frame " + i + " to the idle peer").isEqualTo(Overlay.SENT);
-        }
+        assertThat(a.sendAll(B_ADDRESS, 1, 3)).as("frames to the idle peer").containsOnly(Overlay.SENT);
         awaitCondition(() -> b.received.size() == 3, "the frames sent to the idle peer arrive");
         assertThat(b.received).containsExactly(1, 2, 3);
         awaitCondition(() -> a.drops.get(DropReason.TUNNEL_HOLD_EXPIRED) == AeronTunnel.HOLD_SLOTS_PER_PEER,
             "the dead peer's held frames expire");
+        assertThat(a.state(DEAD_ADDRESS)).as("a peer that did not come back").isEqualTo("connecting");
+        assertThat(a.send(DEAD_ADDRESS, 2000)).as("not held any more").isEqualTo(Overlay.NOT_CONNECTED);
         final long refusedFrames = refused;
         assertThat(a.drops.get(DropReason.TUNNEL_HOLD_FULL)).as("refused: the dead peer's beyond its share").isEqualTo(refusedFrames);
         assertThat(a.drops.snapshot()).as("nothing else dropped at a").allSatisfy((reason, count) ->
@@ -296,6 +287,21 @@ class QuietTunnelTest
             {
                 frame.putInt(0, value);
                 return tunnel.send(peer, frame, 0, frame.capacity());
+            });
+        }
+
+        /** Sends {@code count} frames (values {@code first}, {@code first + 1}, ...) in one task: one duty cycle. */
+        List<Integer> sendAll(final int peer, final int first, final int count) throws Exception
+        {
+            return call(() ->
+            {
+                final List<Integer> results = new java.util.ArrayList<>();
+                for (int i = 0; i < count; i++)
+                {
+                    frame.putInt(0, first + i);
+                    results.add(tunnel.send(peer, frame, 0, frame.capacity()));
+                }
+                return results;
             });
         }
 
