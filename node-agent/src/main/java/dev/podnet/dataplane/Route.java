@@ -11,7 +11,8 @@ import dev.podnet.packet.Ipv4Cidr;
  * @param node     the remote node's name
  * @param host     its underlay host (name or address)
  * @param port     its tunnel UDP port
- * @param tunnel   tunnel state: {@code connected}, {@code idle}, {@code connecting}, {@code resolving ...}
+ * @param tunnel   tunnel state: {@code connected}, {@code idle} (connected, then quiet: its publication closed after the
+ *                 idle time, and the next frame brings it back), {@code connecting}, {@code resolving ...}
  * @param framesOut frames sent to it
  * @param framesIn  frames received from it
  */
@@ -20,5 +21,21 @@ public record Route(Ipv4Cidr cidr, String node, String host, int port, String tu
     public int tunnelAddress()
     {
         return cidr.network();
+    }
+
+    /** Whether the tunnel carries frames: {@link #isHealthy(String)} of its state. */
+    public boolean tunnelHealthy()
+    {
+        return isHealthy(tunnel);
+    }
+
+    /**
+     * Whether a tunnel state is a healthy one: {@code connected}, or {@code idle} (quiet, not broken: a frame to it waits
+     * for its publication to come back). A tunnel may go idle at any moment nothing is sent through it, so a check for
+     * a healthy tunnel must never ask for {@code connected} alone.
+     */
+    public static boolean isHealthy(final String tunnelState)
+    {
+        return "connected".equals(tunnelState) || "idle".equals(tunnelState);
     }
 }

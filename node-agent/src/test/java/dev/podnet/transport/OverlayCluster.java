@@ -155,7 +155,7 @@ final class OverlayCluster implements AutoCloseable
             {
                 for (final Route route : await(member.proxy().routes()))
                 {
-                    if (!route.tunnel().equals("connected") && !route.tunnel().equals("idle")) // idle: healthy, quiet
+                    if (!route.tunnelHealthy())
                     {
                         return false;
                     }

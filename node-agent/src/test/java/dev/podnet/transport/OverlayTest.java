@@ -197,11 +197,12 @@ class OverlayTest
     @Test
     void shouldListRoutesWithTheirTunnelState()
     {
+        // connected, or idle when nothing was sent to the node for the idle time: both healthy
         assertThat(await(cluster.proxy("node-a").routes()))
-            .extracting(r -> r.cidr().toString(), Route::node, Route::tunnel)
+            .extracting(r -> r.cidr().toString(), Route::node, Route::tunnelHealthy)
             .containsExactly(
-                tuple("10.244.2.0/24", "node-b", "connected"),
-                tuple("10.244.3.0/24", "node-c", "connected"));
+                tuple("10.244.2.0/24", "node-b", true),
+                tuple("10.244.3.0/24", "node-c", true));
     }
 
     private static byte[] bytes(final String text)

@@ -107,12 +107,12 @@ public final class BenchNode implements AutoCloseable
         return node.config().pod().mtu();
     }
 
-    /** True when the tunnel to the other side is up (its publication connected). */
+    /** True when the tunnel to the other side is up: connected, or idle (quiet; the next frame brings it back). */
     public boolean tunnelConnected()
     {
         for (final Route route : await(proxy().routes(), COMMAND_TIMEOUT, "routes"))
         {
-            if (!route.tunnel().equals("connected") && !route.tunnel().equals("idle"))
+            if (!route.tunnelHealthy())
             {
                 return false;
             }

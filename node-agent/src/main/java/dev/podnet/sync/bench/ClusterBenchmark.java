@@ -5,6 +5,7 @@ import dev.podnet.controlplane.ControlPlaneSettings;
 import dev.podnet.dataplane.IdleMode;
 import dev.podnet.dataplane.NodeConfig;
 import dev.podnet.dataplane.PodInfo;
+import dev.podnet.dataplane.Route;
 import dev.podnet.packet.Ipv4Address;
 import dev.podnet.pod.PodSettings;
 import dev.podnet.sync.ClusterNode;
@@ -197,7 +198,7 @@ public final class ClusterBenchmark
         for (final ClusterNode node : nodes.values())
         {
             while (node.proxy().routes().orTimeout(10, TimeUnit.SECONDS).join().stream()
-                .filter(r -> r.tunnel().equals("connected") || r.tunnel().equals("idle")).count() < routes) // idle: healthy, quiet
+                .filter(Route::tunnelHealthy).count() < routes)
             {
                 if (System.nanoTime() > deadline)
                 {
