@@ -87,6 +87,8 @@ final class LinkImpairments implements Overlay
                 case TOO_LARGE:
                     drops.increment(DropReason.FRAME_TOO_LARGE);
                     return true;
+                case QUEUE_FULL:
+                    return true; // the tunnel dropped it and counted it (tunnel-hold-full: an idle peer's share was full)
                 default:
                     drops.increment(DropReason.TUNNEL_NOT_CONNECTED);
                     return true;

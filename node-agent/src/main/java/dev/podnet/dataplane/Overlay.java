@@ -17,8 +17,9 @@ public interface Overlay extends AutoCloseable
     int BACK_PRESSURED = 3;
     int TOO_LARGE = 4;
     /**
-     * An impaired link to the peer already holds its limit of frames: the overlay dropped the frame and counted it;
-     * the sender should hold back, as for {@link #BACK_PRESSURED}, until {@link #window} has room again.
+     * An impaired link to the peer already holds its limit of frames, or the tunnel holds its share of frames for an idle
+     * peer coming back: the overlay dropped the frame and counted it; the sender should hold back, as for
+     * {@link #BACK_PRESSURED}, until {@link #window} has room again.
      */
     int QUEUE_FULL = 5;
 
