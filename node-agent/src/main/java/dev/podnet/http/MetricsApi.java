@@ -103,11 +103,20 @@ final class MetricsApi
             sample(out, "podnet_tunnel_frames_total", peer + ",direction=\"out\"", route.framesOut());
             sample(out, "podnet_tunnel_frames_total", peer + ",direction=\"in\"", route.framesIn());
         }
-        family(out, "podnet_tunnel_connected", "gauge", "1 when the tunnel to the peer node is connected (or idle: quiet, comes back with the next frame)");
+        // a tunnel idle for a while is as usable as a connected one (the next frame brings it back): "connected" counts
+        // both, so alerts on it do not fire for a quiet cluster; podnet_tunnel_idle tells the two apart
+        family(out, "podnet_tunnel_connected", "gauge",
+            "1 when the tunnel to the peer node is usable: connected, or idle (quiet; the next frame brings it back)");
         for (final Route route : routes)
         {
-            sample(out, "podnet_tunnel_connected", self + ",peer=\"" + escape(route.node()) + "\"",
-                "connected".equals(route.tunnel()) || "idle".equals(route.tunnel()) ? 1 : 0);
+            sample(out, "podnet_tunnel_connected", self + ",peer=\"" + escape(route.node()) + "\"", route.tunnelHealthy() ? 1 : 0);
+        }
+        family(out, "podnet_tunnel_idle", "gauge",
+            "1 when the tunnel to the peer node is idle: nothing was sent to it for the idle time (PODNET_TUNNEL_IDLE_MS), " +
+                "so it was closed until the next frame");
+        for (final Route route : routes)
+        {
+            sample(out, "podnet_tunnel_idle", self + ",peer=\"" + escape(route.node()) + "\"", "idle".equals(route.tunnel()) ? 1 : 0);
         }
 
         final Map<String, Long> drops = new TreeMap<>();

@@ -260,6 +260,7 @@ class ClusterApiTest
             .contains("podnet_tunnel_back_pressure_total{node=\"node-1\"} ")
             .contains("podnet_port_frames_total{node=\"node-1\",port=\"a1\",direction=\"out\"} ")
             .contains("podnet_tunnel_connected{node=\"node-1\",peer=\"node-2\"} 1\n")
+            .containsPattern("podnet_tunnel_idle\\{node=\"node-1\",peer=\"node-2\"} [01]\n")
             .contains("podnet_endpoint_propagation_lag_seconds_bucket{node=\"node-1\",le=\"+Inf\"} ")
             .containsPattern("podnet_tunnel_frames_total\\{node=\"node-1\",peer=\"node-2\",cidr=\"[0-9./]+\",direction=\"out\"} [1-9]")
             .containsPattern("podnet_endpoints\\{node=\"node-1\"} [0-9]+")
