@@ -83,7 +83,7 @@ public enum DropReason
     TUNNEL_BACK_PRESSURED("tunnel-back-pressured"),
     /** The tunnel to the peer is not connected (yet, or any more). */
     TUNNEL_NOT_CONNECTED("tunnel-not-connected"),
-    /** Sent to an idle peer while its tunnel came back, and the tunnel's hold queue was full. */
+    /** Sent to an idle peer while its tunnel came back, and the tunnel held that peer's share of frames (or all it holds). */
     TUNNEL_HOLD_FULL("tunnel-hold-full"),
     /** Held for an idle peer while its tunnel came back, and it did not come back within the hold limit. */
     TUNNEL_HOLD_EXPIRED("tunnel-hold-expired"),

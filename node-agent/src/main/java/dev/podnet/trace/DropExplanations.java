@@ -57,7 +57,7 @@ public final class DropExplanations
         Map.entry("tunnel-frame-too-large", "a tunnel message larger than one datagram or than a frame may be"),
         Map.entry("tunnel-back-pressured", "the tunnel to the peer pushed back (its window was full)"),
         Map.entry("tunnel-not-connected", "the tunnel to the peer is not connected"),
-        Map.entry("tunnel-hold-full", "the tunnel to the peer was idle and coming back, and its hold queue was full"),
+        Map.entry("tunnel-hold-full", "the tunnel to the peer was idle and coming back, and held its share of frames already"),
         Map.entry("tunnel-hold-expired", "the tunnel to the peer was idle and did not come back within the hold limit"),
         Map.entry("netem-loss", "lost on the impaired link (netem loss)"),
         Map.entry("netem-queue-full", "the impaired link already held its limit of frames"),

@@ -51,14 +51,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>one exclusive publication per peer node sends to it; added asynchronously, and a peer whose
  *       host does not resolve (yet) is retried with exponential back-off (100 ms to 5 s);</li>
  *   <li>send never waits: back-pressure and not-connected are return codes the router counts;</li>
- *   <li>a quiet tunnel: a peer's connected publication is closed after {@link TunnelConfig#peerIdleMs} without a frame
- *       sent to it, so that an idle mesh exchanges no heartbeats or status messages; the peer is then {@code idle} (its
- *       route stays). The next frame to it adds the publication again; meanwhile the frames for it wait, encoded, in a
- *       preallocated hold pool ({@value #HOLD_SLOTS} frames for all peers, {@value #HOLD_SLOTS_PER_PEER} per peer at most,
- *       so a dead or slow peer cannot take the room the others need; at most 1 s each), and go out in order once it is
- *       connected. Frames beyond a peer's share or the pool ({@code tunnel-hold-full}), or that wait too long
- *       ({@code tunnel-hold-expired}), are counted and dropped; a peer that did not come back within the limit is
- *       {@code connecting}, and frames to it are {@code tunnel-not-connected} as to any peer not connected;</li>
+ *   <li>a publication nothing was sent through for a while is closed: the tunnel goes quiet (below);</li>
  *   <li>receive decodes each message with the allocation-free {@link TunnelFrameCodec}; a message
  *       Aeron had to fragment (larger than one datagram), a malformed one or one of another network
  *       is counted and dropped;</li>
@@ -71,6 +64,21 @@ import java.util.concurrent.TimeUnit;
  *       counted as {@code tunnel-unknown-source} and dropped. This is not authentication: a host on the
  *       path can forge its source address, as it can for VXLAN.</li>
  * </ul>
+ * <b>Quiet tunnel.</b> Aeron sends a heartbeat per publication every 100 ms (not configurable) and each wakes the
+ * receiving data plane: kept open to every peer, an idle mesh of N agents does O(N²) work. So a peer's publication,
+ * once connected, is closed after {@link TunnelConfig#peerIdleMs} (the agent's {@code PODNET_TUNNEL_IDLE_MS}, 30 s; 0:
+ * never) without a frame sent to it; the peer is then {@code idle}, a healthy state (its route stays, and the peer's
+ * image here goes when its own publication goes idle). The next frame to it adds the publication again, and until it is
+ * connected that frame and the ones after it wait, encoded, in order, in a hold pool made once at start:
+ * {@value #HOLD_SLOTS} slots of one Aeron MTU for all peers, at most {@value #HOLD_SLOTS_PER_PEER} for one peer, so a
+ * peer that is dead or slow to come back takes its share and never the room the others need; a slot is free as soon as
+ * its frame went, and one peer's shut window does not hold back another's frames. Frames beyond a peer's share
+ * ({@code tunnel-hold-full}, {@link #QUEUE_FULL}; {@link #window} of a waking peer is the room left in its share, so pod
+ * TCP holds back instead) or held longer than {@link #HOLD_LIMIT_NANOS} ({@code tunnel-hold-expired}) are counted and
+ * dropped. A peer that did not come back within that limit stops holding: it is {@code connecting}, and frames to it are
+ * not connected, as to any such peer. Holding, sending and freeing are array and list operations on the duty cycle: no
+ * allocation, no lock.
+ * <p>
  * Idle, the data plane waits in this tunnel's {@link TunnelWait}: a datagram on any of the driver's
  * sockets ends the wait. What the driver does on its own (heartbeats every 100 ms per publication,
  * status messages, here every {@value #STATUS_MESSAGE_INTERVAL_MS} ms instead of 200 ms) counts as work
