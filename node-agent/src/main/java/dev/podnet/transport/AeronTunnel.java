@@ -129,8 +129,13 @@ public final class AeronTunnel implements Overlay
      * all of them (a Service's endpoints, a broadcast) each still get a full share.
      */
     static final int HOLD_SLOTS_PER_PEER = HOLD_SLOTS / 4;
-    /** How long a held frame waits for its peer's publication to connect before it is dropped. */
-    static final long HOLD_LIMIT_NANOS = 1_000_000_000L;
+    /**
+     * How long a held frame waits for its peer's publication to connect before it is dropped: 3 s, as long as Linux holds
+     * a packet for an unresolved neighbour (3 solicitations a second apart). A publication comes back in a round trip
+     * and ~100 ms here when one peer wakes; when every peer wakes at once (an all-pairs check after a quiet spell: each
+     * wake writes 3 terms of zeros at either end) some took longer than the 1 s first chosen, at 20 nodes on two cores.
+     */
+    static final long HOLD_LIMIT_NANOS = 3_000_000_000L;
 
     private static final class Peer
     {
