@@ -291,7 +291,7 @@ public final class AgentPack implements AutoCloseable
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt), lives);
                     }
                 }
-                catch (final RuntimeException ex)
+                catch (final Exception ex) // Akka throws checked exceptions it does not declare (a bind timeout)
                 {
                     agent.close();
                     if (!restart)

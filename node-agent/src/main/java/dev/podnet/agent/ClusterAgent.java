@@ -161,7 +161,7 @@ public final class ClusterAgent implements AutoCloseable
                 cluster.syncSettings(), settings.tunnelConfig(),
                 settings::nodeConfig, leaseTimeout, this::removed, this::waiting);
         }
-        catch (final RuntimeException ex)
+        catch (final Exception ex) // Akka throws checked exceptions it does not declare (a bind timeout): close all the same
         {
             close();
             throw ex;

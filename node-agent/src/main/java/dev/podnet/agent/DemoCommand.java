@@ -78,6 +78,13 @@ public final class DemoCommand implements Callable<Integer>
             "comes back with the next frame; 0 (never) or 100..3600000 (default ${DEFAULT-VALUE})")
     String tunnelIdleMs;
 
+    @Option(names = "--acceptable-pause-ms", paramLabel = "MS",
+        description = "the agents' --acceptable-pause-ms: heartbeats missed this long make a node unreachable and its routes " +
+            "withdrawn (1001..600000; default 3000, the agent's, or " + DemoCluster.CROWDED_PAUSE_MS + " when there are more " +
+            "nodes than the CPUs carry, " + DemoCluster.CPU_NODES + " per 2 CPUs: a pack starting on a crowded box delays " +
+            "every JVM's heartbeats by seconds, and with 3 s the split brain resolver downed the whole cluster)")
+    Integer acceptablePauseMs;
+
     @Option(names = "--agent-jvm-options", paramLabel = "OPTIONS", defaultValue = AgentLaunch.DEFAULT_JVM_OPTIONS,
         description = "JVM options of every agent, space-separated (default \"${DEFAULT-VALUE}\"). The agents also share " +
             "a class archive (AppCDS) in ~/.cache/podnet that node-1 writes when it first stops; -Xshare:off here goes without")
@@ -115,6 +122,11 @@ public final class DemoCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final long idleMs = tunnelIdleMs(spec.commandLine(), tunnelIdleMs);
+        if (acceptablePauseMs != null && (acceptablePauseMs <= 1000 || acceptablePauseMs > 600_000))
+        {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--acceptable-pause-ms: " + acceptablePauseMs +
+                " is outside 1001..600000 (longer than the agents' 1 s heartbeat interval, at most 10 minutes)");
+        }
         final DemoLayout layout = validate();
         final DemoConsole console = new DemoConsole(spec.commandLine().getOut(), spec.commandLine().getErr());
         final int ready = readyTimeout > 0 ? readyTimeout : layout.packed() ? Math.max(90, 45 * layout.jvms().size()) : 90;
@@ -122,7 +134,10 @@ public final class DemoCommand implements Callable<Integer>
             Duration.ofSeconds(30), logs, keepLogs);
         final Path states = stateDir != null ? stateDir.toAbsolutePath().normalize() :
             AgentSettings.defaultStateDir(System.getenv(), "demo");
-        return new DemoCluster(layout, AgentLaunch.ofThisJvm(agentJvmOptions, idleMode, idleMs, states), options, console).run();
+        final long pauseMs = acceptablePauseMs != null ? acceptablePauseMs :
+            DemoCluster.acceptablePauseMs(layout.nodes().size(), Runtime.getRuntime().availableProcessors());
+        return new DemoCluster(layout, AgentLaunch.ofThisJvm(agentJvmOptions, idleMode, idleMs, pauseMs, states), options, console)
+            .run();
     }
 
     /** Every option checked, then every port: a usage error (exit status 2) names the option to change. */

@@ -158,7 +158,8 @@ final class IdleBenchCommand implements Callable<Integer>
                 Duration.ofSeconds(30), logs, false);
             final IdleBenchmark bench = new IdleBenchmark(Duration.ofSeconds(settleSeconds), Duration.ofSeconds(seconds), jfr,
                 commandLine);
-            return new DemoCluster(layout, AgentLaunch.ofThisJvm(agentJvmOptions, idleMode, idleMs, state), demo, console, bench).run();
+            return new DemoCluster(layout, AgentLaunch.ofThisJvm(agentJvmOptions, idleMode, idleMs,
+                DemoCluster.acceptablePauseMs(layout.nodes().size(), Runtime.getRuntime().availableProcessors()), state), demo, console, bench).run();
         }
         finally
         {

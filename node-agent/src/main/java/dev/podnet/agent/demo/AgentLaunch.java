@@ -41,13 +41,14 @@ import java.util.stream.Stream;
  * @param jvmOptions options before the main class, e.g. {@code -Xmx256m}
  * @param idleMode   the agents' {@code --idle-mode}
  * @param tunnelIdleMs the agents' {@code --tunnel-idle-ms}
+ * @param acceptablePauseMs the agents' {@code --acceptable-pause-ms}, or 0 for theirs (3 s)
  * @param stateDir   where the nodes keep their state: node {@code NAME} gets {@code --state-dir stateDir/NAME}, the
  *                   same for every run, so that a demo started again gives every node its CIDR back
  * @param classArchive the agents' class archive ({@link ClassArchive}), or null for none
  */
 public record AgentLaunch(
-    String setsid, String java, String classPath, List<String> jvmOptions, String idleMode, long tunnelIdleMs, Path stateDir,
-    ClassArchive classArchive)
+    String setsid, String java, String classPath, List<String> jvmOptions, String idleMode, long tunnelIdleMs,
+    long acceptablePauseMs, Path stateDir, ClassArchive classArchive)
 {
     /** The same as the {@code ./podnet} script's. */
     public static final List<String> ADD_OPENS = List.of(
@@ -69,7 +70,8 @@ public record AgentLaunch(
     }
 
     /** This JVM's java binary and class path, and the given options. */
-    public static AgentLaunch ofThisJvm(final String jvmOptions, final String idleMode, final long tunnelIdleMs, final Path stateDir)
+    public static AgentLaunch ofThisJvm(final String jvmOptions, final String idleMode, final long tunnelIdleMs,
+        final long acceptablePauseMs, final Path stateDir)
     {
         final String java = ProcessHandle.current().info().command()
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -78,7 +80,7 @@ public record AgentLaunch(
         final String setsid = Stream.of("/usr/bin/setsid", "/bin/setsid").filter(path -> Files.isExecutable(Path.of(path)))
             .findFirst().orElse(null);
         final String classPath = System.getProperty("java.class.path");
-        return new AgentLaunch(setsid, java, classPath, options, idleMode, tunnelIdleMs, stateDir,
+        return new AgentLaunch(setsid, java, classPath, options, idleMode, tunnelIdleMs, acceptablePauseMs, stateDir,
             ClassArchive.forClassPath(classPath, options));
     }
 
@@ -178,6 +180,10 @@ public record AgentLaunch(
         add(command, "--api-port", Integer.toString(node.apiPort()));
         add(command, "--idle-mode", idleMode);
         add(command, "--tunnel-idle-ms", Long.toString(tunnelIdleMs));
+        if (acceptablePauseMs > 0)
+        {
+            add(command, "--acceptable-pause-ms", Long.toString(acceptablePauseMs));
+        }
         add(command, "--state-dir", stateDir.resolve(node.name()).toString());
         if (!node.pods().isEmpty())
         {

@@ -14,7 +14,7 @@ class AgentLaunchTest
     @Test
     void shouldStartPodnetMainAgentInClusterModeOnLoopbackWithTheNodesPortsAndPods()
     {
-        final AgentLaunch launch = new AgentLaunch(null, "/jdk/bin/java", "/podnet.jar", List.of("-Xmx256m"), "efficient", 30_000,
+        final AgentLaunch launch = new AgentLaunch(null, "/jdk/bin/java", "/podnet.jar", List.of("-Xmx256m"), "efficient", 30_000, 0,
             Path.of("/home/u/.local/state/podnet/demo"), null);
         final DemoLayout.Node node2 = DemoLayout.plan(3, 2, 8080, 2552, 8472).nodes().get(1);
 
@@ -35,7 +35,7 @@ class AgentLaunchTest
     @Test
     void shouldPutSetsidFirstAndLeaveOutPodsWhenThereAreNone()
     {
-        final AgentLaunch launch = new AgentLaunch("/usr/bin/setsid", "java", "cp", List.of(), "sleeping", 0, Path.of("/s"), null);
+        final AgentLaunch launch = new AgentLaunch("/usr/bin/setsid", "java", "cp", List.of(), "sleeping", 0, 0, Path.of("/s"), null);
         final List<String> command = launch.command(DemoLayout.plan(1, 0, 8080, 2552, 8472).nodes().get(0), "127.0.0.1:2552");
 
         assertThat(command.subList(0, 2)).containsExactly("/usr/bin/setsid", "java");
@@ -45,7 +45,7 @@ class AgentLaunchTest
     @Test
     void shouldUseThisJvmsJavaAndClassPath()
     {
-        final AgentLaunch launch = AgentLaunch.ofThisJvm(" -Xmx128m  -XX:+UseSerialGC ", "efficient", 30_000, Path.of("/s"));
+        final AgentLaunch launch = AgentLaunch.ofThisJvm(" -Xmx128m  -XX:+UseSerialGC ", "efficient", 30_000, 0, Path.of("/s"));
 
         assertThat(launch.java()).isEqualTo(ProcessHandle.current().info().command().orElseThrow());
         assertThat(launch.classPath()).isEqualTo(System.getProperty("java.class.path"));
@@ -72,7 +72,7 @@ class AgentLaunchTest
     void shouldStartAPackWithAnAgentPerNodeAndTheHeapTimesItsAgents()
     {
         final AgentLaunch launch = new AgentLaunch(null, "/jdk/bin/java", "/podnet.jar", List.of("-Xms16m", "-Xmx96m", "-XX:+UseSerialGC"),
-            "efficient", 500, Path.of("/s"), null);
+            "efficient", 500, 15_000, Path.of("/s"), null);
         final List<DemoLayout.Node> pack = DemoLayout.plan(4, 1, 8080, 2552, 8472, 2).jvms().get(1);
 
         assertThat(launch.command(pack, node -> "127.0.0.1:2552")).containsExactly(
@@ -83,9 +83,9 @@ class AgentLaunchTest
             "-cp", "/podnet.jar", "dev.podnet.agent.PodnetMain", "pack", "--stop-on-stdin-close",
             "--agent", "--node node-3 --seeds 127.0.0.1:2552 --advertised-host 127.0.0.1 --cluster-bind 127.0.0.1 --cluster-port 2554 " +
                 "--tunnel-bind 127.0.0.1 --tunnel-port 8474 --api-bind 127.0.0.1 --api-port 8082 --idle-mode efficient " +
-                "--tunnel-idle-ms 500 --state-dir /s/node-3 --pods c1 --cluster-tls off",
+                "--tunnel-idle-ms 500 --acceptable-pause-ms 15000 --state-dir /s/node-3 --pods c1 --cluster-tls off",
             "--agent", "--node node-4 --seeds 127.0.0.1:2552 --advertised-host 127.0.0.1 --cluster-bind 127.0.0.1 --cluster-port 2555 " +
                 "--tunnel-bind 127.0.0.1 --tunnel-port 8475 --api-bind 127.0.0.1 --api-port 8083 --idle-mode efficient " +
-                "--tunnel-idle-ms 500 --state-dir /s/node-4 --pods d1 --cluster-tls off");
+                "--tunnel-idle-ms 500 --acceptable-pause-ms 15000 --state-dir /s/node-4 --pods d1 --cluster-tls off");
     }
 }

@@ -94,6 +94,24 @@ class DemoCommandTest
     }
 
     @Test
+    void shouldExitWith2OnAnAcceptablePauseNoLongerThanTheHeartbeatInterval()
+    {
+        assertThat(run("--acceptable-pause-ms", "1000")).isEqualTo(2);
+        assertThat(firstErrorLine()).isEqualTo("--acceptable-pause-ms: 1000 is outside 1001..600000 (longer than the agents' 1 s " +
+            "heartbeat interval, at most 10 minutes)");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void shouldGiveTheAgentsALongerPauseOnlyWhenTheNodesCrowdTheCpus()
+    {
+        assertThat(DemoCluster.acceptablePauseMs(25, 2)).as("25 nodes on 2 CPUs: the agents' own 3 s").isZero();
+        assertThat(DemoCluster.acceptablePauseMs(26, 2)).isEqualTo(DemoCluster.CROWDED_PAUSE_MS);
+        assertThat(DemoCluster.acceptablePauseMs(50, 4)).isZero();
+        assertThat(DemoCluster.acceptablePauseMs(50, 2)).isEqualTo(15_000);
+    }
+
+    @Test
     void shouldSayInItsHelpHowToStopItInTheBackgroundAndThatItsAgentsDoNotOutliveIt()
     {
         assertThat(run("--help")).isZero();
