@@ -53,7 +53,11 @@ public final class ClusterBenchmark
     {
     }
 
-    public static Result run(final int nodeCount, final int podCount, final Duration spacing, final PrintWriter progress)
+    /**
+     * @param acceptablePause the agents' acceptable heartbeat pause (the default's, or podnet demo's for a crowded box)
+     */
+    public static Result run(final int nodeCount, final int podCount, final Duration spacing, final Duration acceptablePause,
+        final PrintWriter progress)
     {
         final Map<String, ClusterNode> nodes = new LinkedHashMap<>();
         final Map<String, Map<String, Long>> installed = new ConcurrentHashMap<>();
@@ -88,6 +92,8 @@ public final class ClusterBenchmark
                     final TunnelConfig tunnel = TunnelConfig.defaults(tunnelPort).withBindAddress("127.0.0.1");
                     final ClusterNode node = ClusterNode.start(
                         ControlPlaneSettings.of(name, "127.0.0.1", ports.get(name), seeds, tunnelPort)
+                            .withFailureDetection(ControlPlaneSettings.DEFAULT_HEARTBEAT_INTERVAL, acceptablePause,
+                                ControlPlaneSettings.DEFAULT_STABLE_AFTER)
                             .withSharedDispatchers(), // plain TCP and one dispatcher pool, as packed agents
                         tunnel,
                         cidr -> NodeConfig.defaults(name, cidr)
