@@ -167,6 +167,19 @@ final class AgentCommand implements Callable<Integer>
             "saturated two cores); the secret still names the tunnel's network. Default on")
     String clusterTls;
 
+    @Option(names = "--service-cidr", paramLabel = "CIDR",
+        description = "PODNET_SERVICE_CIDR: where Services' ClusterIPs come from, /12../24, the same on every node and " +
+            "overlapping no pod address; its tenth address is the cluster DNS (default 10.96.0.0/12, kubeadm's)")
+    String serviceCidr;
+
+    @Option(names = "--cluster-domain", paramLabel = "DOMAIN",
+        description = "PODNET_CLUSTER_DOMAIN: the cluster's DNS domain (default cluster.local, the kubelet's --cluster-domain)")
+    String clusterDomain;
+
+    @Option(names = "--conntrack-max", paramLabel = "N",
+        description = "PODNET_CONNTRACK_MAX: connections the node tracks at most (default 65536, as Linux's nf_conntrack_max)")
+    String conntrackMax;
+
     @Option(names = "--resync-interval", paramLabel = "SECONDS",
         description = "PODNET_RESYNC_INTERVAL: how often the node reads its data plane's routes and endpoints back, " +
             "compares them with what the control plane wants and repairs any difference, 1..3600 (default 30, as " +
@@ -295,6 +308,9 @@ final class AgentCommand implements Callable<Integer>
         put(flags, AgentSettings.Setting.CLUSTER_SECRET_FILE, clusterSecretFile);
         put(flags, AgentSettings.Setting.CLUSTER_TLS, clusterTls);
         put(flags, AgentSettings.Setting.RESYNC_INTERVAL, resyncInterval);
+        put(flags, AgentSettings.Setting.SERVICE_CIDR, serviceCidr);
+        put(flags, AgentSettings.Setting.CLUSTER_DOMAIN, clusterDomain);
+        put(flags, AgentSettings.Setting.CONNTRACK_MAX, conntrackMax);
         put(flags, AgentSettings.Setting.STATE_DIR, stateDir);
         put(flags, AgentSettings.Setting.STOP_ON_STDIN_CLOSE, stopOnStdinClose);
         return flags;

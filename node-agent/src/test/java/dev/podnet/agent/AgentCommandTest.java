@@ -36,6 +36,21 @@ class AgentCommandTest
     }
 
     @Test
+    void shouldTakeTheServiceSettingsAsFlagsAsReadmeListsThem()
+    {
+        assertThat(run("agent", "--pod-cidr", "10.244.1.0/24", "--service-cidr", "10.244.0.0/16")).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("podnet agent: PODNET_SERVICE_CIDR / --service-cidr: 10.244.0.0/16 overlaps");
+        err.getBuffer().setLength(0);
+
+        assertThat(run("agent", "--pod-cidr", "10.244.1.0/24", "--cluster-domain", "not a domain")).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("podnet agent: PODNET_CLUSTER_DOMAIN / --cluster-domain: 'not a domain'");
+        err.getBuffer().setLength(0);
+
+        assertThat(run("agent", "--pod-cidr", "10.244.1.0/24", "--conntrack-max", "1")).isEqualTo(2);
+        assertThat(err.toString().strip()).startsWith("podnet agent: PODNET_CONNTRACK_MAX / --conntrack-max: 1 outside");
+    }
+
+    @Test
     void shouldExitWith2WhenClusterModeIsAskedToTakeAStaticPodCidr()
     {
         final int code = run("agent", "--node", "a", "--seeds", "127.0.0.1:2552", "--pod-cidr", "10.244.1.0/24",
