@@ -131,7 +131,7 @@ public final class DemoCommand implements Callable<Integer>
         final DemoConsole console = new DemoConsole(spec.commandLine().getOut(), spec.commandLine().getErr());
         final int ready = readyTimeout > 0 ? readyTimeout : layout.packed() ? Math.max(90, 45 * layout.jvms().size()) : 90;
         final DemoCluster.Options options = new DemoCluster.Options(Duration.ofSeconds(ready), Duration.ofSeconds(stopTimeout),
-            Duration.ofSeconds(30), logs, keepLogs);
+            DemoCluster.checkTimeout(layout.nodes().size(), Runtime.getRuntime().availableProcessors()), logs, keepLogs);
         final Path states = stateDir != null ? stateDir.toAbsolutePath().normalize() :
             AgentSettings.defaultStateDir(System.getenv(), "demo");
         final long pauseMs = acceptablePauseMs != null ? acceptablePauseMs :

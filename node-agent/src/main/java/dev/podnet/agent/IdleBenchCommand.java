@@ -155,7 +155,7 @@ final class IdleBenchCommand implements Callable<Integer>
         try
         {
             final DemoCluster.Options demo = new DemoCluster.Options(Duration.ofSeconds(readyTimeout), Duration.ofSeconds(20),
-                Duration.ofSeconds(30), logs, false);
+                DemoCluster.checkTimeout(layout.nodes().size(), Runtime.getRuntime().availableProcessors()), logs, false);
             final IdleBenchmark bench = new IdleBenchmark(Duration.ofSeconds(settleSeconds), Duration.ofSeconds(seconds), jfr,
                 commandLine);
             return new DemoCluster(layout, AgentLaunch.ofThisJvm(agentJvmOptions, idleMode, idleMs,

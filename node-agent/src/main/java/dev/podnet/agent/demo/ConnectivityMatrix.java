@@ -30,14 +30,7 @@ public record ConnectivityMatrix(List<String> pods, Map<String, String> cells)
     {
         final List<String> pods = new ArrayList<>();
         check.path("pods").forEach(pod -> pods.add(pod.asText()));
-        final Map<String, String> cells = new HashMap<>();
-        for (final JsonNode pair : check.path("matrix"))
-        {
-            final String error = pair.path("error").isNull() || pair.path("error").isMissingNode() ?
-                "failed" : pair.path("error").asText();
-            cells.put(pair.path("from").asText() + " " + pair.path("to").asText(), pair.path("ok").asBoolean() ? OK : error);
-        }
-        return new ConnectivityMatrix(pods, cells);
+        return new ConnectivityMatrix(pods, cellsOf(check.path("matrix")));
     }
 
     /** Ordered pairs of distinct pods. */
@@ -65,6 +58,44 @@ public record ConnectivityMatrix(List<String> pods, Map<String, String> cells)
     public boolean allOk()
     {
         return okPairs() == pairs();
+    }
+
+    /** The ordered pairs of distinct pods that are not ok, as {@code [from, to]}. */
+    public List<List<String>> failedPairs()
+    {
+        final List<List<String>> failed = new ArrayList<>();
+        for (final String from : pods)
+        {
+            for (final String to : pods)
+            {
+                if (!from.equals(to) && !OK.equals(cells.get(from + " " + to)))
+                {
+                    failed.add(List.of(from, to));
+                }
+            }
+        }
+        return failed;
+    }
+
+    /** This matrix with the verdicts of pairs checked again ({@code from + " " + to} to "ok" or the error) in place. */
+    public ConnectivityMatrix with(final Map<String, String> rechecked)
+    {
+        final Map<String, String> merged = new HashMap<>(cells);
+        merged.putAll(rechecked);
+        return new ConnectivityMatrix(pods, merged);
+    }
+
+    /** Verdicts from the answer of {@code POST /api/v1/nodes/{name}/check} ({@code [{from, to, ok, error}]}). */
+    public static Map<String, String> cellsOf(final JsonNode pairs)
+    {
+        final Map<String, String> cells = new HashMap<>();
+        for (final JsonNode pair : pairs)
+        {
+            final String error = pair.path("error").isNull() || pair.path("error").isMissingNode() ?
+                "failed" : pair.path("error").asText();
+            cells.put(pair.path("from").asText() + " " + pair.path("to").asText(), pair.path("ok").asBoolean() ? OK : error);
+        }
+        return cells;
     }
 
     /** The matrix, the failures and the count, one string per line. */

@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The few calls of the agents' HTTP API (docs/API.md) the demo makes. A node that does not answer is
@@ -106,6 +107,40 @@ public final class DemoApi
     public JsonNode check(final DemoLayout.Node node, final Duration pairTimeout) throws IOException
     {
         return send(node, "POST", "/api/v1/check", "{\"timeoutMs\":" + pairTimeout.toMillis() + "}", Duration.ofSeconds(120), 200);
+    }
+
+    /**
+     * {@code POST /api/v1/nodes/{name}/check} of {@code node}, its own part of a check: from {@code sources} (its pods) to
+     * {@code targets} ({@code {name, ip, netns?}} each), answered asynchronously ({@code [{from, to, ok, error}]}).
+     */
+    public java.util.concurrent.CompletableFuture<JsonNode> checkPairs(final DemoLayout.Node node, final List<String> sources,
+        final List<JsonNode> targets, final Duration pairTimeout, final Duration timeout)
+    {
+        final com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode();
+        sources.forEach(body.putArray("sources")::add);
+        targets.forEach(body.putArray("targets")::add);
+        body.put("timeoutMs", pairTimeout.toMillis());
+        final String path = "/api/v1/nodes/" + node.name() + "/check";
+        final HttpRequest request = HttpRequest.newBuilder(URI.create(node.apiUrl() + path))
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+            .build();
+        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response ->
+        {
+            try
+            {
+                if (response.statusCode() != 200)
+                {
+                    throw new DemoApiException("POST " + node.apiUrl() + path, response.statusCode(), response.body());
+                }
+                return JSON.readTree(response.body());
+            }
+            catch (final IOException ex)
+            {
+                throw new java.io.UncheckedIOException(ex);
+            }
+        });
     }
 
     private JsonNode send(final DemoLayout.Node node, final String method, final String path, final String body,

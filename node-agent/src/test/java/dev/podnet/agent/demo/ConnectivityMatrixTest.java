@@ -46,4 +46,28 @@ class ConnectivityMatrixTest
         assertThat(matrix.okPairs()).isEqualTo(1);
         assertThat(matrix.format()).contains("  b1 -> a1: not checked", "1/2 pairs ok");
     }
+
+    @Test
+    void shouldTakeTheVerdictsOfFailedPairsCheckedAgain() throws Exception
+    {
+        final ConnectivityMatrix first = ConnectivityMatrix.fromCheck(JSON.readTree("""
+            {"pods": ["a1", "b1", "c1"], "matrix": [
+               {"from": "a1", "to": "b1", "ok": true}, {"from": "a1", "to": "c1", "ok": false, "error": "ping: timeout"},
+               {"from": "b1", "to": "a1", "ok": true}, {"from": "b1", "to": "c1", "ok": true},
+               {"from": "c1", "to": "a1", "ok": true}]}
+            """));
+
+        assertThat(first.failedPairs()).containsExactly(java.util.List.of("a1", "c1"), java.util.List.of("c1", "b1"));
+
+        // what POST /api/v1/nodes/{name}/check answers for the pairs checked again
+        final ConnectivityMatrix again = first.with(ConnectivityMatrix.cellsOf(JSON.readTree("""
+            [{"from": "a1", "to": "c1", "ok": true, "rttUs": 300, "error": null},
+             {"from": "c1", "to": "b1", "ok": false, "rttUs": null, "error": "hostname: timeout"}]
+            """)));
+
+        assertThat(again.okPairs()).isEqualTo(5);
+        assertThat(again.failedPairs()).containsExactly(java.util.List.of("c1", "b1"));
+        assertThat(again.format()).contains("  c1 -> b1: hostname: timeout", "5/6 pairs ok");
+        assertThat(first.okPairs()).as("unchanged").isEqualTo(4);
+    }
 }

@@ -109,6 +109,8 @@ class DemoCommandTest
         assertThat(DemoCluster.acceptablePauseMs(26, 2)).isEqualTo(DemoCluster.CROWDED_PAUSE_MS);
         assertThat(DemoCluster.acceptablePauseMs(50, 4)).isZero();
         assertThat(DemoCluster.acceptablePauseMs(50, 2)).isEqualTo(15_000);
+        assertThat(DemoCluster.checkTimeout(50, 2)).as("failed pairs checked again for longer").isEqualTo(java.time.Duration.ofSeconds(90));
+        assertThat(DemoCluster.checkTimeout(25, 2)).isEqualTo(java.time.Duration.ofSeconds(30));
     }
 
     @Test
