@@ -2,14 +2,17 @@ package dev.podnet.agent.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The few calls of the agents' HTTP API (docs/API.md) the demo makes. A node that does not answer is
@@ -113,40 +116,38 @@ public final class DemoApi
      * {@code POST /api/v1/nodes/{name}/check} of {@code node}, its own part of a check: from {@code sources} (its pods) to
      * {@code targets} ({@code {name, ip, netns?}} each), answered asynchronously ({@code [{from, to, ok, error}]}).
      */
-    public java.util.concurrent.CompletableFuture<JsonNode> checkPairs(final DemoLayout.Node node, final List<String> sources,
+    public CompletableFuture<JsonNode> checkPairs(final DemoLayout.Node node, final List<String> sources,
         final List<JsonNode> targets, final Duration pairTimeout, final Duration timeout)
     {
-        final com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode();
+        final ObjectNode body = JSON.createObjectNode();
         sources.forEach(body.putArray("sources")::add);
         targets.forEach(body.putArray("targets")::add);
         body.put("timeoutMs", pairTimeout.toMillis());
         final String path = "/api/v1/nodes/" + node.name() + "/check";
-        final HttpRequest request = HttpRequest.newBuilder(URI.create(node.apiUrl() + path))
-            .timeout(timeout)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-            .build();
-        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response ->
-        {
-            try
+        return client.sendAsync(request(node, "POST", path, body.toString(), timeout), HttpResponse.BodyHandlers.ofString())
+            .thenApply(response ->
             {
-                if (response.statusCode() != 200)
+                try
                 {
-                    throw new DemoApiException("POST " + node.apiUrl() + path, response.statusCode(), response.body());
+                    return answer(node, "POST", path, response, 200);
                 }
-                return JSON.readTree(response.body());
-            }
-            catch (final IOException ex)
-            {
-                throw new java.io.UncheckedIOException(ex);
-            }
-        });
+                catch (final IOException ex)
+                {
+                    throw new UncheckedIOException(ex);
+                }
+            });
     }
 
     private JsonNode send(final DemoLayout.Node node, final String method, final String path, final String body,
         final Duration timeout, final int expected) throws IOException
     {
-        final HttpResponse<String> response = send(node, method, path, body, timeout);
+        return answer(node, method, path, send(node, method, path, body, timeout), expected);
+    }
+
+    /** The JSON of {@code response}; a {@link DemoApiException} when its status is not {@code expected}. */
+    private static JsonNode answer(final DemoLayout.Node node, final String method, final String path,
+        final HttpResponse<String> response, final int expected) throws IOException
+    {
         if (response.statusCode() != expected)
         {
             throw new DemoApiException(method + " " + node.apiUrl() + path, response.statusCode(), response.body());
@@ -157,20 +158,25 @@ public final class DemoApi
     private HttpResponse<String> send(final DemoLayout.Node node, final String method, final String path, final String body,
         final Duration timeout) throws IOException
     {
-        final HttpRequest request = HttpRequest.newBuilder(URI.create(node.apiUrl() + path))
-            .timeout(timeout)
-            .header("Content-Type", "application/json")
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-            .build();
         try
         {
-            return client.send(request, HttpResponse.BodyHandlers.ofString());
+            return client.send(request(node, method, path, body, timeout), HttpResponse.BodyHandlers.ofString());
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", ex);
         }
+    }
+
+    private static HttpRequest request(final DemoLayout.Node node, final String method, final String path, final String body,
+        final Duration timeout)
+    {
+        return HttpRequest.newBuilder(URI.create(node.apiUrl() + path))
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+            .build();
     }
 
     private static String text(final JsonNode value)
