@@ -631,20 +631,20 @@ public record AgentSettings(
         return (dot < 0 ? name : name.substring(0, dot)).trim().toLowerCase(Locale.ROOT);
     }
 
-    /** What the operating system calls this host, "" when it cannot tell. */
     /** Whether {@code host} names a loopback address (false when it does not resolve). */
     static boolean isLoopback(final String host)
     {
         try
         {
-            return java.net.InetAddress.getByName(host).isLoopbackAddress();
+            return InetAddress.getByName(host).isLoopbackAddress();
         }
-        catch (final java.net.UnknownHostException ex)
+        catch (final UnknownHostException ex)
         {
             return false;
         }
     }
 
+    /** What the operating system calls this host, "" when it cannot tell. */
     public static String osHostName()
     {
         try

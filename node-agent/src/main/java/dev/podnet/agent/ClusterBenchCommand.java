@@ -54,9 +54,9 @@ final class ClusterBenchCommand implements Callable<Integer>
         }
         final PrintWriter out = cmd.getOut();
         // the pause podnet demo gives as many agents on this many CPUs: the figures are a demo's
-        final long pauseMs = DemoCluster.acceptablePauseMs(nodes, Runtime.getRuntime().availableProcessors()) > 0 ?
-            DemoCluster.acceptablePauseMs(nodes, Runtime.getRuntime().availableProcessors()) :
-            ControlPlaneSettings.DEFAULT_ACCEPTABLE_PAUSE.toMillis();
+        final int cpus = Runtime.getRuntime().availableProcessors();
+        final long crowdedPauseMs = DemoCluster.acceptablePauseMs(nodes, cpus);
+        final long pauseMs = crowdedPauseMs > 0 ? crowdedPauseMs : ControlPlaneSettings.DEFAULT_ACCEPTABLE_PAUSE.toMillis();
         final ClusterBenchmark.Result result;
         try
         {
@@ -78,8 +78,7 @@ final class ClusterBenchCommand implements Callable<Integer>
             "withdrawal after an abrupt death, slowest node", withdrawal, withdrawal <= 6 ? "met" : "MISSED");
         out.printf("%-52s %.1f s%s%n", "acceptable heartbeat pause", pauseMs / 1000.0,
             pauseMs == ControlPlaneSettings.DEFAULT_ACCEPTABLE_PAUSE.toMillis() ? "" :
-                " (podnet demo's for " + nodes + " nodes on " + Runtime.getRuntime().availableProcessors() +
-                    " CPUs: the 6 s target is for the default 3 s)");
+                " (podnet demo's for " + nodes + " nodes on " + cpus + " CPUs: the 6 s target is for the default 3 s)");
         out.printf("command: podnet bench cluster --nodes %d --pods %d --spacing-ms %d%n", nodes, pods, spacingMs);
         out.flush();
         return 0;

@@ -1,10 +1,13 @@
 package dev.podnet.agent.demo;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 
 /**
  * An AppCDS archive of the agent's classes (JDK 13+ dynamic archives), so that many agent JVMs started at once
@@ -92,19 +95,19 @@ public record ClassArchive(Path file)
     /** Deletes the archives of other builds but the {@value #KEPT} newest: a cache must not grow by 75 MB a build. */
     private void pruneOthers()
     {
-        try (java.util.stream.Stream<Path> entries = Files.list(file.getParent()))
+        try (Stream<Path> entries = Files.list(file.getParent()))
         {
             final List<Path> others = entries
                 .filter(other -> !other.equals(file))
                 .filter(other -> other.getFileName().toString().startsWith(PREFIX) && other.getFileName().toString().endsWith(SUFFIX))
-                .sorted(java.util.Comparator.comparing(ClassArchive::modified).reversed())
+                .sorted(Comparator.comparing(ClassArchive::modified).reversed())
                 .toList();
             for (final Path stale : others.subList(Math.min(KEPT, others.size()), others.size()))
             {
                 Files.deleteIfExists(stale);
             }
         }
-        catch (final IOException | java.io.UncheckedIOException ex)
+        catch (final IOException | UncheckedIOException ex)
         {
             // a cache: what cannot be listed or deleted stays
         }

@@ -1,5 +1,8 @@
 package dev.podnet.agent.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.podnet.transport.TunnelConfig;
 
 import java.io.IOException;
@@ -11,7 +14,10 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -68,7 +74,7 @@ public final class DemoCluster
      * The agents' acceptable heartbeat pause beyond {@link #CPU_NODES} per two CPUs. On two cores the fifth pack of a
      * 50-node demo, starting, delayed every JVM's heartbeats by 4 to 9 s: with 3 s and with 8 s members flapped and the
      * split brain resolver downed every node (its down-all-when-unstable); with 15 s none was marked unreachable. The
-     * price: a dead node's routes are withdrawn after ~16 s instead of ~4 s.
+     * price: a dead node's routes are withdrawn after ~20 s instead of ~5 s (podnet bench cluster --nodes 50: 20.4 s).
      */
     public static final int CROWDED_PAUSE_MS = 15_000;
     /** The agents' {@code --acceptable-pause-ms} for {@code nodes} on {@code cpus}: 0 (theirs) unless the box is crowded. */
@@ -338,7 +344,6 @@ public final class DemoCluster
             " (SIGTERM) stops every agent." : "Ctrl-C stops every agent.";
     }
 
-    /** Waits for every node's first Ready; false (having said why) when one failed, time ran out or a stop came. */
     /**
      * Before the next pack starts: waits until node-1 sees all {@code members} nodes started so far Up and reachable, and
      * the machine's CPUs are no longer saturated ({@link CpuBusy}), both for {@link #SETTLED_FOR} on end, at most
@@ -374,7 +379,7 @@ public final class DemoCluster
             final boolean converged = seen != null && seen.known() == members && seen.upAndReachable() == members;
             final boolean calm = busy < SATURATED;
             last = (seen == null ? "node-1 does not answer" : seen.upAndReachable() + "/" + members + " members Up and reachable") +
-                (busy < 0 ? "" : String.format(java.util.Locale.ROOT, ", CPUs %.0f%% busy", busy * 100));
+                (busy < 0 ? "" : String.format(Locale.ROOT, ", CPUs %.0f%% busy", busy * 100));
             final long now = System.nanoTime();
             if (converged && calm)
             {
@@ -402,6 +407,7 @@ public final class DemoCluster
         return System.nanoTime() - from;
     }
 
+    /** Waits for every node's first Ready; false (having said why) when one failed, time ran out or a stop came. */
     private boolean awaitAllReady(final long deadline) throws InterruptedException
     {
         while (true)
@@ -589,14 +595,14 @@ public final class DemoCluster
      */
     private ConnectivityMatrix recheck(final ConnectivityMatrix matrix) throws IOException
     {
-        final Map<String, com.fasterxml.jackson.databind.JsonNode> pods = new java.util.HashMap<>();
-        for (final com.fasterxml.jackson.databind.JsonNode pod : api.pods(layout.nodes().get(0)))
+        final Map<String, JsonNode> pods = new HashMap<>();
+        for (final JsonNode pod : api.pods(layout.nodes().get(0)))
         {
             final String namespace = pod.path("namespace").asText("default");
             pods.put(namespace.isEmpty() || namespace.equals("default") ? pod.path("name").asText() :
                 namespace + "/" + pod.path("name").asText(), pod);
         }
-        final Map<String, List<String>> failedTargets = new java.util.LinkedHashMap<>();
+        final Map<String, List<String>> failedTargets = new LinkedHashMap<>();
         for (final List<String> pair : matrix.failedPairs())
         {
             if (pods.containsKey(pair.get(0)) && pods.containsKey(pair.get(1)))
@@ -614,13 +620,12 @@ public final class DemoCluster
             {
                 continue;
             }
-            final List<com.fasterxml.jackson.databind.JsonNode> targets = new ArrayList<>();
+            final List<JsonNode> targets = new ArrayList<>();
             final List<String> named = new ArrayList<>(source.getValue());
             named.add(source.getKey()); // the node finds its source pod among the targets (the pair to itself is not checked)
             for (final String target : named)
             {
-                final com.fasterxml.jackson.databind.node.ObjectNode json =
-                    com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+                final ObjectNode json = JsonNodeFactory.instance.objectNode();
                 json.put("name", target);
                 json.put("ip", pods.get(target).path("ip").asText());
                 if (pods.get(target).hasNonNull("netns"))
@@ -633,7 +638,7 @@ public final class DemoCluster
                 .thenApply(ConnectivityMatrix::cellsOf)
                 .exceptionally(failure -> Map.of()));
         }
-        final Map<String, String> rechecked = new java.util.HashMap<>();
+        final Map<String, String> rechecked = new HashMap<>();
         answers.forEach(answer -> rechecked.putAll(answer.join()));
         return matrix.with(rechecked);
     }
